@@ -1,0 +1,21 @@
+"""Every staff API viewset is registered here, under /api/v1/."""
+
+from django.urls import include, path
+
+from merchants.api.routers import OptionalSlashRouter, api_path
+from merchants.api.views import (
+    MerchantViewSet,
+    StaffLogoutView,
+    StaffTokenView,
+    TableLocationViewSet,
+)
+
+router = OptionalSlashRouter()
+router.register("merchants", MerchantViewSet, basename="merchant")
+router.register("table-locations", TableLocationViewSet, basename="table-location")
+
+urlpatterns = [
+    api_path("auth/staff/token", StaffTokenView.as_view(), name="staff-token"),
+    api_path("auth/staff/logout", StaffLogoutView.as_view(), name="staff-logout"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,10 @@
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("pos")
+# Every Celery setting lives in Django settings as CELERY_<NAME>.
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

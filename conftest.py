@@ -1,0 +1,90 @@
+"""Shared fixtures: two merchants with an owner and an officer each, the operator, API clients."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from merchants.models import Membership
+from merchants.tests.factories import MembershipFactory, MerchantFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(settings, tmp_path):
+    """Every test starts with an empty cache, eager Celery and media in a temp folder."""
+    from django.core.cache import cache
+
+    from config.celery_app import app
+
+    cache.clear()
+    settings.MEDIA_ROOT = tmp_path / "media"
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = previous
+    cache.clear()
+
+
+@pytest.fixture
+def merchant(db):
+    return MerchantFactory(name="Kopi Test", slug="kopi-test")
+
+
+@pytest.fixture
+def other_merchant(db):
+    return MerchantFactory(name="Other Shop", slug="other-shop")
+
+
+@pytest.fixture
+def owner(merchant):
+    return MembershipFactory(
+        merchant=merchant, role=Membership.Role.OWNER, user__username="own"
+    ).user
+
+
+@pytest.fixture
+def officer(merchant):
+    return MembershipFactory(
+        merchant=merchant, role=Membership.Role.OFFICER, user__username="off"
+    ).user
+
+
+@pytest.fixture
+def other_owner(other_merchant):
+    return MembershipFactory(
+        merchant=other_merchant, role=Membership.Role.OWNER, user__username="other-own"
+    ).user
+
+
+@pytest.fixture
+def operator(db):
+    return UserFactory(username="operator", is_superuser=True)
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def client_for():
+    """`client_for(user, merchant=None)`: an API client logged in as `user`."""
+
+    def make(user, merchant=None):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        if merchant is not None:
+            client.credentials(HTTP_X_MERCHANT=merchant.slug)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def owner_client(client_for, owner):
+    return client_for(owner)
+
+
+@pytest.fixture
+def officer_client(client_for, officer):
+    return client_for(officer)

@@ -1,0 +1,154 @@
+"""The tenant-scoped base for admin classes: all admin scoping lives here.
+
+Querysets, foreign-key and many-to-many choices (so autocomplete and crafted POSTs too), list
+filters and object permissions follow the user's memberships. The operator (superuser) sees all.
+Permissions come from membership roles, not Django's per-model permissions.
+"""
+
+from django.contrib import admin
+from django.db.models import ForeignKey, ManyToManyField
+
+from merchants.models import Membership, Merchant
+from merchants.tenancy import is_tenant_model, merchant_of, roles_by_merchant, scope_to_merchants
+
+Role = Membership.Role
+
+
+def _merchant_ids(request, min_role: int = Role.OFFICER) -> list[int]:
+    return [mid for mid, role in roles_by_merchant(request.user).items() if role >= min_role]
+
+
+class TenantConsistencyFormMixin:
+    """Every tenant-owned choice on one form must belong to the same merchant."""
+
+    def clean(self):
+        cleaned = super().clean()
+        merchants = {}
+        for name, value in cleaned.items():
+            values = (
+                list(value)
+                if hasattr(value, "__iter__") and not isinstance(value, str)
+                else [value]
+            )
+            for item in values:
+                if isinstance(item, Merchant):
+                    merchants.setdefault(item.pk, name)
+                elif item is not None and is_tenant_model(type(item)):
+                    owner = merchant_of(item)
+                    if owner is not None:
+                        merchants.setdefault(owner.pk, name)
+        if len(merchants) > 1:
+            field = list(merchants.values())[-1]
+            self.add_error(field, "This belongs to another merchant than the rest of the form.")
+        return cleaned
+
+
+class MerchantScopedPermissionsMixin:
+    view_role: int = Role.OFFICER
+    add_role: int = Role.OWNER
+    change_role: int = Role.OWNER
+    delete_role: int = Role.OWNER
+
+    def _has_role(self, request, role: int, obj=None) -> bool:
+        if request.user.is_superuser:
+            return True
+        if not request.user.is_active or not request.user.is_staff:
+            return False
+        roles = roles_by_merchant(request.user)
+        if obj is None:
+            return any(level >= role for level in roles.values())
+        owner = merchant_of(obj)
+        return owner is not None and roles.get(owner.pk, 0) >= role
+
+    def has_module_permission(self, request):
+        return self._has_role(request, self.view_role)
+
+    def has_view_permission(self, request, obj=None):
+        return self._has_role(request, self.view_role, obj) or self.has_change_permission(
+            request, obj
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return self._has_role(request, self.add_role, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._has_role(request, self.change_role, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._has_role(request, self.delete_role, obj)
+
+    def scoped_choices(self, request, model, queryset=None):
+        queryset = queryset if queryset is not None else model._default_manager.all()
+        if request.user.is_superuser:
+            return queryset
+        if model is Merchant:
+            # Only where the user may create or change things.
+            return queryset.filter(pk__in=_merchant_ids(request, self.add_role))
+        return scope_to_merchants(queryset, _merchant_ids(request))
+
+    def formfield_for_foreignkey(self, db_field: ForeignKey, request, **kwargs):
+        model = db_field.remote_field.model
+        if model is Merchant or is_tenant_model(model):
+            kwargs["queryset"] = self.scoped_choices(request, model, kwargs.get("queryset"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field: ManyToManyField, request, **kwargs):
+        model = db_field.remote_field.model
+        if model is Merchant or is_tenant_model(model):
+            kwargs["queryset"] = self.scoped_choices(request, model, kwargs.get("queryset"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class MerchantScopedAdmin(MerchantScopedPermissionsMixin, admin.ModelAdmin):
+    """Base for every ModelAdmin of a tenant-owned model."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return scope_to_merchants(queryset, _merchant_ids(request))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        merchant_field = form.base_fields.get("merchant")
+        if merchant_field is not None and not request.user.is_superuser:
+            choices = list(merchant_field.queryset)
+            if len(choices) == 1 and obj is None:
+                # One merchant: show it, but nothing to choose (and nothing to forge).
+                merchant_field.initial = choices[0].pk
+                merchant_field.disabled = True
+            elif obj is not None:
+                merchant_field.disabled = True
+        return type(form.__name__, (TenantConsistencyFormMixin, form), {})
+
+    def get_list_filter(self, request):
+        filters = []
+        single = not request.user.is_superuser and len(_merchant_ids(request)) <= 1
+        for item in super().get_list_filter(request):
+            if isinstance(item, str) and "__" not in item:
+                field = self.model._meta.get_field(item)
+                related = getattr(field, "related_model", None)
+                if related is Merchant and single:
+                    continue
+                if related is not None and (related is Merchant or is_tenant_model(related)):
+                    # Choices from the scoped queryset, never every merchant's names.
+                    item = (item, admin.RelatedOnlyFieldListFilter)
+            filters.append(item)
+        return filters
+
+
+class MerchantScopedInlineMixin(MerchantScopedPermissionsMixin):
+    """Base for inlines: choices scoped; permissions follow the parent object's merchant."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = type(formset.form.__name__, (TenantConsistencyFormMixin, formset.form), {})
+        return formset
+
+
+class MerchantScopedTabularInline(MerchantScopedInlineMixin, admin.TabularInline):
+    pass
+
+
+class MerchantScopedStackedInline(MerchantScopedInlineMixin, admin.StackedInline):
+    pass

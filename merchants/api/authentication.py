@@ -1,0 +1,40 @@
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.authentication import TokenAuthentication
+
+from merchants.models import StaffToken
+
+# Writing last_used_at on every request would turn each read into a write; a minute is plenty.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def hash_token(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def staff_token_create(*, user) -> str:
+    """Issue a new API token for `user` and return the key; only its hash is kept."""
+    key = secrets.token_urlsafe(32)
+    StaffToken.objects.create(user=user, key_hash=hash_token(key), prefix=key[:8])
+    return key
+
+
+class StaffTokenAuthentication(TokenAuthentication):
+    """`Authorization: Token <key>` for staff users, looked up by the key's hash."""
+
+    keyword = "Token"
+
+    def authenticate_credentials(self, key):
+        token = StaffToken.objects.select_related("user").filter(key_hash=hash_token(key)).first()
+        if token is None:
+            raise exceptions.AuthenticationFailed("Invalid or revoked token. Log in again.")
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed("This account is disabled.")
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+            StaffToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token

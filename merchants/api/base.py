@@ -1,0 +1,115 @@
+"""The tenant-scoped base for staff API viewsets and serializers: all API scoping lives here."""
+
+from rest_framework import serializers, viewsets
+from rest_framework.relations import ManyRelatedField, RelatedField
+
+from merchants.api.permissions import HasMerchantRole, Role, required_role_for
+from merchants.tenancy import (
+    MERCHANT_HEADER,
+    TenantContext,
+    is_tenant_model,
+    resolve_tenant,
+    scope_to_merchant,
+)
+
+
+class MerchantScopedSerializerMixin:
+    """Limits every related-object field to the request's merchant.
+
+    A related id of another merchant then fails validation as "object does not exist" (400),
+    the same as an id that does not exist at all.
+    """
+
+    def get_fields(self):
+        fields = super().get_fields()
+        merchant = self.context.get("merchant")
+        if merchant is None:
+            return fields
+        for field in fields.values():
+            related = field.child_relation if isinstance(field, ManyRelatedField) else field
+            if (
+                isinstance(related, RelatedField)
+                and related.queryset is not None
+                and is_tenant_model(related.queryset.model)
+            ):
+                related.queryset = scope_to_merchant(related.queryset, merchant)
+        return fields
+
+
+class MerchantScopedModelSerializer(MerchantScopedSerializerMixin, serializers.ModelSerializer):
+    pass
+
+
+class MerchantScopedMixin:
+    """Resolves the merchant once per request and scopes querysets, creates and related ids.
+
+    Subclasses set `queryset` and may extend `get_queryset()` by calling `super()`; they never
+    filter by merchant themselves. `read_role` / `write_role` / `action_roles` set who may call.
+    """
+
+    read_role: int = Role.OFFICER
+    write_role: int = Role.OWNER
+    action_roles: dict[str, int] = {}
+    tenant: TenantContext
+
+    def get_permissions(self):
+        return [*super().get_permissions(), HasMerchantRole()]
+
+    def initial(self, request, *args, **kwargs):
+        # Authenticate first so the tenant is resolved for the real user, then check roles.
+        self.perform_authentication(request)
+        if (
+            request.user
+            and request.user.is_authenticated
+            and getattr(request.user, "is_staff_principal", True)
+        ):
+            self.tenant = resolve_tenant(request.user, request.META.get(MERCHANT_HEADER))
+        super().initial(request, *args, **kwargs)
+
+    @property
+    def merchant(self):
+        return self.tenant.merchant
+
+    def required_role(self, request) -> int:
+        return required_role_for(self, request)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if getattr(self, "swagger_fake_view", False):
+            return queryset.none()
+        return scope_to_merchant(queryset, self.merchant)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        tenant = getattr(self, "tenant", None)
+        if tenant is not None:
+            context["merchant"] = tenant.merchant
+        return context
+
+    def perform_create(self, serializer):
+        serializer.save(merchant=self.merchant)
+
+
+class MerchantScopedViewSet(MerchantScopedMixin, viewsets.ModelViewSet):
+    pass
+
+
+class MerchantScopedReadOnlyViewSet(MerchantScopedMixin, viewsets.ReadOnlyModelViewSet):
+    pass
+
+
+def money_field(**kwargs) -> serializers.DecimalField:
+    """Money in the API: a decimal string, never a float."""
+    kwargs.setdefault("max_digits", 14)
+    kwargs.setdefault("decimal_places", 2)
+    return serializers.DecimalField(**kwargs)
+
+
+__all__ = [
+    "MerchantScopedMixin",
+    "MerchantScopedModelSerializer",
+    "MerchantScopedReadOnlyViewSet",
+    "MerchantScopedSerializerMixin",
+    "MerchantScopedViewSet",
+    "money_field",
+]

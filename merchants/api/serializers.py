@@ -1,0 +1,105 @@
+from django.contrib.auth import authenticate
+from rest_framework import serializers
+
+from merchants.api.base import MerchantScopedModelSerializer
+from merchants.models import Membership, Merchant, TableLocation
+
+
+class MerchantSerializer(serializers.ModelSerializer):
+    midtrans_server_key = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        trim_whitespace=True,
+        help_text="Write-only. Leave out (or blank) to keep the stored key.",
+    )
+    has_midtrans_server_key = serializers.BooleanField(read_only=True)
+    role = serializers.SerializerMethodField(help_text="Your role here: owner, officer, operator.")
+
+    class Meta:
+        model = Merchant
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "business_type",
+            "pos_mode",
+            "currency",
+            "time_zone",
+            "is_active",
+            "midtrans_client_key",
+            "midtrans_is_production",
+            "midtrans_server_key",
+            "has_midtrans_server_key",
+            "role",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def get_role(self, merchant) -> str | None:
+        request = self.context.get("request")
+        if request is None:
+            return None
+        if request.user.is_superuser:
+            return "operator"
+        role = self.context.get("roles", {}).get(merchant.pk)
+        return Membership.Role(role).label.lower() if role else None
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None and not request.user.is_superuser:
+            # Owners run their shop; only the operator renames the tenant or switches it off.
+            for name in ("slug", "is_active"):
+                fields[name].read_only = True
+        return fields
+
+    def validate_currency(self, value: str) -> str:
+        value = value.upper()
+        if len(value) != 3 or not value.isalpha():
+            raise serializers.ValidationError("Use a three-letter ISO 4217 code, e.g. IDR.")
+        return value
+
+    def update(self, instance, validated_data):
+        # Blank means "keep": a form round-trip must never wipe the stored secret.
+        if not validated_data.get("midtrans_server_key"):
+            validated_data.pop("midtrans_server_key", None)
+        return super().update(instance, validated_data)
+
+
+class TableLocationSerializer(MerchantScopedModelSerializer):
+    class Meta:
+        model = TableLocation
+        fields = ["id", "number", "name", "capacity", "zone", "is_active", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def validate_number(self, value: str) -> str:
+        value = value.strip()
+        merchant = self.context["merchant"]
+        clash = TableLocation.objects.filter(merchant=merchant, number__iexact=value)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError(f"Table {value} already exists.")
+        return value
+
+
+class StaffLoginSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+    def validate(self, attrs):
+        user = authenticate(
+            self.context.get("request"), username=attrs["username"], password=attrs["password"]
+        )
+        if user is None:
+            raise serializers.ValidationError(
+                "Wrong username or password.", code="invalid_credentials"
+            )
+        attrs["user"] = user
+        return attrs
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True)

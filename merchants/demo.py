@@ -1,0 +1,55 @@
+"""Demo data for the merchants app: the operator, two merchants, their staff and tables."""
+
+from django.contrib.auth import get_user_model
+
+from merchants.models import Membership, Merchant, TableLocation
+from merchants.services import membership_grant
+
+DEMO_PASSWORD = "demo12345"  # noqa: S105 - documented demo credential
+
+
+def _user(username: str, *, superuser: bool = False, email: str = ""):
+    User = get_user_model()
+    user, created = User.objects.get_or_create(
+        username=username,
+        defaults={"email": email or f"{username}@example.com", "is_staff": True},
+    )
+    if created or not user.check_password(DEMO_PASSWORD):
+        user.set_password(DEMO_PASSWORD)
+    user.is_staff = True
+    user.is_superuser = superuser
+    user.save()
+    return user
+
+
+def seed(stdout) -> None:
+    _user("admin", superuser=True)
+    kopi, _ = Merchant.objects.update_or_create(
+        slug="kopi-kita",
+        defaults={
+            "name": "Kopi Kita",
+            "business_type": Merchant.BusinessType.FNB,
+            "pos_mode": Merchant.PosMode.HYBRID,
+        },
+    )
+    foto, _ = Merchant.objects.update_or_create(
+        slug="foto-ceria",
+        defaults={"name": "Foto Ceria", "business_type": Merchant.BusinessType.PHOTOBOX},
+    )
+    membership_grant(user=_user("owner"), merchant=kopi, role=Membership.Role.OWNER)
+    membership_grant(user=_user("cashier"), merchant=kopi, role=Membership.Role.OFFICER)
+    membership_grant(user=_user("owner2"), merchant=foto, role=Membership.Role.OWNER)
+    tables = [
+        ("A1", "Window", 2, "indoor"),
+        ("A2", "", 4, "indoor"),
+        ("A3", "Sofa", 6, "indoor"),
+        ("T1", "Garden", 4, "terrace"),
+        ("T2", "", 4, "terrace"),
+    ]
+    for number, name, capacity, zone in tables:
+        TableLocation.objects.update_or_create(
+            merchant=kopi,
+            number=number,
+            defaults={"name": name, "capacity": capacity, "zone": zone},
+        )
+    stdout.write("  merchants: admin, owner, cashier, owner2; Kopi Kita and Foto Ceria; 5 tables")

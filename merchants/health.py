@@ -1,0 +1,58 @@
+"""`/health/`: can this instance reach what it needs? 200 when yes, 503 naming what is down."""
+
+import logging
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _check_cache() -> None:
+    key = f"health:{uuid.uuid4().hex}"
+    cache.set(key, "ok", 5)
+    if cache.get(key) != "ok":
+        raise RuntimeError("value written was not read back")
+    cache.delete(key)
+
+
+def _check_broker() -> str | None:
+    from config.celery_app import app
+
+    if app.conf.task_always_eager:
+        return "skipped"
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
+    return None
+
+
+CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
+
+
+@never_cache
+@require_GET
+def health(request):
+    results, healthy = {}, True
+    for name, check in CHECKS.items():
+        try:
+            results[name] = check() or "ok"
+        except Exception as exc:  # any failure of a dependency is what this page reports
+            logger.warning("Health check %s failed: %s", name, exc)
+            healthy = False
+            # The class name tells an operator enough; the message may hold hosts or secrets.
+            results[name] = f"down ({type(exc).__name__})" if settings.DEBUG else "down"
+    return JsonResponse(
+        {"status": "ok" if healthy else "unhealthy", "checks": results},
+        status=200 if healthy else 503,
+    )

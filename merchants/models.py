@@ -1,0 +1,139 @@
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from merchants.crypto import EncryptedTextField
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class TenantModel(TimeStampedModel):
+    """A row owned by one merchant. `merchant_lookup` tells the scoping bases how to reach it."""
+
+    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, related_name="+")
+
+    merchant_lookup = "merchant"
+
+    class Meta:
+        abstract = True
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"'{value}' is not a known time zone (for example Asia/Jakarta).")
+
+
+class Merchant(TimeStampedModel):
+    class BusinessType(models.TextChoices):
+        FNB = "fnb", "Food and beverage"
+        RETAIL = "retail", "Retail"
+        SERVICE = "service", "Service"
+        PHOTOBOX = "photobox", "Photobox"
+        OTHER = "other", "Other"
+
+    class PosMode(models.TextChoices):
+        CENTRALIZED = "centralized", "Centralized (one cashier)"
+        DISTRIBUTED = "distributed", "Distributed (orders from tables and phones)"
+        HYBRID = "hybrid", "Hybrid"
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    business_type = models.CharField(
+        max_length=20, choices=BusinessType.choices, default=BusinessType.FNB
+    )
+    pos_mode = models.CharField(max_length=20, choices=PosMode.choices, default=PosMode.CENTRALIZED)
+    currency = models.CharField(max_length=3, default="IDR")
+    time_zone = models.CharField(
+        max_length=64, default="Asia/Jakarta", validators=[validate_time_zone]
+    )
+    is_active = models.BooleanField(default=True)
+    midtrans_server_key = EncryptedTextField(
+        blank=True, help_text="Stored encrypted; never shown again once saved."
+    )
+    midtrans_client_key = models.CharField(max_length=120, blank=True)
+    midtrans_is_production = models.BooleanField(
+        default=False, help_text="Off: Midtrans sandbox. On: real money."
+    )
+
+    merchant_lookup = "pk"
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def has_midtrans_server_key(self) -> bool:
+        return bool(self.midtrans_server_key)
+
+
+class Membership(TimeStampedModel):
+    class Role(models.IntegerChoices):
+        OWNER = 100, "Owner"
+        OFFICER = 10, "Officer"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="memberships")
+    role = models.PositiveSmallIntegerField(choices=Role.choices, default=Role.OFFICER)
+
+    merchant_lookup = "merchant"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "merchant"], name="membership_unique_user")
+        ]
+        ordering = ["merchant__name", "-role", "user__username"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.merchant} ({self.get_role_display()})"
+
+
+class TableLocation(TenantModel):
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="tables")
+    number = models.CharField(max_length=20, help_text="What is written on the table, e.g. A1.")
+    name = models.CharField(max_length=80, blank=True)
+    capacity = models.PositiveSmallIntegerField(default=4, validators=[MinValueValidator(1)])
+    zone = models.CharField(max_length=40, blank=True, help_text="Indoor, terrace, first floor…")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "number"], name="table_unique_number")
+        ]
+        ordering = ["merchant", "number"]
+
+    def __str__(self) -> str:
+        return f"Table {self.number}" + (f" ({self.name})" if self.name else "")
+
+
+class StaffToken(TimeStampedModel):
+    """An API token for a staff user. Only the SHA-256 of the key is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8, help_text="First characters, to recognise a token.")
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.prefix}…"

@@ -1,0 +1,42 @@
+import factory
+from django.contrib.auth import get_user_model
+
+from merchants.models import Membership, Merchant, TableLocation
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    is_staff = True
+    password = factory.django.Password("pass12345")
+
+
+class MerchantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Merchant
+
+    name = factory.Sequence(lambda n: f"Merchant {n}")
+    slug = factory.Sequence(lambda n: f"merchant-{n}")
+    business_type = Merchant.BusinessType.FNB
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    merchant = factory.SubFactory(MerchantFactory)
+    role = Membership.Role.OFFICER
+
+
+class TableLocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TableLocation
+
+    merchant = factory.SubFactory(MerchantFactory)
+    number = factory.Sequence(lambda n: f"T{n}")
+    capacity = 4
