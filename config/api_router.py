@@ -14,8 +14,24 @@ router = OptionalSlashRouter()
 router.register("merchants", MerchantViewSet, basename="merchant")
 router.register("table-locations", TableLocationViewSet, basename="table-location")
 
+# --- catalog ---
+
+# --- customers ---
+
+# --- orders ---
+
+# --- payments ---
+
+# --- photobox ---
+
+
 urlpatterns = [
     api_path("auth/staff/token", StaffTokenView.as_view(), name="staff-token"),
     api_path("auth/staff/logout", StaffLogoutView.as_view(), name="staff-logout"),
+    # --- catalog urls ---
+    # --- customers urls ---
+    # --- orders urls ---
+    # --- payments urls ---
+    # --- photobox urls ---
     path("", include(router.urls)),
 ]
