@@ -14,6 +14,9 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api-auth/", include("rest_framework.urls", namespace="rest_framework")),
     path("health/", health, name="health"),
+    # --- customers pages ---
+    # --- payments pages ---
+    # --- photobox pages ---
 ]
 
 if settings.DEBUG:
