@@ -1,0 +1,148 @@
+"""Tenancy and role matrix over every tenant-scoped staff endpoint of every app."""
+
+from importlib import import_module
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.urls import reverse
+
+from merchants.models import Membership
+from merchants.tests.factories import MembershipFactory
+
+Role = Membership.Role
+
+
+def _all_cases():
+    cases = []
+    for config in apps.get_app_configs():
+        if not str(config.path).startswith(str(settings.BASE_DIR)):
+            continue
+        try:
+            module = import_module(f"{config.name}.tests.tenancy_cases")
+        except ModuleNotFoundError:
+            continue
+        cases.extend(module.CASES)
+    return cases
+
+
+CASES = _all_cases()
+pytestmark = pytest.mark.django_db
+
+
+def list_url(case):
+    return reverse(f"api:{case.basename}-list")
+
+
+def detail_url(case, pk):
+    return reverse(f"api:{case.basename}-detail", args=[pk])
+
+
+def results(response):
+    data = response.json()
+    return data["results"] if isinstance(data, dict) and "results" in data else data
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+class TestTenancy:
+    def test_list_shows_only_own_rows(self, case, merchant, other_merchant, owner_client):
+        mine, theirs = case.factory(merchant=merchant), case.factory(merchant=other_merchant)
+        response = owner_client.get(list_url(case))
+        assert response.status_code == 200
+        ids = {row["id"] for row in results(response)}
+        assert mine.pk in ids
+        assert theirs.pk not in ids
+
+    def test_other_merchants_object_is_404(self, case, other_merchant, owner_client):
+        theirs = case.factory(merchant=other_merchant)
+        url = detail_url(case, theirs.pk)
+        assert owner_client.get(url).status_code == 404
+        assert owner_client.patch(url, {}, format="json").status_code == 404
+        if case.deletable:
+            assert owner_client.delete(url).status_code == 404
+        for method, suffix in case.detail_actions:
+            response = getattr(owner_client, method)(f"{url.rstrip('/')}/{suffix}", {})
+            assert response.status_code == 404, (method, suffix)
+
+    def test_related_id_of_other_merchant_is_400(
+        self, case, merchant, other_merchant, owner_client
+    ):
+        if not case.related_fields or case.create_payload is None:
+            pytest.skip("no related ids on this endpoint")
+        for name, factory in case.related_fields.items():
+            payload = case.create_payload(merchant)
+            foreign = factory(merchant=other_merchant)
+            payload[name] = [foreign.pk] if isinstance(payload.get(name), list) else foreign.pk
+            response = owner_client.post(list_url(case), payload, format="json")
+            assert response.status_code == 400, (name, response.content)
+
+    def test_create_sets_the_request_merchant(self, case, merchant, other_merchant, owner_client):
+        if case.create_payload is None:
+            pytest.skip("no create on this endpoint")
+        payload = case.create_payload(merchant)
+        payload["merchant"] = other_merchant.pk  # ignored: the merchant comes from the request
+        response = owner_client.post(list_url(case), payload, format="json")
+        assert response.status_code == 201, response.content
+        model = case.factory._meta.model
+        created = model.objects.get(pk=response.json()["id"])
+        from merchants.tenancy import merchant_of
+
+        assert merchant_of(created) == merchant
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+class TestRoles:
+    def test_anonymous_is_401(self, case, merchant, api_client):
+        obj = case.factory(merchant=merchant)
+        assert api_client.get(list_url(case)).status_code == 401
+        assert api_client.get(detail_url(case, obj.pk)).status_code == 401
+
+    def test_officer(self, case, merchant, officer_client):
+        obj = case.factory(merchant=merchant)
+        can_read = case.read_role <= Role.OFFICER
+        assert officer_client.get(list_url(case)).status_code == (200 if can_read else 403)
+        assert officer_client.get(detail_url(case, obj.pk)).status_code == (
+            200 if can_read else 403
+        )
+        if case.write_role > Role.OFFICER:
+            response = officer_client.patch(detail_url(case, obj.pk), {}, format="json")
+            assert response.status_code == 403
+            if case.create_payload is not None:
+                payload = case.create_payload(merchant)
+                assert (
+                    officer_client.post(list_url(case), payload, format="json").status_code == 403
+                )
+
+    def test_owner(self, case, merchant, owner_client):
+        obj = case.factory(merchant=merchant)
+        assert owner_client.get(detail_url(case, obj.pk)).status_code == 200
+        assert owner_client.patch(detail_url(case, obj.pk), {}, format="json").status_code == 200
+        if case.create_payload is not None:
+            payload = case.create_payload(merchant)
+            response = owner_client.post(list_url(case), payload, format="json")
+            assert response.status_code == 201, response.content
+
+    def test_other_merchants_owner_sees_nothing(self, case, merchant, other_owner, client_for):
+        obj = case.factory(merchant=merchant)
+        client = client_for(other_owner)
+        assert client.get(detail_url(case, obj.pk)).status_code == 404
+        # Naming our merchant in the header does not open it either.
+        client = client_for(other_owner, merchant)
+        assert client.get(list_url(case)).status_code == 403
+
+    def test_operator_names_a_merchant(self, case, merchant, operator, client_for):
+        obj = case.factory(merchant=merchant)
+        assert client_for(operator).get(list_url(case)).status_code == 400
+        client = client_for(operator, merchant)
+        assert client.get(detail_url(case, obj.pk)).status_code == 200
+
+    def test_user_with_two_merchants_must_choose(
+        self, case, merchant, other_merchant, owner, client_for
+    ):
+        MembershipFactory(user=owner, merchant=other_merchant, role=Role.OWNER)
+        theirs = case.factory(merchant=other_merchant)
+        assert client_for(owner).get(list_url(case)).status_code == 400
+        client = client_for(owner, other_merchant)
+        assert client.get(detail_url(case, theirs.pk)).status_code == 200
+        client = client_for(owner, merchant)
+        assert client.get(detail_url(case, theirs.pk)).status_code == 404
