@@ -29,6 +29,12 @@ test: install
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
+## Browser tests in Debian's Chromium (installed here if missing) driven by Playwright
+e2e: install
+	$(PY) -m pip install --quiet -e '.[dev,e2e]'
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	$(VENV)/bin/pytest -q e2e $(PYTEST_ARGS)
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
