@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from merchants.api.routers import OptionalSlashRouter, api_path
+from orders.api.views import OrderViewSet
 from merchants.api.views import (
     MerchantViewSet,
     StaffLogoutView,
@@ -19,6 +20,7 @@ router.register("table-locations", TableLocationViewSet, basename="table-locatio
 # --- customers ---
 
 # --- orders ---
+router.register("orders", OrderViewSet, basename="order")
 
 # --- payments ---
 

@@ -273,6 +273,20 @@ DEMO_PAGES_ENABLED = env.bool("DEMO_PAGES_ENABLED", default=DEBUG)
 # --- customers -------------------------------------------------------------------------------
 
 # --- orders ----------------------------------------------------------------------------------
+# Pending orders still unpaid after this many minutes are cancelled and their stock released.
+ORDER_PAYMENT_TIMEOUT_MINUTES = env.int("ORDER_PAYMENT_TIMEOUT_MINUTES", default=60)
+# A request holding an Idempotency-Key counts as crashed (key reusable) after this long.
+IDEMPOTENCY_LOCK_SECONDS = env.int("IDEMPOTENCY_LOCK_SECONDS", default=60)
+# Stored answers to Idempotency-Keys are kept this long.
+IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
+BEAT_SCHEDULE_DEFAULTS["orders: cancel unpaid orders"] = {
+    "task": "orders.cancel_unpaid_orders",
+    "every_seconds": 60,
+}
+BEAT_SCHEDULE_DEFAULTS["orders: prune idempotency keys"] = {
+    "task": "orders.prune_idempotency_keys",
+    "crontab": ("15", "3"),
+}
 
 # --- payments --------------------------------------------------------------------------------
 

@@ -50,6 +50,11 @@ class MerchantScopedMixin:
     read_role: int = Role.OFFICER
     write_role: int = Role.OWNER
     action_roles: dict[str, int] = {}
+    # Actions a signed-in customer may call (with a customer authentication class on the
+    # view); their rows are then further limited to their own through `customer_lookup`.
+    customer_actions: frozenset[str] = frozenset()
+    customer_lookup: str = "customer"
+    customer = None
     tenant: TenantContext
 
     def get_permissions(self):
@@ -58,12 +63,16 @@ class MerchantScopedMixin:
     def initial(self, request, *args, **kwargs):
         # Authenticate first so the tenant is resolved for the real user, then check roles.
         self.perform_authentication(request)
-        if (
-            request.user
-            and request.user.is_authenticated
-            and getattr(request.user, "is_staff_principal", True)
-        ):
-            self.tenant = resolve_tenant(request.user, request.META.get(MERCHANT_HEADER))
+        user = request.user
+        if user and user.is_authenticated:
+            if getattr(user, "is_staff_principal", True):
+                self.tenant = resolve_tenant(user, request.META.get(MERCHANT_HEADER))
+            else:
+                # A customer acts for the merchant their token belongs to, and only as themself.
+                self.customer = user.customer
+                self.tenant = TenantContext(
+                    merchant=user.customer.merchant, role=0, is_operator=False
+                )
         super().initial(request, *args, **kwargs)
 
     @property
@@ -73,11 +82,18 @@ class MerchantScopedMixin:
     def required_role(self, request) -> int:
         return required_role_for(self, request)
 
+    def base_queryset(self):
+        """The rows before scoping; override to add select_related/prefetch, never to filter."""
+        return super().get_queryset()
+
     def get_queryset(self):
-        queryset = super().get_queryset()
+        queryset = self.base_queryset()
         if getattr(self, "swagger_fake_view", False):
             return queryset.none()
-        return scope_to_merchant(queryset, self.merchant)
+        queryset = scope_to_merchant(queryset, self.merchant)
+        if self.customer is not None:
+            queryset = queryset.filter(**{self.customer_lookup: self.customer})
+        return queryset
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

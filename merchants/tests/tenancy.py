@@ -25,6 +25,7 @@ class EndpointCase:
     # Extra (method, suffix) detail routes, e.g. ("post", "rotate-key"), also checked for 404.
     detail_actions: tuple[tuple[str, str], ...] = ()
     deletable: bool = True
+    updatable: bool = True
 
     def __str__(self) -> str:
         return self.basename

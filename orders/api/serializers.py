@@ -1,0 +1,146 @@
+from rest_framework import serializers
+
+from merchants.api.base import MerchantScopedSerializerMixin, money_field
+from merchants.models import TableLocation
+from orders.models import Order, OrderEvent, OrderItem
+from orders.services import MAX_LINES, MAX_QUANTITY
+
+
+class OrderLineInputSerializer(serializers.Serializer):
+    product_id = serializers.IntegerField(min_value=1)
+    qty = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+    notes = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class OrderCreateSerializer(MerchantScopedSerializerMixin, serializers.Serializer):
+    """What a cashier or a customer sends; prices are never accepted, only products and counts."""
+
+    lines = OrderLineInputSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
+    order_type = serializers.ChoiceField(choices=Order.Type.choices, default=Order.Type.TAKEAWAY)
+    table_id = serializers.PrimaryKeyRelatedField(
+        queryset=TableLocation.objects.all(), required=False, allow_null=True, source="table"
+    )
+    guest_count = serializers.IntegerField(min_value=1, max_value=500, default=1)
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    # Staff only: whose order it is.
+    customer_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    customer_email = serializers.EmailField(required=False, allow_blank=True)
+    customer_name = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    customer_phone = serializers.CharField(required=False, allow_blank=True, max_length=32)
+
+    def validate(self, attrs):
+        if attrs.get("customer_id") and attrs.get("customer_email"):
+            raise serializers.ValidationError(
+                "Name the customer by customer_id or by customer_email, not both."
+            )
+        if attrs.get("order_type") == Order.Type.DINE_IN and not attrs.get("table"):
+            raise serializers.ValidationError({"table_id": "A dine-in order needs a table."})
+        return attrs
+
+
+class OrderItemSerializer(serializers.ModelSerializer):
+    base_price = money_field()
+    final_price = money_field()
+    line_subtotal_amount = money_field()
+    discount_amount = money_field()
+    tax_amount = money_field()
+    service_charge_amount = money_field()
+
+    class Meta:
+        model = OrderItem
+        fields = [
+            "id",
+            "product",
+            "product_name",
+            "product_type",
+            "quantity",
+            "base_price",
+            "final_price",
+            "promotion_id",
+            "promotion_name",
+            "tax_percent",
+            "service_charge_percent",
+            "line_subtotal_amount",
+            "discount_amount",
+            "tax_amount",
+            "service_charge_amount",
+            "notes",
+        ]
+        read_only_fields = fields
+
+
+class OrderEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderEvent
+        fields = ["id", "kind", "from_status", "to_status", "actor_label", "payload", "created_at"]
+        read_only_fields = fields
+
+
+class OrderCustomerSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    name = serializers.CharField()
+
+
+class OrderTableSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    customer = OrderCustomerSerializer(read_only=True, allow_null=True)
+    table = OrderTableSerializer(read_only=True, allow_null=True)
+    items = OrderItemSerializer(many=True, read_only=True)
+    allowed_next_statuses = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="Moves the workflow allows now."
+    )
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    subtotal_amount = money_field()
+    discount_amount = money_field()
+    tax_amount = money_field()
+    service_charge_amount = money_field()
+    total_amount = money_field()
+    rounded_amount = money_field()
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "number",
+            "business_date",
+            "status",
+            "payment_status",
+            "allowed_next_statuses",
+            "order_type",
+            "customer",
+            "table",
+            "guest_count",
+            "notes",
+            "created_by",
+            "currency",
+            "subtotal_amount",
+            "discount_amount",
+            "tax_amount",
+            "service_charge_amount",
+            "total_amount",
+            "rounded_amount",
+            "items",
+            "created_at",
+            "confirmed_at",
+            "completed_at",
+            "cancelled_at",
+            "paid_at",
+        ]
+        read_only_fields = fields
+
+
+class OrderDetailSerializer(OrderSerializer):
+    events = OrderEventSerializer(many=True, read_only=True)
+
+    class Meta(OrderSerializer.Meta):
+        fields = [*OrderSerializer.Meta.fields, "events"]
+        read_only_fields = fields
+
+
+class OrderCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")

@@ -1,0 +1,241 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from merchants.models import Merchant, TableLocation, TenantModel, TimeStampedModel
+
+ZERO = Decimal(0)
+
+
+def money(**kwargs) -> models.DecimalField:
+    return models.DecimalField(max_digits=14, decimal_places=2, default=ZERO, **kwargs)
+
+
+class Order(TenantModel):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        CONFIRMED = "confirmed", "Confirmed"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+        Status.PENDING: {Status.CONFIRMED, Status.CANCELLED},
+        Status.CONFIRMED: {Status.COMPLETED, Status.CANCELLED},
+        Status.COMPLETED: set(),
+        Status.CANCELLED: set(),
+    }
+
+    class PaymentStatus(models.TextChoices):
+        UNPAID = "unpaid", "Unpaid"
+        PENDING = "pending", "Pending"
+        PAID = "paid", "Paid"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Expired"
+        REFUNDED = "refunded", "Refunded"
+        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+
+    PAYMENT_TRANSITIONS: dict[str, set[str]] = {
+        PaymentStatus.UNPAID: {PaymentStatus.PENDING, PaymentStatus.PAID},
+        # A customer may abandon one attempt and start another, or a charge may be reversed.
+        PaymentStatus.PENDING: {
+            PaymentStatus.PAID,
+            PaymentStatus.FAILED,
+            PaymentStatus.EXPIRED,
+            PaymentStatus.UNPAID,
+        },
+        PaymentStatus.FAILED: {PaymentStatus.PENDING, PaymentStatus.PAID},
+        PaymentStatus.EXPIRED: {PaymentStatus.PENDING, PaymentStatus.PAID},
+        PaymentStatus.PAID: {
+            PaymentStatus.REFUNDED,
+            PaymentStatus.PARTIALLY_REFUNDED,
+            PaymentStatus.FAILED,  # a settlement reversed by the bank (deny after settlement)
+        },
+        PaymentStatus.PARTIALLY_REFUNDED: {
+            PaymentStatus.PARTIALLY_REFUNDED,
+            PaymentStatus.REFUNDED,
+        },
+        PaymentStatus.REFUNDED: set(),
+    }
+
+    class Type(models.TextChoices):
+        DINE_IN = "dine_in", "Dine in"
+        TAKEAWAY = "takeaway", "Takeaway"
+        DELIVERY = "delivery", "Delivery"
+        SERVICE_JOB = "service_job", "Service job"
+        WALK_IN = "walk_in", "Walk in"
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="orders")
+    number = models.CharField(max_length=24, help_text="INV-YYYYMMDD-NNNN, per merchant per day.")
+    business_date = models.DateField(help_text="The merchant's local date when it was placed.")
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
+    table = models.ForeignKey(
+        TableLocation, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders_created",
+        help_text="The staff member who rang it up (empty when the customer ordered).",
+    )
+    order_type = models.CharField(max_length=20, choices=Type.choices, default=Type.TAKEAWAY)
+    guest_count = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(500)]
+    )
+    notes = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    payment_status = models.CharField(
+        max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID
+    )
+    subtotal_amount = money(help_text="Σ base price × quantity.")
+    discount_amount = money(help_text="Σ (base − final price) × quantity.")
+    tax_amount = money()
+    service_charge_amount = money()
+    total_amount = money(help_text="subtotal − discount + tax + service charge.")
+    rounded_amount = money(help_text="The total rounded for cash (IDR: to the nearest 100).")
+    currency = models.CharField(max_length=3, default="IDR")
+    # True while units of tracked products are held for this order; flipped exactly once.
+    stock_reserved = models.BooleanField(default=False)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "number"], name="order_unique_number"),
+            models.CheckConstraint(
+                condition=models.Q(total_amount__gte=0), name="order_total_not_negative"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["merchant", "-created_at"], name="order_merchant_recent"),
+            models.Index(fields=["merchant", "business_date"], name="order_merchant_day"),
+            models.Index(fields=["merchant", "status", "payment_status"], name="order_states"),
+            models.Index(fields=["customer", "-created_at"], name="order_customer_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def allowed_next_statuses(self) -> list[str]:
+        return sorted(self.ALLOWED_TRANSITIONS[self.status])
+
+
+class OrderItem(models.Model):
+    """One line, with everything the price was made of at the time (a snapshot)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.PROTECT, related_name="order_items"
+    )
+    product_name = models.CharField(max_length=120)
+    product_type = models.CharField(max_length=10)
+    base_price = models.DecimalField(max_digits=14, decimal_places=2)
+    final_price = models.DecimalField(
+        max_digits=14, decimal_places=2, help_text="Unit price after the promotion."
+    )
+    promotion_id = models.PositiveBigIntegerField(null=True, blank=True)
+    promotion_name = models.CharField(max_length=120, blank=True)
+    tax_percent = models.DecimalField(max_digits=5, decimal_places=2, default=ZERO)
+    service_charge_percent = models.DecimalField(max_digits=5, decimal_places=2, default=ZERO)
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    reserved_quantity = models.PositiveIntegerField(
+        default=0, help_text="Units taken from stock (0 for untracked products)."
+    )
+    line_subtotal_amount = money(help_text="Final price × quantity.")
+    discount_amount = money(help_text="(Base − final price) × quantity.")
+    tax_amount = money()
+    service_charge_amount = money()
+    notes = models.CharField(max_length=255, blank=True)
+
+    merchant_lookup = "order__merchant"
+
+    class Meta:
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_name}"
+
+
+class OrderEvent(models.Model):
+    """Append-only history of an order: who did what, when, from which state to which."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        STATUS = "status", "Status changed"
+        PAYMENT = "payment", "Payment status changed"
+        STOCK_RELEASED = "stock_released", "Stock released"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(
+        max_length=80, help_text="Who: a staff username, 'customer <id>' or 'system'."
+    )
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    merchant_lookup = "order__merchant"
+
+    class Meta:
+        ordering = ["order", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        change = f" {self.from_status} → {self.to_status}" if self.to_status else ""
+        return f"{self.get_kind_display()}{change}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Order events are append-only.")
+        super().save(*args, **kwargs)
+
+
+class OrderNumberSequence(models.Model):
+    """The last order number used by a merchant on a local day (numbers never repeat)."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "day"], name="order_sequence_unique_day")
+        ]
+
+
+class IdempotencyRecord(TimeStampedModel):
+    """The first answer to a POST carrying an `Idempotency-Key`, replayed for repeats."""
+
+    class State(models.TextChoices):
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+
+    scope = models.CharField(max_length=120, help_text="merchant and caller")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.IN_PROGRESS)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"

@@ -1,0 +1,40 @@
+import pytest
+
+from catalog.tests.factories import ProductFactory
+from merchants.testing import requires_postgres, run_concurrently
+from orders.models import Order
+from orders.tests.conftest import lines
+
+pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
+URL = "/api/v1/orders"
+
+
+def test_twenty_buyers_for_the_last_five_units(client_for, officer, merchant):
+    product = ProductFactory(merchant=merchant, track_stock=True, stock=5)
+
+    def buy(_):
+        return client_for(officer).post(URL, {"lines": lines((product, 1))}, format="json")
+
+    codes = [response.status_code for response in run_concurrently(buy, 20)]
+    product.refresh_from_db()
+    assert codes.count(201) == 5
+    assert codes.count(409) == 15
+    assert product.stock == 0
+    assert Order.objects.count() == 5
+    numbers = sorted(Order.objects.values_list("number", flat=True))
+    assert [n[-4:] for n in numbers] == ["0001", "0002", "0003", "0004", "0005"]
+
+
+def test_opposite_baskets_do_not_deadlock(client_for, officer, merchant):
+    a = ProductFactory(merchant=merchant, track_stock=True, stock=100)
+    b = ProductFactory(merchant=merchant, track_stock=True, stock=100)
+
+    def buy(index):
+        pairs = ((a, 1), (b, 1)) if index % 2 else ((b, 1), (a, 1))
+        return client_for(officer).post(URL, {"lines": lines(*pairs)}, format="json")
+
+    results = run_concurrently(buy, 12)
+    assert [r.status_code for r in results] == [201] * 12
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.stock, b.stock) == (88, 88)
