@@ -35,6 +35,23 @@ TOKEN_TYPE = "customer_access"  # noqa: S105 - a claim value, not a secret
 REQUIRED_CLAIMS = ["iss", "aud", "sub", "merchant", "type", "iat", "exp", "jti", "ver"]
 
 
+# PyJWT error -> (message, code); the first matching class wins, InvalidTokenError is the base.
+_DECODE_ERRORS = [
+    (jwt.ExpiredSignatureError, "Your sign-in has expired; sign in again.", "token_expired"),
+    (
+        jwt.InvalidAudienceError,
+        "This token is not meant for the customer API.",
+        "token_wrong_audience",
+    ),
+    (jwt.InvalidIssuerError, "This token was not issued by this service.", "token_invalid"),
+    (
+        jwt.InvalidTokenError,
+        "This token is malformed or was tampered with; sign in again.",
+        "token_invalid",
+    ),
+]
+
+
 @dataclass(frozen=True)
 class IssuedToken:
     token: str
@@ -71,26 +88,15 @@ def customer_token_decode(token: str) -> dict:
             issuer=settings.CUSTOMER_JWT_ISSUER,
             options={"require": REQUIRED_CLAIMS},
         )
-    except jwt.ExpiredSignatureError as error:
-        raise exceptions.AuthenticationFailed(
-            "Your sign-in has expired; sign in again.", code="token_expired"
-        ) from error
-    except jwt.InvalidAudienceError as error:
-        raise exceptions.AuthenticationFailed(
-            "This token is not meant for the customer API.", code="token_wrong_audience"
-        ) from error
-    except jwt.InvalidIssuerError as error:
-        raise exceptions.AuthenticationFailed(
-            "This token was not issued by this service.", code="token_invalid"
-        ) from error
     except jwt.MissingRequiredClaimError as error:
         raise exceptions.AuthenticationFailed(
             f"This token lacks the '{error.claim}' claim.", code="token_invalid"
         ) from error
     except jwt.InvalidTokenError as error:
-        raise exceptions.AuthenticationFailed(
-            "This token is malformed or was tampered with; sign in again.", code="token_invalid"
-        ) from error
+        message, code = next(
+            (message, code) for kind, message, code in _DECODE_ERRORS if isinstance(error, kind)
+        )
+        raise exceptions.AuthenticationFailed(message, code=code) from error
     if claims.get("type") != TOKEN_TYPE:
         raise exceptions.AuthenticationFailed(
             "This is not a customer access token.", code="token_invalid"

@@ -129,28 +129,36 @@ _VERIFY_RESPONSES = {
 }
 
 
-def _request_challenge(request_service, data: dict) -> None:
-    try:
-        request_service(merchant=data["merchant"], email=data["email"])
-    except services.TooManyRequests as error:
-        # DRF's Throttled adds the Retry-After header.
-        raise Throttled(wait=error.wait, detail=error.message) from error
+class _ChallengeRequestView(_PublicAuthView):
+    """Creates a challenge and answers 202 with one body, known email or not."""
 
+    def request_challenge(self, *, merchant, email) -> None:
+        raise NotImplementedError
 
-def _requested(message: str) -> Response:
-    return Response({"detail": message}, status=status.HTTP_202_ACCEPTED)
-
-
-class RequestMagicLinkView(_PublicAuthView):
-    """Email a sign-in link. Same answer whether or not the email is a customer."""
+    def accepted_message(self) -> str:
+        raise NotImplementedError
 
     @extend_schema(request=EmailRequestSerializer, responses=_REQUEST_RESPONSES, auth=[])
     def post(self, request):
         data = self._validated(EmailRequestSerializer)
-        _request_challenge(services.login_link_request, data)
+        try:
+            self.request_challenge(merchant=data["merchant"], email=data["email"])
+        except services.TooManyRequests as error:
+            # DRF's Throttled adds the Retry-After header.
+            raise Throttled(wait=error.wait, detail=error.message) from error
+        return Response({"detail": self.accepted_message()}, status=status.HTTP_202_ACCEPTED)
+
+
+class RequestMagicLinkView(_ChallengeRequestView):
+    """Email a sign-in link. Same answer whether or not the email is a customer."""
+
+    def request_challenge(self, *, merchant, email) -> None:
+        services.login_link_request(merchant=merchant, email=email)
+
+    def accepted_message(self) -> str:
         minutes = settings.MAGIC_LINK_TTL_SECONDS // 60
-        return _requested(
-            f"If this address can receive email, a sign-in link is on its way. "
+        return (
+            "If this address can receive email, a sign-in link is on its way. "
             f"It works once, for {minutes} minutes."
         )
 
@@ -165,15 +173,15 @@ class VerifyMagicLinkView(_PublicAuthView):
         return _sign_in_response(result)
 
 
-class RequestOtpView(_PublicAuthView):
+class RequestOtpView(_ChallengeRequestView):
     """Email a one-time code. Same answer whether or not the email is a customer."""
 
-    @extend_schema(request=EmailRequestSerializer, responses=_REQUEST_RESPONSES, auth=[])
-    def post(self, request):
-        data = self._validated(EmailRequestSerializer)
-        _request_challenge(services.login_otp_request, data)
+    def request_challenge(self, *, merchant, email) -> None:
+        services.login_otp_request(merchant=merchant, email=email)
+
+    def accepted_message(self) -> str:
         minutes = settings.OTP_TTL_SECONDS // 60
-        return _requested(
+        return (
             f"If this address can receive email, a {settings.OTP_LENGTH}-digit code is on its "
             f"way. It is valid for {minutes} minutes."
         )
