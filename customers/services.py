@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -48,6 +49,16 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+def _validate(customer: Customer) -> None:
+    # Uniqueness is checked by the callers (and enforced by the database).
+    try:
+        customer.full_clean(validate_constraints=False, validate_unique=False)
+    except ValidationError as error:
+        details = error.message_dict
+        field, messages = next(iter(details.items()))
+        raise DomainError(f"{field}: {messages[0]}", details=details) from error
+
+
 # --- customers -------------------------------------------------------------------------------
 
 
@@ -64,7 +75,7 @@ def customer_get_or_create_by_email(
     if existing is not None:
         return existing
     customer = Customer(merchant=merchant, email=email, name=name.strip(), phone=phone.strip())
-    customer.full_clean(validate_constraints=False)
+    _validate(customer)
     try:
         with transaction.atomic():
             customer.save()
@@ -91,7 +102,7 @@ def customer_update(*, customer: Customer, **fields) -> Customer:
             )
     for name, value in fields.items():
         setattr(customer, name, value)
-    customer.full_clean(validate_constraints=False)
+    _validate(customer)
     customer.save(update_fields=[*fields, "updated_at"])
     return customer
 
@@ -276,6 +287,8 @@ class LoginResult:
 
 def _sign_in(challenge: LoginChallenge, now) -> LoginResult:
     merchant = challenge.merchant
+    if not merchant.is_active:
+        raise PermissionDenied(f"{merchant.name} is closed for sign-in.", code="merchant_inactive")
     existing = Customer.objects.filter(merchant=merchant, email__iexact=challenge.email).first()
     customer = existing or customer_get_or_create_by_email(merchant=merchant, email=challenge.email)
     if not customer.is_active:
@@ -352,7 +365,8 @@ def login_otp_verify(*, merchant: Merchant, email: str, code: str) -> LoginResul
         raise expired
     expected = _otp_hmac(merchant_id=merchant.pk, email=email, code=code.strip())
     if not hmac.compare_digest(expected, challenge.otp_hmac):
-        left = max_attempts - (challenge.attempts + 1)
+        used = LoginChallenge.objects.values_list("attempts", flat=True).get(pk=challenge.pk)
+        left = max_attempts - used
         if left <= 0:
             live.filter(pk=challenge.pk).update(used_at=now)
         raise InvalidLogin(

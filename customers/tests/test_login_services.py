@@ -91,6 +91,13 @@ class TestMagicLink:
             services.login_link_verify(token=last_link_token(), merchant=other_merchant)
         assert services.login_link_verify(token=last_link_token(), merchant=merchant)
 
+    def test_closed_merchant_cannot_sign_in(self, merchant, customer, send, last_link_token):
+        send(services.login_link_request, merchant=merchant, email=customer.email)
+        merchant.is_active = False
+        merchant.save()
+        with pytest.raises(services.PermissionDenied):
+            services.login_link_verify(token=last_link_token())
+
     def test_disabled_customer_gets_no_email_and_cannot_sign_in(
         self, merchant, send, last_link_token
     ):
@@ -306,6 +313,17 @@ class TestEmailTask:
         assert services.login_challenge_send(challenge_id=challenge.pk) is False
         assert mail.outbox == []
 
+    def test_prune_runs_daily_on_beat(self, settings):
+        from config.celery_app import app
+
+        [entry] = [
+            e
+            for e in settings.BEAT_SCHEDULE_DEFAULTS.values()
+            if e["task"].startswith("customers.")
+        ]
+        assert entry["task"] == "customers.tasks.login_challenge_prune_task"
+        assert entry["task"] in app.tasks
+
     def test_prune_deletes_only_long_expired(self, merchant):
         now = timezone.now()
         old = LoginChallenge.objects.create(
@@ -348,6 +366,20 @@ class TestCustomerServices:
         CustomerFactory(merchant=merchant, email="ayu@example.com")
         with pytest.raises(IntegrityError), transaction.atomic():
             Customer.objects.create(merchant=merchant, email="AYU@example.com")
+
+    def test_invalid_email_is_a_domain_error(self, merchant):
+        with pytest.raises(services.DomainError) as error:
+            services.customer_get_or_create_by_email(merchant=merchant, email="not-an-email")
+        assert error.value.message.startswith("email:")
+        assert not Customer.objects.exists()
+
+    def test_update_refuses_another_customers_email(self, merchant, customer):
+        other = CustomerFactory(merchant=merchant, email="other@example.com")
+        with pytest.raises(services.Conflict):
+            services.customer_update(customer=other, email="SITI@example.com")
+        services.customer_update(customer=other, name="Other", email="Other2@Example.com")
+        other.refresh_from_db()
+        assert (other.name, other.email) == ("Other", "other2@example.com")
 
     def test_revoke_bumps_the_version(self, customer):
         before = customer.token_version
