@@ -285,6 +285,13 @@ BEAT_SCHEDULE_DEFAULTS: dict[str, dict] = {}
 DEMO_PAGES_ENABLED = env.bool("DEMO_PAGES_ENABLED", default=DEBUG)
 
 # --- catalog ---------------------------------------------------------------------------------
+CATALOG_THUMBNAIL_MAX_BYTES = env.int("CATALOG_THUMBNAIL_MAX_BYTES", default=5 * 1024 * 1024)
+CATALOG_DETAIL_IMAGE_MAX_BYTES = env.int("CATALOG_DETAIL_IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
+CATALOG_MAX_DETAIL_IMAGES = env.int("CATALOG_MAX_DETAIL_IMAGES", default=3)
+# The public menu (no login) is throttled per client address.
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["public_menu"] = env.str(
+    "THROTTLE_PUBLIC_MENU", default="300/min"
+)
 
 # --- customers -------------------------------------------------------------------------------
 
