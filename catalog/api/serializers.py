@@ -80,7 +80,14 @@ class QuotedProductListSerializer(serializers.ListSerializer):
         return super().to_representation(products)
 
 
-class ProductPricingMixin:
+class ProductPricingMixin(serializers.Serializer):
+    """Price now, promotion, category name and thumbnail: what staff and customers both see."""
+
+    category_name = serializers.CharField(source="category.name", read_only=True, default=None)
+    final_price = serializers.SerializerMethodField()
+    promotion = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
     def _quote(self, product: Product) -> PriceQuote:
         quotes = self.context.setdefault("quotes", {})
         if product.pk not in quotes:
@@ -121,10 +128,6 @@ class ProductSerializer(ProductPricingMixin, ModelRulesMixin, MerchantScopedMode
     barcode = serializers.CharField(
         max_length=64, required=False, allow_blank=True, allow_null=True
     )
-    category_name = serializers.CharField(source="category.name", read_only=True, default=None)
-    final_price = serializers.SerializerMethodField()
-    promotion = serializers.SerializerMethodField()
-    thumbnail_url = serializers.SerializerMethodField()
     images = ProductImageSerializer(many=True, read_only=True)
     is_low_on_stock = serializers.BooleanField(read_only=True)
 
@@ -240,10 +243,6 @@ class PublicCategorySerializer(serializers.ModelSerializer):
 
 class PublicProductSerializer(ProductPricingMixin, serializers.ModelSerializer):
     base_price = money_field(read_only=True)
-    category_name = serializers.CharField(source="category.name", read_only=True, default=None)
-    final_price = serializers.SerializerMethodField()
-    promotion = serializers.SerializerMethodField()
-    thumbnail_url = serializers.SerializerMethodField()
     image_urls = serializers.SerializerMethodField()
     sold_out = serializers.SerializerMethodField()
 
