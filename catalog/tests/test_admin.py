@@ -320,3 +320,10 @@ def test_inline_image_upload_is_checked_by_content(owner_admin, merchant, settin
     assert (image.kind, image.width, image.height) == ("thumbnail", 40, 30)
     assert image.file.name.startswith(f"merchants/{merchant.pk}/products/{product.pk}/thumbnail-")
     assert image.file.name.endswith(".png")
+
+
+def test_operator_imports_for_the_merchant_named(operator_admin, merchant, other_merchant):
+    assert operator_admin.get(admin_url(Product, "import")).status_code == 200
+    response = import_csv(operator_admin, other_merchant, csv_file("C-1,Cendol,,9000,0,0,0,0"))
+    assert confirm(operator_admin, response).status_code == 302
+    assert Product.objects.get().merchant == other_merchant
