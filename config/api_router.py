@@ -2,6 +2,15 @@
 
 from django.urls import include, path
 
+from catalog.api.views import (
+    ProductCategoryViewSet,
+    ProductViewSet,
+    PromotionViewSet,
+    PublicCategoryListView,
+    PublicProductListView,
+    PublicPromotionListView,
+    PublicTableListView,
+)
 from customers.api.views import (
     CustomerViewSet,
     LogoutAllView,
@@ -24,6 +33,9 @@ router.register("merchants", MerchantViewSet, basename="merchant")
 router.register("table-locations", TableLocationViewSet, basename="table-location")
 
 # --- catalog ---
+router.register("product-categories", ProductCategoryViewSet, basename="product-category")
+router.register("products", ProductViewSet, basename="product")
+router.register("promotions", PromotionViewSet, basename="promotion")
 
 # --- customers ---
 router.register("customers", CustomerViewSet, basename="customer")
@@ -39,6 +51,26 @@ urlpatterns = [
     api_path("auth/staff/token", StaffTokenView.as_view(), name="staff-token"),
     api_path("auth/staff/logout", StaffLogoutView.as_view(), name="staff-logout"),
     # --- catalog urls ---
+    api_path(
+        r"public/(?P<merchant_slug>[-\w]+)/products",
+        PublicProductListView.as_view(),
+        name="public-product-list",
+    ),
+    api_path(
+        r"public/(?P<merchant_slug>[-\w]+)/product-categories",
+        PublicCategoryListView.as_view(),
+        name="public-product-category-list",
+    ),
+    api_path(
+        r"public/(?P<merchant_slug>[-\w]+)/promotions",
+        PublicPromotionListView.as_view(),
+        name="public-promotion-list",
+    ),
+    api_path(
+        r"public/(?P<merchant_slug>[-\w]+)/table-locations",
+        PublicTableListView.as_view(),
+        name="public-table-location-list",
+    ),
     # --- customers urls ---
     api_path(
         "auth/customer/request-magic-link",
