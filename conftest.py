@@ -6,6 +6,9 @@ from rest_framework.test import APIClient
 from merchants.models import Membership
 from merchants.tests.factories import MembershipFactory, MerchantFactory, UserFactory
 
+# Shared fixtures that live with their helpers: `cloudinary_stub` (a local Cloudinary API).
+pytest_plugins = ["merchants.tests.cloudinary_stub"]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(settings, tmp_path):

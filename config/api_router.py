@@ -2,6 +2,24 @@
 
 from django.urls import include, path
 
+from catalog.api.views import (
+    ProductCategoryViewSet,
+    ProductViewSet,
+    PromotionViewSet,
+    PublicCategoryListView,
+    PublicProductListView,
+    PublicPromotionListView,
+    PublicTableListView,
+)
+from customers.api.views import (
+    CustomerViewSet,
+    LogoutAllView,
+    MeView,
+    RequestMagicLinkView,
+    RequestOtpView,
+    VerifyMagicLinkView,
+    VerifyOtpView,
+)
 from merchants.api.routers import OptionalSlashRouter, api_path
 from orders.api.views import OrderViewSet
 from merchants.api.views import (
@@ -16,8 +34,12 @@ router.register("merchants", MerchantViewSet, basename="merchant")
 router.register("table-locations", TableLocationViewSet, basename="table-location")
 
 # --- catalog ---
+router.register("product-categories", ProductCategoryViewSet, basename="product-category")
+router.register("products", ProductViewSet, basename="product")
+router.register("promotions", PromotionViewSet, basename="promotion")
 
 # --- customers ---
+router.register("customers", CustomerViewSet, basename="customer")
 
 # --- orders ---
 router.register("orders", OrderViewSet, basename="order")
@@ -31,7 +53,41 @@ urlpatterns = [
     api_path("auth/staff/token", StaffTokenView.as_view(), name="staff-token"),
     api_path("auth/staff/logout", StaffLogoutView.as_view(), name="staff-logout"),
     # --- catalog urls ---
+    api_path(
+        r"public/(?P<merchant_slug>[-\w]+)/products",
+        PublicProductListView.as_view(),
+        name="public-product-list",
+    ),
+    api_path(
+        r"public/(?P<merchant_slug>[-\w]+)/product-categories",
+        PublicCategoryListView.as_view(),
+        name="public-product-category-list",
+    ),
+    api_path(
+        r"public/(?P<merchant_slug>[-\w]+)/promotions",
+        PublicPromotionListView.as_view(),
+        name="public-promotion-list",
+    ),
+    api_path(
+        r"public/(?P<merchant_slug>[-\w]+)/table-locations",
+        PublicTableListView.as_view(),
+        name="public-table-location-list",
+    ),
     # --- customers urls ---
+    api_path(
+        "auth/customer/request-magic-link",
+        RequestMagicLinkView.as_view(),
+        name="customer-request-magic-link",
+    ),
+    api_path(
+        "auth/customer/verify-magic-link",
+        VerifyMagicLinkView.as_view(),
+        name="customer-verify-magic-link",
+    ),
+    api_path("auth/customer/request-otp", RequestOtpView.as_view(), name="customer-request-otp"),
+    api_path("auth/customer/verify-otp", VerifyOtpView.as_view(), name="customer-verify-otp"),
+    api_path("auth/customer/me", MeView.as_view(), name="customer-me"),
+    api_path("auth/customer/logout-all", LogoutAllView.as_view(), name="customer-logout-all"),
     # --- orders urls ---
     # --- payments urls ---
     # --- photobox urls ---

@@ -5,6 +5,7 @@ Celery, console email and local media files, with DEBUG on. Production sets DEBU
 URLs of PostgreSQL, Redis, SMTP and Cloudinary.
 """
 
+import hashlib
 from pathlib import Path
 
 import environ
@@ -147,9 +148,29 @@ STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else 
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
+# Media: Cloudinary when CLOUDINARY_URL is set (cloudinary://key:secret@cloud), else an
+# S3-compatible bucket when AWS_STORAGE_BUCKET_NAME is set (S3, MinIO via AWS_S3_ENDPOINT_URL),
+# else local files under MEDIA_ROOT. The code only ever talks to Django's storage API.
 CLOUDINARY_URL = env.str("CLOUDINARY_URL", default="")
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if CLOUDINARY_URL:
+    DEFAULT_STORAGE = {"BACKEND": "merchants.storage.CloudinaryStorage"}
+elif AWS_STORAGE_BUCKET_NAME:
+    DEFAULT_STORAGE = {"BACKEND": "storages.backends.s3.S3Storage"}
+    AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
+    AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
+    AWS_S3_CUSTOM_DOMAIN = env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None
+    AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID", default="") or None
+    AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default="") or None
+    AWS_QUERYSTRING_AUTH = env.bool("AWS_QUERYSTRING_AUTH", default=False)
+    AWS_DEFAULT_ACL = env.str("AWS_DEFAULT_ACL", default="") or None
+    AWS_S3_FILE_OVERWRITE = False
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# Uploaded images with more pixels than this are refused before they are decoded.
+IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
         if not DEBUG
@@ -269,8 +290,41 @@ BEAT_SCHEDULE_DEFAULTS: dict[str, dict] = {}
 DEMO_PAGES_ENABLED = env.bool("DEMO_PAGES_ENABLED", default=DEBUG)
 
 # --- catalog ---------------------------------------------------------------------------------
+CATALOG_THUMBNAIL_MAX_BYTES = env.int("CATALOG_THUMBNAIL_MAX_BYTES", default=5 * 1024 * 1024)
+CATALOG_DETAIL_IMAGE_MAX_BYTES = env.int("CATALOG_DETAIL_IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
+CATALOG_MAX_DETAIL_IMAGES = env.int("CATALOG_MAX_DETAIL_IMAGES", default=3)
+# The public menu (no login) is throttled per client address.
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["public_menu"] = env.str(
+    "THROTTLE_PUBLIC_MENU", default="300/min"
+)
 
 # --- customers -------------------------------------------------------------------------------
+# Shop whose customers sign in when a login request names no `merchant` (a slug); empty = required.
+DEFAULT_MERCHANT = env.str("DEFAULT_MERCHANT", default="")
+# Customer JWTs are signed with their own key, never SECRET_KEY, so either can be rotated alone.
+CUSTOMER_JWT_SECRET = env.str("CUSTOMER_JWT_SECRET", default="")
+if not CUSTOMER_JWT_SECRET:
+    if not DEBUG:
+        raise ImproperlyConfigured("CUSTOMER_JWT_SECRET must be set when DEBUG is off.")
+    CUSTOMER_JWT_SECRET = hashlib.sha256(f"customer-jwt:{SECRET_KEY}".encode()).hexdigest()
+CUSTOMER_JWT_ISSUER = env.str("CUSTOMER_JWT_ISSUER", default="pos-backoffice")
+CUSTOMER_JWT_TTL_SECONDS = env.int("CUSTOMER_JWT_TTL_SECONDS", default=7 * 24 * 3600)
+MAGIC_LINK_TTL_SECONDS = env.int("MAGIC_LINK_TTL_SECONDS", default=900)
+OTP_LENGTH = env.int("OTP_LENGTH", default=6)
+OTP_TTL_SECONDS = env.int("OTP_TTL_SECONDS", default=300)
+OTP_MAX_ATTEMPTS = env.int("OTP_MAX_ATTEMPTS", default=5)
+# Per merchant and email (and per kind: link or code): wait between two sends, cap per hour.
+OTP_RESEND_COOLDOWN_SECONDS = env.int("OTP_RESEND_COOLDOWN_SECONDS", default=60)
+OTP_HOURLY_CAP = env.int("OTP_HOURLY_CAP", default=5)
+# Throttles of the login endpoints (DRF rates), in the cache: Redis when REDIS_URL is set.
+CUSTOMER_AUTH_THROTTLE_IP = env.str("CUSTOMER_AUTH_THROTTLE_IP", default="30/min")
+CUSTOMER_AUTH_THROTTLE_EMAIL = env.str("CUSTOMER_AUTH_THROTTLE_EMAIL", default="20/hour")
+# Every endpoint called with a customer token, per customer.
+CUSTOMER_THROTTLE = env.str("CUSTOMER_THROTTLE", default="600/min")
+BEAT_SCHEDULE_DEFAULTS["customers: prune old login challenges"] = {
+    "task": "customers.tasks.login_challenge_prune_task",
+    "crontab": ("17", "3"),
+}
 
 # --- orders ----------------------------------------------------------------------------------
 # Pending orders still unpaid after this many minutes are cancelled and their stock released.

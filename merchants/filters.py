@@ -1,6 +1,38 @@
 import django_filters
+from django import forms
 
 from merchants.models import Merchant, TableLocation
+
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(django_filters.NumberFilter):
+    """An id filter that refuses what no id column can hold (400, not a database overflow)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class CountFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", 2**31 - 1)
+        super().__init__(*args, **kwargs)
+
+
+class MoneyFilter(django_filters.NumberFilter):
+    """An amount: at most 12 digits before the point and 2 after."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(*args, **kwargs)
 
 
 class MerchantFilterSet(django_filters.FilterSet):
@@ -15,7 +47,7 @@ class MerchantFilterSet(django_filters.FilterSet):
 
 class TableLocationFilterSet(django_filters.FilterSet):
     zone = django_filters.CharFilter(lookup_expr="iexact")
-    min_capacity = django_filters.NumberFilter(field_name="capacity", lookup_expr="gte")
+    min_capacity = CountFilter(field_name="capacity", lookup_expr="gte")
 
     class Meta:
         model = TableLocation

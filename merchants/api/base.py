@@ -1,7 +1,8 @@
 """The tenant-scoped base for staff API viewsets and serializers: all API scoping lives here."""
 
+from django.db import models
 from rest_framework import serializers, viewsets
-from rest_framework.relations import ManyRelatedField, RelatedField
+from rest_framework.relations import ManyRelatedField, PrimaryKeyRelatedField, RelatedField
 
 from merchants.api.permissions import HasMerchantRole, Role, required_role_for
 from merchants.tenancy import (
@@ -11,6 +12,10 @@ from merchants.tenancy import (
     resolve_tenant,
     scope_to_merchant,
 )
+
+MAX_ID = 2**63 - 1
+# Detail routes only match ids a bigint can hold; anything else is a plain 404.
+ID_PATTERN = r"[0-9]{1,18}"
 
 
 class MerchantScopedSerializerMixin:
@@ -27,6 +32,9 @@ class MerchantScopedSerializerMixin:
             return fields
         for field in fields.values():
             related = field.child_relation if isinstance(field, ManyRelatedField) else field
+            if isinstance(related, PrimaryKeyRelatedField) and related.pk_field is None:
+                # Reject ids no database column can hold (a 400, not an overflow error).
+                related.pk_field = serializers.IntegerField(min_value=1, max_value=MAX_ID)
             if (
                 isinstance(related, RelatedField)
                 and related.queryset is not None
@@ -36,8 +44,24 @@ class MerchantScopedSerializerMixin:
         return fields
 
 
+class BoundedDateTimeField(serializers.DateTimeField):
+    """Moments a shop can mean. Far-off years are typos, and before ~1925 Asia/Jakarta's
+    offset had seconds (+07:07:12), which no client parses as RFC 3339."""
+
+    default_error_messages = {"out_of_range": "Use a date between the years 2000 and 2100."}
+
+    def to_internal_value(self, value):
+        moment = super().to_internal_value(value)
+        if not 2000 <= moment.year <= 2100:
+            self.fail("out_of_range")
+        return moment
+
+
 class MerchantScopedModelSerializer(MerchantScopedSerializerMixin, serializers.ModelSerializer):
-    pass
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: BoundedDateTimeField,
+    }
 
 
 class MerchantScopedMixin:
@@ -47,6 +71,7 @@ class MerchantScopedMixin:
     filter by merchant themselves. `read_role` / `write_role` / `action_roles` set who may call.
     """
 
+    lookup_value_regex = ID_PATTERN
     read_role: int = Role.OFFICER
     write_role: int = Role.OWNER
     action_roles: dict[str, int] = {}

@@ -9,7 +9,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from merchants.api.authentication import staff_token_create
-from merchants.api.base import MerchantScopedViewSet
+from merchants.api.base import ID_PATTERN, MerchantScopedViewSet
 from merchants.api.permissions import IsOperator
 from merchants.api.serializers import (
     MerchantSerializer,
@@ -27,6 +27,7 @@ class MerchantViewSet(viewsets.ModelViewSet):
 
     serializer_class = MerchantSerializer
     filterset_class = MerchantFilterSet
+    lookup_value_regex = ID_PATTERN
     search_fields = ["name", "slug"]
     ordering_fields = ["name", "created_at"]
     ordering = ["name"]

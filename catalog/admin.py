@@ -1,0 +1,281 @@
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.html import format_html
+from import_export.admin import ImportExportMixin
+from import_export.forms import ConfirmImportForm, ImportForm
+
+from catalog import services
+from catalog.models import Product, ProductCategory, ProductImage, Promotion, PromotionItem
+from catalog.resources import ProductResource
+from merchants.admin_base import MerchantScopedAdmin, MerchantScopedTabularInline, Role
+from merchants.errors import DomainError
+from merchants.images import validate_image
+from merchants.models import Merchant
+from merchants.tenancy import roles_by_merchant
+
+
+@admin.register(ProductCategory)
+class ProductCategoryAdmin(MerchantScopedAdmin):
+    list_display = ("name", "merchant", "sort_order", "is_active")
+    list_filter = ("merchant", "is_active")
+    list_select_related = ("merchant",)
+    list_editable = ("sort_order", "is_active")
+    search_fields = ("name", "description")
+    ordering = ("merchant", "sort_order", "name")
+
+
+class ProductImageForm(forms.ModelForm):
+    class Meta:
+        model = ProductImage
+        fields = ("kind", "file", "sort_order")
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload and hasattr(upload, "content_type"):  # a new upload, not the stored file
+            limit = (
+                settings.CATALOG_THUMBNAIL_MAX_BYTES
+                if self.cleaned_data.get("kind") == ProductImage.Kind.THUMBNAIL
+                else settings.CATALOG_DETAIL_IMAGE_MAX_BYTES
+            )
+            try:
+                info = validate_image(upload, max_bytes=limit)
+            except DomainError as error:
+                raise ValidationError(error.message) from None
+            self.instance.width, self.instance.height = info.width, info.height
+            self.instance.size = info.size
+            # Stored under our own name with the real format's extension, as in the API.
+            upload.name = f"image.{info.extension}"
+        return upload
+
+
+class ProductImageFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        kinds = [
+            form.cleaned_data.get("kind")
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        if kinds.count(ProductImage.Kind.THUMBNAIL) > 1:
+            raise ValidationError("A product has one thumbnail.")
+        limit = settings.CATALOG_MAX_DETAIL_IMAGES
+        if kinds.count(ProductImage.Kind.DETAIL) > limit:
+            raise ValidationError(f"At most {limit} detail images per product.")
+
+
+class ProductImageInline(MerchantScopedTabularInline):
+    model = ProductImage
+    form = ProductImageForm
+    formset = ProductImageFormSet
+    extra = 0
+    max_num = 4
+    fields = ("preview", "kind", "file", "sort_order", "width", "height", "size")
+    readonly_fields = ("preview", "width", "height", "size")
+
+    @admin.display(description="Preview")
+    def preview(self, image):
+        if not image or not image.file:
+            return "—"
+        return format_html('<img src="{}" alt="" style="max-height:60px">', image.url)
+
+
+def _owner_merchants(request):
+    if request.user.is_superuser:
+        return Merchant.objects.filter(is_active=True)
+    ids = [mid for mid, role in roles_by_merchant(request.user).items() if role >= Role.OWNER]
+    return Merchant.objects.filter(pk__in=ids)
+
+
+class ProductImportForm(ImportForm):
+    merchant = forms.ModelChoiceField(
+        queryset=Merchant.objects.none(), help_text="The products are imported for this merchant."
+    )
+
+
+class ProductConfirmImportForm(ConfirmImportForm):
+    merchant = forms.ModelChoiceField(queryset=Merchant.objects.none(), widget=forms.HiddenInput)
+
+
+class ThumbnailListFilter(admin.SimpleListFilter):
+    title = "thumbnail"
+    parameter_name = "has_thumbnail"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "With thumbnail"), ("no", "Without thumbnail"))
+
+    def queryset(self, request, queryset):
+        with_thumb = queryset.filter(images__kind=ProductImage.Kind.THUMBNAIL).values("pk")
+        if self.value() == "yes":
+            return queryset.filter(pk__in=with_thumb)
+        if self.value() == "no":
+            return queryset.exclude(pk__in=with_thumb)
+        return queryset
+
+
+@admin.register(Product)
+class ProductAdmin(ImportExportMixin, MerchantScopedAdmin):
+    resource_classes = [ProductResource]
+    import_form_class = ProductImportForm
+    confirm_form_class = ProductConfirmImportForm
+    list_display = (
+        "thumbnail",
+        "name",
+        "merchant",
+        "category",
+        "sku",
+        "base_price",
+        "stock",
+        "is_available",
+        "is_active",
+    )
+    list_display_links = ("thumbnail", "name")
+    list_filter = (
+        "merchant",
+        "category",
+        "is_available",
+        "is_active",
+        "product_type",
+        "track_stock",
+        ThumbnailListFilter,
+    )
+    list_select_related = ("merchant", "category")
+    search_fields = ("name", "description", "sku", "barcode")
+    autocomplete_fields = ("category",)
+    inlines = [ProductImageInline]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    actions = ("activate", "deactivate", "mark_available", "mark_unavailable")
+    fieldsets = (
+        (None, {"fields": ("merchant", "name", "description", "product_type", "category")}),
+        ("Codes", {"fields": ("sku", "barcode")}),
+        ("Price", {"fields": ("base_price", "tax_percent", "service_charge_percent")}),
+        ("Stock", {"fields": ("track_stock", "stock", "low_stock_threshold")}),
+        ("Visibility", {"fields": ("is_available", "is_active", "sort_order")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("images")
+
+    @admin.display(description="")
+    def thumbnail(self, product):
+        for image in product.images.all():
+            if image.kind == ProductImage.Kind.THUMBNAIL:
+                return format_html(
+                    '<img src="{}" alt="" style="height:40px;width:40px;object-fit:cover">',
+                    image.url,
+                )
+        return "—"
+
+    def _switch(self, request, queryset, label, **flags):
+        count = services.product_set_flags(products=queryset, **flags)
+        self.message_user(request, f"{count} product(s) {label}.", messages.SUCCESS)
+
+    @admin.action(description="Activate selected products", permissions=["change"])
+    def activate(self, request, queryset):
+        self._switch(request, queryset, "activated", is_active=True)
+
+    @admin.action(description="Deactivate selected products", permissions=["change"])
+    def deactivate(self, request, queryset):
+        self._switch(request, queryset, "deactivated", is_active=False)
+
+    @admin.action(description="Mark selected products available", permissions=["change"])
+    def mark_available(self, request, queryset):
+        self._switch(request, queryset, "marked available", is_available=True)
+
+    @admin.action(description="Mark selected products unavailable", permissions=["change"])
+    def mark_unavailable(self, request, queryset):
+        self._switch(request, queryset, "marked unavailable", is_available=False)
+
+    # --- import and export, owners only, one merchant at a time ---
+
+    def has_import_permission(self, request):
+        return self._has_role(request, Role.OWNER)
+
+    def has_export_permission(self, request):
+        return self._has_role(request, Role.OWNER)
+
+    def _limit_merchant_field(self, request, form):
+        choices = _owner_merchants(request)
+        form.fields["merchant"].queryset = choices
+        if "merchant" not in form.initial and len(choices) == 1:
+            form.initial["merchant"] = choices[0].pk
+        return form
+
+    def create_import_form(self, request):
+        return self._limit_merchant_field(request, super().create_import_form(request))
+
+    def create_confirm_form(self, request, import_form=None):
+        return self._limit_merchant_field(
+            request, super().create_confirm_form(request, import_form)
+        )
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["merchant"] = import_form.cleaned_data["merchant"].pk
+        return initial
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        resource_kwargs = super().get_import_resource_kwargs(request, **kwargs)
+        form = kwargs.get("form")
+        if form is not None and hasattr(form, "cleaned_data"):
+            resource_kwargs["merchant"] = form.cleaned_data.get("merchant")
+        return resource_kwargs
+
+
+class PromotionItemInline(MerchantScopedTabularInline):
+    model = PromotionItem
+    extra = 1
+    autocomplete_fields = ("product",)
+
+
+class RunningNowFilter(admin.SimpleListFilter):
+    title = "running now"
+    parameter_name = "running"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "Active now"), ("no", "Not active now"))
+
+    def queryset(self, request, queryset):
+        running = Promotion.objects.running(timezone.now()).values("pk")
+        if self.value() == "yes":
+            return queryset.filter(pk__in=running)
+        if self.value() == "no":
+            return queryset.exclude(pk__in=running)
+        return queryset
+
+
+@admin.register(Promotion)
+class PromotionAdmin(MerchantScopedAdmin):
+    list_display = (
+        "name",
+        "merchant",
+        "discount_type",
+        "value",
+        "starts_at",
+        "ends_at",
+        "is_active",
+        "running_now",
+    )
+    list_filter = (RunningNowFilter, "merchant", "discount_type", "is_active")
+    list_select_related = ("merchant",)
+    search_fields = ("name", "description")
+    date_hierarchy = "starts_at"
+    inlines = [PromotionItemInline]
+    fields = (
+        "merchant",
+        "name",
+        "description",
+        "discount_type",
+        "value",
+        "starts_at",
+        "ends_at",
+        "is_active",
+    )
+
+    @admin.display(boolean=True, description="Running now")
+    def running_now(self, promotion):
+        return promotion.is_running()

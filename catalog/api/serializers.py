@@ -1,0 +1,311 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from catalog.models import Product, ProductCategory, ProductImage, Promotion
+from catalog.pricing import PriceQuote, product_final_price, product_final_prices
+from catalog.services import promotion_save
+from merchants.api.base import MerchantScopedModelSerializer, money_field
+from merchants.models import TableLocation
+
+
+class ModelRulesMixin:
+    """Runs the model's own `full_clean()` (the rules the admin and the import use too).
+
+    Normalised values (e.g. a blank SKU stored as NULL) flow back into the validated data.
+    """
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        model = self.Meta.model
+        instance = self.instance or model(merchant=self.context["merchant"])
+        many_to_many = {field.name for field in model._meta.many_to_many}
+        for name, value in attrs.items():
+            if name not in many_to_many:
+                setattr(instance, name, value)
+        try:
+            instance.full_clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(serializers.as_serializer_error(error)) from None
+        for name in attrs:
+            if name not in many_to_many:
+                attrs[name] = getattr(instance, name)
+        return attrs
+
+
+class ProductCategorySerializer(ModelRulesMixin, MerchantScopedModelSerializer):
+    product_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProductCategory
+        fields = [
+            "id",
+            "name",
+            "description",
+            "sort_order",
+            "is_active",
+            "product_count",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+
+    def get_product_count(self, category) -> int:
+        # Lists annotate the count; a freshly written category is counted on demand.
+        count = getattr(category, "product_count", None)
+        return count if count is not None else category.products.count()
+
+
+class ProductImageSerializer(serializers.ModelSerializer):
+    url = serializers.CharField(read_only=True, help_text="Where the image is served.")
+
+    class Meta:
+        model = ProductImage
+        fields = ["id", "kind", "url", "width", "height", "size", "sort_order"]
+        read_only_fields = fields
+
+
+class PromotionBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Promotion
+        fields = ["id", "name", "discount_type", "value", "ends_at"]
+        read_only_fields = fields
+
+
+class QuotedProductListSerializer(serializers.ListSerializer):
+    """Prices a whole page of products with one promotions query (no N+1)."""
+
+    def to_representation(self, data):
+        products = list(data.all() if hasattr(data, "all") else data)
+        merchant = self.context.get("merchant")
+        self.child.context["quotes"] = product_final_prices(
+            products=products,
+            at=self.context.get("at"),
+            currency=merchant.currency if merchant else None,
+        )
+        return super().to_representation(products)
+
+
+class ProductPricingMixin(serializers.Serializer):
+    """Price now, promotion, category name and thumbnail: what staff and customers both see."""
+
+    category_name = serializers.CharField(
+        source="category.name", read_only=True, default=None, allow_null=True
+    )
+    final_price = serializers.SerializerMethodField()
+    promotion = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    def _quote(self, product: Product) -> PriceQuote:
+        quotes = self.context.setdefault("quotes", {})
+        if product.pk not in quotes:
+            merchant = self.context.get("merchant")
+            quotes[product.pk] = product_final_price(
+                product=product,
+                at=self.context.get("at"),
+                currency=merchant.currency if merchant else None,
+            )
+        return quotes[product.pk]
+
+    @extend_schema_field(money_field(help_text="Unit price now, after the best promotion."))
+    def get_final_price(self, product) -> str:
+        return str(self._quote(product).final)
+
+    @extend_schema_field(PromotionBriefSerializer(allow_null=True))
+    def get_promotion(self, product):
+        promotion = self._quote(product).promotion
+        return PromotionBriefSerializer(promotion).data if promotion else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_thumbnail_url(self, product) -> str | None:
+        for image in product.images.all():
+            if image.kind == ProductImage.Kind.THUMBNAIL:
+                return image.url
+        return None
+
+
+class ProductSerializer(ProductPricingMixin, ModelRulesMixin, MerchantScopedModelSerializer):
+    base_price = money_field(min_value=0)
+    tax_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False
+    )
+    service_charge_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False
+    )
+    sku = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
+    barcode = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, allow_null=True
+    )
+    images = ProductImageSerializer(many=True, read_only=True)
+    is_low_on_stock = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Product
+        list_serializer_class = QuotedProductListSerializer
+        fields = [
+            "id",
+            "name",
+            "description",
+            "product_type",
+            "category",
+            "category_name",
+            "sku",
+            "barcode",
+            "base_price",
+            "final_price",
+            "promotion",
+            "tax_percent",
+            "service_charge_percent",
+            "track_stock",
+            "stock",
+            "low_stock_threshold",
+            "is_low_on_stock",
+            "is_available",
+            "is_active",
+            "sort_order",
+            "thumbnail_url",
+            "images",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class PromotionSerializer(ModelRulesMixin, MerchantScopedModelSerializer):
+    value = money_field(min_value=0)
+    product_ids = serializers.PrimaryKeyRelatedField(
+        many=True,
+        source="products",
+        queryset=Product.objects.all(),
+        required=False,
+        help_text="Products this promotion applies to (replaced as a whole on write).",
+    )
+    is_running = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Promotion
+        fields = [
+            "id",
+            "name",
+            "description",
+            "discount_type",
+            "value",
+            "starts_at",
+            "ends_at",
+            "is_active",
+            "is_running",
+            "product_ids",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def get_is_running(self, promotion) -> bool:
+        return promotion.is_running()
+
+    def create(self, validated_data):
+        products = validated_data.pop("products", [])
+        validated_data.pop("merchant", None)
+        return promotion_save(
+            merchant=self.context["merchant"], products=products, **validated_data
+        )
+
+    def update(self, instance, validated_data):
+        products = validated_data.pop("products", None)
+        return promotion_save(
+            merchant=self.context["merchant"],
+            promotion=instance,
+            products=products,
+            **validated_data,
+        )
+
+
+class ThumbnailUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="JPEG, PNG or WebP; at most 5 MB by default.")
+
+
+class DetailImagesUploadSerializer(serializers.Serializer):
+    files = serializers.ListField(
+        child=serializers.FileField(),
+        help_text="Up to 3 JPEG, PNG or WebP files; at most 10 MB each by default.",
+    )
+
+
+class DetailImagesDeleteSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=False)
+
+
+class DeletedCountSerializer(serializers.Serializer):
+    deleted = serializers.IntegerField()
+
+
+# --- public menu (no login) -----------------------------------------------------------------
+
+
+class PublicCategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProductCategory
+        fields = ["id", "name", "description", "sort_order"]
+        read_only_fields = fields
+
+
+class PublicProductSerializer(ProductPricingMixin, serializers.ModelSerializer):
+    base_price = money_field(read_only=True)
+    image_urls = serializers.SerializerMethodField()
+    sold_out = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Product
+        list_serializer_class = QuotedProductListSerializer
+        fields = [
+            "id",
+            "name",
+            "description",
+            "product_type",
+            "category",
+            "category_name",
+            "base_price",
+            "final_price",
+            "promotion",
+            "tax_percent",
+            "service_charge_percent",
+            "sold_out",
+            "thumbnail_url",
+            "image_urls",
+        ]
+        read_only_fields = fields
+
+    def get_image_urls(self, product) -> list[str]:
+        return [
+            image.url for image in product.images.all() if image.kind == ProductImage.Kind.DETAIL
+        ]
+
+    def get_sold_out(self, product) -> bool:
+        return product.track_stock and product.stock <= 0
+
+
+class PublicPromotionSerializer(serializers.ModelSerializer):
+    product_ids = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Promotion
+        fields = [
+            "id",
+            "name",
+            "description",
+            "discount_type",
+            "value",
+            "starts_at",
+            "ends_at",
+            "product_ids",
+        ]
+        read_only_fields = fields
+
+    def get_product_ids(self, promotion) -> list[int]:
+        return [item.product_id for item in promotion.visible_items]
+
+
+class PublicTableSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TableLocation
+        fields = ["id", "number", "name", "capacity", "zone"]
+        read_only_fields = fields

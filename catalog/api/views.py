@@ -1,0 +1,233 @@
+from django.db.models import Count, Prefetch
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+
+from catalog import selectors, services
+from catalog.api.serializers import (
+    DeletedCountSerializer,
+    DetailImagesDeleteSerializer,
+    DetailImagesUploadSerializer,
+    ProductCategorySerializer,
+    ProductImageSerializer,
+    ProductSerializer,
+    PromotionSerializer,
+    PublicCategorySerializer,
+    PublicProductSerializer,
+    PublicPromotionSerializer,
+    PublicTableSerializer,
+    ThumbnailUploadSerializer,
+)
+from catalog.filters import (
+    ProductCategoryFilterSet,
+    ProductFilterSet,
+    PromotionFilterSet,
+    PublicProductFilterSet,
+)
+from catalog.models import Product, ProductCategory, Promotion
+from merchants.api.base import MerchantScopedViewSet
+from merchants.models import TableLocation
+
+
+class ProductCategoryViewSet(MerchantScopedViewSet):
+    """Menu or shelf sections (officers read, owners write)."""
+
+    queryset = ProductCategory.objects.annotate(product_count=Count("products"))
+    serializer_class = ProductCategorySerializer
+    filterset_class = ProductCategoryFilterSet
+    search_fields = ["name", "description"]
+    ordering_fields = ["sort_order", "name", "created_at"]
+    ordering = ["sort_order", "name"]
+
+
+class ProductViewSet(MerchantScopedViewSet):
+    """Products with their current promotional price and images (officers read, owners write).
+
+    Images are managed through `thumbnail` and `detail-images`; scanners use `lookup`.
+    """
+
+    queryset = Product.objects.select_related("category").prefetch_related(
+        selectors.product_images_prefetch()
+    )
+    serializer_class = ProductSerializer
+    filterset_class = ProductFilterSet
+    search_fields = ["name", "description", "sku", "barcode"]
+    ordering_fields = ["name", "base_price", "stock", "sort_order", "created_at", "updated_at"]
+    ordering = ["sort_order", "name"]
+
+    def _image_response(self, product, code=status.HTTP_200_OK):
+        product = self.get_queryset().get(pk=product.pk)  # fresh images, one prefetch
+        return Response(self.get_serializer(product).data, status=code)
+
+    @extend_schema(
+        summary="Find a product by its barcode (for scanners)",
+        parameters=[OpenApiParameter("barcode", str, required=True)],
+        responses={200: ProductSerializer},
+    )
+    @action(detail=False, methods=["get"], url_path="lookup", filter_backends=[])
+    def lookup(self, request):
+        product = selectors.product_get_by_barcode(
+            merchant=self.merchant, barcode=request.query_params.get("barcode", "")
+        )
+        return Response(self.get_serializer(product).data)
+
+    @extend_schema(
+        methods=["POST"],
+        summary="Set (replace) the thumbnail",
+        request={"multipart/form-data": ThumbnailUploadSerializer},
+        responses={201: ProductSerializer},
+    )
+    @extend_schema(
+        methods=["DELETE"], summary="Remove the thumbnail", request=None, responses={204: None}
+    )
+    @action(
+        detail=True,
+        methods=["post", "delete"],
+        url_path="thumbnail",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def thumbnail(self, request, pk=None):
+        product = self.get_object()
+        if request.method == "DELETE":
+            services.product_thumbnail_remove(product=product)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        upload = ThumbnailUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        services.product_thumbnail_set(product=product, upload=upload.validated_data["file"])
+        return self._image_response(product, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["POST"],
+        summary="Add detail images (at most 3 per product)",
+        request={"multipart/form-data": DetailImagesUploadSerializer},
+        responses={201: ProductImageSerializer(many=True)},
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        summary="Delete detail images by id",
+        request=DetailImagesDeleteSerializer,
+        responses={200: DeletedCountSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["post", "delete"],
+        url_path="detail-images",
+        parser_classes=[MultiPartParser, FormParser, JSONParser],
+    )
+    def detail_images(self, request, pk=None):
+        product = self.get_object()
+        if request.method == "DELETE":
+            body = DetailImagesDeleteSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            deleted = services.product_detail_images_remove(
+                product=product, ids=body.validated_data["ids"]
+            )
+            return Response({"deleted": deleted})
+        files = request.FILES.getlist("files") if hasattr(request.FILES, "getlist") else []
+        upload = DetailImagesUploadSerializer(data={"files": files})
+        upload.is_valid(raise_exception=True)
+        images = services.product_detail_images_add(
+            product=product, uploads=upload.validated_data["files"]
+        )
+        return Response(
+            ProductImageSerializer(images, many=True).data, status=status.HTTP_201_CREATED
+        )
+
+
+class PromotionViewSet(MerchantScopedViewSet):
+    """Promotions with their product ids (officers read, owners write)."""
+
+    queryset = Promotion.objects.prefetch_related(
+        Prefetch("products", queryset=Product.objects.only("pk"))
+    )
+    serializer_class = PromotionSerializer
+    filterset_class = PromotionFilterSet
+    search_fields = ["name", "description"]
+    ordering_fields = ["name", "starts_at", "ends_at", "created_at"]
+    ordering = ["-starts_at", "name"]
+
+
+# --- public menu (no login) -----------------------------------------------------------------
+
+
+class PublicMenuThrottle(AnonRateThrottle):
+    scope = "public_menu"
+
+
+class PublicMenuView(generics.ListAPIView):
+    """Base of the customer-facing menu: no login, one merchant by slug, active things only."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [PublicMenuThrottle]
+
+    @property
+    def merchant(self):
+        if not hasattr(self, "_merchant"):
+            self._merchant = selectors.public_merchant_get(slug=self.kwargs["merchant_slug"])
+        return self._merchant
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["merchant"] = self.merchant
+        return context
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.fake_queryset
+        return self.menu_queryset()
+
+
+@extend_schema(auth=[], summary="Public menu: products with their price now and image URLs")
+class PublicProductListView(PublicMenuView):
+    serializer_class = PublicProductSerializer
+    filterset_class = PublicProductFilterSet
+    search_fields = ["name", "description"]
+    ordering_fields = ["name", "base_price", "sort_order"]
+    ordering = ["sort_order", "name"]
+    fake_queryset = Product.objects.none()
+
+    def menu_queryset(self):
+        return selectors.public_product_list(merchant=self.merchant)
+
+
+@extend_schema(auth=[], summary="Public menu: categories")
+class PublicCategoryListView(PublicMenuView):
+    serializer_class = PublicCategorySerializer
+    search_fields = ["name"]
+    ordering_fields = ["sort_order", "name"]
+    ordering = ["sort_order", "name"]
+    fake_queryset = ProductCategory.objects.none()
+
+    def menu_queryset(self):
+        return selectors.public_category_list(merchant=self.merchant)
+
+
+@extend_schema(auth=[], summary="Public menu: promotions running now")
+class PublicPromotionListView(PublicMenuView):
+    serializer_class = PublicPromotionSerializer
+    search_fields = ["name"]
+    ordering_fields = ["ends_at", "starts_at", "name"]
+    ordering = ["ends_at"]
+    fake_queryset = Promotion.objects.none()
+
+    def menu_queryset(self):
+        return selectors.public_promotion_list(merchant=self.merchant)
+
+
+@extend_schema(auth=[], summary="Public menu: tables (for table ordering)")
+class PublicTableListView(PublicMenuView):
+    serializer_class = PublicTableSerializer
+    search_fields = ["number", "name", "zone"]
+    ordering_fields = ["number", "name", "capacity"]
+    ordering = ["number"]
+
+    fake_queryset = TableLocation.objects.none()
+
+    def menu_queryset(self):
+        return selectors.public_table_list(merchant=self.merchant)

@@ -1,0 +1,62 @@
+import django_filters
+from django.db.models import F
+from django.utils import timezone
+
+from catalog.models import Product, ProductCategory, Promotion
+from merchants.filters import IdFilter, MoneyFilter
+
+
+class ProductCategoryFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = ProductCategory
+        fields = ["is_active"]
+
+
+class ProductFilterSet(django_filters.FilterSet):
+    category = IdFilter(field_name="category_id")
+    uncategorized = django_filters.BooleanFilter(field_name="category", lookup_expr="isnull")
+    min_price = MoneyFilter(field_name="base_price", lookup_expr="gte")
+    max_price = MoneyFilter(field_name="base_price", lookup_expr="lte")
+    low_stock = django_filters.BooleanFilter(method="filter_low_stock")
+
+    class Meta:
+        model = Product
+        fields = [
+            "category",
+            "uncategorized",
+            "product_type",
+            "is_available",
+            "is_active",
+            "track_stock",
+            "min_price",
+            "max_price",
+            "low_stock",
+        ]
+
+    def filter_low_stock(self, queryset, name, value):
+        low = {"track_stock": True, "low_stock_threshold__isnull": False}
+        matching = queryset.filter(**low, stock__lte=F("low_stock_threshold"))
+        return matching if value else queryset.exclude(pk__in=matching.values("pk"))
+
+
+class PublicProductFilterSet(django_filters.FilterSet):
+    category = IdFilter(field_name="category_id")
+    min_price = MoneyFilter(field_name="base_price", lookup_expr="gte")
+    max_price = MoneyFilter(field_name="base_price", lookup_expr="lte")
+
+    class Meta:
+        model = Product
+        fields = ["category", "product_type", "min_price", "max_price"]
+
+
+class PromotionFilterSet(django_filters.FilterSet):
+    running = django_filters.BooleanFilter(method="filter_running", label="Running now")
+    product = IdFilter(field_name="items__product_id", distinct=True)
+
+    class Meta:
+        model = Promotion
+        fields = ["is_active", "discount_type", "running", "product"]
+
+    def filter_running(self, queryset, name, value):
+        running = queryset.running(timezone.now())
+        return running if value else queryset.exclude(pk__in=running.values("pk"))

@@ -1,0 +1,267 @@
+import posixpath
+import secrets
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from merchants.models import TenantModel, TimeStampedModel
+
+PERCENT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
+
+
+def is_whole_amount_currency(currency: str) -> bool:
+    """Currencies priced in whole units (no cents in practice)."""
+    return currency.upper() in {"IDR", "JPY", "KRW", "VND"}
+
+
+class ProductCategory(TenantModel):
+    name = models.CharField(max_length=80)
+    description = models.CharField(max_length=255, blank=True)
+    sort_order = models.PositiveIntegerField(default=0, help_text="Lower numbers come first.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name_plural = "product categories"
+        ordering = ["sort_order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                "merchant",
+                Lower("name"),
+                name="category_unique_name",
+                violation_error_message="A category with this name already exists.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(TenantModel):
+    class Type(models.TextChoices):
+        GOODS = "goods", "Goods"
+        SERVICE = "service", "Service"
+
+    category = models.ForeignKey(
+        ProductCategory,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="products",
+    )
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    product_type = models.CharField(max_length=10, choices=Type.choices, default=Type.GOODS)
+    # Optional codes: NULL when absent, so "unique per merchant" only applies to real codes.
+    sku = models.CharField("SKU", max_length=64, null=True, blank=True)
+    barcode = models.CharField(max_length=64, null=True, blank=True)
+    base_price = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
+    )
+    tax_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal(0), validators=PERCENT_VALIDATORS
+    )
+    service_charge_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal(0), validators=PERCENT_VALIDATORS
+    )
+    track_stock = models.BooleanField(
+        default=False, help_text="Count stock down on every order; refuse orders beyond it."
+    )
+    stock = models.PositiveIntegerField(default=0)
+    low_stock_threshold = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Warn when stock falls to this level (blank: never)."
+    )
+    is_available = models.BooleanField(
+        default=True, help_text="Off: shown to staff, hidden from customers (e.g. sold out today)."
+    )
+    is_active = models.BooleanField(default=True, help_text="Off: retired from the catalog.")
+    sort_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "sku"],
+                name="product_unique_sku",
+                violation_error_message="Another product already has this SKU.",
+            ),
+            # Also the index behind the scanner lookup (merchant, barcode).
+            models.UniqueConstraint(
+                fields=["merchant", "barcode"],
+                name="product_unique_barcode",
+                violation_error_message="Another product already has this barcode.",
+            ),
+            models.CheckConstraint(condition=Q(stock__gte=0), name="product_stock_not_negative"),
+            models.CheckConstraint(
+                condition=Q(base_price__gte=0), name="product_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(tax_percent__gte=0, tax_percent__lte=100),
+                name="product_tax_percent_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(service_charge_percent__gte=0, service_charge_percent__lte=100),
+                name="product_service_percent_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["merchant", "is_active", "is_available"], name="product_menu"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        super().clean()
+        self.sku = (self.sku or "").strip() or None
+        self.barcode = (self.barcode or "").strip() or None
+        self.name = (self.name or "").strip()
+        errors = {}
+        merchant = getattr(self, "merchant", None) if self.merchant_id else None
+        if (
+            merchant is not None
+            and self.base_price is not None
+            and is_whole_amount_currency(merchant.currency)
+            and self.base_price != self.base_price.to_integral_value()
+        ):
+            errors["base_price"] = (
+                f"Prices in {merchant.currency} are whole amounts (e.g. 25000, not 25000.50)."
+            )
+        if self.category_id and merchant is not None and self.category.merchant_id != merchant.pk:
+            errors["category"] = "This category belongs to another merchant."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_low_on_stock(self) -> bool:
+        return (
+            self.track_stock
+            and self.low_stock_threshold is not None
+            and self.stock <= self.low_stock_threshold
+        )
+
+
+def product_image_path(instance: "ProductImage", filename: str) -> str:
+    """merchants/{merchant}/products/{product}/{kind}-{random}.{ext}; the name is ours."""
+    extension = posixpath.splitext(filename)[1].lower() or ".jpg"
+    product = instance.product
+    return (
+        f"merchants/{product.merchant_id}/products/{product.pk}/"
+        f"{instance.kind}-{secrets.token_hex(8)}{extension}"
+    )
+
+
+class ProductImage(TimeStampedModel):
+    class Kind(models.TextChoices):
+        THUMBNAIL = "thumbnail", "Thumbnail"
+        DETAIL = "detail", "Detail"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    file = models.FileField(upload_to=product_image_path, max_length=255)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    size = models.PositiveIntegerField(default=0, help_text="Bytes.")
+    sort_order = models.PositiveIntegerField(default=0)
+
+    merchant_lookup = "product__merchant"
+
+    class Meta:
+        ordering = ["product", "kind", "sort_order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product"],
+                condition=Q(kind="thumbnail"),
+                name="product_image_one_thumbnail",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.product}"
+
+    @property
+    def url(self) -> str:
+        return self.file.url if self.file else ""
+
+
+class PromotionQuerySet(models.QuerySet):
+    def running(self, at=None):
+        """Active promotions whose window contains `at` (now by default)."""
+        at = at or timezone.now()
+        return self.filter(is_active=True, starts_at__lte=at, ends_at__gt=at)
+
+
+class Promotion(TenantModel):
+    class DiscountType(models.TextChoices):
+        PERCENT = "percent", "Percent off"
+        NOMINAL = "nominal", "Amount off"
+        OVERRIDE_PRICE = "override_price", "Fixed price"
+
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    discount_type = models.CharField(max_length=20, choices=DiscountType.choices)
+    value = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text="Percent (0-100), an amount off, or the fixed price, by discount type.",
+    )
+    starts_at = models.DateTimeField(db_index=True)
+    ends_at = models.DateTimeField(db_index=True)
+    is_active = models.BooleanField(default=True)
+    products = models.ManyToManyField(
+        Product, through="PromotionItem", related_name="promotions", blank=True
+    )
+
+    objects = PromotionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_at", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gte=0), name="promotion_value_not_negative"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="promotion_ends_after_start",
+                violation_error_message="The promotion must end after it starts.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if (
+            self.discount_type == self.DiscountType.PERCENT
+            and self.value is not None
+            and self.value > 100
+        ):
+            errors["value"] = "A percent discount is at most 100."
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            errors["ends_at"] = "The promotion must end after it starts."
+        if errors:
+            raise ValidationError(errors)
+
+    def is_running(self, at=None) -> bool:
+        at = at or timezone.now()
+        return self.is_active and self.starts_at <= at < self.ends_at
+
+
+class PromotionItem(TimeStampedModel):
+    promotion = models.ForeignKey(Promotion, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="promotion_items")
+
+    merchant_lookup = "promotion__merchant"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["promotion", "product"], name="promotion_item_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} in {self.promotion}"

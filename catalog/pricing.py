@@ -1,0 +1,108 @@
+"""The one place that decides what a product costs at a moment, after promotions.
+
+Rules: percent → base * (1 - v/100); nominal → base - v; override_price → v; never below zero.
+Of all promotions running at that moment for the product, the one giving the lowest final price
+wins (ties: the promotion that ends first, then the lowest id, so the answer is stable).
+Amounts are Decimal; whole-unit currencies such as IDR are rounded half up to whole units,
+others to cents.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils import timezone
+
+from catalog.models import Product, Promotion, PromotionItem, is_whole_amount_currency
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class PriceQuote:
+    base: Decimal
+    final: Decimal
+    promotion: Promotion | None = None
+
+    @property
+    def discount(self) -> Decimal:
+        return self.base - self.final
+
+
+def round_amount(amount: Decimal, *, currency: str) -> Decimal:
+    unit = Decimal(1) if is_whole_amount_currency(currency) else Decimal("0.01")
+    return amount.quantize(unit, rounding=ROUND_HALF_UP).quantize(Decimal("0.01"))
+
+
+def discounted_price(
+    *, base: Decimal, discount_type: str, value: Decimal, currency: str = "IDR"
+) -> Decimal:
+    """The price after one promotion of `discount_type` and `value`; never below zero."""
+    base, value = Decimal(base), Decimal(value)
+    if discount_type == Promotion.DiscountType.PERCENT:
+        final = base * (1 - min(value, HUNDRED) / HUNDRED)
+    elif discount_type == Promotion.DiscountType.NOMINAL:
+        final = base - value
+    elif discount_type == Promotion.DiscountType.OVERRIDE_PRICE:
+        final = value
+    else:
+        raise ValueError(f"Unknown discount type {discount_type!r}.")
+    return round_amount(max(final, ZERO), currency=currency)
+
+
+def best_quote(
+    *, base: Decimal, promotions: Iterable[Promotion], currency: str = "IDR"
+) -> PriceQuote:
+    """The lowest price among `promotions` (assumed running), or the base price."""
+    base = round_amount(Decimal(base), currency=currency)
+    best = PriceQuote(base=base, final=base)
+    best_key = None
+    for promotion in promotions:
+        final = discounted_price(
+            base=base,
+            discount_type=promotion.discount_type,
+            value=promotion.value,
+            currency=currency,
+        )
+        key = (final, promotion.ends_at, promotion.pk or 0)
+        if final <= base and (best_key is None or key < best_key):
+            best, best_key = PriceQuote(base=base, final=final, promotion=promotion), key
+    return best
+
+
+def product_final_prices(
+    *, products: Iterable[Product], at: datetime | None = None, currency: str | None = None
+) -> dict[int, PriceQuote]:
+    """Quotes for many products (product id → quote) with one query for all promotions.
+
+    `currency` defaults to each product's merchant currency (pass it to avoid loading merchants).
+    """
+    products = list(products)
+    at = at or timezone.now()
+    by_product: dict[int, list[Promotion]] = {product.pk: [] for product in products}
+    if products:
+        items = PromotionItem.objects.filter(
+            product_id__in=list(by_product),
+            promotion__is_active=True,
+            promotion__starts_at__lte=at,
+            promotion__ends_at__gt=at,
+        ).select_related("promotion")
+        for item in items:
+            by_product[item.product_id].append(item.promotion)
+    return {
+        product.pk: best_quote(
+            base=product.base_price,
+            promotions=by_product[product.pk],
+            currency=currency or product.merchant.currency,
+        )
+        for product in products
+    }
+
+
+def product_final_price(
+    *, product: Product, at: datetime | None = None, currency: str | None = None
+) -> PriceQuote:
+    """The unit price of `product` at `at` (now by default) after its best running promotion."""
+    return product_final_prices(products=[product], at=at, currency=currency)[product.pk]

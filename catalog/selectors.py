@@ -1,0 +1,77 @@
+"""Reads for the catalog: the staff lists and the public menu, cheap in queries."""
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from catalog.models import Product, ProductCategory, ProductImage, Promotion, PromotionItem
+from merchants.errors import NotFound
+from merchants.models import Merchant, TableLocation
+
+
+def product_images_prefetch() -> Prefetch:
+    return Prefetch("images", queryset=ProductImage.objects.order_by("kind", "sort_order", "pk"))
+
+
+def product_list(*, merchant: Merchant) -> QuerySet[Product]:
+    return (
+        Product.objects.filter(merchant=merchant)
+        .select_related("category")
+        .prefetch_related(product_images_prefetch())
+    )
+
+
+def product_get_by_barcode(*, merchant: Merchant, barcode: str) -> Product:
+    """The scanner lookup: one query on the (merchant, barcode) unique index."""
+    barcode = (barcode or "").strip()
+    if not barcode:
+        raise NotFound("Give the scanned code as ?barcode=…")
+    product = (
+        Product.objects.filter(merchant=merchant, barcode=barcode)
+        .select_related("category")
+        .first()
+    )
+    if product is None:
+        raise NotFound(
+            f"No product with barcode {barcode} here. Check the code or add it to a product."
+        )
+    return product
+
+
+def public_merchant_get(*, slug: str) -> Merchant:
+    merchant = Merchant.objects.filter(slug=slug, is_active=True).first()
+    if merchant is None:
+        raise NotFound(f"There is no shop '{slug}'.")
+    return merchant
+
+
+def public_category_list(*, merchant: Merchant) -> QuerySet[ProductCategory]:
+    return ProductCategory.objects.filter(merchant=merchant, is_active=True)
+
+
+def public_product_list(*, merchant: Merchant) -> QuerySet[Product]:
+    """What a customer may order: active, available, in no switched-off category."""
+    return (
+        Product.objects.filter(merchant=merchant, is_active=True, is_available=True)
+        .filter(Q(category__isnull=True) | Q(category__is_active=True))
+        .select_related("category")
+        .prefetch_related(product_images_prefetch())
+    )
+
+
+def public_promotion_list(*, merchant: Merchant, at=None) -> QuerySet[Promotion]:
+    """Promotions running now, each with only the products a customer can see."""
+    visible = PromotionItem.objects.filter(
+        product__is_active=True, product__is_available=True
+    ).filter(Q(product__category__isnull=True) | Q(product__category__is_active=True))
+    return (
+        Promotion.objects.filter(merchant=merchant)
+        .running(at or timezone.now())
+        .filter(items__in=visible)
+        .distinct()
+        .prefetch_related(Prefetch("items", queryset=visible, to_attr="visible_items"))
+        .order_by("ends_at", "pk")
+    )
+
+
+def public_table_list(*, merchant: Merchant) -> QuerySet[TableLocation]:
+    return TableLocation.objects.filter(merchant=merchant, is_active=True).order_by("number")

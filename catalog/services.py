@@ -1,0 +1,212 @@
+"""Writes for the catalog: products' images and flags, promotions and their products.
+
+Plain field edits of categories and products go through serializers and admin forms, which run
+the models' `full_clean()`; everything that spans rows or touches storage lives here.
+"""
+
+import logging
+from collections.abc import Iterable, Sequence
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+
+from catalog.models import Product, ProductImage, Promotion, PromotionItem
+from catalog.pricing import PriceQuote, product_final_price, product_final_prices
+from merchants.errors import Conflict, DomainError, NotFound
+from merchants.images import ImageInfo, validate_image
+from merchants.models import Merchant
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "PriceQuote",
+    "product_detail_images_add",
+    "product_detail_images_remove",
+    "product_final_price",
+    "product_final_prices",
+    "product_set_flags",
+    "product_thumbnail_remove",
+    "product_thumbnail_set",
+    "promotion_save",
+]
+
+
+def _validated(uploads: Sequence, *, max_bytes: int, field: str) -> list[ImageInfo]:
+    # Every file is checked before the first one is stored: a bad file stores nothing.
+    return [validate_image(upload, max_bytes=max_bytes, field=field) for upload in uploads]
+
+
+def _store(*, product: Product, kind: str, upload, info: ImageInfo, sort_order: int = 0):
+    image = ProductImage(
+        product=product,
+        kind=kind,
+        width=info.width,
+        height=info.height,
+        size=info.size,
+        sort_order=sort_order,
+    )
+    # The stored name comes from us (kind, random part, the real format), never the client.
+    image.file.save(f"{kind}.{info.extension}", upload, save=False)
+    try:
+        image.save()
+    except Exception:
+        _delete_file(image.file.name, image.file.storage)
+        raise
+    return image
+
+
+def _store_all(*, product: Product, kind: str, pairs, start: int = 0) -> list[ProductImage]:
+    """Store every (upload, info); should one fail, remove the files already stored."""
+    stored: list[ProductImage] = []
+    try:
+        for index, (upload, info) in enumerate(pairs):
+            stored.append(
+                _store(
+                    product=product,
+                    kind=kind,
+                    upload=upload,
+                    info=info,
+                    sort_order=start + index,
+                )
+            )
+    except Exception:
+        for image in stored:
+            _delete_file(image.file.name, image.file.storage)
+        raise
+    return stored
+
+
+def _delete_file(name: str, storage) -> None:
+    try:
+        storage.delete(name)
+    except Exception:
+        # The row is gone either way; an orphaned file is logged for the cleanup job.
+        logger.exception("Could not delete stored image %s", name)
+
+
+def image_file_delete_on_commit(image: ProductImage) -> None:
+    """Remove the stored file once the row's deletion is committed (signal receiver calls it)."""
+    name, storage = image.file.name, image.file.storage
+    if name:
+        transaction.on_commit(lambda: _delete_file(name, storage))
+
+
+@transaction.atomic
+def product_thumbnail_set(*, product: Product, upload) -> ProductImage:
+    """Replace the product's thumbnail with `upload` (checked by content, ≤ 5 MB by default)."""
+    [info] = _validated([upload], max_bytes=settings.CATALOG_THUMBNAIL_MAX_BYTES, field="file")
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    for old in ProductImage.objects.filter(product=product, kind=ProductImage.Kind.THUMBNAIL):
+        old.delete()
+    [image] = _store_all(product=product, kind=ProductImage.Kind.THUMBNAIL, pairs=[(upload, info)])
+    return image
+
+
+@transaction.atomic
+def product_thumbnail_remove(*, product: Product) -> None:
+    deleted, _ = ProductImage.objects.filter(
+        product=product, kind=ProductImage.Kind.THUMBNAIL
+    ).delete()
+    if not deleted:
+        raise NotFound(f"{product.name} has no thumbnail.")
+
+
+@transaction.atomic
+def product_detail_images_add(*, product: Product, uploads: Sequence) -> list[ProductImage]:
+    """Add detail images (each checked by content, ≤ 10 MB by default, at most 3 in all)."""
+    limit = settings.CATALOG_MAX_DETAIL_IMAGES
+    if not uploads:
+        raise DomainError("Send at least one image in `files`.", details={"files": ["Required."]})
+    if len(uploads) > limit:
+        raise DomainError(
+            f"At most {limit} detail images per product; {len(uploads)} were sent.",
+            details={"files": [f"At most {limit} files."]},
+        )
+    infos = _validated(uploads, max_bytes=settings.CATALOG_DETAIL_IMAGE_MAX_BYTES, field="files")
+    # Lock the product so two uploads at once cannot both pass the count check.
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    existing = list(
+        ProductImage.objects.filter(product=product, kind=ProductImage.Kind.DETAIL).values_list(
+            "sort_order", flat=True
+        )
+    )
+    if len(existing) + len(uploads) > limit:
+        raise Conflict(
+            f"{product.name} already has {len(existing)} detail image(s); at most {limit} are "
+            f"allowed, so {max(limit - len(existing), 0)} more can be added. "
+            "Delete some first.",
+            details={"files": [f"At most {limit} detail images per product."]},
+        )
+    return _store_all(
+        product=product,
+        kind=ProductImage.Kind.DETAIL,
+        pairs=zip(uploads, infos, strict=True),
+        start=max(existing, default=-1) + 1,
+    )
+
+
+@transaction.atomic
+def product_detail_images_remove(*, product: Product, ids: Iterable[int]) -> int:
+    """Delete the product's detail images with these ids; unknown ids are a 404, nothing goes."""
+    ids = set(ids)
+    if not ids:
+        raise DomainError("Name the images to delete in `ids`.", details={"ids": ["Required."]})
+    images = list(
+        ProductImage.objects.filter(product=product, kind=ProductImage.Kind.DETAIL, pk__in=ids)
+    )
+    missing = ids - {image.pk for image in images}
+    if missing:
+        raise NotFound(
+            f"{product.name} has no detail image with id {', '.join(map(str, sorted(missing)))}.",
+            details={"ids": sorted(missing)},
+        )
+    for image in images:
+        image.delete()
+    return len(images)
+
+
+def product_set_flags(*, products: QuerySet, **flags: bool) -> int:
+    """Bulk switch `is_active` / `is_available` on a (scoped) queryset; returns the count."""
+    allowed = {"is_active", "is_available"}
+    unknown = set(flags) - allowed
+    if unknown or not flags:
+        raise ValueError(f"Only {sorted(allowed)} can be switched in bulk, not {sorted(unknown)}.")
+    return products.update(**flags)
+
+
+@transaction.atomic
+def promotion_save(
+    *,
+    merchant: Merchant,
+    promotion: Promotion | None = None,
+    products: Iterable[Product] | None = None,
+    **fields,
+) -> Promotion:
+    """Create or update a promotion and (when given) replace its products.
+
+    Every product must belong to `merchant`; the model's rules (percent ≤ 100, ends after it
+    starts) are checked before anything is written.
+    """
+    promotion = promotion or Promotion(merchant=merchant)
+    for name, value in fields.items():
+        setattr(promotion, name, value)
+    promotion.full_clean()
+    promotion.save()
+    if products is not None:
+        products = list(products)
+        foreign = [product for product in products if product.merchant_id != merchant.pk]
+        if foreign:
+            raise DomainError(
+                "Some products belong to another merchant.",
+                details={"product_ids": [product.pk for product in foreign]},
+            )
+        keep = {product.pk for product in products}
+        PromotionItem.objects.filter(promotion=promotion).exclude(product_id__in=keep).delete()
+        present = set(
+            PromotionItem.objects.filter(promotion=promotion).values_list("product_id", flat=True)
+        )
+        PromotionItem.objects.bulk_create(
+            PromotionItem(promotion=promotion, product_id=pk) for pk in sorted(keep - present)
+        )
+    return promotion

@@ -1,0 +1,57 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from catalog.models import Product, ProductCategory, ProductImage, Promotion, PromotionItem
+from merchants.tests.factories import MerchantFactory
+
+
+class ProductCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProductCategory
+
+    merchant = factory.SubFactory(MerchantFactory)
+    name = factory.Sequence(lambda n: f"Category {n}")
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    merchant = factory.SubFactory(MerchantFactory)
+    category = factory.SubFactory(
+        ProductCategoryFactory, merchant=factory.SelfAttribute("..merchant")
+    )
+    name = factory.Sequence(lambda n: f"Product {n}")
+    base_price = Decimal(25000)
+
+
+class ProductImageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProductImage
+
+    product = factory.SubFactory(ProductFactory)
+    kind = ProductImage.Kind.DETAIL
+    file = factory.Sequence(lambda n: f"merchants/0/products/0/detail-{n}.png")
+    width = 40
+    height = 30
+
+
+class PromotionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Promotion
+        skip_postgeneration_save = True
+
+    merchant = factory.SubFactory(MerchantFactory)
+    name = factory.Sequence(lambda n: f"Promotion {n}")
+    discount_type = Promotion.DiscountType.PERCENT
+    value = Decimal(10)
+    starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    ends_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+
+    @factory.post_generation
+    def products(self, create, extracted, **kwargs):
+        for product in extracted or ():
+            PromotionItem.objects.create(promotion=self, product=product)

@@ -1,0 +1,49 @@
+from datetime import timedelta
+
+from django.utils import timezone
+
+from catalog.tests.factories import ProductCategoryFactory, ProductFactory, PromotionFactory
+from merchants.tests.tenancy import EndpointCase
+
+
+def _promotion_payload(merchant):
+    now = timezone.now()
+    return {
+        "name": "Happy hour",
+        "discount_type": "percent",
+        "value": "20",
+        "starts_at": now.isoformat(),
+        "ends_at": (now + timedelta(hours=2)).isoformat(),
+        "product_ids": [ProductFactory(merchant=merchant).pk],
+    }
+
+
+CASES = [
+    EndpointCase(
+        basename="product-category",
+        factory=ProductCategoryFactory,
+        create_payload=lambda merchant: {"name": "Desserts", "sort_order": 5},
+    ),
+    EndpointCase(
+        basename="product",
+        factory=ProductFactory,
+        create_payload=lambda merchant: {
+            "name": "Es Kopi",
+            "base_price": "20000",
+            "category": ProductCategoryFactory(merchant=merchant).pk,
+        },
+        related_fields={"category": ProductCategoryFactory},
+        detail_actions=(
+            ("post", "thumbnail"),
+            ("delete", "thumbnail"),
+            ("post", "detail-images"),
+            ("delete", "detail-images"),
+        ),
+    ),
+    EndpointCase(
+        basename="promotion",
+        factory=PromotionFactory,
+        create_payload=_promotion_payload,
+        related_fields={"product_ids": ProductFactory},
+    ),
+]

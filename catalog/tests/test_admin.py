@@ -1,0 +1,329 @@
+from decimal import Decimal
+
+import pytest
+from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from catalog.models import Product, ProductCategory, Promotion
+from catalog.resources import ProductResource
+from catalog.tests.factories import (
+    ProductCategoryFactory,
+    ProductFactory,
+    ProductImageFactory,
+    PromotionFactory,
+)
+from merchants.models import Membership
+from merchants.tests.factories import MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [Product, ProductCategory, Promotion]
+
+
+@pytest.fixture
+def owner_admin(client, owner):
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def operator_admin(client, operator):
+    client.force_login(operator)
+    return client
+
+
+def admin_url(model, view, *args):
+    return reverse(f"admin:catalog_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+@pytest.mark.parametrize("who", ["owner_admin", "operator_admin"])
+def test_changelist_search_and_add_pages_open(request, model, who, merchant):
+    client = request.getfixturevalue(who)
+    ProductFactory(merchant=merchant)
+    PromotionFactory(merchant=merchant)
+    assert client.get(admin_url(model, "changelist")).status_code == 200
+    assert client.get(admin_url(model, "changelist"), {"q": "x"}).status_code == 200
+    assert client.get(admin_url(model, "add")).status_code == 200
+
+
+def test_product_changelist_scoped_with_previews(owner_admin, merchant, other_merchant):
+    mine = ProductFactory(merchant=merchant, name="Mine")
+    ProductImageFactory(product=mine, kind="thumbnail", file="merchants/1/products/1/t.png")
+    ProductFactory(merchant=other_merchant, name="Theirs")
+    response = owner_admin.get(admin_url(Product, "changelist"))
+    content = response.content.decode()
+    assert "Mine" in content
+    assert "Theirs" not in content
+    assert 'src="/media/merchants/1/products/1/t.png"' in content
+    theirs = Product.objects.get(name="Theirs")
+    assert owner_admin.get(admin_url(Product, "change", theirs.pk)).status_code == 302
+
+
+def test_product_changelist_query_count_is_flat(
+    owner_admin, merchant, django_assert_max_num_queries
+):
+    for _ in range(15):
+        ProductImageFactory(product=ProductFactory(merchant=merchant), kind="thumbnail")
+    with django_assert_max_num_queries(15):
+        assert owner_admin.get(admin_url(Product, "changelist")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("action", "field", "value"),
+    [
+        ("deactivate", "is_active", False),
+        ("activate", "is_active", True),
+        ("mark_unavailable", "is_available", False),
+        ("mark_available", "is_available", True),
+    ],
+)
+def test_bulk_actions(owner_admin, merchant, other_merchant, action, field, value):
+    mine = ProductFactory.create_batch(2, merchant=merchant, **{field: not value})
+    theirs = ProductFactory(merchant=other_merchant, **{field: not value})
+    response = owner_admin.post(
+        admin_url(Product, "changelist"),
+        {"action": action, "_selected_action": [p.pk for p in [*mine, theirs]]},
+    )
+    assert response.status_code == 302
+    assert all(getattr(p, field) is value for p in Product.objects.filter(merchant=merchant))
+    theirs.refresh_from_db()
+    assert getattr(theirs, field) is (not value)
+
+
+def test_promotion_running_now_filter(owner_admin, merchant):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    PromotionFactory(merchant=merchant, name="Running promo")
+    PromotionFactory(
+        merchant=merchant,
+        name="Future promo",
+        starts_at=timezone.now() + timedelta(days=1),
+        ends_at=timezone.now() + timedelta(days=2),
+    )
+    content = owner_admin.get(admin_url(Promotion, "changelist"), {"running": "yes"}).content
+    assert b"Running promo" in content
+    assert b"Future promo" not in content
+
+
+def test_product_autocomplete_is_scoped(owner_admin, merchant, other_merchant):
+    ProductFactory(merchant=merchant, name="Kopi mine")
+    ProductFactory(merchant=other_merchant, name="Kopi theirs")
+    response = owner_admin.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "catalog",
+            "model_name": "promotionitem",
+            "field_name": "product",
+            "term": "Kopi",
+        },
+    )
+    assert response.status_code == 200
+    assert [row["text"] for row in response.json()["results"]] == ["Kopi mine"]
+
+
+# --- import and export ---------------------------------------------------------------------
+
+
+def csv_file(*rows: str) -> SimpleUploadedFile:
+    header = "sku,name,category,base_price,tax_percent,service_charge_percent,stock,track_stock"
+    return SimpleUploadedFile("products.csv", "\n".join([header, *rows]).encode(), "text/csv")
+
+
+def csv_format_index() -> str:
+    product_admin = admin.site._registry[Product]
+    titles = [fmt().get_title() for fmt in product_admin.get_import_formats()]
+    return str(titles.index("csv"))
+
+
+def import_csv(client, merchant, upload):
+    response = client.post(
+        admin_url(Product, "import"),
+        {
+            "resource": "0",
+            "format": csv_format_index(),
+            "import_file": upload,
+            "merchant": merchant.pk,
+        },
+    )
+    assert response.status_code == 200
+    return response
+
+
+def confirm(client, response):
+    form = response.context["confirm_form"]
+    return client.post(admin_url(Product, "process_import"), form.initial)
+
+
+def test_import_creates_and_updates_for_the_owners_merchant(owner_admin, merchant, other_merchant):
+    ProductFactory(merchant=merchant, sku="NG-1", name="Old name", base_price=1000)
+    ProductFactory(merchant=other_merchant, sku="ES-1", name="Not mine")
+    ProductCategoryFactory(merchant=merchant, name="Food")
+    response = import_csv(
+        owner_admin,
+        merchant,
+        csv_file(
+            "NG-1,Nasi Goreng,food,25000,10,5,0,0",
+            "ES-1,Es Teh,Drinks,8000,0,0,12,1",
+            ",Kerupuk,,3000,0,0,0,0",
+        ),
+    )
+    assert response.context["result"].has_errors() is False
+    assert not response.context["result"].has_validation_errors()
+    assert Product.objects.filter(merchant=merchant).count() == 1  # a dry run so far
+    assert confirm(owner_admin, response).status_code == 302
+
+    products = {p.name: p for p in Product.objects.filter(merchant=merchant)}
+    assert set(products) == {"Nasi Goreng", "Es Teh", "Kerupuk"}
+    assert products["Nasi Goreng"].sku == "NG-1"
+    assert products["Nasi Goreng"].base_price == Decimal(25000)
+    assert products["Nasi Goreng"].category.name == "Food"  # matched regardless of case
+    assert products["Es Teh"].category.merchant == merchant  # a new category, ours
+    assert products["Es Teh"].track_stock is True
+    assert products["Kerupuk"].sku is None
+    assert Product.objects.get(merchant=other_merchant).name == "Not mine"
+
+
+def test_import_with_a_bad_row_applies_nothing_and_reports_each_row(owner_admin, merchant):
+    response = import_csv(
+        owner_admin,
+        merchant,
+        csv_file(
+            "A-1,Good,Food,25000,10,5,0,0",
+            "A-2,Cents,Food,25000.50,0,0,0,0",
+            "A-3,Too much tax,Food,1000,150,0,0,0",
+            "A-1,Duplicate of the first,Food,1000,0,0,-4,0",
+        ),
+    )
+    result = response.context["result"]
+    assert result.has_validation_errors()
+    invalid = {row.number: row.error_dict for row in result.invalid_rows}
+    assert set(invalid) == {2, 3, 4}
+    assert "whole amounts" in str(invalid[2]["base_price"])
+    assert "tax_percent" in invalid[3]
+    assert "stock" in invalid[4]
+    content = response.content.decode()
+    assert "Some rows failed to validate" in content
+    assert "Prices in IDR are whole amounts" in content
+    assert "confirm_form" not in response.context  # nothing to confirm
+    assert not Product.objects.exists()
+    assert not ProductCategory.objects.exists()
+
+
+def test_resource_rolls_back_everything_on_any_invalid_row(merchant):
+    import tablib
+
+    dataset = tablib.Dataset(headers=["sku", "name", "base_price"])
+    dataset.append(["X-1", "Fine", "1000"])
+    dataset.append(["X-2", "Broken", "-5"])
+    result = ProductResource(merchant=merchant).import_data(dataset, dry_run=False)
+    assert result.has_validation_errors()
+    assert not Product.objects.exists()
+
+
+def test_officer_cannot_import_or_export(client, officer, merchant):
+    client.force_login(officer)
+    assert client.get(admin_url(Product, "import")).status_code == 403
+    assert client.get(admin_url(Product, "export")).status_code == 403
+    assert client.get(admin_url(Product, "changelist")).status_code == 200
+
+
+def test_import_merchant_must_be_one_the_user_owns(owner_admin, merchant, other_merchant):
+    response = owner_admin.post(
+        admin_url(Product, "import"),
+        {
+            "resource": "0",
+            "format": csv_format_index(),
+            "import_file": csv_file("Z-1,Sneaky,,1000,0,0,0,0"),
+            "merchant": other_merchant.pk,
+        },
+    )
+    assert "merchant" in response.context["form"].errors
+    assert not Product.objects.exists()
+
+
+def test_owner_of_two_merchants_picks_one(client, owner, merchant, other_merchant):
+    MembershipFactory(user=owner, merchant=other_merchant, role=Membership.Role.OWNER)
+    client.force_login(owner)
+    response = import_csv(client, other_merchant, csv_file("B-1,Bakso,,15000,0,0,0,0"))
+    confirm(client, response)
+    assert Product.objects.get().merchant == other_merchant
+
+
+def test_export_is_scoped_and_names_categories(owner_admin, merchant, other_merchant):
+    ProductFactory(merchant=merchant, name="Nasi Goreng", sku="NG-1", category__name="Food")
+    ProductFactory(merchant=other_merchant, name="Not mine")
+    product_admin = admin.site._registry[Product]
+    titles = [fmt().get_title() for fmt in product_admin.get_export_formats()]
+    response = owner_admin.post(
+        admin_url(Product, "export"),
+        {"format": str(titles.index("csv")), "resource": "0", **_all_export_fields()},
+    )
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Nasi Goreng" in content
+    assert "Food" in content
+    assert "Not mine" not in content
+
+
+def _all_export_fields():
+    return {f"productresource_{name}": "on" for name in ProductResource.Meta.fields}
+
+
+def _change_form_data(product, **images):
+    data = {
+        "merchant": product.merchant_id,
+        "name": product.name,
+        "description": "",
+        "product_type": product.product_type,
+        "category": product.category_id or "",
+        "sku": "",
+        "barcode": "",
+        "base_price": "25000",
+        "tax_percent": "10",
+        "service_charge_percent": "5",
+        "stock": "0",
+        "low_stock_threshold": "",
+        "is_available": "on",
+        "is_active": "on",
+        "sort_order": "0",
+        "images-TOTAL_FORMS": str(len(images)),
+        "images-INITIAL_FORMS": "0",
+        "images-MIN_NUM_FORMS": "0",
+        "images-MAX_NUM_FORMS": "4",
+    }
+    for index, (kind, upload) in enumerate(images.items()):
+        data[f"images-{index}-kind"] = kind
+        data[f"images-{index}-file"] = upload
+        data[f"images-{index}-sort_order"] = "0"
+    return data
+
+
+def test_inline_image_upload_is_checked_by_content(owner_admin, merchant, settings):
+    from merchants.tests.imagedata import upload
+
+    product = ProductFactory(merchant=merchant)
+    url = admin_url(Product, "change", product.pk)
+    response = owner_admin.post(
+        url, _change_form_data(product, thumbnail=upload("fake.png", b"not an image"))
+    )
+    assert response.status_code == 200
+    assert "fake.png: this is not an image" in response.content.decode()
+    assert not product.images.exists()
+
+    response = owner_admin.post(url, _change_form_data(product, thumbnail=upload("real.png")))
+    assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
+    image = product.images.get()
+    assert (image.kind, image.width, image.height) == ("thumbnail", 40, 30)
+    assert image.file.name.startswith(f"merchants/{merchant.pk}/products/{product.pk}/thumbnail-")
+    assert image.file.name.endswith(".png")
+
+
+def test_operator_imports_for_the_merchant_named(operator_admin, merchant, other_merchant):
+    assert operator_admin.get(admin_url(Product, "import")).status_code == 200
+    response = import_csv(operator_admin, other_merchant, csv_file("C-1,Cendol,,9000,0,0,0,0"))
+    assert confirm(operator_admin, response).status_code == 302
+    assert Product.objects.get().merchant == other_merchant
