@@ -21,13 +21,13 @@ from customers.api.views import (
     VerifyOtpView,
 )
 from merchants.api.routers import OptionalSlashRouter, api_path
-from orders.api.views import OrderViewSet
 from merchants.api.views import (
     MerchantViewSet,
     StaffLogoutView,
     StaffTokenView,
     TableLocationViewSet,
 )
+from orders.api.views import OrderViewSet
 
 router = OptionalSlashRouter()
 router.register("merchants", MerchantViewSet, basename="merchant")

@@ -1,5 +1,6 @@
 import django_filters
 
+from merchants.filters import IdFilter
 from orders.models import Order
 
 
@@ -7,8 +8,8 @@ class OrderFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Order.Status.choices)
     payment_status = django_filters.MultipleChoiceFilter(choices=Order.PaymentStatus.choices)
     order_type = django_filters.MultipleChoiceFilter(choices=Order.Type.choices)
-    table = django_filters.NumberFilter(field_name="table_id")
-    customer = django_filters.NumberFilter(field_name="customer_id")
+    table = IdFilter(field_name="table_id")
+    customer = IdFilter(field_name="customer_id")
     created_from = django_filters.DateFilter(
         field_name="business_date", lookup_expr="gte", help_text="Local date (inclusive)."
     )

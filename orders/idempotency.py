@@ -13,7 +13,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-
 from rest_framework.response import Response
 
 from merchants.errors import Conflict, DomainError

@@ -217,6 +217,9 @@ class OrderNumberSequence(models.Model):
             models.UniqueConstraint(fields=["merchant", "day"], name="order_sequence_unique_day")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.merchant_id} {self.day}: {self.last_number}"
+
 
 class IdempotencyRecord(TimeStampedModel):
     """The first answer to a POST carrying an `Idempotency-Key`, replayed for repeats."""

@@ -31,7 +31,7 @@ class HasMerchantRole(BasePermission):
     def has_permission(self, request, view):
         user = request.user
         if user and user.is_authenticated and not getattr(user, "is_staff_principal", True):
-            if view.action in getattr(view, "customer_actions", ()):
+            if getattr(view, "action", None) in getattr(view, "customer_actions", ()):
                 return True
             self.message = "Customers cannot use this endpoint."
             return False

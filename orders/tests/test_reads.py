@@ -15,7 +15,7 @@ def test_staff_list_filters_and_newest_first(officer_client, merchant):
     body = officer_client.get(URL).json()
     assert [row["id"] for row in body["results"]] == [second.pk, first.pk]
     assert officer_client.get(URL, {"payment_status": "paid"}).json()["count"] == 1
-    assert officer_client.get(URL, {"status": ["confirmed", "pending"]}).json()["count"] == 1
+    assert officer_client.get(URL, {"status": ["confirmed", "completed"]}).json()["count"] == 1
     assert officer_client.get(URL, {"search": first.number}).json()["count"] == 1
 
 

@@ -11,8 +11,8 @@ from orders.services import (
     order_release_stock,
     order_set_payment_status,
 )
-from orders.tests.conftest import lines
 from orders.tasks import order_cancel_unpaid_task
+from orders.tests.conftest import lines
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/orders"
