@@ -9,6 +9,7 @@ from merchants.api.views import (
     StaffTokenView,
     TableLocationViewSet,
 )
+from payments.api.views import MidtransNotificationView, PaymentViewSet, XenditCallbackView
 
 router = OptionalSlashRouter()
 router.register("merchants", MerchantViewSet, basename="merchant")
@@ -21,6 +22,7 @@ router.register("table-locations", TableLocationViewSet, basename="table-locatio
 # --- orders ---
 
 # --- payments ---
+router.register("payments", PaymentViewSet, basename="payment")
 
 # --- photobox ---
 
@@ -32,6 +34,14 @@ urlpatterns = [
     # --- customers urls ---
     # --- orders urls ---
     # --- payments urls ---
+    api_path(
+        "payments/midtrans/notification",
+        MidtransNotificationView.as_view(),
+        name="payment-midtrans-notification",
+    ),
+    api_path(
+        "payments/xendit/callback", XenditCallbackView.as_view(), name="payment-xendit-callback"
+    ),
     # --- photobox urls ---
     path("", include(router.urls)),
 ]

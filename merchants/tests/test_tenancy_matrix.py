@@ -57,7 +57,8 @@ class TestTenancy:
         theirs = case.factory(merchant=other_merchant)
         url = detail_url(case, theirs.pk)
         assert owner_client.get(url).status_code == 404
-        assert owner_client.patch(url, {}, format="json").status_code == 404
+        if case.updatable:
+            assert owner_client.patch(url, {}, format="json").status_code == 404
         if case.deletable:
             assert owner_client.delete(url).status_code == 404
         for method, suffix in case.detail_actions:
@@ -105,8 +106,9 @@ class TestRoles:
             200 if can_read else 403
         )
         if case.write_role > Role.OFFICER:
-            response = officer_client.patch(detail_url(case, obj.pk), {}, format="json")
-            assert response.status_code == 403
+            if case.updatable:
+                response = officer_client.patch(detail_url(case, obj.pk), {}, format="json")
+                assert response.status_code == 403
             if case.create_payload is not None:
                 payload = case.create_payload(merchant)
                 assert (
@@ -116,7 +118,8 @@ class TestRoles:
     def test_owner(self, case, merchant, owner_client):
         obj = case.factory(merchant=merchant)
         assert owner_client.get(detail_url(case, obj.pk)).status_code == 200
-        assert owner_client.patch(detail_url(case, obj.pk), {}, format="json").status_code == 200
+        response = owner_client.patch(detail_url(case, obj.pk), {}, format="json")
+        assert response.status_code == (200 if case.updatable else 405)
         if case.create_payload is not None:
             payload = case.create_payload(merchant)
             response = owner_client.post(list_url(case), payload, format="json")
