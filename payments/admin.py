@@ -9,14 +9,8 @@ from payments.services import payment_check_status, payment_refund
 Role = Membership.Role
 
 
-class PaymentEventInline(MerchantScopedTabularInline):
-    model = PaymentEvent
-    fields = ("created_at", "kind", "old_status", "new_status", "signature_valid", "message", "raw")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = False
-    ordering = ("created_at", "pk")
+class ReadOnlyPermissionsMixin:
+    """Nobody adds, edits or deletes here, whatever their role: changes go through services."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -28,8 +22,18 @@ class PaymentEventInline(MerchantScopedTabularInline):
         return False
 
 
+class PaymentEventInline(ReadOnlyPermissionsMixin, MerchantScopedTabularInline):
+    model = PaymentEvent
+    fields = ("created_at", "kind", "old_status", "new_status", "signature_valid", "message", "raw")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+    ordering = ("created_at", "pk")
+
+
 @admin.register(Payment)
-class PaymentAdmin(MerchantScopedAdmin):
+class PaymentAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
     """Read-only: money and status change only through the actions (which call services)."""
 
     list_display = (
@@ -92,15 +96,6 @@ class PaymentAdmin(MerchantScopedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [name for fieldset in self.fieldsets for name in fieldset[1]["fields"]]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_refund_permission(self, request):
         return self._has_role(request, Role.OWNER)

@@ -8,22 +8,20 @@ from merchants.models import Membership, Merchant, TableLocation
 SECRET_FIELDS = ("midtrans_server_key", "xendit_secret_key")
 
 
+def _secret_field() -> serializers.CharField:
+    return serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        trim_whitespace=True,
+        help_text="Write-only. Leave out (or blank) to keep the stored key.",
+    )
+
+
 class MerchantSerializer(serializers.ModelSerializer):
-    midtrans_server_key = serializers.CharField(
-        write_only=True,
-        required=False,
-        allow_blank=True,
-        trim_whitespace=True,
-        help_text="Write-only. Leave out (or blank) to keep the stored key.",
-    )
+    midtrans_server_key = _secret_field()
     has_midtrans_server_key = serializers.BooleanField(read_only=True)
-    xendit_secret_key = serializers.CharField(
-        write_only=True,
-        required=False,
-        allow_blank=True,
-        trim_whitespace=True,
-        help_text="Write-only. Leave out (or blank) to keep the stored key.",
-    )
+    xendit_secret_key = _secret_field()
     has_xendit_secret_key = serializers.BooleanField(read_only=True)
     role = serializers.SerializerMethodField(help_text="Your role here: owner, officer, operator.")
 

@@ -1,7 +1,10 @@
+from decimal import Decimal
+
 import pytest
 import responses as responses_lib
 
 from payments import registry
+from payments.tests.factories import PaymentFactory, apply_midtrans
 from payments.tests.stubs import CLIENT_KEY, SERVER_KEY, XENDIT_CALLBACK_TOKEN, XENDIT_SECRET_KEY
 
 
@@ -43,3 +46,15 @@ def status_changes():
 
     with registry.registered("order", handler):
         yield calls
+
+
+@pytest.fixture
+def pending(pay_merchant):
+    """A pending Snap payment of 150000 for order 42."""
+    return PaymentFactory(merchant=pay_merchant, reference_id="42", amount=Decimal("150000"))
+
+
+@pytest.fixture
+def paid(pending):
+    """`pending`, settled at Midtrans."""
+    return apply_midtrans(pending, "settlement")

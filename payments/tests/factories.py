@@ -5,7 +5,7 @@ import factory
 from merchants.models import Merchant
 from merchants.tests.factories import MerchantFactory
 from payments.models import Payment, PaymentEvent
-from payments.tests.stubs import CLIENT_KEY, SERVER_KEY, XENDIT_SECRET_KEY
+from payments.tests.stubs import CLIENT_KEY, SERVER_KEY, XENDIT_SECRET_KEY, status_payload
 
 
 class GatewayMerchantFactory(MerchantFactory):
@@ -40,3 +40,27 @@ class PaymentEventFactory(factory.django.DjangoModelFactory):
     payment = factory.SubFactory(PaymentFactory)
     kind = PaymentEvent.Kind.STATUS_CHECK
     raw = factory.LazyFunction(dict)
+
+
+def apply_midtrans(
+    payment: Payment,
+    transaction_status: str,
+    amount=None,
+    *,
+    order_id: str | None = None,
+    source: str = PaymentEvent.Kind.STATUS_CHECK,
+    **payload,
+) -> Payment:
+    """Apply what Midtrans would report (`status_payload`) to `payment`, through the service."""
+    from payments.services import payment_apply_gateway_status
+
+    return payment_apply_gateway_status(
+        payment=payment,
+        gateway_payload=status_payload(
+            order_id or payment.gateway_order_id,
+            transaction_status,
+            payment.amount if amount is None else amount,
+            **payload,
+        ),
+        source=source,
+    )

@@ -4,22 +4,11 @@ import pytest
 from django.urls import reverse
 
 from payments.models import Payment, PaymentEvent
-from payments.services import payment_apply_gateway_status
 from payments.tests import stubs
 from payments.tests.factories import PaymentEventFactory, PaymentFactory
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:payments_payment_changelist")
-
-
-@pytest.fixture
-def paid(pay_merchant):
-    payment = PaymentFactory(merchant=pay_merchant, amount=Decimal("150000"))
-    return payment_apply_gateway_status(
-        payment=payment,
-        gateway_payload=stubs.status_payload(payment.gateway_order_id, "settlement", 150000),
-        source=PaymentEvent.Kind.STATUS_CHECK,
-    )
 
 
 @pytest.fixture

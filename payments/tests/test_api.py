@@ -6,7 +6,6 @@ import time_machine
 from django.utils import timezone
 
 from payments.models import Payment, PaymentEvent
-from payments.services import payment_apply_gateway_status
 from payments.tests import stubs
 from payments.tests.factories import PaymentEventFactory, PaymentFactory
 
@@ -17,16 +16,6 @@ URL = "/api/v1/payments"
 
 def ids(response):
     return [row["id"] for row in response.json()["results"]]
-
-
-@pytest.fixture
-def paid(pay_merchant):
-    payment = PaymentFactory(merchant=pay_merchant, reference_id="42", amount=Decimal("150000"))
-    return payment_apply_gateway_status(
-        payment=payment,
-        gateway_payload=stubs.status_payload(payment.gateway_order_id, "settlement", 150000),
-        source=PaymentEvent.Kind.STATUS_CHECK,
-    )
 
 
 def test_list_shape_and_query_count(officer_client, pay_merchant, django_assert_max_num_queries):

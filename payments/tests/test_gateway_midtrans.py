@@ -26,6 +26,18 @@ def sent(gw, index=-1) -> dict:
     return json.loads(gw.calls[index].request.body)
 
 
+def small_snap(gateway: MidtransGateway):
+    """A one-line Snap request of IDR 1000 for order "o"."""
+    return gateway.create_snap(
+        order_id="o",
+        amount=Decimal("1000"),
+        currency="IDR",
+        items=[LineItem("a", "A", Decimal("1000"))],
+        customer=None,
+        expiry_minutes=5,
+    )
+
+
 ITEMS = [
     LineItem(id="p-1", name="Kopi susu", price=Decimal("25000"), quantity=4),
     LineItem(id="tax", name="Tax 11%", price=Decimal("11000")),
@@ -76,14 +88,7 @@ def test_lines_that_do_not_add_up_are_refused_before_any_call(gw, gateway):
 
 def test_production_flag_and_base_url_overrides(gw, settings):
     stubs.stub_snap_create(production=True)
-    MidtransGateway(server_key="Mid-server-LIVE", is_production=True).create_snap(
-        order_id="o",
-        amount=Decimal("1000"),
-        currency="IDR",
-        items=[LineItem("a", "A", Decimal("1000"))],
-        customer=None,
-        expiry_minutes=5,
-    )
+    small_snap(MidtransGateway(server_key="Mid-server-LIVE", is_production=True))
     assert gw.calls[-1].request.url == stubs.snap_url(production=True)
 
     settings.MIDTRANS_SNAP_BASE_URL = "http://simulator.test/snap/v1"
@@ -99,14 +104,7 @@ def test_production_flag_and_base_url_overrides(gw, settings):
         json=stubs.status_payload("o", "pending", 1000),
     )
     simulated = MidtransGateway(server_key="Mid-server-LIVE", is_production=True)
-    simulated.create_snap(
-        order_id="o",
-        amount=Decimal("1000"),
-        currency="IDR",
-        items=[LineItem("a", "A", Decimal("1000"))],
-        customer=None,
-        expiry_minutes=5,
-    )
+    small_snap(simulated)
     assert simulated.get_status(order_id="o").payload["transaction_status"] == "pending"
 
 
@@ -217,14 +215,7 @@ def test_every_failure_is_one_gateway_error(gw, gateway, stub, message):
 def test_snap_5xx_is_a_gateway_error(gw, gateway):
     stubs.stub_snap_create(status=503, body={"error_messages": ["Service unavailable"]})
     with pytest.raises(GatewayError, match="Service unavailable"):
-        gateway.create_snap(
-            order_id="o",
-            amount=Decimal("1000"),
-            currency="IDR",
-            items=[LineItem("a", "A", Decimal("1000"))],
-            customer=None,
-            expiry_minutes=5,
-        )
+        small_snap(gateway)
 
 
 def test_missing_server_key_is_a_clear_conflict():

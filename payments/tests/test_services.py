@@ -23,7 +23,7 @@ from payments.services import (
     payment_refund,
 )
 from payments.tests import stubs
-from payments.tests.factories import PaymentFactory
+from payments.tests.factories import apply_midtrans
 
 pytestmark = pytest.mark.django_db
 Status = Payment.Status
@@ -136,16 +136,22 @@ def test_fractional_idr_amount_is_refused(gw, pay_merchant):
 # --- QRIS -----------------------------------------------------------------------------------
 
 
+def charge_qris(merchant, **kwargs):
+    params = {
+        "merchant": merchant,
+        "reference_kind": "photo_session",
+        "reference_id": "TRX-1",
+        "amount": Decimal("35000"),
+        "expiry_minutes": 15,
+        "description": "Photo session",
+    }
+    params.update(kwargs)
+    return payment_charge_qris(**params)
+
+
 def test_qris_through_midtrans(gw, pay_merchant):
     stubs.stub_qris_charge()
-    payment = payment_charge_qris(
-        merchant=pay_merchant,
-        reference_kind="photo_session",
-        reference_id="TRX-1",
-        amount=Decimal("35000"),
-        expiry_minutes=15,
-        description="Photo session",
-    )
+    payment = charge_qris(pay_merchant)
     assert payment.gateway == Payment.Gateway.MIDTRANS
     assert payment.method == Payment.Method.QRIS
     assert payment.qr_string.startswith("0002")
@@ -157,14 +163,7 @@ def test_qris_through_xendit(gw, pay_merchant):
     pay_merchant.qris_gateway = Merchant.QrisGateway.XENDIT
     pay_merchant.save()
     stubs.stub_xendit_qr_create()
-    payment = payment_charge_qris(
-        merchant=pay_merchant,
-        reference_kind="photo_session",
-        reference_id="TRX-1",
-        amount=Decimal("35000"),
-        expiry_minutes=15,
-        description="Photo session",
-    )
+    payment = charge_qris(pay_merchant)
     request = gw.calls[0].request
     assert request.headers["api-version"] == "2022-07-31"
     assert request.headers["Authorization"].startswith("Basic ")
@@ -189,23 +188,11 @@ def test_xendit_refusal_is_a_gateway_error_and_writes_nothing(gw, pay_merchant):
         status=401,
     )
     with pytest.raises(GatewayError, match="API key is invalid"):
-        payment_charge_qris(
-            merchant=pay_merchant,
-            reference_kind="photo_session",
-            reference_id="TRX-1",
-            amount=Decimal("35000"),
-            expiry_minutes=15,
-            description="",
-        )
+        charge_qris(pay_merchant)
     assert not Payment.objects.exists()
 
 
 # --- applying statuses ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def pending(pay_merchant):
-    return PaymentFactory(merchant=pay_merchant, reference_id="42", amount=Decimal("150000"))
 
 
 def check(payment):
@@ -235,11 +222,7 @@ def test_capture_under_challenge_is_not_paid_until_accepted(gw, pending, status_
     assert held.paid_at is None
     assert status_changes == []
 
-    accepted = payment_apply_gateway_status(
-        payment=held,
-        gateway_payload=stubs.status_payload(pending.gateway_order_id, "capture", 150000),
-        source=Kind.STATUS_CHECK,
-    )
+    accepted = apply_midtrans(held, "capture")
     assert accepted.status == Status.PAID
     assert status_changes == [("42", Status.PENDING, Status.PAID)]
 
@@ -268,11 +251,7 @@ def test_late_pending_never_moves_a_paid_payment_back(pending, status_changes):
 
 def test_settlement_reversed_to_deny_is_honoured(pending, status_changes):
     for status in ("settlement", "deny"):
-        payment_apply_gateway_status(
-            payment=pending,
-            gateway_payload=stubs.status_payload(pending.gateway_order_id, status, 150000),
-            source=Kind.NOTIFICATION,
-        )
+        apply_midtrans(pending, status, source=Kind.NOTIFICATION)
     pending.refresh_from_db()
     assert pending.status == Status.FAILED
     assert status_changes == [
@@ -292,21 +271,13 @@ def test_settlement_reversed_to_deny_is_honoured(pending, status_changes):
     ],
 )
 def test_status_mapping(pending, gateway_status, expected):
-    result = payment_apply_gateway_status(
-        payment=pending,
-        gateway_payload=stubs.status_payload(pending.gateway_order_id, gateway_status, 150000),
-        source=Kind.STATUS_CHECK,
-    )
+    result = apply_midtrans(pending, gateway_status)
     assert result.status == expected
 
 
 def test_a_payload_for_another_order_is_refused(pending):
     with pytest.raises(Conflict, match="reported order OTHER"):
-        payment_apply_gateway_status(
-            payment=pending,
-            gateway_payload=stubs.status_payload("OTHER", "settlement", 150000),
-            source=Kind.STATUS_CHECK,
-        )
+        apply_midtrans(pending, "settlement", order_id="OTHER")
     pending.refresh_from_db()
     assert pending.status == Status.PENDING
 
@@ -316,11 +287,7 @@ def test_a_failing_owner_handler_rolls_the_change_back(pending):
         raise RuntimeError("orders is down")
 
     with registry.registered("order", broken), pytest.raises(RuntimeError):
-        payment_apply_gateway_status(
-            payment=pending,
-            gateway_payload=stubs.status_payload(pending.gateway_order_id, "settlement", 150000),
-            source=Kind.STATUS_CHECK,
-        )
+        apply_midtrans(pending, "settlement")
     pending.refresh_from_db()
     assert pending.status == Status.PENDING
     assert not applied_events(pending).exists()
@@ -393,11 +360,7 @@ def test_only_pending_payments_can_be_cancelled(gw, pending):
 def test_money_arriving_after_a_local_cancel_is_recorded(pending, status_changes):
     pending.status = Status.CANCELLED
     pending.save()
-    result = payment_apply_gateway_status(
-        payment=pending,
-        gateway_payload=stubs.status_payload(pending.gateway_order_id, "settlement", 150000),
-        source=Kind.NOTIFICATION,
-    )
+    result = apply_midtrans(pending, "settlement", source=Kind.NOTIFICATION)
     assert result.status == Status.PAID
     assert status_changes == [("42", Status.CANCELLED, Status.PAID)]
 
@@ -442,17 +405,6 @@ def test_too_little_cash_is_refused(pay_merchant, owner):
 # --- refunds --------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def paid(pending):
-    payment_apply_gateway_status(
-        payment=pending,
-        gateway_payload=stubs.status_payload(pending.gateway_order_id, "settlement", 150000),
-        source=Kind.STATUS_CHECK,
-    )
-    pending.refresh_from_db()
-    return pending
-
-
 def test_partial_then_full_refund_within_limits(gw, paid, status_changes):
     order_id = paid.gateway_order_id
     stubs.stub_refund(order_id, 150000, refund_amount=50000, partial=True)
@@ -487,13 +439,7 @@ def test_refund_notification_after_our_refund_changes_nothing(gw, paid):
     stubs.stub_refund(paid.gateway_order_id, 150000, refund_amount=50000, partial=True)
     payment_refund(payment=paid, amount=Decimal("50000"), reason="Cold")
     before = paid.events.count()
-    payment_apply_gateway_status(
-        payment=paid,
-        gateway_payload=stubs.status_payload(
-            paid.gateway_order_id, "partial_refund", 150000, refund_amount="50000.00"
-        ),
-        source=Kind.STATUS_CHECK,
-    )
+    apply_midtrans(paid, "partial_refund", refund_amount="50000.00")
     assert paid.events.count() == before
 
 
