@@ -646,7 +646,12 @@ def _close_pending(payment: Payment, *, target: str, kind: str) -> Payment:
 
 
 def _lock(payment: Payment) -> Payment:
-    return Payment.objects.select_for_update().select_related("merchant").get(pk=payment.pk)
+    # Lock the payment row only, not the merchant joined in for its keys.
+    return (
+        Payment.objects.select_for_update(of=("self",))
+        .select_related("merchant")
+        .get(pk=payment.pk)
+    )
 
 
 def _adapter_for(payment: Payment) -> MidtransGateway | XenditGateway:
