@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format migrate seed worker beat e2e bench clean
+.PHONY: run test install lint format migrate seed worker beat e2e fuzz bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,17 @@ test: install
 	$(PY) manage.py check
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+
+## Browser tests in Debian's Chromium (installed here if missing) driven by Playwright
+e2e: install
+	$(PY) -m pip install --quiet -e '.[dev,e2e]'
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	$(VENV)/bin/pytest -q e2e $(PYTEST_ARGS)
+
+## Schemathesis over our own OpenAPI schema, in-process (FUZZ_EXAMPLES cases per operation)
+fuzz: install
+	$(PY) -m pip install --quiet -e '.[dev,fuzz]'
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-25} $(VENV)/bin/pytest -q fuzz $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

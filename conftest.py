@@ -15,6 +15,8 @@ def _isolated_environment(settings, tmp_path):
     from config.celery_app import app
 
     cache.clear()
+    # Hashing demo and factory passwords with PBKDF2 would dominate the suite's run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = True

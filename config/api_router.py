@@ -2,6 +2,15 @@
 
 from django.urls import include, path
 
+from customers.api.views import (
+    CustomerViewSet,
+    LogoutAllView,
+    MeView,
+    RequestMagicLinkView,
+    RequestOtpView,
+    VerifyMagicLinkView,
+    VerifyOtpView,
+)
 from merchants.api.routers import OptionalSlashRouter, api_path
 from merchants.api.views import (
     MerchantViewSet,
@@ -18,6 +27,7 @@ router.register("table-locations", TableLocationViewSet, basename="table-locatio
 # --- catalog ---
 
 # --- customers ---
+router.register("customers", CustomerViewSet, basename="customer")
 
 # --- orders ---
 
@@ -32,6 +42,20 @@ urlpatterns = [
     api_path("auth/staff/logout", StaffLogoutView.as_view(), name="staff-logout"),
     # --- catalog urls ---
     # --- customers urls ---
+    api_path(
+        "auth/customer/request-magic-link",
+        RequestMagicLinkView.as_view(),
+        name="customer-request-magic-link",
+    ),
+    api_path(
+        "auth/customer/verify-magic-link",
+        VerifyMagicLinkView.as_view(),
+        name="customer-verify-magic-link",
+    ),
+    api_path("auth/customer/request-otp", RequestOtpView.as_view(), name="customer-request-otp"),
+    api_path("auth/customer/verify-otp", VerifyOtpView.as_view(), name="customer-verify-otp"),
+    api_path("auth/customer/me", MeView.as_view(), name="customer-me"),
+    api_path("auth/customer/logout-all", LogoutAllView.as_view(), name="customer-logout-all"),
     # --- orders urls ---
     # --- payments urls ---
     api_path(

@@ -5,6 +5,7 @@ Celery, console email and local media files, with DEBUG on. Production sets DEBU
 URLs of PostgreSQL, Redis, SMTP and Cloudinary.
 """
 
+import hashlib
 from pathlib import Path
 
 import environ
@@ -240,6 +241,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "merchants.api.schema.add_error_responses",
+    ],
 }
 
 # --- logging --------------------------------------------------------------------------------
@@ -267,6 +272,32 @@ DEMO_PAGES_ENABLED = env.bool("DEMO_PAGES_ENABLED", default=DEBUG)
 # --- catalog ---------------------------------------------------------------------------------
 
 # --- customers -------------------------------------------------------------------------------
+# Shop whose customers sign in when a login request names no `merchant` (a slug); empty = required.
+DEFAULT_MERCHANT = env.str("DEFAULT_MERCHANT", default="")
+# Customer JWTs are signed with their own key, never SECRET_KEY, so either can be rotated alone.
+CUSTOMER_JWT_SECRET = env.str("CUSTOMER_JWT_SECRET", default="")
+if not CUSTOMER_JWT_SECRET:
+    if not DEBUG:
+        raise ImproperlyConfigured("CUSTOMER_JWT_SECRET must be set when DEBUG is off.")
+    CUSTOMER_JWT_SECRET = hashlib.sha256(f"customer-jwt:{SECRET_KEY}".encode()).hexdigest()
+CUSTOMER_JWT_ISSUER = env.str("CUSTOMER_JWT_ISSUER", default="pos-backoffice")
+CUSTOMER_JWT_TTL_SECONDS = env.int("CUSTOMER_JWT_TTL_SECONDS", default=7 * 24 * 3600)
+MAGIC_LINK_TTL_SECONDS = env.int("MAGIC_LINK_TTL_SECONDS", default=900)
+OTP_LENGTH = env.int("OTP_LENGTH", default=6)
+OTP_TTL_SECONDS = env.int("OTP_TTL_SECONDS", default=300)
+OTP_MAX_ATTEMPTS = env.int("OTP_MAX_ATTEMPTS", default=5)
+# Per merchant and email (and per kind: link or code): wait between two sends, cap per hour.
+OTP_RESEND_COOLDOWN_SECONDS = env.int("OTP_RESEND_COOLDOWN_SECONDS", default=60)
+OTP_HOURLY_CAP = env.int("OTP_HOURLY_CAP", default=5)
+# Throttles of the login endpoints (DRF rates), in the cache: Redis when REDIS_URL is set.
+CUSTOMER_AUTH_THROTTLE_IP = env.str("CUSTOMER_AUTH_THROTTLE_IP", default="30/min")
+CUSTOMER_AUTH_THROTTLE_EMAIL = env.str("CUSTOMER_AUTH_THROTTLE_EMAIL", default="20/hour")
+# Every endpoint called with a customer token, per customer.
+CUSTOMER_THROTTLE = env.str("CUSTOMER_THROTTLE", default="600/min")
+BEAT_SCHEDULE_DEFAULTS["customers: prune old login challenges"] = {
+    "task": "customers.tasks.login_challenge_prune_task",
+    "crontab": ("17", "3"),
+}
 
 # --- orders ----------------------------------------------------------------------------------
 

@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from customers import views as customer_pages
 from merchants.health import health
 
 urlpatterns = [
@@ -15,6 +16,15 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls", namespace="rest_framework")),
     path("health/", health, name="health"),
     # --- customers pages ---
+    re_path(
+        r"^auth/magic/(?P<token>[A-Za-z0-9_-]+)/?$",
+        customer_pages.magic_link_confirm,
+        name="customer-magic-link",
+    ),
+    re_path(r"^auth/callback/?$", customer_pages.customer_auth_callback, name="customer-callback"),
+    re_path(
+        r"^demo/customer-auth/?$", customer_pages.customer_auth_demo, name="demo-customer-auth"
+    ),
     # --- payments pages ---
     # --- photobox pages ---
 ]

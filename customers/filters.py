@@ -1,0 +1,16 @@
+import django_filters
+
+from customers.models import Customer
+
+
+class CustomerFilterSet(django_filters.FilterSet):
+    email = django_filters.CharFilter(lookup_expr="iexact")
+    has_logged_in = django_filters.BooleanFilter(
+        field_name="last_login_at", lookup_expr="isnull", exclude=True
+    )
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = Customer
+        fields = ["is_active", "email", "has_logged_in", "created_after", "created_before"]

@@ -1,0 +1,79 @@
+from django.db import models
+from django.db.models.functions import Lower
+
+from merchants.models import Merchant, TenantModel
+
+
+class Customer(TenantModel):
+    """A shopper of one merchant. Not a Django user: customers sign in by email link or code."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="customers")
+    email = models.EmailField(max_length=254, help_text="Stored in lower case.")
+    name = models.CharField(max_length=120, blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    is_active = models.BooleanField(
+        default=True, help_text="Off: this customer can no longer sign in or use their tokens."
+    )
+    last_login_at = models.DateTimeField(null=True, blank=True)
+    # Every customer JWT carries this number; bumping it revokes all tokens issued before.
+    token_version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                "merchant",
+                name="customer_unique_email_per_merchant",
+                violation_error_message="This merchant already has a customer with this email.",
+            )
+        ]
+        ordering = ["merchant", "email"]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+
+class LoginChallenge(TenantModel):
+    """One emailed magic link or one-time code.
+
+    Neither the link token nor the code is stored: `token_hash` is the SHA-256 of the link token
+    and `otp_hmac` a keyed HMAC of the code. Both are rebuilt from `secret_seed` and the server's
+    SECRET_KEY by the email task (see `customers.services`), so the task takes only this row's id
+    and a database dump alone reveals no usable link or code. A challenge is consumed by one
+    conditional UPDATE on `used_at`.
+    """
+
+    class Kind(models.TextChoices):
+        LINK = "link", "Magic link"
+        OTP = "otp", "One-time code"
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField(max_length=254, help_text="Normalised to lower case.")
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="login_challenges",
+        help_text="Empty for an email that has no customer yet (created on verification).",
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    secret_seed = models.CharField(max_length=64)
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    otp_hmac = models.CharField(max_length=64, blank=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["merchant", "email", "kind", "created_at"], name="challenge_recent_idx"
+            ),
+            models.Index(fields=["expires_at"], name="challenge_expires_idx"),
+        ]
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.email}"

@@ -1,0 +1,85 @@
+"""HTML pages: the magic-link confirm page and the customer sign-in demo page."""
+
+from urllib.parse import quote
+
+from django.conf import settings
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from customers import services
+from customers.auth import customer_token_issue
+from merchants.errors import DomainError
+from merchants.models import Merchant
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    # The token is in this page's URL: never leak it to another site or a shared cache.
+    # `same-origin` rather than `no-referrer`: under `no-referrer` browsers send `Origin: null`
+    # with the confirm form's POST and Django's CSRF check refuses it; other sites still get
+    # no referrer at all.
+    response["Referrer-Policy"] = "same-origin"
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def magic_link_confirm(request, token: str):
+    """GET shows a "Sign in" button and changes nothing, so mail scanners that fetch links do
+    not burn them; the POST from that button consumes the link and hands the customer JWT to
+    `{APP_URL}/auth/callback#token=...` (a fragment, so it never reaches a server log)."""
+    if request.method == "POST":
+        try:
+            result = services.login_link_verify(token=token)
+        except DomainError as error:
+            page = render(
+                request, "customers/magic_link_confirm.html", {"error": error.message}, status=400
+            )
+            return _private(page)
+        issued = customer_token_issue(customer=result.customer)
+        target = f"{settings.APP_URL}/auth/callback#token={quote(issued.token, safe='')}"
+        return _private(HttpResponseRedirect(target, status=303))
+
+    challenge = services.login_link_preview(token=token)
+    context = {"challenge": challenge, "merchant": challenge.merchant if challenge else None}
+    if challenge is None:
+        context["error"] = "This sign-in link is invalid, expired or already used."
+    page = render(
+        request,
+        "customers/magic_link_confirm.html",
+        context,
+        status=200 if challenge else 400,
+    )
+    return _private(page)
+
+
+def _demo_pages_enabled() -> None:
+    if not settings.DEMO_PAGES_ENABLED:
+        raise Http404("Demo pages are switched off (DEMO_PAGES_ENABLED).")
+
+
+@never_cache
+def customer_auth_callback(request):
+    """Demo stand-in for the customer app's `/auth/callback`: the browser keeps the `#token=`
+    fragment across this redirect, and the demo page picks it up."""
+    _demo_pages_enabled()
+    return HttpResponseRedirect("/demo/customer-auth")
+
+
+@never_cache
+def customer_auth_demo(request):
+    """Try the whole sign-in in a browser: request, verify, copy the JWT, call /me."""
+    _demo_pages_enabled()
+    merchants = Merchant.objects.filter(is_active=True).order_by("name")
+    default = settings.DEFAULT_MERCHANT or (merchants[0].slug if merchants else "")
+    context = {
+        "merchants": merchants,
+        "default_merchant": default,
+        "console_email": settings.EMAIL_BACKEND.endswith("console.EmailBackend"),
+        "app_url": settings.APP_URL,
+        "site_url": settings.SITE_URL,
+    }
+    return _private(render(request, "customers/demo_customer_auth.html", context))

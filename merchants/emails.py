@@ -1,0 +1,52 @@
+"""One helper to send a branded email from templates, for every app (login, receipts, gallery).
+
+`send_templated_email(to=..., template="customer_otp", context={...}, merchant=m)` renders
+`templates/emails/customer_otp.subject.txt`, `.txt` and `.html` and sends one multipart message
+(text with an HTML alternative). HTML templates extend `emails/base.html`, which shows the
+merchant's name; the sender's display name is the merchant's name too. Call it from a Celery task,
+never inside a request: SMTP is slow and fails now and then.
+"""
+
+from collections.abc import Iterable
+from email.utils import formataddr, parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from merchants.models import Merchant
+
+
+def _from_address(merchant: Merchant | None) -> str:
+    if merchant is None:
+        return settings.DEFAULT_FROM_EMAIL
+    _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return formataddr((merchant.name, address))
+
+
+def send_templated_email(
+    *,
+    to: str | Iterable[str],
+    template: str,
+    context: dict,
+    merchant: Merchant | None = None,
+) -> None:
+    """Render `emails/<template>.{subject.txt,txt,html}` and send them as one message.
+
+    SMTP errors propagate (smtplib.SMTPException, OSError) so a Celery task can retry them.
+    """
+    recipients = [to] if isinstance(to, str) else list(to)
+    context = {
+        "merchant": merchant,
+        "brand_name": merchant.name if merchant else "POS Back-office",
+        **context,
+    }
+    # Subjects are one line whatever the template's whitespace.
+    subject = " ".join(render_to_string(f"emails/{template}.subject.txt", context).split())
+    text = render_to_string(f"emails/{template}.txt", context)
+    html = render_to_string(f"emails/{template}.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject, body=text, from_email=_from_address(merchant), to=recipients
+    )
+    message.attach_alternative(html, "text/html")
+    message.send()

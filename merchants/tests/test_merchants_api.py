@@ -1,0 +1,93 @@
+import pytest
+
+from merchants.models import Merchant
+from merchants.tests.factories import MerchantFactory
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/merchants"
+
+
+def detail(merchant):
+    return f"{URL}/{merchant.pk}"
+
+
+def test_operator_has_full_crud(client_for, operator, merchant):
+    client = client_for(operator)
+    response = client.post(
+        URL, {"name": "Toko Baru", "slug": "toko-baru", "business_type": "retail"}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    created = Merchant.objects.get(slug="toko-baru")
+    assert created.currency == "IDR"
+    assert created.time_zone == "Asia/Jakarta"
+    assert client.get(URL).json()["count"] == 2
+    assert client.delete(detail(created)).status_code == 204
+
+
+def test_owner_reads_and_updates_only_own(owner_client, merchant, other_merchant):
+    rows = owner_client.get(URL).json()["results"]
+    assert [row["slug"] for row in rows] == [merchant.slug]
+    assert rows[0]["role"] == "owner"
+    assert owner_client.get(detail(other_merchant)).status_code == 404
+    response = owner_client.patch(detail(merchant), {"pos_mode": "hybrid"}, format="json")
+    assert response.status_code == 200
+    merchant.refresh_from_db()
+    assert merchant.pos_mode == "hybrid"
+
+
+def test_owner_cannot_create_delete_or_rename_slug(owner_client, merchant):
+    assert owner_client.post(URL, {"name": "X", "slug": "x"}, format="json").status_code == 403
+    assert owner_client.delete(detail(merchant)).status_code == 403
+    owner_client.patch(detail(merchant), {"slug": "hijack", "is_active": False}, format="json")
+    merchant.refresh_from_db()
+    assert merchant.slug == "kopi-test"
+    assert merchant.is_active
+
+
+def test_officer_reads_own_only(officer_client, merchant):
+    assert officer_client.get(detail(merchant)).json()["role"] == "officer"
+    response = officer_client.patch(detail(merchant), {"name": "Renamed"}, format="json")
+    assert response.status_code == 403
+
+
+def test_anonymous_is_401(api_client, merchant):
+    assert api_client.get(URL).status_code == 401
+
+
+def test_server_key_is_encrypted_and_never_returned(owner_client, merchant):
+    secret = "SB-Mid-server-TEST123"
+    response = owner_client.patch(detail(merchant), {"midtrans_server_key": secret}, format="json")
+    assert response.status_code == 200
+    assert secret not in response.content.decode()
+    assert response.json()["has_midtrans_server_key"] is True
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT midtrans_server_key FROM merchants_merchant WHERE id = %s", [merchant.pk]
+        )
+        raw = cursor.fetchone()[0]
+    assert raw
+    assert secret not in raw
+    merchant.refresh_from_db()
+    assert merchant.midtrans_server_key == secret
+    # A blank value keeps the stored key.
+    owner_client.patch(detail(merchant), {"midtrans_server_key": ""}, format="json")
+    merchant.refresh_from_db()
+    assert merchant.midtrans_server_key == secret
+
+
+def test_bad_time_zone_and_currency_are_400(owner_client, merchant):
+    response = owner_client.patch(detail(merchant), {"time_zone": "Mars/Base"}, format="json")
+    assert response.status_code == 400
+    assert "time zone" in response.json()["error"]["message"]
+    response = owner_client.patch(detail(merchant), {"currency": "RP"}, format="json")
+    assert response.status_code == 400
+
+
+def test_list_filters_and_search(client_for, operator):
+    MerchantFactory(name="Warung A", business_type="fnb")
+    MerchantFactory(name="Toko B", business_type="retail")
+    client = client_for(operator)
+    assert client.get(URL, {"business_type": "retail"}).json()["count"] == 1
+    assert client.get(URL, {"search": "warung"}).json()["count"] == 1
