@@ -26,6 +26,10 @@ class PaymentSerializer(MerchantScopedModelSerializer):
     refundable_amount = money_field(read_only=True)
     cash_tendered_amount = money_field(read_only=True, allow_null=True)
     change_amount = money_field(read_only=True, allow_null=True)
+    # A plain string: empty for QRIS and cash payments, which have no redirect page.
+    redirect_url = serializers.CharField(
+        read_only=True, help_text="Snap payment page; empty for QRIS and cash."
+    )
 
     class Meta:
         model = Payment
