@@ -28,6 +28,7 @@ from merchants.api.views import (
     TableLocationViewSet,
 )
 from orders.api.views import OrderViewSet
+from payments.api.views import MidtransNotificationView, PaymentViewSet, XenditCallbackView
 
 router = OptionalSlashRouter()
 router.register("merchants", MerchantViewSet, basename="merchant")
@@ -45,6 +46,7 @@ router.register("customers", CustomerViewSet, basename="customer")
 router.register("orders", OrderViewSet, basename="order")
 
 # --- payments ---
+router.register("payments", PaymentViewSet, basename="payment")
 
 # --- photobox ---
 
@@ -90,6 +92,14 @@ urlpatterns = [
     api_path("auth/customer/logout-all", LogoutAllView.as_view(), name="customer-logout-all"),
     # --- orders urls ---
     # --- payments urls ---
+    api_path(
+        "payments/midtrans/notification",
+        MidtransNotificationView.as_view(),
+        name="payment-midtrans-notification",
+    ),
+    api_path(
+        "payments/xendit/callback", XenditCallbackView.as_view(), name="payment-xendit-callback"
+    ),
     # --- photobox urls ---
     path("", include(router.urls)),
 ]

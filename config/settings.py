@@ -260,7 +260,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.Order.Status",
+        "OrderPaymentStatusEnum": "orders.models.Order.PaymentStatus",
+        "PaymentStatusEnum": "payments.models.Payment.Status",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "merchants.api.schema.add_error_responses",
@@ -343,5 +347,21 @@ BEAT_SCHEDULE_DEFAULTS["orders: prune idempotency keys"] = {
 }
 
 # --- payments --------------------------------------------------------------------------------
+# Midtrans keys and the production flag are per merchant (admin). Empty base URLs mean the
+# library's sandbox/production hosts; set them to point every merchant at a simulator.
+MIDTRANS_SNAP_BASE_URL = env.str("MIDTRANS_SNAP_BASE_URL", default="").rstrip("/")
+MIDTRANS_API_BASE_URL = env.str("MIDTRANS_API_BASE_URL", default="").rstrip("/")
+# Every gateway call gives up after this many seconds (Midtrans waits 15 s for our webhook).
+PAYMENT_GATEWAY_TIMEOUT_SECONDS = env.float("PAYMENT_GATEWAY_TIMEOUT_SECONDS", default=8.0)
+XENDIT_API_BASE_URL = env.str("XENDIT_API_BASE_URL", default="https://api.xendit.co").rstrip("/")
+# The webhook verification token from Xendit's dashboard; empty rejects every callback.
+XENDIT_CALLBACK_TOKEN = env.str("XENDIT_CALLBACK_TOKEN", default="")
+# Pending gateway payments older than this are asked about by the reconciliation task.
+PAYMENT_RECONCILE_AFTER_SECONDS = env.int("PAYMENT_RECONCILE_AFTER_SECONDS", default=300)
+PAYMENT_SNAP_EXPIRY_MINUTES = env.int("PAYMENT_SNAP_EXPIRY_MINUTES", default=60)
+BEAT_SCHEDULE_DEFAULTS["payments: reconcile pending payments"] = {
+    "task": "payments.tasks.payment_reconcile_pending_task",
+    "every_seconds": env.int("PAYMENT_RECONCILE_EVERY_SECONDS", default=180),
+}
 
 # --- photobox --------------------------------------------------------------------------------

@@ -14,13 +14,22 @@ admin.site.index_title = "Run your shop"
 User = get_user_model()
 
 
-class MerchantAdminForm(forms.ModelForm):
-    midtrans_server_key = forms.CharField(
+def _secret_input(label: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
         required=False,
         strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
         help_text="Stored encrypted and never shown. Leave blank to keep the current key.",
     )
+
+
+class MerchantAdminForm(forms.ModelForm):
+    # Secret fields render empty; blank keeps what is stored, so the secret never round-trips.
+    secret_fields = ("midtrans_server_key", "xendit_secret_key")
+
+    midtrans_server_key = _secret_input("Midtrans server key")
+    xendit_secret_key = _secret_input("Xendit secret key")
 
     class Meta:
         model = Merchant
@@ -35,21 +44,25 @@ class MerchantAdminForm(forms.ModelForm):
             "midtrans_client_key",
             "midtrans_server_key",
             "midtrans_is_production",
+            "qris_gateway",
+            "xendit_secret_key",
         )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk and self.instance.has_midtrans_server_key:
-            self.fields[
-                "midtrans_server_key"
-            ].help_text = (
-                "A key is stored (encrypted). Type a new one to replace it; leave blank to keep it."
-            )
+        for name in self.secret_fields:
+            if self.instance.pk and getattr(self.instance, name) and name in self.fields:
+                self.fields[name].help_text = (
+                    "A key is stored (encrypted). Type a new one to replace it; "
+                    "leave blank to keep it."
+                )
 
-    def clean_midtrans_server_key(self):
-        value = self.cleaned_data.get("midtrans_server_key")
-        # Blank keeps what is stored: the form never round-trips the secret.
-        return value or (self.instance.midtrans_server_key if self.instance.pk else "")
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.secret_fields:
+            if name in cleaned and not cleaned[name]:
+                cleaned[name] = getattr(self.instance, name) if self.instance.pk else ""
+        return cleaned
 
 
 @admin.register(Merchant)
@@ -66,6 +79,7 @@ class MerchantAdmin(MerchantScopedAdmin):
             "Midtrans",
             {"fields": ("midtrans_client_key", "midtrans_server_key", "midtrans_is_production")},
         ),
+        ("QRIS", {"fields": ("qris_gateway", "xendit_secret_key")}),
     )
 
     def has_add_permission(self, request, obj=None):

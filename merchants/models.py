@@ -33,6 +33,10 @@ def validate_time_zone(value: str) -> None:
 
 
 class Merchant(TimeStampedModel):
+    class QrisGateway(models.TextChoices):
+        MIDTRANS = "midtrans", "Midtrans (Core API QRIS)"
+        XENDIT = "xendit", "Xendit (dynamic QR)"
+
     class BusinessType(models.TextChoices):
         FNB = "fnb", "Food and beverage"
         RETAIL = "retail", "Retail"
@@ -63,6 +67,16 @@ class Merchant(TimeStampedModel):
     midtrans_is_production = models.BooleanField(
         default=False, help_text="Off: Midtrans sandbox. On: real money."
     )
+    qris_gateway = models.CharField(
+        max_length=20,
+        choices=QrisGateway.choices,
+        default=QrisGateway.MIDTRANS,
+        help_text="Which gateway issues the QRIS codes of this merchant's kiosks and counters.",
+    )
+    xendit_secret_key = EncryptedTextField(
+        blank=True,
+        help_text="Xendit secret API key. Stored encrypted; never shown again once saved.",
+    )
 
     merchant_lookup = "pk"
 
@@ -79,6 +93,10 @@ class Merchant(TimeStampedModel):
     @property
     def has_midtrans_server_key(self) -> bool:
         return bool(self.midtrans_server_key)
+
+    @property
+    def has_xendit_secret_key(self) -> bool:
+        return bool(self.xendit_secret_key)
 
 
 class Membership(TimeStampedModel):

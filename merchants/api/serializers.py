@@ -4,16 +4,25 @@ from rest_framework import serializers
 from merchants.api.base import MerchantScopedModelSerializer
 from merchants.models import Membership, Merchant, TableLocation
 
+# Gateway secrets: write-only in the API, encrypted at rest, blank on update keeps the stored one.
+SECRET_FIELDS = ("midtrans_server_key", "xendit_secret_key")
 
-class MerchantSerializer(serializers.ModelSerializer):
-    midtrans_server_key = serializers.CharField(
+
+def _secret_field() -> serializers.CharField:
+    return serializers.CharField(
         write_only=True,
         required=False,
         allow_blank=True,
         trim_whitespace=True,
         help_text="Write-only. Leave out (or blank) to keep the stored key.",
     )
+
+
+class MerchantSerializer(serializers.ModelSerializer):
+    midtrans_server_key = _secret_field()
     has_midtrans_server_key = serializers.BooleanField(read_only=True)
+    xendit_secret_key = _secret_field()
+    has_xendit_secret_key = serializers.BooleanField(read_only=True)
     role = serializers.SerializerMethodField(help_text="Your role here: owner, officer, operator.")
 
     class Meta:
@@ -31,6 +40,9 @@ class MerchantSerializer(serializers.ModelSerializer):
             "midtrans_is_production",
             "midtrans_server_key",
             "has_midtrans_server_key",
+            "qris_gateway",
+            "xendit_secret_key",
+            "has_xendit_secret_key",
             "role",
             "created_at",
             "updated_at",
@@ -62,9 +74,10 @@ class MerchantSerializer(serializers.ModelSerializer):
         return value
 
     def update(self, instance, validated_data):
-        # Blank means "keep": a form round-trip must never wipe the stored secret.
-        if not validated_data.get("midtrans_server_key"):
-            validated_data.pop("midtrans_server_key", None)
+        # Blank means "keep": a form round-trip must never wipe a stored secret.
+        for name in SECRET_FIELDS:
+            if not validated_data.get(name):
+                validated_data.pop(name, None)
         return super().update(instance, validated_data)
 
 

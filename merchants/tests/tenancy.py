@@ -25,6 +25,7 @@ class EndpointCase:
     # Extra (method, suffix) detail routes, e.g. ("post", "rotate-key"), also checked for 404.
     detail_actions: tuple[tuple[str, str], ...] = ()
     deletable: bool = True
+    # False for read-only endpoints: PATCH is then not part of the role checks.
     updatable: bool = True
 
     def __str__(self) -> str:

@@ -1,0 +1,85 @@
+from rest_framework import serializers
+
+from merchants.api.base import MerchantScopedModelSerializer, money_field
+from payments.models import Payment, PaymentEvent
+
+
+class PaymentEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PaymentEvent
+        fields = [
+            "id",
+            "kind",
+            "old_status",
+            "new_status",
+            "signature_valid",
+            "message",
+            "raw",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class PaymentSerializer(MerchantScopedModelSerializer):
+    amount = money_field(read_only=True)
+    refunded_amount = money_field(read_only=True)
+    refundable_amount = money_field(read_only=True)
+    cash_tendered_amount = money_field(read_only=True, allow_null=True)
+    change_amount = money_field(read_only=True, allow_null=True)
+    # A plain string: empty for QRIS and cash payments, which have no redirect page.
+    redirect_url = serializers.CharField(
+        read_only=True, help_text="Snap payment page; empty for QRIS and cash."
+    )
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "reference_kind",
+            "reference_id",
+            "gateway",
+            "method",
+            "amount",
+            "currency",
+            "status",
+            "gateway_status",
+            "gateway_order_id",
+            "gateway_transaction_id",
+            "snap_token",
+            "redirect_url",
+            "qr_string",
+            "expires_at",
+            "paid_at",
+            "refunded_amount",
+            "refundable_amount",
+            "amount_mismatch",
+            "cash_tendered_amount",
+            "change_amount",
+            "received_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class PaymentDetailSerializer(PaymentSerializer):
+    events = PaymentEventSerializer(many=True, read_only=True)
+
+    class Meta(PaymentSerializer.Meta):
+        fields = [*PaymentSerializer.Meta.fields, "events"]
+        read_only_fields = fields
+
+
+class PaymentRefundSerializer(serializers.Serializer):
+    amount = money_field(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        help_text="Leave out to refund everything not refunded yet.",
+    )
+    reason = serializers.CharField(max_length=255)
+
+
+class WebhookAckSerializer(serializers.Serializer):
+    status = serializers.CharField(help_text='"ok" once the notification is applied.')
+    payment_status = serializers.CharField()

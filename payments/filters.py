@@ -1,0 +1,26 @@
+import django_filters
+
+from payments.models import Payment
+
+
+class PaymentFilterSet(django_filters.FilterSet):
+    reference_id = django_filters.CharFilter()
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    paid_after = django_filters.IsoDateTimeFilter(field_name="paid_at", lookup_expr="gte")
+    paid_before = django_filters.IsoDateTimeFilter(field_name="paid_at", lookup_expr="lt")
+
+    class Meta:
+        model = Payment
+        fields = [
+            "gateway",
+            "method",
+            "status",
+            "reference_kind",
+            "reference_id",
+            "amount_mismatch",
+            "created_after",
+            "created_before",
+            "paid_after",
+            "paid_before",
+        ]

@@ -1,0 +1,100 @@
+"""What every payment gateway adapter offers, and the plain results it hands back.
+
+Amounts stay `Decimal` everywhere else; an adapter turns them into the gateway's integer units
+(`to_minor_units`) at the very last moment. Adapters raise only `merchants.errors.GatewayError`
+(network, timeout, 5xx, refusal, unreadable answer) and never touch the database.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+# Currencies the gateways here take as whole numbers (no minor unit on the wire).
+ZERO_DECIMAL_CURRENCIES = frozenset({"IDR"})
+
+
+def to_minor_units(amount: Decimal, currency: str) -> int:
+    """The integer a gateway expects for `amount` (IDR 150000.00 → 150000)."""
+    if currency.upper() in ZERO_DECIMAL_CURRENCIES:
+        if amount != amount.to_integral_value():
+            raise ValueError(f"{currency} amounts must be whole numbers, got {amount}.")
+        return int(amount)
+    return int((amount * 100).to_integral_value())
+
+
+@dataclass(frozen=True)
+class LineItem:
+    """One line the customer sees at the gateway. Tax, service and discount are lines too
+    (a discount has a negative price), so the lines always add up to the amount charged."""
+
+    id: str
+    name: str
+    price: Decimal
+    quantity: int = 1
+
+    @property
+    def total(self) -> Decimal:
+        return self.price * self.quantity
+
+
+def items_total(items: list[LineItem]) -> Decimal:
+    return sum((item.total for item in items), Decimal("0"))
+
+
+@dataclass(frozen=True)
+class CustomerDetails:
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class GatewayExchange:
+    """One call as it goes into the event log: what we sent and what came back (no secrets)."""
+
+    operation: str
+    request: dict
+    response: dict
+
+
+@dataclass(frozen=True)
+class SnapCheckout:
+    token: str
+    redirect_url: str
+    exchange: GatewayExchange
+
+
+@dataclass(frozen=True)
+class QrisCharge:
+    transaction_id: str
+    qr_string: str
+    expires_at: datetime | None
+    exchange: GatewayExchange
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """The gateway's current view of a transaction; `payload` is None when it knows none yet
+    (a Snap token whose customer has not picked a method)."""
+
+    payload: dict | None
+    exchange: GatewayExchange
+    extra: dict = field(default_factory=dict)
+
+
+class QrisGateway(Protocol):
+    """What the QRIS flow needs from a gateway (Midtrans Core API or Xendit)."""
+
+    def charge_qris(
+        self,
+        *,
+        order_id: str,
+        amount: Decimal,
+        currency: str,
+        expiry_minutes: int,
+        description: str,
+    ) -> QrisCharge: ...
+
+    def get_status(self, *, order_id: str, transaction_id: str) -> StatusReport: ...

@@ -1,0 +1,171 @@
+"""One Payment per attempt at a gateway for one reference; every exchange is a PaymentEvent.
+
+Payments know references only as (`reference_kind`, `reference_id`) strings: the app that owns
+the reference (orders, photobox) registers a handler in `payments.registry`.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+from merchants.models import Merchant, TenantModel
+
+
+class Payment(TenantModel):
+    class Gateway(models.TextChoices):
+        MIDTRANS = "midtrans", "Midtrans"
+        XENDIT = "xendit", "Xendit"
+        CASH = "cash", "Cash"
+
+    class Method(models.TextChoices):
+        SNAP = "snap", "Snap (customer picks the method)"
+        QRIS = "qris", "QRIS"
+        CASH = "cash", "Cash"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PAID = "paid", "Paid"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Expired"
+        CANCELLED = "cancelled", "Cancelled"
+        REFUNDED = "refunded", "Refunded"
+        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+
+    # Every move a payment may make. Nothing else is applied, whatever a gateway says.
+    ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.PENDING: frozenset({Status.PAID, Status.FAILED, Status.EXPIRED, Status.CANCELLED}),
+        # FAILED: a settlement reversed to deny; CANCELLED: a card capture voided.
+        Status.PAID: frozenset(
+            {Status.FAILED, Status.CANCELLED, Status.REFUNDED, Status.PARTIALLY_REFUNDED}
+        ),
+        Status.PARTIALLY_REFUNDED: frozenset({Status.REFUNDED}),
+        # Money that reached the gateway after we gave up locally is recorded, never ignored;
+        # the owner of the reference decides (usually a refund).
+        Status.EXPIRED: frozenset({Status.PAID}),
+        Status.CANCELLED: frozenset({Status.PAID}),
+        Status.FAILED: frozenset(),
+        Status.REFUNDED: frozenset(),
+    }
+    PAID_STATUSES = frozenset({Status.PAID, Status.PARTIALLY_REFUNDED, Status.REFUNDED})
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="payments")
+    reference_kind = models.CharField(
+        max_length=40, help_text='What is paid for, e.g. "order" or "photo_session".'
+    )
+    reference_id = models.CharField(max_length=64)
+    gateway = models.CharField(max_length=20, choices=Gateway.choices)
+    method = models.CharField(max_length=20, choices=Method.choices)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3, default="IDR")
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    gateway_status = models.CharField(
+        max_length=60, blank=True, help_text="The gateway's last word, e.g. capture/challenge."
+    )
+    gateway_order_id = models.CharField(
+        max_length=50, unique=True, help_text="Our id at the gateway (Midtrans order_id)."
+    )
+    gateway_transaction_id = models.CharField(max_length=100, blank=True, db_index=True)
+    snap_token = models.CharField(max_length=255, blank=True)
+    redirect_url = models.URLField(max_length=500, blank=True)
+    qr_string = models.TextField(blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    refunded_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    amount_mismatch = models.BooleanField(
+        default=False,
+        help_text="The gateway reported another amount: never marked paid; check it by hand.",
+    )
+    cash_tendered_amount = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    change_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The cashier who took cash.",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["merchant", "reference_kind", "reference_id"], name="payment_reference_idx"
+            ),
+            models.Index(fields=["status", "gateway", "created_at"], name="payment_pending_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="payment_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(refunded_amount__gte=0)
+                & models.Q(refunded_amount__lte=models.F("amount")),
+                name="payment_refund_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gateway_order_id} · {self.amount} {self.currency} · {self.status}"
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.ALLOWED_TRANSITIONS.get(self.status, frozenset())
+
+    @property
+    def refundable_amount(self) -> Decimal:
+        if self.status not in (self.Status.PAID, self.Status.PARTIALLY_REFUNDED):
+            return Decimal("0")
+        return self.amount - self.refunded_amount
+
+
+class PaymentEvent(models.Model):
+    """Append-only log: every request, response, notification and applied change."""
+
+    class Kind(models.TextChoices):
+        REQUEST = "request", "Request to the gateway"
+        RESPONSE = "response", "Response from the gateway"
+        NOTIFICATION = "notification", "Notification (Midtrans webhook)"
+        CALLBACK = "callback", "Callback (Xendit webhook)"
+        STATUS_CHECK = "status_check", "Status check"
+        CANCEL = "cancel", "Cancel"
+        EXPIRE = "expire", "Expire"
+        REFUND = "refund", "Refund"
+        CASH = "cash", "Cash"
+
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    raw = models.JSONField(default=dict, blank=True)
+    signature_valid = models.BooleanField(
+        null=True, blank=True, help_text="For webhooks: did the signature or token match?"
+    )
+    old_status = models.CharField(max_length=20, blank=True)
+    new_status = models.CharField(max_length=20, blank=True)
+    message = models.CharField(max_length=255, blank=True)
+    dedupe_key = models.CharField(
+        max_length=200,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="The same gateway state applied twice has the same key: the second is a no-op.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    merchant_lookup = "payment__merchant"
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("Payment events are append-only.")
+        super().save(*args, **kwargs)

@@ -1,0 +1,46 @@
+"""Reads for payments."""
+
+from datetime import timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from merchants.models import Merchant
+from payments.models import Payment
+
+
+def payment_list_for_reference(
+    *, merchant: Merchant, reference_kind: str, reference_id: str
+) -> QuerySet[Payment]:
+    """Every attempt at paying one reference, newest first."""
+    return Payment.objects.filter(
+        merchant=merchant, reference_kind=reference_kind, reference_id=str(reference_id)
+    ).order_by("-created_at", "-pk")
+
+
+def payment_latest_for_reference(
+    *,
+    merchant: Merchant,
+    reference_kind: str,
+    reference_id: str,
+    statuses: tuple[str, ...] | None = None,
+) -> Payment | None:
+    """The newest attempt for a reference (optionally only in `statuses`), or None."""
+    payments = payment_list_for_reference(
+        merchant=merchant, reference_kind=reference_kind, reference_id=reference_id
+    )
+    if statuses:
+        payments = payments.filter(status__in=statuses)
+    return payments.first()
+
+
+def payment_list_stale_pending(*, older_than_seconds: int, limit: int = 500) -> QuerySet[Payment]:
+    """Gateway payments still pending after `older_than_seconds`, across merchants (oldest
+    first). Used by the reconciliation task, which works for the whole platform."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    return (
+        Payment.objects.filter(status=Payment.Status.PENDING, created_at__lt=cutoff)
+        .exclude(gateway=Payment.Gateway.CASH)
+        .select_related("merchant")
+        .order_by("created_at", "pk")[:limit]
+    )

@@ -1,0 +1,66 @@
+from decimal import Decimal
+
+import factory
+
+from merchants.models import Merchant
+from merchants.tests.factories import MerchantFactory
+from payments.models import Payment, PaymentEvent
+from payments.tests.stubs import CLIENT_KEY, SERVER_KEY, XENDIT_SECRET_KEY, status_payload
+
+
+class GatewayMerchantFactory(MerchantFactory):
+    """A merchant with Midtrans sandbox keys (and a Xendit key) set."""
+
+    midtrans_server_key = SERVER_KEY
+    midtrans_client_key = CLIENT_KEY
+    xendit_secret_key = XENDIT_SECRET_KEY
+    qris_gateway = Merchant.QrisGateway.MIDTRANS
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Payment
+
+    merchant = factory.SubFactory(GatewayMerchantFactory)
+    reference_kind = "order"
+    reference_id = factory.Sequence(lambda n: str(1000 + n))
+    gateway = Payment.Gateway.MIDTRANS
+    method = Payment.Method.SNAP
+    amount = Decimal("150000.00")
+    currency = "IDR"
+    status = Payment.Status.PENDING
+    gateway_order_id = factory.Sequence(lambda n: f"ORDER-TEST-{n:05d}")
+    snap_token = "66e4fa55-fdac-4ef9-91b5-733b97d1b862"
+
+
+class PaymentEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PaymentEvent
+
+    payment = factory.SubFactory(PaymentFactory)
+    kind = PaymentEvent.Kind.STATUS_CHECK
+    raw = factory.LazyFunction(dict)
+
+
+def apply_midtrans(
+    payment: Payment,
+    transaction_status: str,
+    amount=None,
+    *,
+    order_id: str | None = None,
+    source: str = PaymentEvent.Kind.STATUS_CHECK,
+    **payload,
+) -> Payment:
+    """Apply what Midtrans would report (`status_payload`) to `payment`, through the service."""
+    from payments.services import payment_apply_gateway_status
+
+    return payment_apply_gateway_status(
+        payment=payment,
+        gateway_payload=status_payload(
+            order_id or payment.gateway_order_id,
+            transaction_status,
+            payment.amount if amount is None else amount,
+            **payload,
+        ),
+        source=source,
+    )
