@@ -1,6 +1,7 @@
 import django_filters
 
 from customers.models import Customer
+from merchants.filters import MomentFilter
 
 
 class CustomerFilterSet(django_filters.FilterSet):
@@ -8,8 +9,8 @@ class CustomerFilterSet(django_filters.FilterSet):
     has_logged_in = django_filters.BooleanFilter(
         field_name="last_login_at", lookup_expr="isnull", exclude=True
     )
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = MomentFilter(field_name="created_at", lookup_expr="gte")
+    created_before = MomentFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Customer

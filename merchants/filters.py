@@ -26,6 +26,20 @@ class CountFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class MomentField(forms.DateTimeField):
+    """An ISO 8601 moment in the years 2000-2100 (see merchants.api.base.BoundedDateTimeField)."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is not None and not 2000 <= moment.year <= 2100:
+            raise forms.ValidationError("Use a date between the years 2000 and 2100.")
+        return moment
+
+
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    field_class = type("IsoMomentField", (MomentField, django_filters.fields.IsoDateTimeField), {})
+
+
 class MoneyFilter(django_filters.NumberFilter):
     """An amount: at most 12 digits before the point and 2 after."""
 

@@ -1,14 +1,15 @@
 import django_filters
 
+from merchants.filters import MomentFilter
 from payments.models import Payment
 
 
 class PaymentFilterSet(django_filters.FilterSet):
     reference_id = django_filters.CharFilter()
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    paid_after = django_filters.IsoDateTimeFilter(field_name="paid_at", lookup_expr="gte")
-    paid_before = django_filters.IsoDateTimeFilter(field_name="paid_at", lookup_expr="lt")
+    created_after = MomentFilter(field_name="created_at", lookup_expr="gte")
+    created_before = MomentFilter(field_name="created_at", lookup_expr="lt")
+    paid_after = MomentFilter(field_name="paid_at", lookup_expr="gte")
+    paid_before = MomentFilter(field_name="paid_at", lookup_expr="lt")
 
     class Meta:
         model = Payment

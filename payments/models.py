@@ -168,4 +168,18 @@ class PaymentEvent(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise ValueError("Payment events are append-only.")
+        self.raw = storable_json(self.raw)
         super().save(*args, **kwargs)
+
+
+def storable_json(value):
+    """What a caller sent, made storable in a JSON column: PostgreSQL's jsonb refuses NUL
+    characters and unpaired surrogates, and the log must keep even a malformed body."""
+    if isinstance(value, str):
+        cleaned = value.replace("\x00", "\ufffd")
+        return cleaned.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, dict):
+        return {storable_json(str(key)): storable_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [storable_json(item) for item in value]
+    return value
