@@ -642,6 +642,13 @@ def order_payment_start(*, order: Order, actor: Actor) -> PaymentStart:
         change=("", payment.status),
         actor=actor,
     )
+    try:
+        # Cancelled or paid (cash at the counter) while Midtrans was answering: the after-cancel
+        # and after-cash steps ran before this charge existed, so it is closed here.
+        _ensure_payable(Order.objects.get(pk=order.pk))
+    except Conflict:
+        order_cancel_open_payments(order.pk)
+        raise
     return PaymentStart(payment=payment, reused=reused)
 
 

@@ -5,6 +5,7 @@ The real midtransclient runs against `responses` stubs (payments/tests/stubs.py)
 
 import json
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 import responses
@@ -576,3 +577,26 @@ def test_order_detail_lists_payments_in_constant_queries(officer_client, merchan
     assert queries[0] == queries[1] <= 6
     assert set(body["payments"][0]) >= {"id", "gateway", "status", "amount", "redirect_url"}
     assert "received_by" not in body["payments"][0]
+
+
+def test_an_order_cancelled_while_midtrans_answers_gets_no_open_charge(
+    gw, officer_client, worked_example
+):
+    from orders import services
+
+    real_create = services.payment_create_snap
+
+    def cancelled_meanwhile(**kwargs):
+        payment = real_create(**kwargs)
+        Order.objects.filter(pk=worked_example.pk).update(status="cancelled")
+        stubs.stub_cancel(payment.gateway_order_id, payment.amount)
+        return payment
+
+    stubs.stub_snap_create()
+    with mock.patch.object(services, "payment_create_snap", side_effect=cancelled_meanwhile):
+        response = act(officer_client, worked_example, "create-payment")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "order_cancelled"
+    payment = Payment.objects.get()
+    assert payment.status == "cancelled"
+    assert gw.calls[-1].request.url == stubs.core_url(f"/v2/{payment.gateway_order_id}/cancel")
