@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from customers import views as customer_pages
 from merchants.health import health
+from orders import views as order_pages
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -26,6 +27,8 @@ urlpatterns = [
         r"^demo/customer-auth/?$", customer_pages.customer_auth_demo, name="demo-customer-auth"
     ),
     # --- payments pages ---
+    re_path(r"^demo/snap-embedded/?$", order_pages.snap_embedded_demo, name="demo-snap-embedded"),
+    re_path(r"^demo/order-history/?$", order_pages.order_history_demo, name="demo-order-history"),
     # --- photobox pages ---
 ]
 

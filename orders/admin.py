@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from merchants.admin_base import MerchantScopedAdmin, MerchantScopedTabularInline
 from merchants.errors import DomainError
 from merchants.models import Membership
+from orders.admin_payments import OrderPaymentsAdminMixin
 from orders.models import Order, OrderEvent, OrderItem
 from orders.services import Actor, order_cancel, order_complete, order_confirm
 
@@ -47,7 +48,7 @@ class OrderEventInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(MerchantScopedAdmin):
+class OrderAdmin(OrderPaymentsAdminMixin, MerchantScopedAdmin):
     list_display = (
         "number",
         "merchant",

@@ -1,6 +1,8 @@
-"""A day of sample orders for Kopi Kita: some paid and done, some in the kitchen, one cancelled."""
+"""A day of sample orders for Kopi Kita: some paid (in cash) and done, some in the kitchen, one
+cancelled. Every paid order has its payment, as if the cashier had taken the cash."""
 
 from datetime import timedelta
+from decimal import ROUND_UP, Decimal
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -9,15 +11,19 @@ from catalog.models import Product
 from customers.models import Customer
 from merchants.models import Merchant, TableLocation
 from orders.models import Order
+from orders.selectors import order_payment_list
 from orders.services import (
+    PAID_FAMILY,
     Actor,
     LineInput,
     order_cancel,
     order_complete,
     order_confirm,
     order_create,
-    order_set_payment_status,
+    order_pay_cash,
 )
+from payments.models import Payment
+from payments.services import payment_record_cash
 
 # (hour, minutes, [(product name, qty)], order type, table number, final state, paid)
 PLAN = [
@@ -67,10 +73,11 @@ def seed(stdout) -> None:
     if merchant is None or not Product.objects.filter(merchant=merchant).exists():
         return
     today = timezone.localtime(timezone.now(), merchant.tzinfo).date()
-    if Order.objects.filter(merchant=merchant, business_date=today).exists():
-        stdout.write("  orders: today's sample orders already there")
-        return
     cashier = get_user_model().objects.get(username="cashier")
+    if Order.objects.filter(merchant=merchant, business_date=today).exists():
+        backfilled = _backfill_payments(merchant=merchant, day=today, cashier=cashier)
+        stdout.write(f"  orders: today's sample orders already there ({backfilled} payments added)")
+        return
     actor = Actor.staff(cashier)
     customers = list(Customer.objects.filter(merchant=merchant)[:3])
     midnight = timezone.make_aware(
@@ -91,9 +98,45 @@ def seed(stdout) -> None:
         if state in ("confirmed", "completed"):
             order_confirm(order=order, actor=actor)
         if paid:
-            order_set_payment_status(order=order, to_status="paid", actor=actor, paid_at=placed)
+            receipt = order_pay_cash(
+                order=order, amount_paid=_cash_handed_over(order.rounded_amount), actor=actor
+            )
+            _backdate(order=order, payment=receipt.payment, moment=placed)
         if state == "completed":
             order_complete(order=order, actor=actor)
         if state == "cancelled":
             order_cancel(order=order, actor=actor, reason="customer left")
     stdout.write(f"  orders: {len(PLAN)} sample orders for Kopi Kita today")
+
+
+def _cash_handed_over(due: Decimal) -> Decimal:
+    """What customers hand over: the next 10000 note (change to give back)."""
+    return (due / 10000).to_integral_value(rounding=ROUND_UP) * 10000
+
+
+def _backdate(*, order: Order, payment: Payment, moment) -> None:
+    # Paid when it was placed; the receipt counts as sent, so seeding emails no demo customer.
+    Payment.objects.filter(pk=payment.pk).update(paid_at=moment)
+    Order.objects.filter(pk=order.pk).update(paid_at=moment, receipt_sent_at=moment)
+
+
+def _backfill_payments(*, merchant: Merchant, day, cashier) -> int:
+    """Paid sample orders seeded before orders had payments get their cash payment now."""
+    added = 0
+    orders = Order.objects.filter(
+        merchant=merchant, business_date=day, payment_status__in=PAID_FAMILY
+    ).select_related("merchant")
+    for order in orders:
+        if order_payment_list(order=order):
+            continue
+        receipt = payment_record_cash(
+            merchant=merchant,
+            reference_kind=Order.PAYMENT_REFERENCE_KIND,
+            reference_id=str(order.pk),
+            amount_due=order.rounded_amount,
+            amount_paid=_cash_handed_over(order.rounded_amount),
+            cashier=cashier,
+        )
+        _backdate(order=order, payment=receipt.payment, moment=order.paid_at or order.created_at)
+        added += 1
+    return added

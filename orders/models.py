@@ -14,6 +14,9 @@ def money(**kwargs) -> models.DecimalField:
 
 
 class Order(TenantModel):
+    # How payments name an order: (reference_kind, str(pk)). See payments.registry.
+    PAYMENT_REFERENCE_KIND = "order"
+
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         CONFIRMED = "confirmed", "Confirmed"
@@ -109,6 +112,10 @@ class Order(TenantModel):
     completed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # Claimed by one conditional update before the receipt goes out, so it goes out once.
+    receipt_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the paid receipt was emailed to the customer."
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]

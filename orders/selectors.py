@@ -1,8 +1,12 @@
 """Reads for orders."""
 
+from collections.abc import Iterable
+
 from django.db.models import Prefetch, QuerySet
 
 from orders.models import Order, OrderEvent, OrderItem
+from payments.models import Payment
+from payments.selectors import payment_list_for_reference
 
 
 def order_queryset(*, with_events: bool = False) -> QuerySet[Order]:
@@ -18,3 +22,41 @@ def order_queryset(*, with_events: bool = False) -> QuerySet[Order]:
             )
         )
     return queryset
+
+
+def order_payment_list(*, order: Order) -> list[Payment]:
+    """Every payment attempt of the order, newest first."""
+    return list(
+        payment_list_for_reference(
+            merchant=order.merchant,
+            reference_kind=Order.PAYMENT_REFERENCE_KIND,
+            reference_id=str(order.pk),
+        )
+    )
+
+
+def order_attach_payments(orders: Iterable[Order]) -> None:
+    """Set `order.payment_list` (newest first) on each order with one query for all of them.
+
+    Payments name their order by (reference kind, id) rather than a foreign key, so Django's
+    prefetching cannot do this.
+    """
+    orders = list(orders)
+    by_reference: dict[tuple[int, str], list[Payment]] = {}
+    if orders:
+        payments = Payment.objects.filter(
+            merchant_id__in={order.merchant_id for order in orders},
+            reference_kind=Order.PAYMENT_REFERENCE_KIND,
+            reference_id__in=[str(order.pk) for order in orders],
+        ).order_by("-created_at", "-pk")
+        for payment in payments:
+            by_reference.setdefault((payment.merchant_id, payment.reference_id), []).append(payment)
+    for order in orders:
+        order.payment_list = by_reference.get((order.merchant_id, str(order.pk)), [])
+
+
+def order_detail_get(*, pk: int) -> Order:
+    """One order with its items, events and payments, as the detail answer shows it."""
+    order = order_queryset(with_events=True).get(pk=pk)
+    order_attach_payments([order])
+    return order

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from merchants.models import Merchant
-from payments.models import Payment
+from payments.models import Payment, PaymentEvent
 
 
 def payment_list_for_reference(
@@ -44,3 +44,22 @@ def payment_list_stale_pending(*, older_than_seconds: int, limit: int = 500) -> 
         .select_related("merchant")
         .order_by("created_at", "pk")[:limit]
     )
+
+
+def payment_channel(*, payment: Payment) -> str:
+    """How the customer paid, as the gateway last reported it: Midtrans' `payment_type`
+    ("gopay", "qris", "bank_transfer"…), Xendit's `channel_code` ("ID_DANA"…), "cash", or ""
+    while the gateway has not said."""
+    if payment.gateway == Payment.Gateway.CASH:
+        return "cash"
+    reports = (
+        payment.events.exclude(kind__in=[PaymentEvent.Kind.REQUEST, PaymentEvent.Kind.RESPONSE])
+        .order_by("-created_at", "-pk")
+        .values_list("raw", flat=True)[:20]
+    )
+    for raw in reports:
+        if isinstance(raw, dict):
+            channel = raw.get("payment_type") or raw.get("channel_code")
+            if isinstance(channel, str) and channel:
+                return channel
+    return ""

@@ -194,7 +194,8 @@ def payment_record_cash(
     `amount_due` is what the caller wants paid (already rounded to what cash can pay).
     """
     amount_due = _checked_amount(amount_due, merchant.currency)
-    amount_paid = _decimal_or_error(amount_paid, "amount_paid")
+    # Whole rupiah: no coin pays a fraction of one.
+    amount_paid = _checked_amount(amount_paid, merchant.currency, field="amount_paid")
     if amount_paid < amount_due:
         raise DomainError(
             f"{amount_paid} in cash is less than the {amount_due} due; take at least {amount_due}.",

@@ -4,6 +4,7 @@ from merchants.api.base import MerchantScopedSerializerMixin, money_field
 from merchants.models import TableLocation
 from orders.models import Order, OrderEvent, OrderItem
 from orders.services import MAX_LINES, MAX_QUANTITY
+from payments.models import Payment
 
 
 class OrderLineInputSerializer(serializers.Serializer):
@@ -130,17 +131,109 @@ class OrderSerializer(serializers.ModelSerializer):
             "completed_at",
             "cancelled_at",
             "paid_at",
+            "receipt_sent_at",
+        ]
+        read_only_fields = fields
+
+
+class OrderPaymentSerializer(serializers.ModelSerializer):
+    """One payment of an order, as staff and the order's customer see it."""
+
+    amount = money_field(read_only=True)
+    refunded_amount = money_field(read_only=True)
+    cash_tendered_amount = money_field(read_only=True, allow_null=True)
+    change_amount = money_field(read_only=True, allow_null=True)
+    snap_token = serializers.CharField(
+        read_only=True, help_text="For snap.js (`snap.pay` / `snap.embed`); empty for cash."
+    )
+    redirect_url = serializers.CharField(
+        read_only=True, help_text="Midtrans' payment page; empty for QRIS and cash."
+    )
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "gateway",
+            "method",
+            "status",
+            "amount",
+            "currency",
+            "refunded_amount",
+            "snap_token",
+            "redirect_url",
+            "expires_at",
+            "paid_at",
+            "cash_tendered_amount",
+            "change_amount",
+            "created_at",
         ]
         read_only_fields = fields
 
 
 class OrderDetailSerializer(OrderSerializer):
     events = OrderEventSerializer(many=True, read_only=True)
+    payments = OrderPaymentSerializer(
+        many=True, read_only=True, source="payment_list", help_text="Newest first."
+    )
 
     class Meta(OrderSerializer.Meta):
-        fields = [*OrderSerializer.Meta.fields, "events"]
+        fields = [*OrderSerializer.Meta.fields, "events", "payments"]
         read_only_fields = fields
 
 
 class OrderCancelSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
+
+
+class OrderPaymentStartSerializer(serializers.Serializer):
+    payment_id = serializers.IntegerField()
+    token = serializers.CharField(help_text="Snap token for snap.js (`snap.pay` / `snap.embed`).")
+    redirect_url = serializers.CharField(help_text="Or send the customer to Midtrans' page.")
+    expires_at = serializers.DateTimeField(allow_null=True)
+    amount = money_field()
+    currency = serializers.CharField()
+    reused = serializers.BooleanField(
+        help_text="True: the order's earlier Snap token, still valid, is answered again."
+    )
+    order_payment_status = serializers.ChoiceField(choices=Order.PaymentStatus.choices)
+
+
+class OrderPaymentResultSerializer(serializers.Serializer):
+    """A payment after a check, cancel, expiry or refund, and where the order now stands."""
+
+    payment = OrderPaymentSerializer()
+    order_status = serializers.ChoiceField(choices=Order.Status.choices)
+    order_payment_status = serializers.ChoiceField(choices=Order.PaymentStatus.choices)
+    paid_at = serializers.DateTimeField(allow_null=True, help_text="When the order was paid.")
+
+
+class OrderPayCashSerializer(serializers.Serializer):
+    amount_paid = money_field(
+        min_value=0, help_text="The cash handed over; at least the order's rounded amount."
+    )
+
+
+class OrderCashReceiptSerializer(serializers.Serializer):
+    payment_id = serializers.IntegerField()
+    amount_due = money_field(help_text="The order's rounded amount (what cash pays).")
+    amount_paid = money_field()
+    change = money_field(help_text="Hand this back.")
+    order_payment_status = serializers.ChoiceField(choices=Order.PaymentStatus.choices)
+
+
+class OrderRefundSerializer(serializers.Serializer):
+    amount = money_field(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        help_text="Leave out to refund all that is left of the payment.",
+    )
+    reason = serializers.CharField(max_length=255)
+    payment_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="Which payment, when the order was paid more than once.",
+    )

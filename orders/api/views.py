@@ -11,14 +11,19 @@ from merchants.api.base import MerchantScopedMixin
 from merchants.api.permissions import Role
 from orders.api.serializers import (
     OrderCancelSerializer,
+    OrderCashReceiptSerializer,
     OrderCreateSerializer,
     OrderDetailSerializer,
+    OrderPayCashSerializer,
+    OrderPaymentResultSerializer,
+    OrderPaymentStartSerializer,
+    OrderRefundSerializer,
     OrderSerializer,
 )
 from orders.filters import MyOrderFilterSet, OrderFilterSet
 from orders.idempotency import idempotent
 from orders.models import Order
-from orders.selectors import order_queryset
+from orders.selectors import order_attach_payments, order_detail_get, order_queryset
 from orders.services import (
     Actor,
     CustomerInput,
@@ -27,6 +32,12 @@ from orders.services import (
     order_complete,
     order_confirm,
     order_create,
+    order_pay_cash,
+    order_payment_cancel,
+    order_payment_check,
+    order_payment_expire,
+    order_payment_refund,
+    order_payment_start,
 )
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -60,9 +71,19 @@ class OrderViewSet(
     ordering = ["-created_at", "-pk"]
     read_role = Role.OFFICER
     write_role = Role.OFFICER
-    customer_actions = frozenset({"create", "retrieve", "my_orders"})
+    action_roles = {"refund": Role.OWNER}
+    customer_actions = frozenset(
+        {"create", "retrieve", "my_orders", "create_payment", "check_status", "cancel_payment"}
+    )
+
+    # Detail actions on the order's payments: they load what they need themselves.
+    payment_actions = frozenset(
+        {"create_payment", "check_status", "pay_cash", "cancel_payment", "expire_payment", "refund"}
+    )
 
     def base_queryset(self):
+        if self.action in self.payment_actions:
+            return Order.objects.select_related("merchant")
         return order_queryset(with_events=self.action == "retrieve")
 
     def get_serializer_class(self):
@@ -114,11 +135,17 @@ class OrderViewSet(
             notes=data["notes"],
         )
         order = order_queryset(with_events=True).get(pk=order.pk)
+        order.payment_list = []  # just created: no payment yet
         return Response(OrderDetailSerializer(order).data, status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request, *args, **kwargs):
+        order = self.get_object()
+        order_attach_payments([order])
+        return Response(OrderDetailSerializer(order).data)
 
     def _move(self, service, **kwargs) -> Response:
         order = service(order=self.get_object(), actor=self._actor(), **kwargs)
-        order = order_queryset(with_events=True).get(pk=order.pk)
+        order = order_detail_get(pk=order.pk)
         return Response(OrderDetailSerializer(order).data)
 
     @extend_schema(request=None, responses={200: OrderDetailSerializer})
@@ -150,3 +177,120 @@ class OrderViewSet(
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(OrderSerializer(page, many=True).data)
+
+    # --- payments -------------------------------------------------------------------------
+
+    def _payment_result(self, order_pk: int, payment) -> Response:
+        order = Order.objects.only("status", "payment_status", "paid_at").get(pk=order_pk)
+        return Response(
+            OrderPaymentResultSerializer(
+                {
+                    "payment": payment,
+                    "order_status": order.status,
+                    "order_payment_status": order.payment_status,
+                    "paid_at": order.paid_at,
+                }
+            ).data
+        )
+
+    @extend_schema(
+        request=None,
+        responses={201: OrderPaymentStartSerializer, 200: OrderPaymentStartSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="create-payment")
+    def create_payment(self, request, pk=None):
+        """Pay the order total with Midtrans Snap: a token for snap.js and a redirect URL.
+
+        While the order's last Snap token is still valid it is answered again (200, `reused`);
+        a new one is 201. A cancelled or paid order is a 409; a gateway failure a 502 that
+        leaves nothing behind. Staff and the order's own customer.
+        """
+        order = self.get_object()
+        started = order_payment_start(order=order, actor=self._actor())
+        payment = started.payment
+        order = Order.objects.only("payment_status").get(pk=order.pk)
+        body = OrderPaymentStartSerializer(
+            {
+                "payment_id": payment.pk,
+                "token": payment.snap_token,
+                "redirect_url": payment.redirect_url,
+                "expires_at": payment.expires_at,
+                "amount": payment.amount,
+                "currency": payment.currency,
+                "reused": started.reused,
+                "order_payment_status": order.payment_status,
+            }
+        ).data
+        return Response(body, status=status.HTTP_200_OK if started.reused else 201)
+
+    @extend_schema(request=None, responses={200: OrderPaymentResultSerializer})
+    @action(detail=True, methods=["post"], url_path="check-status")
+    def check_status(self, request, pk=None):
+        """Ask the gateway where the order's payment stands and apply the answer (staff and
+        the order's own customer). 409 when the order has no payment yet."""
+        order = self.get_object()
+        return self._payment_result(order.pk, order_payment_check(order=order, actor=self._actor()))
+
+    @extend_schema(request=OrderPayCashSerializer, responses={200: OrderCashReceiptSerializer})
+    @action(detail=True, methods=["post"], url_path="pay-cash")
+    def pay_cash(self, request, pk=None):
+        """Cash at the counter (staff): at least the order's rounded amount; answers the change.
+
+        A charge still open at the gateway for this order is cancelled afterwards.
+        """
+        order = self.get_object()
+        serializer = OrderPayCashSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        receipt = order_pay_cash(
+            order=order,
+            amount_paid=serializer.validated_data["amount_paid"],
+            actor=self._actor(),
+        )
+        order = Order.objects.only("payment_status").get(pk=order.pk)
+        return Response(
+            OrderCashReceiptSerializer(
+                {
+                    "payment_id": receipt.payment.pk,
+                    "amount_due": receipt.payment.amount,
+                    "amount_paid": receipt.payment.cash_tendered_amount,
+                    "change": receipt.change,
+                    "order_payment_status": order.payment_status,
+                }
+            ).data
+        )
+
+    @extend_schema(request=None, responses={200: OrderPaymentResultSerializer})
+    @action(detail=True, methods=["post"], url_path="cancel-payment")
+    def cancel_payment(self, request, pk=None):
+        """Cancel the order's pending payment, at the gateway too (staff and the order's own
+        customer). 409, saying why, when no payment is pending."""
+        order = self.get_object()
+        payment = order_payment_cancel(order=order, actor=self._actor())
+        return self._payment_result(order.pk, payment)
+
+    @extend_schema(request=None, responses={200: OrderPaymentResultSerializer})
+    @action(detail=True, methods=["post"], url_path="expire-payment")
+    def expire_payment(self, request, pk=None):
+        """Expire the order's pending payment now (staff). A still-pending order is then
+        cancelled and its stock released. 409, saying why, when no payment is pending."""
+        order = self.get_object()
+        payment = order_payment_expire(order=order, actor=self._actor())
+        return self._payment_result(order.pk, payment)
+
+    @extend_schema(request=OrderRefundSerializer, responses={200: OrderPaymentResultSerializer})
+    @action(detail=True, methods=["post"])
+    def refund(self, request, pk=None):
+        """Refund the order's payment in full or `amount` of it (owner only), never more than
+        was paid. Midtrans refunds go through Midtrans; cash is handed back at the counter."""
+        order = self.get_object()
+        serializer = OrderRefundSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        payment = order_payment_refund(
+            order=order,
+            actor=self._actor(),
+            reason=data["reason"],
+            amount=data.get("amount"),
+            payment_id=data.get("payment_id"),
+        )
+        return self._payment_result(order.pk, payment)

@@ -51,3 +51,7 @@ def customer_client(customer):
 
 def lines(*pairs):
     return [{"product_id": product.pk, "qty": qty} for product, qty in pairs]
+
+
+# Gateway stubs and a merchant with sandbox keys, shared with the payments app's tests.
+from payments.tests.conftest import gw, pay_merchant  # noqa: E402, F401

@@ -1,0 +1,48 @@
+import os
+
+import pytest
+from django.core.management import call_command
+
+from orders.models import Order
+from payments.models import Payment, PaymentEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def seed():
+    with open(os.devnull, "w") as devnull:
+        call_command("seed_demo", stdout=devnull)
+
+
+def payments_of(order):
+    return Payment.objects.filter(reference_kind="order", reference_id=str(order.pk))
+
+
+def test_paid_demo_orders_have_their_cash_payment_once(mailoutbox):
+    seed()
+    paid = list(Order.objects.filter(merchant__slug="kopi-kita", payment_status="paid"))
+    assert len(paid) == 6
+    for order in paid:
+        [payment] = payments_of(order)
+        assert (payment.gateway, payment.status) == ("cash", "paid")
+        assert payment.amount == order.rounded_amount
+        assert payment.cash_tendered_amount >= payment.amount
+        assert payment.paid_at == order.paid_at
+    unpaid = Order.objects.filter(merchant__slug="kopi-kita").exclude(payment_status="paid")
+    assert not Payment.objects.filter(
+        reference_kind="order", reference_id__in=[str(o.pk) for o in unpaid]
+    ).exists()
+
+    seed()  # again: nothing doubles
+    assert all(payments_of(order).count() == 1 for order in paid)
+    assert mailoutbox == []
+
+
+def test_orders_seeded_without_payments_get_them(mailoutbox):
+    seed()
+    # As an older version seeded them: paid, but with no payment row.
+    PaymentEvent.objects.filter(payment__reference_kind="order").delete()
+    Payment.objects.filter(reference_kind="order").delete()
+    seed()
+    paid = Order.objects.filter(merchant__slug="kopi-kita", payment_status="paid")
+    assert all(payments_of(order).count() == 1 for order in paid)
