@@ -1,0 +1,31 @@
+"""System checks (`manage.py check`) for settings that other apps fill in."""
+
+from django.core.checks import Error, register
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+
+@register()
+def check_dashboard_panels(app_configs, **kwargs) -> list[Error]:
+    """Every entry of settings.DASHBOARD_PANELS is well formed and its selector importable."""
+    from merchants.reports import dashboard_panels
+
+    try:
+        panels = dashboard_panels()
+    except ImproperlyConfigured as error:
+        return [Error(str(error), id="merchants.E001")]
+    errors = []
+    for panel in panels:
+        try:
+            selector = import_string(panel.selector)
+        except ImportError as error:
+            errors.append(Error(f"Dashboard panel {panel.name}: {error}", id="merchants.E002"))
+            continue
+        if not callable(selector):
+            errors.append(
+                Error(
+                    f"Dashboard panel {panel.name}: {panel.selector} is not callable.",
+                    id="merchants.E002",
+                )
+            )
+    return errors
