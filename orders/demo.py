@@ -8,6 +8,7 @@ from django.utils import timezone
 from catalog.models import Product
 from customers.models import Customer
 from merchants.models import Merchant, TableLocation
+from orders.demo_history import pay_todays_orders, seed_history
 from orders.models import Order
 from orders.services import (
     Actor,
@@ -66,9 +67,11 @@ def seed(stdout) -> None:
     merchant = Merchant.objects.filter(slug="kopi-kita").first()
     if merchant is None or not Product.objects.filter(merchant=merchant).exists():
         return
+    seed_history(merchant, stdout)
     today = timezone.localtime(timezone.now(), merchant.tzinfo).date()
     if Order.objects.filter(merchant=merchant, business_date=today).exists():
         stdout.write("  orders: today's sample orders already there")
+        pay_todays_orders(merchant)
         return
     cashier = get_user_model().objects.get(username="cashier")
     actor = Actor.staff(cashier)
@@ -96,4 +99,5 @@ def seed(stdout) -> None:
             order_complete(order=order, actor=actor)
         if state == "cancelled":
             order_cancel(order=order, actor=actor, reason="customer left")
+    pay_todays_orders(merchant)
     stdout.write(f"  orders: {len(PLAN)} sample orders for Kopi Kita today")
