@@ -42,6 +42,7 @@ from merchants.tenancy import merchant_of, roles_by_merchant
 
 Role = Membership.Role
 BOM = "\ufeff"
+CENT = Decimal("0.01")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ROWS_PER_WRITE = 200
 
@@ -73,7 +74,8 @@ def csv_cell(value, tz) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, Decimal):
-        return format(value, "f")
+        # Sums may come back as "6000": money always shows its cents ("6000.00").
+        return format(value.quantize(CENT) if value.as_tuple().exponent > -2 else value, "f")
     if isinstance(value, datetime):
         return timezone.localtime(value, tz).strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, date):
