@@ -1,7 +1,9 @@
 """System checks (`manage.py check`) for settings that other apps fill in."""
 
+from django.conf import settings
 from django.core.checks import Error, register
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
 
@@ -28,4 +30,23 @@ def check_dashboard_panels(app_configs, **kwargs) -> list[Error]:
                     id="merchants.E002",
                 )
             )
+    return errors
+
+
+@register()
+def check_dashboard_links(app_configs, **kwargs) -> list[Error]:
+    """Every settings.DASHBOARD_LINKS entry names a URL that exists and a known role."""
+    from merchants.reports import ROLES
+
+    errors = []
+    for entry in getattr(settings, "DASHBOARD_LINKS", []):
+        name = entry.get("url_name", "")
+        try:
+            reverse(name)
+        except NoReverseMatch:
+            errors.append(
+                Error(f"Dashboard link {entry}: no URL named {name!r}.", id="merchants.E003")
+            )
+        if entry.get("role", "owner") not in ROLES:
+            errors.append(Error(f"Dashboard link {entry}: unknown role.", id="merchants.E003"))
     return errors

@@ -204,7 +204,11 @@ class OrderAdmin(CsvExportMixin, MerchantScopedAdmin):
         merchant = tenant.merchant
         today = local_today(merchant)
         form = DailyReportForm(request.GET or None, initial={"date": today})
-        day = form.cleaned_data.get("date") if form.is_valid() else None
+        day = None
+        if form.is_bound and not form.is_valid():
+            messages.error(request, "That is not a date (YYYY-MM-DD); here is today's report.")
+        elif form.is_bound:
+            day = form.cleaned_data.get("date")
         day = day or today
         if day != today and not tenant.has_role(Role.OWNER):
             raise PermissionDenied("Officers print today's report; an owner can print other days.")

@@ -94,7 +94,7 @@ class PanelListView(MerchantScopedAPIView):
 
     @extend_schema(responses={200: PanelSummarySerializer(many=True)}, operation_id="report_panels")
     def get(self, request):
-        panels = panels_for_role(Role.OWNER if self.tenant.is_operator else self.tenant.role)
+        panels = panels_for_role(self.tenant.role)  # the operator acts as an owner
         return Response(PanelSummarySerializer(panels, many=True).data)
 
 

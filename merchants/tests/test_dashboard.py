@@ -168,3 +168,12 @@ def test_panel_names_are_unique(settings):
 
 def test_the_configured_panels_pass_the_check():
     assert check_dashboard_panels(None) == []
+
+
+def test_a_dashboard_link_to_nowhere_fails_the_system_check(settings):
+    from merchants.checks import check_dashboard_links
+
+    assert check_dashboard_links(None) == []
+    settings.DASHBOARD_LINKS = [{"title": "Lost", "url_name": "admin:nowhere", "role": "owner"}]
+    [error] = check_dashboard_links(None)
+    assert "no URL named 'admin:nowhere'" in error.msg

@@ -453,3 +453,10 @@ def test_another_merchants_owner_sees_only_their_own(client, other_owner, the_da
     assert "Other Shop" in content
     assert "Kopi Test" not in content
     assert "ana" not in content
+
+
+def test_a_garbled_day_shows_today_with_a_message(client, owner, next_morning):
+    client.force_login(owner)
+    page = client.get(reverse(REPORT_PAGE), {"date": "10/03/26x"}).content.decode()
+    assert "That is not a date" in page
+    assert "Wednesday 11 March 2026" in page
