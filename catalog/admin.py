@@ -8,8 +8,16 @@ from import_export.admin import ImportExportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 
 from catalog import services
-from catalog.models import Product, ProductCategory, ProductImage, Promotion, PromotionItem
+from catalog.models import (
+    LowStockAlert,
+    Product,
+    ProductCategory,
+    ProductImage,
+    Promotion,
+    PromotionItem,
+)
 from catalog.resources import ProductResource
+from catalog.selectors import low_stock_q
 from merchants.admin_base import MerchantScopedAdmin, MerchantScopedTabularInline, Role
 from merchants.errors import DomainError
 from merchants.images import validate_image
@@ -115,6 +123,21 @@ class ThumbnailListFilter(admin.SimpleListFilter):
         return queryset
 
 
+class LowStockListFilter(admin.SimpleListFilter):
+    title = "stock"
+    parameter_name = "low_stock"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "Low on stock"), ("no", "Not low"))
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(low_stock_q())
+        if self.value() == "no":
+            return queryset.exclude(pk__in=queryset.filter(low_stock_q()).values("pk"))
+        return queryset
+
+
 @admin.register(Product)
 class ProductAdmin(ImportExportMixin, MerchantScopedAdmin):
     resource_classes = [ProductResource]
@@ -139,6 +162,7 @@ class ProductAdmin(ImportExportMixin, MerchantScopedAdmin):
         "is_active",
         "product_type",
         "track_stock",
+        LowStockListFilter,
         ThumbnailListFilter,
     )
     list_select_related = ("merchant", "category")
@@ -279,3 +303,24 @@ class PromotionAdmin(MerchantScopedAdmin):
     @admin.display(boolean=True, description="Running now")
     def running_now(self, promotion):
         return promotion.is_running()
+
+
+@admin.register(LowStockAlert)
+class LowStockAlertAdmin(MerchantScopedAdmin):
+    """The trail of daily low-stock emails (read-only): when, how many products, how many
+    owners were told."""
+
+    list_display = ("day", "merchant", "product_count", "recipient_count", "sent_at")
+    list_filter = ("merchant", "day")
+    list_select_related = ("merchant",)
+    date_hierarchy = "day"
+    readonly_fields = ("merchant", "day", "product_count", "recipient_count", "sent_at")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -24,7 +24,7 @@ PRODUCTS = [
     ("Roti Bakar Cokelat", "Food", 18000, "KK-ROTI", None, 20),
     ("Pisang Goreng", "Snacks", 15000, "KK-PISGOR", None, 30),
     ("Croissant", "Snacks", 20000, "KK-CROIS", "8991234500017", 12),
-    ("Kopi Kita House Blend 250 g", "Beans", 85000, "KK-BEANS-250", "8991234500024", 8),
+    ("Kopi Kita House Blend 250 g", "Beans", 85000, "KK-BEANS-250", "8991234500024", 4),
 ]
 
 

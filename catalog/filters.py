@@ -1,8 +1,8 @@
 import django_filters
-from django.db.models import F
 from django.utils import timezone
 
 from catalog.models import Product, ProductCategory, Promotion
+from catalog.selectors import low_stock_q
 from merchants.filters import IdFilter, MoneyFilter
 
 
@@ -34,8 +34,7 @@ class ProductFilterSet(django_filters.FilterSet):
         ]
 
     def filter_low_stock(self, queryset, name, value):
-        low = {"track_stock": True, "low_stock_threshold__isnull": False}
-        matching = queryset.filter(**low, stock__lte=F("low_stock_threshold"))
+        matching = queryset.filter(low_stock_q())
         return matching if value else queryset.exclude(pk__in=matching.values("pk"))
 
 

@@ -265,3 +265,25 @@ class PromotionItem(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.product} in {self.promotion}"
+
+
+class LowStockAlert(TenantModel):
+    """The low-stock email of one merchant for one local day: the row is claimed (created)
+    before sending, so however often the task runs or is redelivered, owners get one a day."""
+
+    merchant = models.ForeignKey(
+        "merchants.Merchant", on_delete=models.CASCADE, related_name="low_stock_alerts"
+    )
+    day = models.DateField(help_text="The merchant's local date.")
+    product_count = models.PositiveIntegerField(default=0)
+    recipient_count = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-day", "merchant"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "day"], name="low_stock_alert_one_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant} · {self.day}: {self.product_count} low"

@@ -1,6 +1,6 @@
 """Reads for the catalog: the staff lists and the public menu, cheap in queries."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from catalog.models import Product, ProductCategory, ProductImage, Promotion, PromotionItem
@@ -17,6 +17,30 @@ def product_list(*, merchant: Merchant) -> QuerySet[Product]:
         Product.objects.filter(merchant=merchant)
         .select_related("category")
         .prefetch_related(product_images_prefetch())
+    )
+
+
+def low_stock_q() -> Q:
+    """Tracked stock at or below the product's threshold (no threshold: never low)."""
+    return Q(
+        track_stock=True, low_stock_threshold__isnull=False, stock__lte=F("low_stock_threshold")
+    )
+
+
+def product_list_low_stock(*, merchant: Merchant) -> QuerySet[Product]:
+    """Active products running out, emptiest first (stock, then how far below the threshold)."""
+    return Product.objects.filter(low_stock_q(), merchant=merchant, is_active=True).order_by(
+        "stock", F("stock") - F("low_stock_threshold"), "name", "pk"
+    )
+
+
+def merchant_ids_with_low_stock() -> list[int]:
+    """Active merchants with at least one active product running out (for the daily alert)."""
+    return list(
+        Product.objects.filter(low_stock_q(), is_active=True, merchant__is_active=True)
+        .order_by("merchant_id")
+        .values_list("merchant_id", flat=True)
+        .distinct()
     )
 
 

@@ -8,19 +8,26 @@ import logging
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
 
-from catalog.models import Product, ProductImage, Promotion, PromotionItem
+from catalog.models import LowStockAlert, Product, ProductImage, Promotion, PromotionItem
 from catalog.pricing import PriceQuote, product_final_price, product_final_prices
+from catalog.selectors import product_list_low_stock
+from merchants.emails import send_templated_email
 from merchants.errors import Conflict, DomainError, NotFound
 from merchants.images import ImageInfo, validate_image
 from merchants.models import Merchant
+from merchants.reports import local_today
+from merchants.selectors import merchant_owner_emails
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "PriceQuote",
+    "low_stock_alert_send",
     "product_detail_images_add",
     "product_detail_images_remove",
     "product_final_price",
@@ -210,3 +217,52 @@ def promotion_save(
             PromotionItem(promotion=promotion, product_id=pk) for pk in sorted(keep - present)
         )
     return promotion
+
+
+def low_stock_alert_send(*, merchant_id: int, now=None) -> bool:
+    """Email the merchant's owners every active product at or below its low-stock threshold,
+    at most once per local day; True when an email went out.
+
+    Nothing is sent when nothing is low or no owner has an address. The day's `LowStockAlert`
+    row is claimed (a unique insert) before sending and released if sending fails, so a retry
+    or a redelivered task never sends a second email after a success.
+    """
+    merchant = Merchant.objects.filter(pk=merchant_id, is_active=True).first()
+    if merchant is None:
+        return False
+    products = list(product_list_low_stock(merchant=merchant))
+    if not products:
+        return False
+    recipients = merchant_owner_emails(merchant=merchant)
+    if not recipients:
+        logger.info("Low stock at %s but no owner has an email address", merchant.slug)
+        return False
+    day = local_today(merchant, now)
+    try:
+        with transaction.atomic():
+            alert = LowStockAlert.objects.create(
+                merchant=merchant,
+                day=day,
+                product_count=len(products),
+                recipient_count=len(recipients),
+            )
+    except IntegrityError:
+        return False  # already sent today (or being sent right now)
+    try:
+        send_templated_email(
+            to=recipients,
+            template="low_stock_alert",
+            context={
+                "products": products,
+                "day": day,
+                "products_url": settings.SITE_URL
+                + reverse("admin:catalog_product_changelist")
+                + "?low_stock=yes",
+            },
+            merchant=merchant,
+        )
+    except Exception:
+        alert.delete()  # let a retry send it
+        raise
+    LowStockAlert.objects.filter(pk=alert.pk).update(sent_at=timezone.now())
+    return True

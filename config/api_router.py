@@ -20,6 +20,7 @@ from customers.api.views import (
     VerifyMagicLinkView,
     VerifyOtpView,
 )
+from merchants.api.reports import PanelListView, PanelView
 from merchants.api.routers import OptionalSlashRouter, api_path
 from merchants.api.views import (
     MerchantViewSet,
@@ -27,6 +28,7 @@ from merchants.api.views import (
     StaffTokenView,
     TableLocationViewSet,
 )
+from orders.api.reports import DailyReportView, SalesReportView
 from orders.api.views import OrderViewSet
 from payments.api.views import MidtransNotificationView, PaymentViewSet, XenditCallbackView
 
@@ -54,6 +56,8 @@ router.register("payments", PaymentViewSet, basename="payment")
 urlpatterns = [
     api_path("auth/staff/token", StaffTokenView.as_view(), name="staff-token"),
     api_path("auth/staff/logout", StaffLogoutView.as_view(), name="staff-logout"),
+    api_path("reports/panels", PanelListView.as_view(), name="report-panel-list"),
+    api_path(r"reports/panels/(?P<name>[a-z0-9-]{1,60})", PanelView.as_view(), name="report-panel"),
     # --- catalog urls ---
     api_path(
         r"public/(?P<merchant_slug>[-\w]+)/products",
@@ -91,6 +95,8 @@ urlpatterns = [
     api_path("auth/customer/me", MeView.as_view(), name="customer-me"),
     api_path("auth/customer/logout-all", LogoutAllView.as_view(), name="customer-logout-all"),
     # --- orders urls ---
+    api_path("reports/daily", DailyReportView.as_view(), name="report-daily"),
+    api_path("reports/sales", SalesReportView.as_view(), name="report-sales"),
     # --- payments urls ---
     api_path(
         "payments/midtrans/notification",

@@ -290,6 +290,14 @@ LOGGING = {
 # name -> {"task": dotted path, "every_seconds": N} or {"task": ..., "crontab": (minute, hour)}
 BEAT_SCHEDULE_DEFAULTS: dict[str, dict] = {}
 
+# Panels of the admin dashboard, each app adding its own in its spot below (see
+# merchants/reports.py): name, title, selector "(*, merchant, now) -> PanelData", type, role.
+DASHBOARD_PANELS: list[dict] = []
+# Links on the dashboard: {"title", "url_name" (an admin URL), "role"}.
+DASHBOARD_LINKS: list[dict] = []
+# Admin CSV exports read this many rows per database round trip (memory stays bounded).
+EXPORT_CHUNK_SIZE = env.int("EXPORT_CHUNK_SIZE", default=2000)
+
 # Pages for trying the customer flows in a browser (/demo/...); on with DEBUG by default.
 DEMO_PAGES_ENABLED = env.bool("DEMO_PAGES_ENABLED", default=DEBUG)
 
@@ -300,6 +308,22 @@ CATALOG_MAX_DETAIL_IMAGES = env.int("CATALOG_MAX_DETAIL_IMAGES", default=3)
 # The public menu (no login) is throttled per client address.
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["public_menu"] = env.str(
     "THROTTLE_PUBLIC_MENU", default="300/min"
+)
+# Owners get one email a day listing products at or below their low-stock threshold.
+BEAT_SCHEDULE_DEFAULTS["catalog: email low-stock alerts"] = {
+    "task": "catalog.tasks.low_stock_alerts_queue_task",
+    "crontab": ("0", "8"),
+}
+DASHBOARD_PANELS.append(
+    {
+        "name": "low-stock",
+        "title": "Low on stock",
+        "selector": "catalog.reports.panel_low_stock",
+        "type": "table",
+        "unit": "count",
+        "role": "officer",
+        "order": 60,
+    }
 )
 
 # --- customers -------------------------------------------------------------------------------
@@ -345,6 +369,47 @@ BEAT_SCHEDULE_DEFAULTS["orders: prune idempotency keys"] = {
     "task": "orders.prune_idempotency_keys",
     "crontab": ("15", "3"),
 }
+# The longest range one sales report covers, in days.
+REPORT_MAX_DAYS = env.int("REPORT_MAX_DAYS", default=366)
+DASHBOARD_LINKS.append(
+    {"title": "End-of-day report", "url_name": "admin:orders_order_daily_report", "role": "officer"}
+)
+DASHBOARD_PANELS += [
+    {
+        "name": "revenue-per-day",
+        "title": "Revenue per day, last 30 days",
+        "selector": "orders.reports.panel_revenue_per_day",
+        "type": "line",
+        "role": "owner",
+        "order": 10,
+    },
+    {
+        "name": "orders-by-status",
+        "title": "Today's orders by status",
+        "selector": "orders.reports.panel_orders_by_status_today",
+        "type": "bar",
+        "unit": "count",
+        "role": "officer",
+        "order": 20,
+    },
+    {
+        "name": "top-products-revenue",
+        "title": "Top 10 products by sales, this week",
+        "selector": "orders.reports.panel_top_products_by_revenue",
+        "type": "hbar",
+        "role": "owner",
+        "order": 40,
+    },
+    {
+        "name": "top-products-quantity",
+        "title": "Top 10 products by units, this week",
+        "selector": "orders.reports.panel_top_products_by_quantity",
+        "type": "hbar",
+        "unit": "count",
+        "role": "officer",
+        "order": 50,
+    },
+]
 
 # --- payments --------------------------------------------------------------------------------
 # Midtrans keys and the production flag are per merchant (admin). Empty base URLs mean the
@@ -363,5 +428,15 @@ BEAT_SCHEDULE_DEFAULTS["payments: reconcile pending payments"] = {
     "task": "payments.tasks.payment_reconcile_pending_task",
     "every_seconds": env.int("PAYMENT_RECONCILE_EVERY_SECONDS", default=180),
 }
+DASHBOARD_PANELS.append(
+    {
+        "name": "payment-methods",
+        "title": "Payment methods, last 30 days",
+        "selector": "payments.reports.panel_payment_methods",
+        "type": "doughnut",
+        "role": "owner",
+        "order": 30,
+    }
+)
 
 # --- photobox --------------------------------------------------------------------------------

@@ -1,10 +1,20 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import BooleanField, Case, Value, When
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 
 from merchants.admin_base import MerchantScopedAdmin, MerchantScopedTabularInline
+from merchants.dashboard import admin_tenant
 from merchants.errors import DomainError
+from merchants.exports import Column, CsvExportMixin
 from merchants.models import Membership
+from merchants.reports import local_today
 from orders.admin_payments import OrderPaymentsAdminMixin
 from orders.models import Order, OrderEvent, OrderItem
+from orders.reports import COUNTS_AS_REVENUE, daily_report, order_refunds
 from orders.services import Actor, order_cancel, order_complete, order_confirm
 
 Role = Membership.Role
@@ -47,8 +57,45 @@ class OrderEventInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+def _items(order: Order) -> str:
+    return "; ".join(f"{item.quantity} × {item.product_name}" for item in order.items.all())
+
+
+ORDER_EXPORT_COLUMNS = [
+    Column("number"),
+    Column("merchant", "merchant__slug"),
+    Column("business_date"),
+    Column("created_at"),
+    Column("time_zone", "merchant__time_zone"),
+    Column("status"),
+    Column("payment_status"),
+    Column("counts_as_revenue"),
+    Column("order_type"),
+    Column("table", "table__number"),
+    Column("customer_name", "customer__name"),
+    Column("customer_email", "customer__email"),
+    Column("cashier", "created_by__username"),
+    Column("items", _items),
+    Column("currency"),
+    Column("subtotal", "subtotal_amount"),
+    Column("discount", "discount_amount"),
+    Column("tax", "tax_amount"),
+    Column("service", "service_charge_amount"),
+    Column("total", "total_amount"),
+    Column("rounded", "rounded_amount"),
+    Column("refunded"),
+    Column("paid_at"),
+    Column("completed_at"),
+    Column("cancelled_at"),
+]
+
+
+class DailyReportForm(forms.Form):
+    date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
 @admin.register(Order)
-class OrderAdmin(OrderPaymentsAdminMixin, MerchantScopedAdmin):
+class OrderAdmin(OrderPaymentsAdminMixin, CsvExportMixin, MerchantScopedAdmin):
     list_display = (
         "number",
         "merchant",
@@ -120,6 +167,68 @@ class OrderAdmin(OrderPaymentsAdminMixin, MerchantScopedAdmin):
     )
     # Officers run the day: they may move orders (only notes are editable on the form).
     change_role = Role.OFFICER
+    export_columns = ORDER_EXPORT_COLUMNS
+    export_select_related = ("merchant", "table", "customer", "created_by")
+    export_prefetch_related = ("items",)
+
+    def get_export_queryset(self, request, queryset):
+        return (
+            super()
+            .get_export_queryset(request, queryset)
+            .annotate(
+                refunded=order_refunds(),
+                counts_as_revenue=Case(
+                    When(COUNTS_AS_REVENUE, then=Value(True)),
+                    default=Value(False),
+                    output_field=BooleanField(),
+                ),
+            )
+        )
+
+    def get_urls(self):
+        report = path(
+            "daily-report/",
+            self.admin_site.admin_view(self.daily_report_view),
+            name="orders_order_daily_report",
+        )
+        return [report, *super().get_urls()]
+
+    def daily_report_view(self, request):
+        """The printable end-of-day report: X while the day is open, Z once it has closed.
+        Owners pick any past day; officers print today's."""
+        tenant = admin_tenant(request)
+        if tenant.merchant is None:
+            messages.info(request, "Choose a merchant first.")
+            return redirect("admin:index")
+        if not tenant.has_role(Role.OFFICER):
+            raise PermissionDenied
+        merchant = tenant.merchant
+        today = local_today(merchant)
+        form = DailyReportForm(request.GET or None, initial={"date": today})
+        day = None
+        if form.is_bound and not form.is_valid():
+            messages.error(request, "That is not a date (YYYY-MM-DD); here is today's report.")
+        elif form.is_bound:
+            day = form.cleaned_data.get("date")
+        day = day or today
+        if day != today and not tenant.has_role(Role.OWNER):
+            raise PermissionDenied("Officers print today's report; an owner can print other days.")
+        try:
+            report = daily_report(merchant=merchant, day=day)
+        except DomainError as error:
+            messages.error(request, error.message)
+            report = daily_report(merchant=merchant, day=today)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"{report.kind.upper()} report · {merchant.name} · {report.day:%Y-%m-%d}",
+            "report": report,
+            "form": form,
+            "can_pick_day": tenant.has_role(Role.OWNER),
+            "printed_by": request.user.get_username(),
+            "tenant": tenant,
+        }
+        return TemplateResponse(request, "admin/orders/daily_report.html", context)
 
     def has_add_permission(self, request, obj=None):
         return False  # orders are rung up at the counter (API), priced by the server

@@ -10,6 +10,7 @@ from django.utils import timezone
 from catalog.models import Product
 from customers.models import Customer
 from merchants.models import Merchant, TableLocation
+from orders.demo_history import seed_history
 from orders.models import Order
 from orders.selectors import order_payment_list
 from orders.services import (
@@ -72,6 +73,7 @@ def seed(stdout) -> None:
     merchant = Merchant.objects.filter(slug="kopi-kita").first()
     if merchant is None or not Product.objects.filter(merchant=merchant).exists():
         return
+    seed_history(merchant, stdout)
     today = timezone.localtime(timezone.now(), merchant.tzinfo).date()
     cashier = get_user_model().objects.get(username="cashier")
     if Order.objects.filter(merchant=merchant, business_date=today).exists():

@@ -1,9 +1,10 @@
 from datetime import timedelta
 
+from django.urls import reverse
 from django.utils import timezone
 
 from catalog.tests.factories import ProductCategoryFactory, ProductFactory, PromotionFactory
-from merchants.tests.tenancy import EndpointCase
+from merchants.tests.tenancy import EndpointCase, ReportCase
 
 
 def _promotion_payload(merchant):
@@ -45,5 +46,20 @@ CASES = [
         factory=PromotionFactory,
         create_payload=_promotion_payload,
         related_fields={"product_ids": ProductFactory},
+    ),
+]
+
+
+def _low_on_stock(merchant) -> str:
+    name = f"Last beans of {merchant.slug}"
+    ProductFactory(merchant=merchant, name=name, track_stock=True, stock=1, low_stock_threshold=3)
+    return name
+
+
+REPORT_CASES = [
+    ReportCase(
+        "panel-low-stock",
+        lambda: reverse("api:report-panel", kwargs={"name": "low-stock"}),
+        _low_on_stock,
     ),
 ]

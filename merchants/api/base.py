@@ -3,6 +3,7 @@
 from django.db import models
 from rest_framework import serializers, viewsets
 from rest_framework.relations import ManyRelatedField, PrimaryKeyRelatedField, RelatedField
+from rest_framework.views import APIView
 
 from merchants.api.permissions import HasMerchantRole, Role, required_role_for
 from merchants.tenancy import (
@@ -139,6 +140,11 @@ class MerchantScopedReadOnlyViewSet(MerchantScopedMixin, viewsets.ReadOnlyModelV
     pass
 
 
+class MerchantScopedAPIView(MerchantScopedMixin, APIView):
+    """A staff endpoint that is not a model collection (reports): the merchant is resolved and
+    roles are checked as for viewsets; `self.merchant` is what it may read."""
+
+
 def money_field(**kwargs) -> serializers.DecimalField:
     """Money in the API: a decimal string, never a float."""
     kwargs.setdefault("max_digits", 14)
@@ -147,6 +153,7 @@ def money_field(**kwargs) -> serializers.DecimalField:
 
 
 __all__ = [
+    "MerchantScopedAPIView",
     "MerchantScopedMixin",
     "MerchantScopedModelSerializer",
     "MerchantScopedReadOnlyViewSet",

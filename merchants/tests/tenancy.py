@@ -30,3 +30,19 @@ class EndpointCase:
 
     def __str__(self) -> str:
         return self.basename
+
+
+@dataclass(frozen=True)
+class ReportCase:
+    """A read-only staff report (not a collection of rows): the matrix proves its figures of
+    one merchant never show at another's, and who may read it."""
+
+    name: str  # the test id
+    url: Callable[[], str]  # the path with its query, e.g. "/api/v1/reports/daily"
+    # seed(merchant) creates that merchant's figures and returns text that then appears in
+    # the owner's response (an amount, a product name).
+    seed: Callable[..., str]
+    read_role: int = Role.OFFICER
+
+    def __str__(self) -> str:
+        return self.name

@@ -13,7 +13,7 @@ from merchants.tests.factories import MembershipFactory
 Role = Membership.Role
 
 
-def _all_cases():
+def _all_cases(name: str = "CASES"):
     cases = []
     for config in apps.get_app_configs():
         if not str(config.path).startswith(str(settings.BASE_DIR)):
@@ -22,11 +22,12 @@ def _all_cases():
             module = import_module(f"{config.name}.tests.tenancy_cases")
         except ModuleNotFoundError:
             continue
-        cases.extend(module.CASES)
+        cases.extend(getattr(module, name, []))
     return cases
 
 
 CASES = _all_cases()
+REPORT_CASES = _all_cases("REPORT_CASES")
 pytestmark = pytest.mark.django_db
 
 
@@ -149,3 +150,40 @@ class TestRoles:
         assert client.get(detail_url(case, theirs.pk)).status_code == 200
         client = client_for(owner, merchant)
         assert client.get(detail_url(case, theirs.pk)).status_code == 404
+
+
+@pytest.mark.parametrize("case", REPORT_CASES, ids=str)
+class TestReports:
+    """Every report endpoint (`REPORT_CASES`): scoped to the request's merchant, role-checked."""
+
+    def test_owner_sees_own_figures_only(self, case, merchant, other_merchant, owner_client):
+        mine, theirs = case.seed(merchant), case.seed(other_merchant)
+        response = owner_client.get(case.url())
+        assert response.status_code == 200, response.content
+        body = response.content.decode()
+        assert mine in body
+        if theirs != mine:
+            assert theirs not in body
+
+    def test_other_merchants_owner_sees_nothing(self, case, merchant, other_owner, client_for):
+        marker = case.seed(merchant)
+        response = client_for(other_owner).get(case.url())
+        assert response.status_code == 200
+        assert marker not in response.content.decode()
+        # Naming our merchant in the header does not open it either.
+        assert client_for(other_owner, merchant).get(case.url()).status_code == 403
+
+    def test_anonymous_is_401(self, case, api_client):
+        assert api_client.get(case.url()).status_code == 401
+
+    def test_officer(self, case, merchant, officer_client):
+        case.seed(merchant)
+        expected = 200 if case.read_role <= Role.OFFICER else 403
+        assert officer_client.get(case.url()).status_code == expected
+
+    def test_operator_names_a_merchant(self, case, merchant, operator, client_for):
+        marker = case.seed(merchant)
+        assert client_for(operator).get(case.url()).status_code == 400
+        response = client_for(operator, merchant).get(case.url())
+        assert response.status_code == 200
+        assert marker in response.content.decode()

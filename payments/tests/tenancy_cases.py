@@ -1,4 +1,11 @@
-from merchants.tests.tenancy import EndpointCase
+from decimal import Decimal
+
+from django.urls import reverse
+from django.utils import timezone
+
+from merchants.models import Membership
+from merchants.tests.tenancy import EndpointCase, ReportCase
+from payments.models import Payment
 from payments.tests.factories import PaymentFactory
 
 CASES = [
@@ -9,5 +16,27 @@ CASES = [
         deletable=False,
         updatable=False,
         detail_actions=(("post", "check-status"), ("post", "refund")),
+    ),
+]
+
+
+def _paid_today(merchant) -> str:
+    amount = Decimal(130000 + merchant.pk)
+    PaymentFactory(
+        merchant=merchant,
+        method=Payment.Method.QRIS,
+        amount=amount,
+        status=Payment.Status.PAID,
+        paid_at=timezone.now(),
+    )
+    return f"{amount:.2f}"
+
+
+REPORT_CASES = [
+    ReportCase(
+        "panel-payment-methods",
+        lambda: reverse("api:report-panel", kwargs={"name": "payment-methods"}),
+        _paid_today,
+        read_role=Membership.Role.OWNER,
     ),
 ]

@@ -1,0 +1,52 @@
+"""System checks (`manage.py check`) for settings that other apps fill in."""
+
+from django.conf import settings
+from django.core.checks import Error, register
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import NoReverseMatch, reverse
+from django.utils.module_loading import import_string
+
+
+@register()
+def check_dashboard_panels(app_configs, **kwargs) -> list[Error]:
+    """Every entry of settings.DASHBOARD_PANELS is well formed and its selector importable."""
+    from merchants.reports import dashboard_panels
+
+    try:
+        panels = dashboard_panels()
+    except ImproperlyConfigured as error:
+        return [Error(str(error), id="merchants.E001")]
+    errors = []
+    for panel in panels:
+        try:
+            selector = import_string(panel.selector)
+        except ImportError as error:
+            errors.append(Error(f"Dashboard panel {panel.name}: {error}", id="merchants.E002"))
+            continue
+        if not callable(selector):
+            errors.append(
+                Error(
+                    f"Dashboard panel {panel.name}: {panel.selector} is not callable.",
+                    id="merchants.E002",
+                )
+            )
+    return errors
+
+
+@register()
+def check_dashboard_links(app_configs, **kwargs) -> list[Error]:
+    """Every settings.DASHBOARD_LINKS entry names a URL that exists and a known role."""
+    from merchants.reports import ROLES
+
+    errors = []
+    for entry in getattr(settings, "DASHBOARD_LINKS", []):
+        name = entry.get("url_name", "")
+        try:
+            reverse(name)
+        except NoReverseMatch:
+            errors.append(
+                Error(f"Dashboard link {entry}: no URL named {name!r}.", id="merchants.E003")
+            )
+        if entry.get("role", "owner") not in ROLES:
+            errors.append(Error(f"Dashboard link {entry}: unknown role.", id="merchants.E003"))
+    return errors

@@ -1,0 +1,93 @@
+"""The admin index as a dashboard: the panels of `settings.DASHBOARD_PANELS` for one merchant.
+
+Owners and officers see their own merchant; someone with several merchants, and the operator
+(who sees them all), picks one with `?merchant=<slug>`, remembered in the session. The page
+only lays the panels out: each panel's figures come from its JSON endpoint
+(`/api/v1/reports/panels/<name>`, sent the merchant in `X-Merchant`), drawn with Chart.js from
+our own static files.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib import admin, messages
+from django.urls import reverse
+
+from merchants.models import Membership, Merchant
+from merchants.reports import dashboard_links, panels_for_role
+from merchants.tenancy import roles_by_merchant
+
+Role = Membership.Role
+SESSION_KEY = "dashboard_merchant"
+MERCHANT_PARAM = "merchant"
+
+
+@dataclass(frozen=True)
+class AdminTenant:
+    """Which merchant an admin page shows, and the viewer's role there (operator: owner)."""
+
+    merchant: Merchant | None
+    role: int
+    choices: list[Merchant]
+    is_operator: bool
+
+    @property
+    def can_choose(self) -> bool:
+        return self.is_operator or len(self.choices) > 1
+
+    def has_role(self, role: int) -> bool:
+        return self.merchant is not None and (self.is_operator or self.role >= role)
+
+
+def admin_tenant(request) -> AdminTenant:
+    """The merchant the admin pages are about: named by `?merchant=` (then remembered), else
+    the one remembered, else the user's only merchant."""
+    user = request.user
+    is_operator = bool(user.is_superuser)
+    roles = {} if is_operator else roles_by_merchant(user)
+    choices = list(
+        Merchant.objects.order_by("name")
+        if is_operator
+        else Merchant.objects.filter(pk__in=roles.keys()).order_by("name")
+    )
+    by_slug = {merchant.slug: merchant for merchant in choices}
+    wanted = request.GET.get(MERCHANT_PARAM, "").strip()
+    if wanted:
+        if wanted in by_slug:
+            request.session[SESSION_KEY] = wanted
+        else:
+            messages.warning(request, f"You have no access to a merchant '{wanted}'.")
+    merchant = by_slug.get(request.session.get(SESSION_KEY, ""))
+    if merchant is None and len(choices) == 1:
+        merchant = choices[0]
+    role = Role.OWNER if is_operator else roles.get(merchant.pk, 0) if merchant else 0
+    return AdminTenant(merchant=merchant, role=role, choices=choices, is_operator=is_operator)
+
+
+def dashboard_context(request) -> dict:
+    tenant = admin_tenant(request)
+    merchant = tenant.merchant
+    panels = panels_for_role(tenant.role) if merchant is not None else []
+    return {
+        "tenant": tenant,
+        "merchant": merchant,
+        "panels": [
+            {
+                "name": panel.name,
+                "title": panel.title,
+                "type": panel.type,
+                "unit": panel.unit,
+                "url": reverse("api:report-panel", kwargs={"name": panel.name}),
+            }
+            for panel in panels
+        ],
+        "links": [
+            {"title": link.title, "url": reverse(link.url_name)}
+            for link in (dashboard_links(tenant.role) if merchant is not None else [])
+        ],
+    }
+
+
+def admin_index(request, extra_context=None):
+    """Django's admin index with the dashboard above the list of apps."""
+    context = {"dashboard": dashboard_context(request), **(extra_context or {})}
+    return admin.site.index(request, extra_context=context)

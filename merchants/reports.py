@@ -1,0 +1,180 @@
+"""What every report and dashboard panel shares: the merchant's calendar, the shape of panel
+data, and the registry of dashboard panels.
+
+Days are the merchant's local days (`Merchant.time_zone`, Asia/Jakarta by default): a sale at
+23:30 in Jakarta belongs to that day, one at 00:30 to the next, whatever the server's zone.
+
+Each app contributes its panels in its spot of `settings.DASHBOARD_PANELS`:
+
+    DASHBOARD_PANELS.append({
+        "name": "revenue-per-day",                 # the URL: /api/v1/reports/panels/revenue-per-day
+        "title": "Revenue, last 30 days",
+        "selector": "orders.reports.panel_revenue_per_day",  # (*, merchant, now) -> PanelData
+        "type": "line",                            # line | bar | hbar | doughnut | table
+        "role": "owner",                           # who may see it: owner | officer
+        "order": 10,                               # position on the dashboard, lower first
+    })
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from merchants.errors import NotFound
+from merchants.models import Membership, Merchant
+
+Role = Membership.Role
+CENT = Decimal("0.01")
+PANEL_TYPES = ("line", "bar", "hbar", "doughnut", "table")
+PANEL_UNITS = ("money", "count")
+ROLES = {"owner": Role.OWNER, "officer": Role.OFFICER}
+
+
+# --- the merchant's calendar ---------------------------------------------------------------
+
+
+def local_now(merchant: Merchant, now: datetime | None = None) -> datetime:
+    return timezone.localtime(now or timezone.now(), merchant.tzinfo)
+
+
+def local_today(merchant: Merchant, now: datetime | None = None) -> date:
+    return local_now(merchant, now).date()
+
+
+def local_day_start(merchant: Merchant, day: date) -> datetime:
+    """The aware moment the merchant's local `day` begins."""
+    return datetime.combine(day, time.min, tzinfo=merchant.tzinfo)
+
+
+def local_moments(merchant: Merchant, first: date, last: date) -> tuple[datetime, datetime]:
+    """[start of `first`, start of the day after `last`) in the merchant's zone: filter moments
+    with `__gte` the first and `__lt` the second."""
+    return local_day_start(merchant, first), local_day_start(merchant, last + timedelta(days=1))
+
+
+def week_start(day: date) -> date:
+    """Weeks start on Monday (ISO 8601, as the database's week truncation does)."""
+    return day - timedelta(days=day.weekday())
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def each_day(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def money(value) -> str:
+    """A money amount as the API writes it: a decimal string with two places, never a float."""
+    return str(Decimal(value or 0).quantize(CENT))
+
+
+# --- what a panel answers ------------------------------------------------------------------
+
+
+@dataclass
+class Dataset:
+    label: str
+    data: list[str]
+
+
+@dataclass
+class PanelData:
+    """A chart (`labels` + `datasets`, values as decimal strings) or a table (`columns` +
+    `rows`), for the period it covers."""
+
+    period_from: date | None = None
+    period_to: date | None = None
+    labels: list[str] = field(default_factory=list)
+    datasets: list[Dataset] = field(default_factory=list)
+    columns: list[dict] = field(default_factory=list)  # [{"key": ..., "label": ...}]
+    rows: list[dict] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        if self.columns:
+            return not self.rows
+        return not any(Decimal(value) for dataset in self.datasets for value in dataset.data)
+
+
+# --- the registry --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Panel:
+    name: str
+    title: str
+    selector: str
+    type: str
+    role: int
+    order: int = 100
+    unit: str = "money"
+    description: str = ""
+
+    def compute(self, *, merchant: Merchant, now: datetime | None = None) -> PanelData:
+        selector: Callable[..., PanelData] = import_string(self.selector)
+        return selector(merchant=merchant, now=now or timezone.now())
+
+
+def _panel(entry: dict) -> Panel:
+    entry = dict(entry)
+    name = entry.get("name", "?")
+    role = entry.pop("role", "owner")
+    if role not in ROLES:
+        raise ImproperlyConfigured(f"Dashboard panel {name}: role must be one of {list(ROLES)}.")
+    try:
+        panel = Panel(role=ROLES[role], **entry)
+    except TypeError as error:
+        raise ImproperlyConfigured(f"Dashboard panel {name}: {error}") from error
+    if panel.type not in PANEL_TYPES:
+        raise ImproperlyConfigured(f"Dashboard panel {name}: type must be one of {PANEL_TYPES}.")
+    if panel.unit not in PANEL_UNITS:
+        raise ImproperlyConfigured(f"Dashboard panel {name}: unit must be one of {PANEL_UNITS}.")
+    return panel
+
+
+def dashboard_panels() -> list[Panel]:
+    """Every panel in `settings.DASHBOARD_PANELS`, in dashboard order."""
+    panels = [_panel(entry) for entry in getattr(settings, "DASHBOARD_PANELS", [])]
+    names = [panel.name for panel in panels]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ImproperlyConfigured(f"Dashboard panels named twice: {', '.join(duplicates)}.")
+    return sorted(panels, key=lambda panel: (panel.order, panel.name))
+
+
+def panels_for_role(role: int) -> list[Panel]:
+    return [panel for panel in dashboard_panels() if role >= panel.role]
+
+
+@dataclass(frozen=True)
+class DashboardLink:
+    title: str
+    url_name: str  # an admin URL name, e.g. "admin:orders_order_daily_report"
+    role: int
+
+
+def dashboard_links(role: int) -> list[DashboardLink]:
+    """Links an app puts on the dashboard (`settings.DASHBOARD_LINKS`) that `role` may follow."""
+    links = []
+    for entry in getattr(settings, "DASHBOARD_LINKS", []):
+        entry = dict(entry)
+        link = DashboardLink(role=ROLES[entry.pop("role", "owner")], **entry)
+        if role >= link.role:
+            links.append(link)
+    return links
+
+
+def panel_get(name: str) -> Panel:
+    for panel in dashboard_panels():
+        if panel.name == name:
+            return panel
+    raise NotFound(f"There is no dashboard panel '{name}'.")

@@ -1,0 +1,179 @@
+"""The admin index dashboard and its panel endpoints, for every kind of visitor."""
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.core.checks import Error
+from django.urls import reverse
+
+from catalog.tests.factories import ProductFactory
+from merchants.checks import check_dashboard_panels
+from merchants.models import Membership
+from merchants.reports import dashboard_panels
+from merchants.tests.factories import MembershipFactory, MerchantFactory
+
+pytestmark = pytest.mark.django_db
+Role = Membership.Role
+OWNER_ONLY = {"revenue-per-day", "payment-methods", "top-products-revenue"}
+FOR_OFFICERS = {"orders-by-status", "top-products-quantity", "low-stock"}
+
+
+def shown_panels(response) -> set[str]:
+    content = response.content.decode()
+    return {panel.name for panel in dashboard_panels() if f'data-panel="{panel.name}"' in content}
+
+
+@pytest.fixture
+def admin_client_for(client):
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+def test_owner_sees_every_panel_of_their_merchant(admin_client_for, owner):
+    response = admin_client_for(owner).get(reverse("admin:index"))
+    assert response.status_code == 200
+    assert shown_panels(response) == OWNER_ONLY | FOR_OFFICERS
+    content = response.content.decode()
+    assert 'data-merchant="kopi-test"' in content
+    assert "/static/vendor/chartjs/chart.umd.min.js" in content  # ours, no CDN
+    assert "End-of-day report" in content
+    assert "Choose a merchant" not in content  # nothing to choose with one merchant
+
+
+def test_officer_sees_the_days_work_but_not_the_money_history(admin_client_for, officer):
+    response = admin_client_for(officer).get(reverse("admin:index"))
+    assert shown_panels(response) == FOR_OFFICERS
+    assert b"End-of-day report" in response.content
+
+
+def test_operator_chooses_a_merchant_and_it_is_remembered(
+    admin_client_for, operator, merchant, other_merchant
+):
+    client = admin_client_for(operator)
+    first = client.get(reverse("admin:index"))
+    assert shown_panels(first) == set()
+    assert b"Choose a merchant" in first.content
+    assert b'value="other-shop"' in first.content
+    chosen = client.get(reverse("admin:index"), {"merchant": "other-shop"})
+    assert 'data-merchant="other-shop"' in chosen.content.decode()
+    assert shown_panels(chosen) == OWNER_ONLY | FOR_OFFICERS
+    again = client.get(reverse("admin:index"))
+    assert 'data-merchant="other-shop"' in again.content.decode()
+
+
+def test_nobody_chooses_a_merchant_they_do_not_belong_to(
+    admin_client_for, owner, merchant, other_merchant
+):
+    MembershipFactory(user=owner, merchant=other_merchant, role=Role.OFFICER)
+    client = admin_client_for(owner)
+    page = client.get(reverse("admin:index"))
+    assert b"Choose a merchant" in page.content  # two merchants: pick one
+    page = client.get(reverse("admin:index"), {"merchant": "other-shop"})
+    assert shown_panels(page) == FOR_OFFICERS  # an officer there
+    third = MerchantFactory(slug="third-shop")
+    page = client.get(reverse("admin:index"), {"merchant": third.slug}, follow=True)
+    assert b"You have no access to a merchant" in page.content
+    assert 'data-merchant="other-shop"' in page.content.decode()  # unchanged
+
+
+def test_anonymous_goes_to_the_login(client):
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:login"))
+
+
+def test_chart_js_is_in_our_static_files():
+    assert finders.find("vendor/chartjs/chart.umd.min.js")
+    assert finders.find("vendor/chartjs/LICENSE.md")
+    assert finders.find("dashboard/dashboard.js")
+
+
+# --- the panel endpoints ---------------------------------------------------------------------
+
+
+def test_panel_list_follows_the_role(owner_client, officer_client):
+    owner_names = [row["name"] for row in owner_client.get(reverse("api:report-panel-list")).json()]
+    assert set(owner_names) == OWNER_ONLY | FOR_OFFICERS
+    assert owner_names[0] == "revenue-per-day"  # dashboard order
+    rows = officer_client.get(reverse("api:report-panel-list")).json()
+    assert {row["name"] for row in rows} == FOR_OFFICERS
+    assert rows[0]["url"] == reverse("api:report-panel", kwargs={"name": rows[0]["name"]})
+
+
+@pytest.mark.parametrize("panel", dashboard_panels(), ids=lambda panel: panel.name)
+def test_each_panel_endpoint_answers_in_few_queries(
+    panel, merchant, owner_client, django_assert_max_num_queries
+):
+    ProductFactory(merchant=merchant, track_stock=True, stock=1, low_stock_threshold=2)
+    url = reverse("api:report-panel", kwargs={"name": panel.name})
+    # The caller's membership and merchant, then one or two aggregate queries for the panel.
+    with django_assert_max_num_queries(4):
+        response = owner_client.get(url)
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["name"], body["type"], body["merchant"]["slug"]) == (
+        panel.name,
+        panel.type,
+        "kopi-test",
+    )
+    assert body["time_zone"] == "Asia/Jakarta"
+
+
+def test_a_table_panel(merchant, officer_client):
+    ProductFactory(
+        merchant=merchant, name="Croissant", track_stock=True, stock=1, low_stock_threshold=3
+    )
+    body = officer_client.get(reverse("api:report-panel", kwargs={"name": "low-stock"})).json()
+    assert body["rows"][0]["name"] == "Croissant"
+    assert (body["is_empty"], body["labels"], body["datasets"]) == (False, [], [])
+
+
+def test_unknown_or_forbidden_panels(officer_client, api_client):
+    response = officer_client.get(reverse("api:report-panel", kwargs={"name": "no-such-panel"}))
+    assert response.status_code == 404
+    assert "no dashboard panel" in response.json()["error"]["message"]
+    response = officer_client.get(reverse("api:report-panel", kwargs={"name": "revenue-per-day"}))
+    assert response.status_code == 403
+    url = reverse("api:report-panel", kwargs={"name": "no-such-panel"})
+    assert api_client.get(url).status_code == 401
+
+
+# --- the registry ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"name": "x", "title": "X", "selector": "nowhere.at_all", "type": "bar"}, "nowhere"),
+        ({"name": "x", "title": "X", "selector": "orders.reports.ZERO", "type": "pie"}, "type"),
+        ({"name": "x", "title": "X", "selector": "a.b", "type": "bar", "role": "boss"}, "role"),
+        ({"name": "x", "title": "X", "selector": "a.b", "type": "bar", "colour": 1}, "colour"),
+    ],
+)
+def test_a_bad_panel_entry_fails_the_system_check(settings, entry, message):
+    settings.DASHBOARD_PANELS = [*settings.DASHBOARD_PANELS, entry]
+    errors = check_dashboard_panels(None)
+    assert len(errors) == 1
+    assert isinstance(errors[0], Error)
+    assert message in errors[0].msg
+
+
+def test_panel_names_are_unique(settings):
+    settings.DASHBOARD_PANELS = [*settings.DASHBOARD_PANELS, settings.DASHBOARD_PANELS[0]]
+    [error] = check_dashboard_panels(None)
+    assert "named twice" in error.msg
+
+
+def test_the_configured_panels_pass_the_check():
+    assert check_dashboard_panels(None) == []
+
+
+def test_a_dashboard_link_to_nowhere_fails_the_system_check(settings):
+    from merchants.checks import check_dashboard_links
+
+    assert check_dashboard_links(None) == []
+    settings.DASHBOARD_LINKS = [{"title": "Lost", "url_name": "admin:nowhere", "role": "owner"}]
+    [error] = check_dashboard_links(None)
+    assert "no URL named 'admin:nowhere'" in error.msg
