@@ -744,6 +744,38 @@ def test_a_charge_that_ended_meanwhile_is_left_alone(
     assert cancel_calls(gw, payment) == 0  # an unstubbed call would have failed loudly
 
 
+def test_money_for_a_charge_the_task_could_not_cancel_is_recorded_for_a_refund(
+    gw, api_client, officer_client, worked_example, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The safety net: the gateway stayed down, the customer paid the still-open Snap, and the
+    reconciliation beat finds the money."""
+    from datetime import timedelta
+
+    import time_machine
+
+    from payments.tasks import payment_reconcile_pending_task
+
+    payment = start_snap(officer_client, worked_example)
+    stubs.stub_core_error(responses.POST, f"/v2/{payment.gateway_order_id}/cancel")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert act(officer_client, worked_example, "cancel").status_code == 200
+    payment.refresh_from_db()
+    assert payment.status == "pending"
+
+    stubs.stub_status(payment.gateway_order_id, "settlement", payment.amount)
+    with (
+        time_machine.travel(timezone.now() + timedelta(minutes=10)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert payment_reconcile_pending_task() == {"checked": 1, "changed": 1, "failed": 0}
+    order = Order.objects.get(pk=worked_example.pk)
+    assert (order.status, order.payment_status) == ("cancelled", "paid")
+    late = order.events.filter(kind=OrderEvent.Kind.PAYMENT).last()
+    assert (late.from_status, late.to_status) == ("pending", "paid")
+    assert late.payload["note"] == "Paid after the order was cancelled: refund it."
+    assert mailoutbox == []  # no receipt for an order the customer will not get
+
+
 # --- reads ----------------------------------------------------------------------------------------
 
 
