@@ -6,12 +6,8 @@ class OrdersConfig(AppConfig):
     name = "orders"
 
     def ready(self):
-        from orders import hooks
-        from orders.services import order_cancel_open_payments, order_payment_changed
+        from orders.services import order_payment_changed
         from payments import registry
 
         # Every status change of a payment for an order moves the order's payment status.
         registry.register(self.get_model("Order").PAYMENT_REFERENCE_KIND, order_payment_changed)
-        # Cancelling an order cancels a charge still open at the gateway.
-        if order_cancel_open_payments not in hooks.order_cancelled:
-            hooks.order_cancelled.append(order_cancel_open_payments)

@@ -19,7 +19,7 @@ from catalog.models import Product
 from customers.models import Customer
 from customers.services import customer_get_or_create_by_email, customer_update
 from merchants.emails import send_templated_email
-from merchants.errors import Conflict, DomainError
+from merchants.errors import Conflict, DomainError, GatewayError
 from merchants.models import Merchant, TableLocation
 from orders.models import Order, OrderEvent, OrderItem, OrderNumberSequence
 from orders.pricing import order_price
@@ -304,19 +304,26 @@ def order_transition(*, order: Order, to_status: str, actor: Actor, reason: str 
         _event(order, actor, OrderEvent.Kind.STATUS, old, to_status, reason=reason).save()
         if to_status == Order.Status.CANCELLED:
             order_release_stock(order=order, actor=actor)
-            transaction.on_commit(lambda: _after_cancel(order.pk))
+            _queue_cancel_open_payments(order)
     return order
 
 
-def _after_cancel(order_id: int) -> None:
-    """Best effort: a charge still open at the gateway is cancelled after the order is."""
-    from orders.hooks import order_cancelled
+def _queue_cancel_open_payments(order: Order) -> None:
+    """Queue the task that cancels the order's charges still open at a gateway, after commit: the
+    cashier's answer never waits for the gateway, and a change rolled back queues nothing.
 
-    for receiver in order_cancelled:
-        try:
-            receiver(order_id)
-        except Exception:  # the order is cancelled either way; reconciliation catches up
-            logger.exception("After-cancel step failed for order %s", order_id)
+    `delay_on_commit`, made robust: the order is cancelled or paid either way, so a broker that
+    cannot take the task (or, with Celery eager, a gateway failure) is logged rather than turned
+    into an error for a change already committed; reconciliation still sees the charge pending.
+    """
+    from orders.tasks import order_cancel_open_payments_task
+
+    order_id = order.pk
+
+    def queue_cancel_open_payments() -> None:
+        order_cancel_open_payments_task.delay(order_id)
+
+    transaction.on_commit(queue_cancel_open_payments, robust=True)
 
 
 def order_confirm(*, order: Order, actor: Actor) -> Order:
@@ -643,11 +650,11 @@ def order_payment_start(*, order: Order, actor: Actor) -> PaymentStart:
         actor=actor,
     )
     try:
-        # Cancelled or paid (cash at the counter) while Midtrans was answering: the after-cancel
-        # and after-cash steps ran before this charge existed, so it is closed here.
+        # Cancelled or paid (cash at the counter) while Midtrans was answering: the cancel queued
+        # then may have run before this charge existed, so it is queued again for this one.
         _ensure_payable(Order.objects.get(pk=order.pk))
     except Conflict:
-        order_cancel_open_payments(order.pk)
+        _queue_cancel_open_payments(order)
         raise
     return PaymentStart(payment=payment, reused=reused)
 
@@ -706,7 +713,7 @@ def order_pay_cash(*, order: Order, amount_paid: Decimal, actor: Actor) -> CashR
     """Cash at the counter for the order's rounded amount; answers the change.
 
     The order row is locked, so a second tap (or a second till) finds it paid. A charge still
-    open at a gateway is cancelled after commit.
+    open at a gateway is cancelled by a task queued for after commit.
     """
     with transaction.atomic():
         locked = _lock(order)
@@ -721,7 +728,7 @@ def order_pay_cash(*, order: Order, amount_paid: Decimal, actor: Actor) -> CashR
                 amount_paid=amount_paid,
                 cashier=actor.user,
             )
-        transaction.on_commit(lambda: order_cancel_open_payments(locked.pk))
+        _queue_cancel_open_payments(locked)
     return receipt
 
 
@@ -767,28 +774,47 @@ def order_payment_refund(
 def order_cancel_open_payments(order_id: int) -> int:
     """Cancel every charge of the order still open at a gateway; returns how many.
 
-    An `order_cancelled` receiver, and run after cash is taken. Best effort: a gateway failure is
-    logged, never raised (the order stays cancelled or paid; reconciliation catches up).
+    Run by `order_cancel_open_payments_task` after the order is cancelled or paid in cash. Safe
+    to run again: a charge no longer pending (cancelled, paid, expired) is left alone. A gateway
+    refusal (the charge was settled meanwhile, a wrong key) is logged and not raised: the charge
+    stays pending for reconciliation. A gateway that may recover (timeout, network, outage, 5xx)
+    does not stop the other charges; its error is raised at the end, so the task tries again.
     """
     order = Order.objects.select_related("merchant").filter(pk=order_id).first()
     if order is None:
         return 0
     cancelled = 0
+    retry_error: Exception | None = None
     for payment in order_payment_list(order=order):
         if payment.status != Payment.Status.PENDING or payment.gateway == Payment.Gateway.CASH:
             continue
         try:
             payment_cancel(payment=payment)
-        except Exception as error:  # one charge must not stop the others
+        except (DomainError, OSError) as error:
             logger.warning(
                 "Could not cancel payment %s of order %s at the gateway: %s",
                 payment.gateway_order_id,
                 order.number,
                 getattr(error, "message", error),
             )
+            if _gateway_may_recover(error):
+                retry_error = retry_error or error
             continue
         cancelled += 1
+    if retry_error is not None:
+        raise retry_error
     return cancelled
+
+
+def _gateway_may_recover(error: Exception) -> bool:
+    """A timeout, a network failure, an outage page or a 5xx (or 429) is worth another try; a
+    refusal (4xx) or a state conflict here is not."""
+    if isinstance(error, OSError):
+        return True
+    if not isinstance(error, GatewayError):
+        return False
+    code = str(error.details.get("status_code", ""))
+    return not code.isdigit() or int(code) >= 500 or int(code) == 429
 
 
 def order_receipt_send(*, order_id: int) -> bool:
