@@ -22,6 +22,8 @@ import sys
 import time
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -92,6 +94,32 @@ def check(*, merchant_id: int, first_order_id: int, before: dict, report: dict, 
     return findings
 
 
+ORDERS = "order creation, 3 lines"
+
+
+def streams(fixture) -> dict[str, common.Load]:
+    """What the soak sends at the same time, each at its own steady rate (paths on the server).
+
+    The kiosk poll joins here when photobox lands, e.g. `"kiosk poll": common.Load(...)`.
+    """
+    import random
+
+    return {
+        ORDERS: common.Load(
+            url="/api/v1/orders",
+            seconds=SECONDS,
+            connections=CONNECTIONS,
+            threads=THREADS,
+            method="POST",
+            auth=f"Token {fixture.token}",
+            bodies=[fixture.order_body(random.Random(i), 3) for i in range(1000)],
+            idempotency=True,
+            rate=RATE,
+            record=True,
+        ),
+    }
+
+
 def main() -> None:
     from bench.bench import ensure_data, prepare
 
@@ -112,36 +140,44 @@ def main() -> None:
 
     first_order_id = (Order.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
     before = stock_of(fixture.merchant_id)
-    import random
 
-    bodies = [fixture.order_body(random.Random(i), 3) for i in range(1000)]
-    out.write(f"Soaking: {RATE:g} orders/s for {SECONDS} s ({CONNECTIONS} connections)\n")
-    with common.gunicorn(env) as url:
-        report = common.run_wrk(
-            common.Load(
-                url=url + "/api/v1/orders",
-                seconds=SECONDS,
-                connections=CONNECTIONS,
-                threads=THREADS,
-                method="POST",
-                auth=f"Token {fixture.token}",
-                bodies=bodies,
-                idempotency=True,
-                rate=RATE,
-                record=True,
-            ),
-            run_id=f"soak-{uuid.uuid4().hex[:8]}",
-        )
+    loads = streams(fixture)
+    out.write(
+        f"Soaking for {SECONDS} s: {', '.join(f'{k} at {v.rate:g}/s' for k, v in loads.items())}\n"
+    )
+    run_id = f"soak-{uuid.uuid4().hex[:8]}"
+    with common.gunicorn(env) as url, ThreadPoolExecutor(len(loads)) as pool:
+        futures = {
+            name: pool.submit(common.run_wrk, replace(load, url=url + load.url), run_id=run_id)
+            for name, load in loads.items()
+        }
+        reports = {
+            name: future.result() | {"rate": loads[name].rate} for name, future in futures.items()
+        }
         stopped_at = timezone.now()
         time.sleep(1)  # let requests wrk left behind finish before the books are read
     findings = check(
         merchant_id=fixture.merchant_id,
         first_order_id=first_order_id,
         before=before,
-        report=report,
+        report=reports[ORDERS],
         stopped_at=stopped_at,
     )
-    section = summary(info, report, findings, time.monotonic() - started)
+    # Every stream must answer without an error, not only the orders.
+    findings["errors"] += [
+        f"{name}: {n} × HTTP {status}"
+        for name, r in reports.items()
+        if name != ORDERS
+        for status, n in r["statuses"].items()
+        if not 200 <= int(status) < 300
+    ] + [
+        f"{name}: {n} × socket {kind}"
+        for name, r in reports.items()
+        if name != ORDERS
+        for kind, n in r["socket_errors"].items()
+        if n
+    ]
+    section = summary(info, reports, findings, time.monotonic() - started)
     out.write("\n" + section + "\n")
     if os.environ.get("BENCH_NO_DOCS") != "1":
         common.append_soak_section(section)
@@ -155,30 +191,35 @@ def main() -> None:
         raise SystemExit(f"Soak failed: {', '.join(failed)}")
 
 
-def summary(info: dict, report: dict, findings: dict, elapsed: float) -> str:
-    latency = report["latency_us"]
+def summary(info: dict, reports: dict, findings: dict, elapsed: float) -> str:
     conditions = os.environ.get("BENCH_CONDITIONS", "not stated")
 
     def verdict(name: str) -> str:
         items = findings[name]
         return "0 ✅" if not items else f"**{len(items)}** ❌ {', '.join(items[:5])}"
 
+    def traffic(name: str, report: dict) -> str:
+        latency = {k: v / 1000 for k, v in report["latency_us"].items()}
+        return (
+            f"| {name} | {report['requests']} requests, {report['rps']:.1f}/s achieved; "
+            f"latency p50 {latency['p50']:.1f} / p95 {latency['p95']:.1f} / "
+            f"p99 {latency['p99']:.1f} / max {latency['max']:.1f} ms |"
+        )
+
     counts = findings["counts"]
+    rates = ", ".join(f"{name} at {report['rate']:g}/s" for name, report in reports.items())
     return "\n".join(
         [
-            f"### Soak {info['date']}: order creation at {RATE:g}/s for {SECONDS} s",
+            f"### Soak {info['date']}: {rates} for {SECONDS} s",
             "",
             f"**Conditions:** {conditions}. wrk {THREADS} threads × {CONNECTIONS} connections "
-            f"paced to {RATE:g} requests/s; gunicorn 2 sync workers; commit {info['commit']}; "
+            f"per stream, paced; gunicorn 2 sync workers; commit {info['commit']}; "
             f"{info['cpu']}, {info['cores']} cores; load average at start "
             f"{info['load average at start']}; {elapsed / 60:.1f} min in all.",
             "",
             "| measure | result |",
             "|---|---|",
-            f"| requests | {report['requests']} ({report['rps']:.1f}/s achieved) |",
-            f"| latency p50 / p95 / p99 / max | {latency['p50'] / 1000:.1f} / "
-            f"{latency['p95'] / 1000:.1f} / {latency['p99'] / 1000:.1f} / "
-            f"{latency['max'] / 1000:.1f} ms |",
+            *(traffic(name, report) for name, report in reports.items()),
             f"| errors (non-2xx, socket) | {verdict('errors')} |",
             f"| lost orders (201 without a stored order) | {verdict('lost')} |",
             f"| numbers answered twice | {verdict('answered twice')} |",
