@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format migrate seed worker beat e2e fuzz bench clean
+.PHONY: run test install lint format migrate seed worker beat e2e fuzz bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,18 @@ e2e: install
 fuzz: install
 	$(PY) -m pip install --quiet -e '.[dev,fuzz]'
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-25} $(VENV)/bin/pytest -q fuzz $(PYTEST_ARGS)
+
+WRK := command -v wrk >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+
+## Benchmark on PostgreSQL (its own pos_bench database), gunicorn and wrk: docs/benchmarks.md
+bench: install
+	@$(WRK)
+	$(PY) -m bench.bench
+
+## Steady order traffic for SOAK_SECONDS (300), then no errors, lost orders or oversold units
+soak: install
+	@$(WRK)
+	$(PY) -m bench.soak
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -110,6 +110,9 @@ class MerchantScopedAdmin(MerchantScopedPermissionsMixin, admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
+        # Subclass first: a ModelForm subclass rebuilds its model fields, which would drop the
+        # initial value and the disabled flag set below.
+        form = type(form.__name__, (TenantConsistencyFormMixin, form), {})
         merchant_field = form.base_fields.get("merchant")
         if merchant_field is not None and not request.user.is_superuser:
             choices = list(merchant_field.queryset)
@@ -119,7 +122,7 @@ class MerchantScopedAdmin(MerchantScopedPermissionsMixin, admin.ModelAdmin):
                 merchant_field.disabled = True
             elif obj is not None:
                 merchant_field.disabled = True
-        return type(form.__name__, (TenantConsistencyFormMixin, form), {})
+        return form
 
     def get_list_filter(self, request):
         filters = []

@@ -91,3 +91,24 @@ def test_officer_sees_no_operator_pages(demo, client):
     client.force_login(demo.get(username="cashier"))
     assert client.get(reverse("admin:auth_user_changelist")).status_code == 403
     assert client.get(reverse("admin:merchants_stafftoken_changelist")).status_code == 403
+
+
+def test_single_merchant_owner_gets_their_merchant_fixed_on_add_forms(demo, client):
+    from merchants.models import Merchant
+
+    client.force_login(demo.get(username="owner"))
+    kopi = Merchant.objects.get(slug="kopi-kita")
+    response = client.get(reverse("admin:catalog_product_add"))
+    field = response.context["adminform"].form.fields["merchant"]
+    assert field.disabled
+    assert field.initial == kopi.pk
+
+
+def test_merchant_cannot_be_changed_on_an_existing_object(demo, client):
+    from catalog.models import Product
+
+    owner = demo.get(username="owner")
+    client.force_login(owner)
+    product = Product.objects.filter(merchant__slug="kopi-kita").first()
+    response = client.get(reverse("admin:catalog_product_change", args=[product.pk]))
+    assert response.context["adminform"].form.fields["merchant"].disabled

@@ -1,0 +1,383 @@
+"""`make bench`: the product's hot endpoints against a bare-Django baseline, on real parts.
+
+1. Resets the `pos_bench` PostgreSQL database, migrates it and loads a year of a busy shop
+   (`bench.dataset`: 100k orders with their lines and events, 1k products, 20k customers).
+2. Counts SQL queries per request in-process (Django's test client and CaptureQueriesContext),
+   each endpoint at two sizes, to show that the count does not grow with page size or lines.
+3. Serves the product on gunicorn (2 sync workers, DEBUG off) and drives each endpoint with wrk
+   on loopback: requests/s, p50 and p95 latency, errors, and throughput as a ratio to the
+   baseline (a bare view with no middleware doing one indexed read, `bench.baseline`).
+4. Writes the table, the targets and the machine to docs/benchmarks.md.
+
+Settings (environment): BENCH_SECONDS (per endpoint, default 30), BENCH_WARMUP (2),
+BENCH_CONNECTIONS (8), BENCH_THREADS (2), BENCH_ORDERS (100000), BENCH_REUSE_DB=1 (keep a loaded
+database), BENCH_CONDITIONS (free text on how quiet the machine was), BENCH_DATABASE_URL,
+BENCH_REDIS_URL, BENCH_NO_DOCS=1 (print only).
+"""
+
+import json
+import os
+import random
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import common
+
+SECONDS = int(os.environ.get("BENCH_SECONDS", "30"))
+WARMUP = int(os.environ.get("BENCH_WARMUP", "2"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
+THREADS = int(os.environ.get("BENCH_THREADS", "2"))
+
+
+@dataclass
+class Fixture:
+    """What the requests need: the shop, a staff token, an admin session, numbers to read."""
+
+    merchant_id: int
+    slug: str
+    token: str
+    session_cookie: str
+    order_numbers: list[str]
+    tracked_ids: list[int]
+    untracked_ids: list[int]
+
+    def order_body(self, rng: random.Random, lines: int) -> str:
+        # One tracked product (stock reserved) and the rest untracked, as at a counter.
+        products = [rng.choice(self.tracked_ids), *rng.sample(self.untracked_ids, lines - 1)]
+        return json.dumps(
+            {
+                "order_type": "takeaway",
+                "lines": [{"product_id": pk, "qty": rng.randint(1, 2)} for pk in products],
+            }
+        )
+
+
+@dataclass
+class Endpoint:
+    key: str
+    label: str
+    load: Callable[[str, Fixture], common.Load] | None
+    # (size label, callable making one request in-process) at two sizes: queries per request.
+    sizes: Callable[[Fixture], list[tuple[str, Callable[[], object]]]] | None
+    note: str = ""
+    result: dict = field(default_factory=dict)
+    queries: list[tuple[str, int]] = field(default_factory=list)
+
+
+def prepare(shop) -> Fixture:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from merchants.api.authentication import staff_token_create
+    from orders.models import Order
+
+    owner = get_user_model().objects.get(username="bench-owner-0")
+    client = Client()
+    client.force_login(owner)
+    numbers = list(
+        Order.objects.filter(merchant_id=shop.merchant_id)
+        .order_by("?")
+        .values_list("number", flat=True)[:1000]
+    )
+    return Fixture(
+        merchant_id=shop.merchant_id,
+        slug=shop.slug,
+        token=staff_token_create(user=owner),
+        session_cookie=f"sessionid={client.cookies['sessionid'].value}",
+        order_numbers=numbers,
+        tracked_ids=shop.tracked_ids,
+        untracked_ids=shop.untracked_ids,
+    )
+
+
+# --- query counts, in-process ----------------------------------------------------------------
+
+
+def count_queries(call: Callable[[], object]) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    call()  # warm: once-a-minute token touch, content types, cached lookups
+    with CaptureQueriesContext(connection) as captured:
+        response = call()
+    status = getattr(response, "status_code", 200)
+    if status >= 400:
+        raise SystemExit(f"In-process request failed with {status}: {response.content[:500]}")
+    return len(captured.captured_queries)
+
+
+def _api_get(fixture: Fixture, path: str, auth: bool = True):
+    from django.test import Client
+
+    client = Client()
+    headers = {"HTTP_AUTHORIZATION": f"Token {fixture.token}"} if auth else {}
+    return lambda: client.get(path, **headers)
+
+
+def _order_post(fixture: Fixture, lines: int):
+    from django.test import Client
+
+    client = Client()
+    rng = random.Random(lines)
+
+    def post():
+        return client.post(
+            "/api/v1/orders",
+            fixture.order_body(rng, lines),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Token {fixture.token}",
+            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+        )
+
+    return post
+
+
+def _admin_changelist(fixture: Fixture, per_page: int):
+    from django.contrib import admin
+    from django.test import Client
+
+    from orders.models import Order
+
+    client = Client()
+    client.cookies["sessionid"] = fixture.session_cookie.split("=", 1)[1]
+    model_admin = admin.site._registry[Order]
+
+    def get():
+        default = model_admin.list_per_page
+        model_admin.list_per_page = per_page
+        try:
+            return client.get("/admin/orders/order/")
+        finally:
+            model_admin.list_per_page = default
+
+    return get
+
+
+def _baseline_call(fixture: Fixture):
+    from django.test import RequestFactory
+
+    from bench.baseline import order_by_number
+
+    number = fixture.order_numbers[0]
+    request = RequestFactory().get("/")
+    return lambda: order_by_number(request, fixture.merchant_id, number)
+
+
+# --- the endpoints ---------------------------------------------------------------------------
+
+
+def _load(url: str, **kwargs) -> common.Load:
+    return common.Load(url=url, seconds=SECONDS, connections=CONNECTIONS, threads=THREADS, **kwargs)
+
+
+ENDPOINTS = [
+    Endpoint(
+        "baseline",
+        "baseline: bare Django view, no middleware, one indexed read",
+        lambda url, f: _load(
+            url, paths=[f"/bench/baseline/{f.merchant_id}/{n}" for n in f.order_numbers]
+        ),
+        lambda f: [("one read", _baseline_call(f)), ("one read", _baseline_call(f))],
+        note="Order by (merchant, number), the poll's kind of read",
+    ),
+    Endpoint(
+        "poll",
+        "kiosk poll `GET /api/v1/photobox/...` (by external id)",
+        None,
+        None,
+        note="not measured yet: photobox has not landed; the baseline then reads a "
+        "PhotoSession by external_id",
+    ),
+    Endpoint(
+        "products",
+        "product list, 100 rows `GET /api/v1/products?limit=100` (staff token)",
+        lambda url, f: _load(url + "/api/v1/products?limit=100", auth=f"Token {f.token}"),
+        lambda f: [
+            ("10 rows", _api_get(f, "/api/v1/products?limit=10")),
+            ("100 rows", _api_get(f, "/api/v1/products?limit=100")),
+        ],
+    ),
+    Endpoint(
+        "menu",
+        "public menu `GET /api/v1/public/{shop}/products?limit=100` (no login)",
+        lambda url, f: _load(url + f"/api/v1/public/{f.slug}/products?limit=100"),
+        lambda f: [
+            ("10 rows", _api_get(f, f"/api/v1/public/{f.slug}/products?limit=10", auth=False)),
+            ("100 rows", _api_get(f, f"/api/v1/public/{f.slug}/products?limit=100", auth=False)),
+        ],
+    ),
+    Endpoint(
+        "order_create",
+        "order creation, 3 lines `POST /api/v1/orders` (staff token, Idempotency-Key)",
+        lambda url, f: _load(
+            url + "/api/v1/orders",
+            method="POST",
+            auth=f"Token {f.token}",
+            bodies=[f.order_body(random.Random(i), 3) for i in range(500)],
+            idempotency=True,
+        ),
+        lambda f: [("1 line", _order_post(f, 1)), ("10 lines", _order_post(f, 10))],
+        note="one tracked product per order (stock reserved), two untracked",
+    ),
+    Endpoint(
+        "admin_orders",
+        "admin order changelist `GET /admin/orders/order/` (owner session, 50 rows)",
+        lambda url, f: _load(url + "/admin/orders/order/", cookie=f.session_cookie),
+        lambda f: [("10 rows", _admin_changelist(f, 10)), ("50 rows", _admin_changelist(f, 50))],
+    ),
+]
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+def ensure_data(stdout) -> list:
+    from bench import dataset
+
+    if os.environ.get("BENCH_REUSE_DB") == "1":
+        try:
+            shops = dataset.shops()
+        except Exception:  # no such database or tables yet
+            shops = []
+        if shops:
+            stdout.write("  reusing the loaded bench database (BENCH_REUSE_DB=1)\n")
+            return shops
+    common.reset_database(stdout)
+    started = time.monotonic()
+    orders = int(os.environ.get("BENCH_ORDERS", dataset.ORDERS))
+    shops = dataset.load(stdout=stdout, orders=orders)
+    stdout.write(f"  data set loaded in {time.monotonic() - started:.1f} s\n")
+    return shops
+
+
+def data_counts() -> dict[str, int]:
+    from catalog.models import Product
+    from customers.models import Customer
+    from orders.models import Order, OrderEvent, OrderItem
+
+    return {
+        "orders": Order.objects.count(),
+        "order lines": OrderItem.objects.count(),
+        "order events": OrderEvent.objects.count(),
+        "products": Product.objects.count(),
+        "customers": Customer.objects.count(),
+    }
+
+
+def main() -> None:
+    out = sys.stdout
+    started = time.monotonic()
+    env = common.configure()
+    out.write(f"Bench database {env['DATABASE_URL']}, Redis {env['REDIS_URL']}\n")
+    shops = ensure_data(out)
+    common.clear_cache()
+    fixture = prepare(shops[0])
+    counts = data_counts()
+    info = common.machine()
+
+    out.write("Counting SQL queries per request (in-process)\n")
+    for endpoint in ENDPOINTS:
+        if endpoint.sizes:
+            endpoint.queries = [
+                (size, count_queries(call)) for size, call in endpoint.sizes(fixture)
+            ]
+            out.write(f"  {endpoint.key}: {endpoint.queries}\n")
+
+    run_id = uuid.uuid4().hex[:8]
+    with common.gunicorn(env) as url:
+        for endpoint in ENDPOINTS:
+            if endpoint.load is None:
+                continue
+            load = endpoint.load(url, fixture)
+            if WARMUP:
+                common.run_wrk(
+                    common.Load(**{**load.__dict__, "seconds": WARMUP}), run_id=f"{run_id}w"
+                )
+            endpoint.result = common.run_wrk(load, run_id=run_id)
+            r, latency = endpoint.result, endpoint.result["latency_us"]
+            out.write(
+                f"  {endpoint.key}: {r['rps']:.1f} req/s, p50 {_ms(latency['p50'])} ms, "
+                f"p95 {_ms(latency['p95'])} ms, errors {r['errors']} {r['statuses']}\n"
+            )
+
+    section = report(info, counts, time.monotonic() - started)
+    out.write("\n" + section + "\n")
+    if os.environ.get("BENCH_NO_DOCS") != "1":
+        common.write_bench_section(section)
+        out.write(f"Written to {common.DOCS.relative_to(common.BASE_DIR)}\n")
+    failed = [e.key for e in ENDPOINTS if e.result and e.result["errors"]]
+    if failed:
+        raise SystemExit(f"Errors (non-2xx or socket) on: {', '.join(failed)}")
+
+
+def _ms(value_us: float) -> str:
+    return f"{value_us / 1000:.1f}"
+
+
+def report(info: dict, counts: dict, elapsed: float) -> str:
+    baseline = next(e for e in ENDPOINTS if e.key == "baseline").result["rps"]
+    rows = []
+    for e in ENDPOINTS:
+        queries = " · ".join(f"{n} ({size})" for size, n in e.queries) if e.queries else "—"
+        if e.key == "baseline":
+            queries = str(e.queries[0][1])
+        if not e.result:
+            rows.append(f"| {e.label} | — | — | — | — | target ≥ 0.80 | — | {e.note} |")
+            continue
+        r = e.result
+        rows.append(
+            f"| {e.label} | {r['rps']:.0f} | {_ms(r['latency_us']['p50'])} | "
+            f"{_ms(r['latency_us']['p95'])} | {r['errors']} | {r['rps'] / baseline:.2f} | "
+            f"{queries} | {e.note} |"
+        )
+    by_key = {e.key: e for e in ENDPOINTS}
+
+    def flat(key: str) -> str:
+        counts_ = [n for _, n in by_key[key].queries]
+        verdict = "met" if len(set(counts_)) == 1 else "**not met**"
+        sizes = " vs ".join(f"{n} at {size}" for size, n in by_key[key].queries)
+        return f"{verdict} ({sizes})"
+
+    targets = [
+        ("kiosk poll ≥ 0.80 × baseline throughput", "pending: photobox has not landed"),
+        ("product list: queries flat in page size", flat("products")),
+        ("public menu: queries flat in page size", flat("menu")),
+        ("admin order changelist: queries flat in page size", flat("admin_orders")),
+        ("order creation: queries flat in lines", flat("order_create")),
+    ]
+    conditions = os.environ.get(
+        "BENCH_CONDITIONS", "not stated (set BENCH_CONDITIONS to say how quiet the machine was)"
+    )
+    data = ", ".join(f"{n:,} {what}" for what, n in counts.items())
+    return "\n".join(
+        [
+            f"## Latest bench run: {info['date']}",
+            "",
+            f"**Conditions:** {conditions}. wrk {THREADS} threads × {CONNECTIONS} connections, "
+            f"{SECONDS} s per endpoint after {WARMUP} s of warm-up, on loopback; gunicorn 2 sync "
+            f"workers; the whole `make bench` took {elapsed / 60:.1f} min.",
+            "",
+            f"**Data set:** {data}.",
+            "",
+            "| endpoint | requests/s | p50 ms | p95 ms | errors | × baseline | SQL queries "
+            "per request | note |",
+            "|---|---:|---:|---:|---:|---:|---|---|",
+            *rows,
+            "",
+            "| target | result |",
+            "|---|---|",
+            *(f"| {name} | {result} |" for name, result in targets),
+            "",
+            common.machine_table(info),
+        ]
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""The soak's bookkeeping (`bench.soak.check`) catches what it claims to: lost orders, orders
+nobody was told of, and stock that does not add up."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from bench import soak
+from catalog.models import Product
+from catalog.tests.factories import ProductFactory
+from merchants.tests.factories import MerchantFactory
+from orders.models import Order
+from orders.services import SYSTEM, LineInput, order_cancel, order_create
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def run():
+    """Three orders placed "during the soak" on a tracked product, and what wrk reported."""
+    merchant = MerchantFactory()
+    product = ProductFactory(merchant=merchant, track_stock=True, stock=50)
+    before = {product.pk: 50}
+    first = (Order.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    orders = [
+        order_create(
+            merchant=merchant, lines=[LineInput(product_id=product.pk, quantity=2)], actor=SYSTEM
+        )
+        for _ in range(3)
+    ]
+    order_cancel(order=orders[0], actor=SYSTEM)  # its units go back: not sold
+    report = {
+        "statuses": {"201": 3},
+        "socket_errors": {"connect": 0, "read": 0, "write": 0, "timeout": 0},
+        "numbers": [order.number for order in orders],
+    }
+    return {
+        "merchant_id": merchant.pk,
+        "first_order_id": first,
+        "before": before,
+        "report": report,
+        "stopped_at": timezone.now(),
+        "product": product,
+    }
+
+
+def problems(findings):
+    return {name: items for name, items in findings.items() if name != "counts" and items}
+
+
+def test_a_clean_run_passes(run):
+    product = run.pop("product")
+    findings = soak.check(**run)
+    assert problems(findings) == {}
+    assert findings["counts"]["units reserved"] == 4
+    assert Product.objects.get(pk=product.pk).stock == 46
+
+
+def test_an_error_answer_fails(run):
+    run.pop("product")
+    run["report"]["statuses"]["500"] = 1
+    assert problems(soak.check(**run)) == {"errors": ["1 × HTTP 500"]}
+
+
+def test_an_answered_order_missing_from_the_database_is_lost(run):
+    run.pop("product")
+    run["report"]["numbers"].append("INV-20000101-9999")
+    assert problems(soak.check(**run)) == {"lost": ["INV-20000101-9999"]}
+
+
+def test_an_order_nobody_was_told_of_is_reported(run):
+    run.pop("product")
+    unreported = run["report"]["numbers"].pop()
+    # Within wrk's timeout of the stop it was in flight; long before, it is a finding.
+    assert problems(soak.check(**run)) == {}
+    Order.objects.filter(number=unreported).update(created_at=timezone.now() - timedelta(minutes=5))
+    assert problems(soak.check(**run)) == {"never answered": [unreported]}
+
+
+def test_stock_that_does_not_add_up_is_oversold(run):
+    product = run.pop("product")
+    Product.objects.filter(pk=product.pk).update(stock=45)  # one unit gone without an order
+    found = problems(soak.check(**run))
+    assert found == {"oversold": [f"product {product.pk}: 45 in stock, 46 expected"]}
