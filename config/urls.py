@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from customers import views as customer_pages
 from merchants.health import health
+from photobox import views as photobox_pages
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -27,6 +28,11 @@ urlpatterns = [
     ),
     # --- payments pages ---
     # --- photobox pages ---
+    re_path(
+        r"^gallery/(?P<token>[A-Za-z0-9_-]{16,128})/?$",
+        photobox_pages.gallery,
+        name="photobox-gallery-page",
+    ),
 ]
 
 if settings.DEBUG:
