@@ -62,9 +62,15 @@ def demo_owner(db):
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-def test_api_never_fails_and_matches_schema(case, demo_owner):
+def test_api_never_fails_and_matches_schema(case, demo_owner, settings):
     from merchants.api.authentication import staff_token_create
 
+    settings.MAINTENANCE_TOKEN = "fuzz-maintenance-token"
     # A fresh token per case: a generated call to the logout endpoint revokes the one it used.
-    headers = {"Authorization": f"Token {staff_token_create(user=demo_owner)}"}
+    # Kiosk and maintenance endpoints read only their own headers (the demo kiosk's key).
+    headers = {
+        "Authorization": f"Token {staff_token_create(user=demo_owner)}",
+        "X-Kiosk-Key": "demo-kiosk-PB-001",
+        "X-Maintenance-Token": "fuzz-maintenance-token",
+    }
     case.call_and_validate(headers=headers, checks=CHECKS)
