@@ -37,13 +37,13 @@ def kiosk_session_status(
     A PENDING session past its expiry reads EXPIRED at once; the beat makes it so in the
     database within a minute and gives its quota back.
     """
-    row = (
-        PhotoSession.objects.filter(external_id=external_id, location_id=kiosk.location_id)
-        .values("external_id", "status", "paid_at", "expires_at")
-        .first()
-    )
-    if row is None:
-        raise _no_session(external_id)
+    try:
+        # get(), not first(): no ORDER BY on a unique lookup.
+        row = PhotoSession.objects.values("external_id", "status", "paid_at", "expires_at").get(
+            external_id=external_id, location_id=kiosk.location_id
+        )
+    except PhotoSession.DoesNotExist:
+        raise _no_session(external_id) from None
     now = now or timezone.now()
     row["status"] = effective_status(row["status"], row["expires_at"], now)
     left = (row["expires_at"] - now).total_seconds()

@@ -25,7 +25,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from merchants.emails import send_templated_email
-from merchants.errors import Conflict, DomainError
+from merchants.errors import Conflict, DomainError, PermissionDenied
 from merchants.images import validate_image
 from merchants.storage import storage_delete_prefix
 from payments.models import Payment
@@ -186,7 +186,13 @@ def photo_session_create(
 
     Sold out → Conflict (409); a gateway failure → GatewayError (502) with nothing written.
     """
-    location = KioskLocation.objects.select_related("merchant").get(pk=kiosk.location_id)
+    location = (
+        KioskLocation.objects.select_related("merchant")
+        .filter(pk=kiosk.location_id, is_active=True, merchant__is_active=True)
+        .first()
+    )
+    if location is None:  # switched off a moment ago; the key cache is being cleared
+        raise PermissionDenied("This kiosk is switched off; ask the owner to switch it on.")
     price = _available_price(location, price_id)
     session = _reserve_and_open(
         location=location, price=price, email=email, send_invoice=send_invoice

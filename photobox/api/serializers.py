@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from merchants.api.base import MAX_ID, MerchantScopedModelSerializer, money_field
-from photobox.models import KioskLocation, KioskPrice, Photo, PhotoSession
+from photobox.models import KioskLocation, KioskPrice, Photo, PhotoSession, effective_status
 from photobox.selectors import photo_urls
 
 Status = PhotoSession.Status
@@ -167,8 +167,6 @@ class PhotoSessionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=Status.choices))
     def get_status(self, session) -> str:
-        from photobox.models import effective_status
-
         return effective_status(session.status, session.expires_at, self.context["now"])
 
 
@@ -233,6 +231,22 @@ class KioskSessionStatusSerializer(serializers.Serializer):
     paid_at = serializers.DateTimeField(allow_null=True)
     expires_at = serializers.DateTimeField()
     expires_in = serializers.IntegerField(help_text="Seconds the QR can still be paid; 0 after.")
+
+
+_MOMENT = serializers.DateTimeField()
+
+
+def kiosk_status_body(row: dict) -> dict:
+    """Exactly `KioskSessionStatusSerializer(row).data`, without building a serializer on every
+    poll (a serializer deep-copies its fields per instance: a sixth of the poll's time)."""
+    paid_at = row["paid_at"]
+    return {
+        "external_id": row["external_id"],
+        "status": row["status"],
+        "paid_at": _MOMENT.to_representation(paid_at) if paid_at is not None else None,
+        "expires_at": _MOMENT.to_representation(row["expires_at"]),
+        "expires_in": row["expires_in"],
+    }
 
 
 class KioskUploadSerializer(serializers.Serializer):

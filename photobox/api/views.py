@@ -41,6 +41,7 @@ from photobox.api.serializers import (
     PhotoSessionDetailSerializer,
     PhotoSessionSerializer,
     ResendEmailSerializer,
+    kiosk_status_body,
 )
 from photobox.auth import (
     IsKiosk,
@@ -262,7 +263,7 @@ class KioskTransactionStatusView(APIView):
     )
     def get(self, request, external_id: str):
         row = selectors.kiosk_session_status(kiosk=request.auth, external_id=external_id)
-        return Response(maybe_encrypt(KioskSessionStatusSerializer(row).data))
+        return Response(maybe_encrypt(kiosk_status_body(row)))
 
 
 class KioskPhotoUploadView(KioskView):

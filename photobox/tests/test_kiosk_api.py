@@ -31,6 +31,12 @@ SELL = reverse("api:photobox-transaction-list")
 EXTERNAL_ID = re.compile(r"^TRX-(\d+)-(\d{14})-([0-9a-f]{8})$")
 
 
+def kiosk_identity(location):
+    from photobox.auth import KioskIdentity
+
+    return KioskIdentity(location.pk, location.merchant_id, location.machine_code)
+
+
 def poll_url(external_id: str) -> str:
     return reverse("api:photobox-kiosk-status", args=[external_id])
 
@@ -263,6 +269,20 @@ class TestPoll:
         with django_assert_num_queries(0):
             response = kiosk.get("/api/v1/photobox/transactions/external/TRX-1-x%00")
         assert response.status_code == 404
+
+    def test_the_body_is_what_the_documented_serializer_gives(self, kiosk, location):
+        from photobox.api.serializers import KioskSessionStatusSerializer
+        from photobox.selectors import kiosk_session_status
+
+        session = PhotoSessionFactory(
+            merchant=location.merchant,
+            location=location,
+            status=Status.COMPLETED,
+            paid_at=timezone.now(),
+        )
+        row = kiosk_session_status(kiosk=kiosk_identity(location), external_id=session.external_id)
+        body = kiosk.get(poll_url(session.external_id)).json()
+        assert body == dict(KioskSessionStatusSerializer(row).data)
 
     def test_completed_session_reads_paid_time(self, kiosk, location):
         paid_at = timezone.now() - timedelta(minutes=1)

@@ -59,7 +59,7 @@ class TestUpload:
         self, kiosk, paid, settings, django_capture_on_commit_callbacks
     ):
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            response = post(kiosk, paid, [jpeg("a.jpg"), upload("b.PNG")])
+            response = post(kiosk, paid, [jpeg("my holiday.jpg"), upload("b.PNG")])
 
         assert response.status_code == 201, response.content
         body = response.json()
@@ -72,7 +72,7 @@ class TestUpload:
         assert all(f.startswith(f"photobox/{paid.external_id}/") for f in files)
         assert files[0].endswith(".jpg")
         assert files[1].endswith(".png")
-        assert "a.jpg" not in files[0]  # our names, not the kiosk's
+        assert "holiday" not in files[0]  # our names, not the kiosk's
         assert len(callbacks) == 1  # the email task is queued on commit
         [email] = mail.outbox
         assert email.to == ["ani@example.com"]
