@@ -27,6 +27,8 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.throttling import SimpleRateThrottle
 
+from photobox.models import KioskLocation
+
 KIOSK_KEY_HEADER = "HTTP_X_KIOSK_KEY"
 MAINTENANCE_TOKEN_HEADER = "HTTP_X_MAINTENANCE_TOKEN"  # noqa: S105 - a header name
 KEY_PREFIX = "pbk_"
@@ -59,8 +61,6 @@ def _cache_key(key_hash: str) -> str:
 
 def kiosk_identity_for_key(key: str) -> KioskIdentity | None:
     """The active location a key belongs to (cached), or None."""
-    from photobox.models import KioskLocation
-
     key_hash = kiosk_key_hash(key)
     cached = cache.get(_cache_key(key_hash))
     if cached is not None:

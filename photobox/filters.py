@@ -13,13 +13,6 @@ MAX_LIST_ITEMS = 100
 class IdListFilter(django_filters.BaseInFilter, IdFilter):
     """Comma-separated ids, e.g. `location_ids=3,4`."""
 
-    def filter(self, queryset, value):
-        if value and len(value) > MAX_LIST_ITEMS:
-            raise exceptions.ValidationError(
-                {self.field_name: [f"At most {MAX_LIST_ITEMS} ids at once."]}
-            )
-        return super().filter(queryset, value)
-
 
 class StatusListFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
     """Comma-separated statuses, e.g. `statuses=PENDING,COMPLETED`."""
@@ -44,7 +37,7 @@ class KioskPriceFilterSet(django_filters.FilterSet):
 
 class PhotoSessionFilterSet(django_filters.FilterSet):
     location_ids = IdListFilter(
-        field_name="location_id", lookup_expr="in", help_text="Comma-separated location ids."
+        method="filter_location_ids", help_text="Comma-separated location ids (at most 100)."
     )
     statuses = StatusListFilter(
         field_name="status",
@@ -66,6 +59,11 @@ class PhotoSessionFilterSet(django_filters.FilterSet):
     class Meta:
         model = PhotoSession
         fields = ["location_ids", "statuses", "date_from", "date_to", "payment_issue"]
+
+    def filter_location_ids(self, queryset, name, value):
+        if len(value) > MAX_LIST_ITEMS:
+            raise exceptions.ValidationError({name: [f"At most {MAX_LIST_ITEMS} ids at once."]})
+        return queryset.filter(location_id__in=value) if value else queryset
 
 
 class SortFilter(OrderingFilter):

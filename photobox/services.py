@@ -288,8 +288,9 @@ def photo_session_expire_due(*, now: datetime | None = None, limit: int = 500) -
 
 
 def _flag(session: PhotoSession, issue: str, message: str) -> None:
+    now = timezone.now()
     PhotoSession.objects.filter(pk=session.pk).update(
-        payment_issue=issue, payment_issue_at=timezone.now(), updated_at=timezone.now()
+        payment_issue=issue, payment_issue_at=now, updated_at=now
     )
     logger.error("Photo session %s: %s", session.external_id, message)
 

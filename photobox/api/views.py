@@ -247,14 +247,11 @@ class PhotoSessionViewSet(
 # --- kiosk --------------------------------------------------------------------------------------
 
 
-class KioskTransactionStatusView(APIView):
+class KioskTransactionStatusView(KioskView):
     """The kiosk's poll, every few seconds: at most two queries (the key lookup is cached),
     no gateway call, no throttle bookkeeping."""
 
-    authentication_classes = [KioskKeyAuthentication]
-    permission_classes = [IsKiosk]
     throttle_classes = []
-    renderer_classes = [JSONRenderer]
 
     @extend_schema(
         summary="Kiosk: poll a session's status",

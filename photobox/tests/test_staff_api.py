@@ -167,6 +167,10 @@ class TestTransactions:
         }
         assert officer_client.get(SESSIONS, {"statuses": "PAID"}).status_code == 400
         assert officer_client.get(SESSIONS, {"location_ids": "x"}).status_code == 400
+        many = ",".join(str(n) for n in range(1, 102))
+        response = officer_client.get(SESSIONS, {"location_ids": many})
+        assert response.status_code == 400
+        assert "location_ids" in response.json()["error"]["details"]
 
     @pytest.mark.parametrize(
         ("term", "expected"),
