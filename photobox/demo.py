@@ -104,13 +104,11 @@ def seed(stdout) -> None:
         location = KioskLocation(merchant=foto, machine_code="PB-001")
     location.merchant, location.name, location.is_active = foto, "Foto Ceria · Mall Kota", True
     location.address = "Jl. Merdeka 1, Lantai 2, Bandung"
+    if location.pk is None:
+        services.kiosk_location_assign_key(location=location)
+    location.save()
     if location.key_hash != kiosk_key_hash(DEMO_KIOSK_KEY):
-        if location.pk is None:
-            services.kiosk_location_assign_key(location=location)
-            location.save()
         services.kiosk_location_set_key(location=location, key=DEMO_KIOSK_KEY)
-    else:
-        location.save()
 
     basic, _ = KioskPrice.objects.update_or_create(
         merchant=foto,

@@ -21,12 +21,32 @@ MACHINE_CODE_VALIDATOR = RegexValidator(
 )
 
 
+class GuardedSaveMixin:
+    """A plain `save()` of an existing row writes only `saved_by_plain_save` (+ `updated_at`).
+
+    Quota counters, keys, statuses and money move only through services (conditional UPDATEs
+    or explicit `update_fields`); an admin form or serializer holding a copy read a moment
+    earlier must never write an older value of them back.
+    """
+
+    saved_by_plain_save: tuple[str, ...] = ()
+
+    def save(self, *args, **kwargs):
+        if (
+            not self._state.adding
+            and kwargs.get("update_fields") is None
+            and not kwargs.get("force_insert")
+        ):
+            kwargs["update_fields"] = [*self.saved_by_plain_save, "updated_at"]
+        super().save(*args, **kwargs)
+
+
 def new_gallery_token() -> str:
     # 256 random bits: the link itself is the only credential of a gallery.
     return secrets.token_urlsafe(32)
 
 
-class KioskLocation(TenantModel):
+class KioskLocation(GuardedSaveMixin, TenantModel):
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="kiosk_locations")
     machine_code = models.CharField(
         max_length=40,
@@ -45,6 +65,8 @@ class KioskLocation(TenantModel):
     )
     key_rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
+    saved_by_plain_save = ("machine_code", "name", "address", "is_active")  # keys: rotate
+
     class Meta:
         ordering = ["merchant", "machine_code"]
 
@@ -52,7 +74,7 @@ class KioskLocation(TenantModel):
         return f"{self.machine_code} · {self.name}"
 
 
-class KioskPrice(TenantModel):
+class KioskPrice(GuardedSaveMixin, TenantModel):
     """A package a kiosk sells, e.g. "4 photos, 2 prints" for 40000, optionally limited."""
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="kiosk_prices")
@@ -76,6 +98,9 @@ class KioskPrice(TenantModel):
     )
     is_active = models.BooleanField(default=True)
     sort_order = models.PositiveIntegerField(default=0)
+
+    # Never quota_used: kiosks reserve and release it meanwhile.
+    saved_by_plain_save = ("location", "amount", "description", "quota", "is_active", "sort_order")
 
     class Meta:
         ordering = ["merchant", "sort_order", "amount"]
@@ -117,7 +142,7 @@ class KioskPrice(TenantModel):
             raise ValidationError(errors)
 
 
-class PhotoSession(TenantModel):
+class PhotoSession(GuardedSaveMixin, TenantModel):
     """One kiosk sale: QRIS payment, then photos and the gallery email."""
 
     class Status(models.TextChoices):
@@ -180,6 +205,9 @@ class PhotoSession(TenantModel):
         max_length=20, choices=PaymentIssue.choices, blank=True, default=PaymentIssue.NONE
     )
     payment_issue_at = models.DateTimeField(null=True, blank=True)
+
+    # Status, money and the photo dates move only through services.
+    saved_by_plain_save = ("email", "send_invoice")
 
     class Meta:
         ordering = ["-created_at", "-pk"]

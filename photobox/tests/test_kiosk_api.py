@@ -158,8 +158,7 @@ class TestSell:
         assert session.gateway == "xendit"
 
     def test_sold_out_is_409_and_writes_nothing(self, gw, kiosk, price):
-        price.quota, price.quota_used = 3, 3
-        price.save()
+        KioskPrice.objects.filter(pk=price.pk).update(quota=3, quota_used=3)
         response = sell(kiosk, price)
         assert response.status_code == 409
         assert response.json()["error"]["code"] == "quota_exhausted"

@@ -256,3 +256,24 @@ class TestTransactions:
         url = reverse("api:photobox-transaction-detail", args=[sessions["paid"].pk])
         assert owner_client.patch(url, {"amount": "1"}).status_code == 405
         assert owner_client.delete(url).status_code == 405
+
+
+def test_a_stale_copy_never_writes_back_counters_or_keys(owner_client, merchant):
+    """An edit made from a copy read before kiosks sold (or the key was rotated) keeps the
+    counter and the key as they are now."""
+    price = KioskPriceFactory(merchant=merchant, quota=10, quota_used=2)
+    location = KioskLocationFactory(merchant=merchant)
+    stale_price = KioskPrice.objects.get(pk=price.pk)
+    stale_location = KioskLocation.objects.get(pk=location.pk)
+    KioskPrice.objects.filter(pk=price.pk).update(quota_used=5)  # kiosks sold meanwhile
+    from photobox.services import kiosk_location_rotate_key
+
+    new_key = kiosk_location_rotate_key(location=location)
+    stale_price.description = "Renamed"
+    stale_price.save()
+    stale_location.name = "Renamed"
+    stale_location.save()
+    price.refresh_from_db()
+    assert (price.description, price.quota_used) == ("Renamed", 5)
+    assert key_opens(new_key, location)
+    assert KioskLocation.objects.get(pk=location.pk).name == "Renamed"
