@@ -31,6 +31,18 @@ from merchants.api.views import (
 from orders.api.reports import DailyReportView, SalesReportView
 from orders.api.views import OrderViewSet
 from payments.api.views import MidtransNotificationView, PaymentViewSet, XenditCallbackView
+from photobox.api.views import (
+    EXTERNAL_ID_PATTERN,
+    GALLERY_TOKEN_PATTERN,
+    GalleryView,
+    KioskLocationViewSet,
+    KioskPhotoUploadView,
+    KioskPriceListView,
+    KioskPriceViewSet,
+    KioskTransactionStatusView,
+    MaintenanceCleanupView,
+    PhotoSessionViewSet,
+)
 
 router = OptionalSlashRouter()
 router.register("merchants", MerchantViewSet, basename="merchant")
@@ -51,6 +63,9 @@ router.register("orders", OrderViewSet, basename="order")
 router.register("payments", PaymentViewSet, basename="payment")
 
 # --- photobox ---
+router.register("photobox/locations", KioskLocationViewSet, basename="photobox-location")
+router.register("photobox/prices", KioskPriceViewSet, basename="photobox-price")
+router.register("photobox/transactions", PhotoSessionViewSet, basename="photobox-transaction")
 
 
 urlpatterns = [
@@ -107,5 +122,26 @@ urlpatterns = [
         "payments/xendit/callback", XenditCallbackView.as_view(), name="payment-xendit-callback"
     ),
     # --- photobox urls ---
+    api_path(
+        rf"photobox/transactions/external/(?P<external_id>{EXTERNAL_ID_PATTERN})",
+        KioskTransactionStatusView.as_view(),
+        name="photobox-kiosk-status",
+    ),
+    api_path(
+        rf"photobox/transactions/(?P<external_id>{EXTERNAL_ID_PATTERN})/photos",
+        KioskPhotoUploadView.as_view(),
+        name="photobox-kiosk-photos",
+    ),
+    api_path("photobox/kiosk/prices", KioskPriceListView.as_view(), name="photobox-kiosk-prices"),
+    api_path(
+        rf"photobox/gallery/(?P<token>{GALLERY_TOKEN_PATTERN})",
+        GalleryView.as_view(),
+        name="photobox-gallery",
+    ),
+    api_path(
+        "photobox/maintenance/cleanup",
+        MaintenanceCleanupView.as_view(),
+        name="photobox-maintenance-cleanup",
+    ),
     path("", include(router.urls)),
 ]

@@ -440,3 +440,37 @@ DASHBOARD_PANELS.append(
 )
 
 # --- photobox --------------------------------------------------------------------------------
+# Gallery links in photo emails point here: {GALLERY_BASE_URL}/gallery/{token}/.
+GALLERY_BASE_URL = env.str("GALLERY_BASE_URL", default=SITE_URL).rstrip("/")
+# How long a kiosk's QRIS code (and so its session) can be paid.
+PHOTOBOX_QRIS_EXPIRY_MINUTES = env.int("PHOTOBOX_QRIS_EXPIRY_MINUTES", default=15)
+# Photos stay online this many days after the gallery email, then the daily cleanup deletes them.
+PHOTOBOX_PHOTO_RETENTION_DAYS = env.int("PHOTOBOX_PHOTO_RETENTION_DAYS", default=14)
+PHOTOBOX_PHOTO_MAX_BYTES = env.int("PHOTOBOX_PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
+PHOTOBOX_MAX_PHOTOS_PER_SESSION = env.int("PHOTOBOX_MAX_PHOTOS_PER_SESSION", default=50)
+# A kiosk key's lookup is cached this long (rotation and deactivation clear it at once).
+PHOTOBOX_KIOSK_KEY_CACHE_SECONDS = env.int("PHOTOBOX_KIOSK_KEY_CACHE_SECONDS", default=60)
+# Session creation and photo uploads per kiosk (the status poll is not throttled).
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["kiosk"] = env.str("THROTTLE_KIOSK", default="60/min")
+# X-Maintenance-Token for POST /api/v1/photobox/maintenance/cleanup; empty: the endpoint refuses.
+MAINTENANCE_TOKEN = env.str("MAINTENANCE_TOKEN", default="")
+# Optional AES-256-CBC encryption of the kiosk poll and gallery JSON (see the README).
+ENCRYPTION_ENABLED = env.bool("ENCRYPTION_ENABLED", default=False)
+ENCRYPTION_KEY = env.str("ENCRYPTION_KEY", default="")
+# A fixed IV (16 characters) gives the older {"data": ...} form; empty: a fresh IV per answer.
+ENCRYPTION_IV = env.str("ENCRYPTION_IV", default="")
+if ENCRYPTION_ENABLED and len(ENCRYPTION_KEY.encode()) != 32:
+    raise ImproperlyConfigured("ENCRYPTION_KEY must be exactly 32 characters (AES-256).")
+if ENCRYPTION_IV and len(ENCRYPTION_IV.encode()) != 16:
+    raise ImproperlyConfigured("ENCRYPTION_IV must be exactly 16 characters (or empty).")
+BEAT_SCHEDULE_DEFAULTS["photobox: expire unpaid sessions"] = {
+    "task": "photobox.tasks.photo_session_expire_due_task",
+    "every_seconds": 60,
+}
+BEAT_SCHEDULE_DEFAULTS["photobox: delete expired photos"] = {
+    "task": "photobox.tasks.photo_session_clean_expired_task",
+    "crontab": ("40", "3"),
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PhotoSessionStatusEnum"] = (
+    "photobox.models.PhotoSession.Status"
+)

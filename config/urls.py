@@ -8,6 +8,7 @@ from customers import views as customer_pages
 from merchants.dashboard import admin_index
 from merchants.health import health
 from orders import views as order_pages
+from photobox import views as photobox_pages
 
 urlpatterns = [
     # The admin index with the dashboard (before the admin's own index, which it wraps).
@@ -33,6 +34,11 @@ urlpatterns = [
     re_path(r"^demo/snap-embedded/?$", order_pages.snap_embedded_demo, name="demo-snap-embedded"),
     re_path(r"^demo/order-history/?$", order_pages.order_history_demo, name="demo-order-history"),
     # --- photobox pages ---
+    re_path(
+        r"^gallery/(?P<token>[A-Za-z0-9_-]{16,128})/?$",
+        photobox_pages.gallery,
+        name="photobox-gallery-page",
+    ),
 ]
 
 if settings.DEBUG:

@@ -126,6 +126,23 @@ class CloudinaryStorage(Storage):
         )
         return url
 
+    def download_url(self, name: str, filename: str = "") -> str:
+        """A URL that makes browsers save the file (`fl_attachment`), optionally as `filename`
+        (without extension). Browsers ignore `<a download>` on another origin, so a gallery
+        needs this to offer a real download of a Cloudinary image."""
+        if not name:
+            return ""
+        sdk = _cloudinary()
+        stem = re.sub(r"[^A-Za-z0-9_-]+", "-", posixpath.splitext(filename)[0]).strip("-")
+        url, _options = sdk.utils.cloudinary_url(
+            self.public_id(name),
+            resource_type=self.resource_type,
+            format=posixpath.splitext(name)[1].lstrip(".") or None,
+            secure=True,
+            flags=f"attachment:{stem}" if stem else "attachment",
+        )
+        return url
+
     def delete_prefix(self, prefix: str) -> tuple[list[str], list[str]]:
         """Delete every asset whose public id starts with `prefix`, then its folder.
 

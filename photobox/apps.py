@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class PhotoboxConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "photobox"
+
+    def ready(self) -> None:
+        from payments import registry
+        from photobox import auth, signals  # noqa: F401 - schema extensions and receivers
+        from photobox.services import REFERENCE_KIND, photo_session_payment_changed
+
+        registry.register(REFERENCE_KIND, photo_session_payment_changed)

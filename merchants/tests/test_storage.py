@@ -154,3 +154,14 @@ def test_settings_choose_the_media_storage_from_the_environment(env, backend):
     chosen, module = result.stdout.split()
     assert chosen == backend
     assert module.startswith(backend.rsplit(".", 1)[0])
+
+
+def test_download_url_asks_for_an_attachment_offline(cloudinary_stub):
+    storage = CloudinaryStorage()
+    url = storage.download_url("photobox/TRX-1/01-ab.jpg", "TRX-1 photo 01.jpg")
+    assert url == (
+        f"https://res.cloudinary.com/{CLOUD}/image/upload/fl_attachment:TRX-1-photo-01/v1/"
+        "photobox/TRX-1/01-ab.jpg"
+    )
+    assert storage.download_url("photobox/TRX-1/01-ab.jpg").split("/")[6] == "fl_attachment"
+    assert cloudinary_stub.requests == []

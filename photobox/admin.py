@@ -1,0 +1,291 @@
+"""Admin for kiosks: locations (keys shown once), packages (quota), sessions (read-only money)."""
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+
+from merchants.admin_base import MerchantScopedAdmin, MerchantScopedTabularInline, Role
+from merchants.errors import DomainError
+from payments.models import Payment
+from photobox import services
+from photobox.models import KioskLocation, KioskPrice, Photo, PhotoSession
+from photobox.selectors import gallery_url, photo_urls
+
+
+def _keys_page(request, admin_site, rows, *, title: str) -> TemplateResponse:
+    """The one place a new key is ever shown: rendered now, stored nowhere, never cached."""
+    response = TemplateResponse(
+        request,
+        "admin/photobox/kiosk_keys.html",
+        {
+            **admin_site.each_context(request),
+            "title": title,
+            "rows": rows,
+            "opts": KioskLocation._meta,
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@admin.register(KioskLocation)
+class KioskLocationAdmin(MerchantScopedAdmin):
+    list_display = ("machine_code", "name", "merchant", "is_active", "key_prefix", "key_rotated_at")
+    list_filter = ("merchant", "is_active")
+    list_select_related = ("merchant",)
+    search_fields = ("machine_code", "name", "address")
+    ordering = ("merchant", "machine_code")
+    fields = (
+        "merchant",
+        "machine_code",
+        "name",
+        "address",
+        "is_active",
+        "key_prefix",
+        "key_rotated_at",
+    )
+    readonly_fields = ("key_prefix", "key_rotated_at")
+    actions = ("rotate_keys",)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            # A new location gets its key here; response_add shows it once.
+            request._new_kiosk_keys = [(obj, services.kiosk_location_assign_key(location=obj))]
+        super().save_model(request, obj, form, change)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        rows = getattr(request, "_new_kiosk_keys", None)
+        if rows:
+            return _keys_page(request, self.admin_site, rows, title="Kiosk created: its key")
+        return super().response_add(request, obj, post_url_continue)
+
+    @admin.action(
+        description="Rotate the kiosk key (shows the new key once)", permissions=["change"]
+    )
+    def rotate_keys(self, request, queryset):
+        locations = [loc for loc in queryset if self._has_role(request, Role.OWNER, loc)]
+        if request.POST.get("confirm") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/photobox/rotate_keys_confirm.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Rotate kiosk keys?",
+                    "locations": locations,
+                    "opts": self.model._meta,
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        rows = [
+            (location, services.kiosk_location_rotate_key(location=location))
+            for location in locations
+        ]
+        return _keys_page(request, self.admin_site, rows, title="New kiosk keys")
+
+
+@admin.register(KioskPrice)
+class KioskPriceAdmin(MerchantScopedAdmin):
+    list_display = (
+        "description",
+        "merchant",
+        "location",
+        "amount",
+        "quota",
+        "quota_used",
+        "quota_left",
+        "is_active",
+    )
+    list_filter = ("merchant", "location", "is_active")
+    list_select_related = ("merchant", "location")
+    search_fields = ("description",)
+    ordering = ("merchant", "sort_order", "amount")
+    fields = (
+        "merchant",
+        "location",
+        "description",
+        "amount",
+        "quota",
+        "quota_used",
+        "quota_left",
+        "is_active",
+        "sort_order",
+    )
+    readonly_fields = ("quota_used", "quota_left")
+    autocomplete_fields = ("location",)
+
+    @admin.display(description="Quota left")
+    def quota_left(self, price):
+        if price is None or price.pk is None:
+            return "—"
+        return "unlimited" if price.quota is None else price.quota_remaining
+
+
+class PhotoInline(MerchantScopedTabularInline):
+    model = Photo
+    fields = ("thumbnail", "order", "width", "height", "size", "file")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+    @admin.display(description="Photo")
+    def thumbnail(self, photo):
+        if not photo or not photo.file:
+            return "—"
+        return format_html(
+            '<a href="{0}" target="_blank" rel="noreferrer"><img src="{0}" alt="" '
+            'style="height:72px;width:72px;object-fit:cover;border-radius:4px"></a>',
+            photo_urls(photo)["url"],
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class RefundDueFilter(admin.SimpleListFilter):
+    title = "payment issue"
+    parameter_name = "issue"
+
+    def lookups(self, request, model_admin):
+        return (
+            ("refund_due", "Paid late, not refunded yet"),
+            *[(value, label) for value, label in PhotoSession.PaymentIssue.choices if value],
+        )
+
+    def queryset(self, request, queryset):
+        if self.value() == "refund_due":
+            return queryset.filter(
+                payment_issue=PhotoSession.PaymentIssue.PAID_LATE,
+                payment__status=Payment.Status.PAID,
+            )
+        if self.value():
+            return queryset.filter(payment_issue=self.value())
+        return queryset
+
+
+@admin.register(PhotoSession)
+class PhotoSessionAdmin(MerchantScopedAdmin):
+    """Money and status are read-only; owners may correct the email and use the actions."""
+
+    list_display = (
+        "external_id",
+        "merchant",
+        "location",
+        "amount",
+        "status",
+        "email",
+        "paid_at",
+        "photo_count",
+        "email_sent_at",
+        "photos_expire_at",
+        "payment_issue",
+    )
+    list_filter = ("location", "status", "business_date", RefundDueFilter, "merchant")
+    list_select_related = ("merchant", "location", "price", "payment")
+    search_fields = (
+        "external_id",
+        "email",
+        "gateway_order_id",
+        "gateway_transaction_id",
+        "location__name",
+    )
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    inlines = (PhotoInline,)
+    actions = ("resend_email", "refund_late_payment")
+    fieldsets = (
+        (None, {"fields": ("merchant", "external_id", "location", "price", "status", "gallery")}),
+        ("Customer", {"fields": ("email", "send_invoice")}),
+        (
+            "Payment",
+            {
+                "fields": (
+                    "amount",
+                    "currency",
+                    "payment",
+                    "gateway",
+                    "gateway_order_id",
+                    "gateway_transaction_id",
+                    "expires_at",
+                    "paid_at",
+                    "payment_issue",
+                    "payment_issue_at",
+                )
+            },
+        ),
+        (
+            "Photos",
+            {
+                "fields": (
+                    "photos_uploaded_at",
+                    "email_sent_at",
+                    "email_send_count",
+                    "photos_expire_at",
+                    "photos_cleaned_at",
+                )
+            },
+        ),
+    )
+    editable_fields = ("email", "send_invoice")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(photo_total=Count("photos"))
+
+    def get_readonly_fields(self, request, obj=None):
+        every = [name for _title, options in self.fieldsets for name in options["fields"]]
+        return [name for name in every if name not in self.editable_fields]
+
+    def has_add_permission(self, request, obj=None):
+        return False  # kiosks sell sessions; nobody types them in
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a sale is a money record
+
+    @admin.display(description="Photos", ordering="photo_total")
+    def photo_count(self, session):
+        return getattr(session, "photo_total", None)
+
+    @admin.display(description="Gallery")
+    def gallery(self, session):
+        if session.status != PhotoSession.Status.COMPLETED:
+            return "—"
+        url = gallery_url(session)
+        return format_html('<a href="{}" target="_blank" rel="noreferrer">Open gallery</a>', url)
+
+    @admin.action(description="Resend the gallery email", permissions=["change"])
+    def resend_email(self, request, queryset):
+        sent = 0
+        for session in queryset:
+            if not self._has_role(request, Role.OWNER, session):
+                continue
+            try:
+                services.photo_session_resend_email(session=session)
+            except DomainError as error:
+                self.message_user(request, error.message, messages.ERROR)
+                continue
+            sent += 1
+        if sent:
+            self.message_user(request, f"{sent} gallery email(s) on their way.", messages.SUCCESS)
+
+    @admin.action(description="Refund money paid after the session ended", permissions=["change"])
+    def refund_late_payment(self, request, queryset):
+        refunded = 0
+        for session in queryset.select_related("payment__merchant"):
+            if not self._has_role(request, Role.OWNER, session):
+                continue
+            try:
+                services.photo_session_refund_late_payment(session=session)
+            except DomainError as error:
+                self.message_user(request, f"{session}: {error.message}", messages.ERROR)
+                continue
+            refunded += 1
+        if refunded:
+            self.message_user(request, f"{refunded} late payment(s) refunded.", messages.SUCCESS)

@@ -1,0 +1,217 @@
+"""Kiosk keys and the maintenance token: the two credentials of the photobox endpoints.
+
+A kiosk endpoint declares::
+
+    authentication_classes = [KioskKeyAuthentication]
+    permission_classes = [IsKiosk]
+
+and reads `request.auth` (a `KioskIdentity`: location, merchant, machine code). Only the
+`X-Kiosk-Key` header counts there, so staff tokens and sessions are refused (401); staff
+endpoints never read the header, so a kiosk key opens none of them.
+
+The key check sits on the hot path (every kiosk polls every few seconds): the key's SHA-256 is
+looked up once and the answer cached for `PHOTOBOX_KIOSK_KEY_CACHE_SECONDS`; rotating a key or
+deactivating a location (or its merchant) clears the entry at once (see `signals.py`).
+"""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import BasePermission
+from rest_framework.throttling import SimpleRateThrottle
+
+from photobox.models import KioskLocation
+
+KIOSK_KEY_HEADER = "HTTP_X_KIOSK_KEY"
+MAINTENANCE_TOKEN_HEADER = "HTTP_X_MAINTENANCE_TOKEN"  # noqa: S105 - a header name
+KEY_PREFIX = "pbk_"
+_CACHE_PREFIX = "photobox:kiosk-key:"
+# Longer than any key we issue; longer values are refused before hashing.
+_MAX_KEY_LENGTH = 200
+
+
+def kiosk_key_generate() -> str:
+    """A new random kiosk key (256 bits), recognisable by its `pbk_` prefix."""
+    return f"{KEY_PREFIX}{secrets.token_urlsafe(32)}"
+
+
+def kiosk_key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class KioskIdentity:
+    """`request.auth` on kiosk endpoints."""
+
+    location_id: int
+    merchant_id: int
+    machine_code: str
+
+
+def _cache_key(key_hash: str) -> str:
+    return f"{_CACHE_PREFIX}{key_hash}"
+
+
+def kiosk_identity_for_key(key: str) -> KioskIdentity | None:
+    """The active location a key belongs to (cached), or None."""
+    key_hash = kiosk_key_hash(key)
+    cached = cache.get(_cache_key(key_hash))
+    if cached is not None:
+        return KioskIdentity(*cached)
+    row = (
+        KioskLocation.objects.filter(key_hash=key_hash, is_active=True, merchant__is_active=True)
+        .values_list("pk", "merchant_id", "machine_code")
+        .first()
+    )
+    if row is None:
+        return None  # not cached: a key made valid a moment later must work at once
+    cache.set(_cache_key(key_hash), row, settings.PHOTOBOX_KIOSK_KEY_CACHE_SECONDS)
+    return KioskIdentity(*row)
+
+
+def kiosk_identity_forget(*key_hashes: str) -> None:
+    """Drop cached lookups (after a rotation, deactivation or deletion)."""
+    keys = [_cache_key(h) for h in key_hashes if h]
+    if keys:
+        cache.delete_many(keys)
+
+
+class MachinePrincipal:
+    """A caller that holds a machine's secret: never a staff member or a customer (the staff
+    permission classes refuse principals with `is_staff_principal = False`)."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_staff = False
+    is_superuser = False
+    is_staff_principal = False
+
+
+class KioskPrincipal(MachinePrincipal):
+    """`request.user` on kiosk endpoints."""
+
+    def __init__(self, identity: KioskIdentity):
+        self.identity = identity
+
+    @property
+    def pk(self) -> str:
+        return f"kiosk:{self.identity.location_id}"
+
+    def __str__(self) -> str:
+        return f"kiosk {self.identity.machine_code}"
+
+
+class KioskKeyAuthentication(BaseAuthentication):
+    """`X-Kiosk-Key: <key>`; the only authentication class of kiosk endpoints."""
+
+    def authenticate(self, request):
+        key = request.META.get(KIOSK_KEY_HEADER)
+        if not key:
+            return None
+        identity = (
+            kiosk_identity_for_key(key) if len(key) <= _MAX_KEY_LENGTH and key.isascii() else None
+        )
+        if identity is None:
+            raise exceptions.AuthenticationFailed(
+                "This kiosk key is unknown, was rotated, or its location is switched off. "
+                "Ask the owner for the current key.",
+                code="invalid_kiosk_key",
+            )
+        return KioskPrincipal(identity), identity
+
+    def authenticate_header(self, request) -> str:
+        # Makes a missing key a 401 (with this challenge) instead of a 403.
+        return 'KioskKey realm="kiosk", header="X-Kiosk-Key"'
+
+
+class IsKiosk(BasePermission):
+    message = "Send this kiosk's key in the X-Kiosk-Key header."
+
+    def has_permission(self, request, view) -> bool:
+        return isinstance(request.auth, KioskIdentity)
+
+
+class KioskRateThrottle(SimpleRateThrottle):
+    """Per kiosk location; anonymous callers by address."""
+
+    scope = "kiosk"
+
+    def get_cache_key(self, request, view) -> str:
+        if isinstance(request.auth, KioskIdentity):
+            ident = f"kiosk:{request.auth.location_id}"
+        else:
+            ident = f"anon:{self.get_ident(request)}"
+        return f"throttle_{self.scope}_{ident}"
+
+
+class MaintenancePrincipal(MachinePrincipal):
+    pk = "maintenance"
+
+    def __str__(self) -> str:
+        return "maintenance"
+
+
+class MaintenanceTokenAuthentication(BaseAuthentication):
+    """`X-Maintenance-Token` equal to `MAINTENANCE_TOKEN` (compared in constant time).
+
+    Missing → 401, wrong → 403; with `MAINTENANCE_TOKEN` unset every call is a 403.
+    """
+
+    def authenticate(self, request):
+        expected = settings.MAINTENANCE_TOKEN
+        if not expected:
+            raise exceptions.PermissionDenied(
+                "Maintenance endpoints are switched off on this server (MAINTENANCE_TOKEN is "
+                "not set)."
+            )
+        given = request.META.get(MAINTENANCE_TOKEN_HEADER)
+        if not given:
+            return None
+        if not hmac.compare_digest(expected.encode(), given.encode(errors="replace")):
+            raise exceptions.PermissionDenied("The X-Maintenance-Token is wrong.")
+        return MaintenancePrincipal(), None
+
+    def authenticate_header(self, request) -> str:
+        return 'MaintenanceToken realm="maintenance", header="X-Maintenance-Token"'
+
+
+class IsMaintenance(BasePermission):
+    message = "Send the maintenance token in the X-Maintenance-Token header."
+
+    def has_permission(self, request, view) -> bool:
+        return isinstance(request.user, MaintenancePrincipal)
+
+
+class KioskKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "photobox.auth.KioskKeyAuthentication"
+    name = "kioskKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Kiosk-Key",
+            "description": "The key of one kiosk location, shown once when it is created or "
+            "rotated (demo: demo-kiosk-PB-001).",
+        }
+
+
+class MaintenanceTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "photobox.auth.MaintenanceTokenAuthentication"
+    name = "maintenanceToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Maintenance-Token",
+            "description": "The server's MAINTENANCE_TOKEN setting.",
+        }

@@ -1,0 +1,253 @@
+"""Kiosk locations, their price packages and the photo sessions they sell.
+
+A kiosk authenticates with its location's key (only the SHA-256 is stored). A session is one
+QRIS sale: it reserves a unit of its package's quota, waits for the payment, then takes photos
+that are emailed to the customer as a private gallery link.
+"""
+
+import secrets
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+
+from merchants.models import Merchant, TenantModel, TimeStampedModel
+
+MACHINE_CODE_VALIDATOR = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
+    "Use letters, digits, '-' and '_' (for example PB-001).",
+)
+
+
+class GuardedSaveMixin:
+    """A plain `save()` of an existing row writes only `saved_by_plain_save` (+ `updated_at`).
+
+    Quota counters, keys, statuses and money move only through services (conditional UPDATEs
+    or explicit `update_fields`); an admin form or serializer holding a copy read a moment
+    earlier must never write an older value of them back.
+    """
+
+    saved_by_plain_save: tuple[str, ...] = ()
+
+    def save(self, *args, **kwargs):
+        if (
+            not self._state.adding
+            and kwargs.get("update_fields") is None
+            and not kwargs.get("force_insert")
+        ):
+            kwargs["update_fields"] = [*self.saved_by_plain_save, "updated_at"]
+        super().save(*args, **kwargs)
+
+
+def new_gallery_token() -> str:
+    # 256 random bits: the link itself is the only credential of a gallery.
+    return secrets.token_urlsafe(32)
+
+
+class KioskLocation(GuardedSaveMixin, TenantModel):
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="kiosk_locations")
+    machine_code = models.CharField(
+        max_length=40,
+        unique=True,
+        validators=[MACHINE_CODE_VALIDATOR],
+        help_text="The code printed on the machine, e.g. PB-001 (unique on the platform).",
+    )
+    name = models.CharField(max_length=120)
+    address = models.TextField(blank=True)
+    is_active = models.BooleanField(
+        default=True, help_text="Off: the kiosk's key stops working at once."
+    )
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_prefix = models.CharField(
+        max_length=12, editable=False, help_text="First characters of the key, to recognise it."
+    )
+    key_rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    saved_by_plain_save = ("machine_code", "name", "address", "is_active")  # keys: rotate
+
+    class Meta:
+        ordering = ["merchant", "machine_code"]
+
+    def __str__(self) -> str:
+        return f"{self.machine_code} · {self.name}"
+
+
+class KioskPrice(GuardedSaveMixin, TenantModel):
+    """A package a kiosk sells, e.g. "4 photos, 2 prints" for 40000, optionally limited."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="kiosk_prices")
+    location = models.ForeignKey(
+        KioskLocation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="prices",
+        help_text="Blank: offered at every kiosk of the merchant.",
+    )
+    amount = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(1))]
+    )
+    description = models.CharField(max_length=120)
+    quota = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Sessions that can be sold; blank: unlimited."
+    )
+    quota_used = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Sessions paid or waiting for payment."
+    )
+    is_active = models.BooleanField(default=True)
+    sort_order = models.PositiveIntegerField(default=0)
+
+    # Never quota_used: kiosks reserve and release it meanwhile.
+    saved_by_plain_save = ("location", "amount", "description", "quota", "is_active", "sort_order")
+
+    class Meta:
+        ordering = ["merchant", "sort_order", "amount"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="kiosk_price_amount_positive"),
+            # The conditional reservation never goes past the quota; this is the backstop.
+            models.CheckConstraint(
+                condition=Q(quota__isnull=True) | Q(quota_used__lte=F("quota")),
+                name="kiosk_price_quota_not_exceeded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.description} ({self.amount:,.0f} {self.merchant.currency})"
+
+    @property
+    def quota_remaining(self) -> int | None:
+        return None if self.quota is None else max(self.quota - self.quota_used, 0)
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        merchant = getattr(self, "merchant", None) if self.merchant_id else None
+        if (
+            merchant is not None
+            and self.amount is not None
+            and merchant.currency.upper() == "IDR"
+            and self.amount != self.amount.to_integral_value()
+        ):
+            errors["amount"] = "Prices in IDR are whole amounts (e.g. 40000, not 40000.50)."
+        if self.quota is not None and self.quota < self.quota_used:
+            errors["quota"] = (
+                f"{self.quota_used} sessions are already sold or waiting for payment; the quota "
+                f"cannot be lower than that."
+            )
+        if self.location_id and merchant is not None and self.location.merchant_id != merchant.pk:
+            errors["location"] = "This kiosk belongs to another merchant."
+        if errors:
+            raise ValidationError(errors)
+
+
+class PhotoSession(GuardedSaveMixin, TenantModel):
+    """One kiosk sale: QRIS payment, then photos and the gallery email."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", "Pending payment"
+        COMPLETED = "COMPLETED", "Paid"
+        FAILED = "FAILED", "Payment failed"
+        EXPIRED = "EXPIRED", "Expired unpaid"
+
+    # One way only. Nothing ever leaves COMPLETED, FAILED or EXPIRED.
+    ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.PENDING: frozenset({Status.COMPLETED, Status.FAILED, Status.EXPIRED}),
+        Status.COMPLETED: frozenset(),
+        Status.FAILED: frozenset(),
+        Status.EXPIRED: frozenset(),
+    }
+    # Statuses that gave their quota unit back.
+    RELEASING_STATUSES = frozenset({Status.FAILED, Status.EXPIRED})
+
+    class PaymentIssue(models.TextChoices):
+        NONE = "", "None"
+        PAID_LATE = "paid_late", "Paid after the session ended: refund due"
+        REVERSED = "reversed", "Payment reversed after the session was paid"
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="photo_sessions")
+    location = models.ForeignKey(KioskLocation, on_delete=models.PROTECT, related_name="sessions")
+    price = models.ForeignKey(KioskPrice, on_delete=models.PROTECT, related_name="sessions")
+    external_id = models.CharField(
+        max_length=64, unique=True, help_text="TRX-{location}-{YYYYmmddHHMMSS}-{8 hex}."
+    )
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3, default="IDR")
+    email = models.EmailField(help_text="Where the gallery link is sent.")
+    send_invoice = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    business_date = models.DateField(
+        db_index=True, help_text="The merchant's local date of the sale."
+    )
+    payment = models.ForeignKey(
+        "payments.Payment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    gateway = models.CharField(max_length=20, blank=True)
+    gateway_order_id = models.CharField(max_length=50, blank=True, db_index=True)
+    gateway_transaction_id = models.CharField(max_length=100, blank=True, db_index=True)
+    qr_string = models.TextField(blank=True)
+    expires_at = models.DateTimeField(help_text="The QRIS code can be paid until then.")
+    paid_at = models.DateTimeField(null=True, blank=True)
+    photos_uploaded_at = models.DateTimeField(null=True, blank=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_send_count = models.PositiveIntegerField(default=0)
+    photos_expire_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    photos_cleaned_at = models.DateTimeField(null=True, blank=True)
+    gallery_token = models.CharField(
+        max_length=64, unique=True, default=new_gallery_token, editable=False
+    )
+    payment_issue = models.CharField(
+        max_length=20, choices=PaymentIssue.choices, blank=True, default=PaymentIssue.NONE
+    )
+    payment_issue_at = models.DateTimeField(null=True, blank=True)
+
+    # Status, money and the photo dates move only through services.
+    saved_by_plain_save = ("email", "send_invoice")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "expires_at"], name="photo_session_due"),
+            models.Index(fields=["merchant", "business_date"], name="photo_session_day"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="photo_session_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.ALLOWED_TRANSITIONS.get(self.status, frozenset())
+
+
+def effective_status(status: str, expires_at, now) -> str:
+    """What a reader sees: a session past its expiry is EXPIRED even before the beat runs."""
+    if status == PhotoSession.Status.PENDING and expires_at is not None and expires_at <= now:
+        return PhotoSession.Status.EXPIRED
+    return status
+
+
+class Photo(TimeStampedModel):
+    session = models.ForeignKey(PhotoSession, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(max_length=255, help_text="The storage name, under photobox/{id}/.")
+    size = models.PositiveIntegerField(help_text="Bytes.")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    order = models.PositiveSmallIntegerField()
+
+    merchant_lookup = "session__merchant"
+
+    class Meta:
+        ordering = ["session", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "order"], name="photo_unique_order")
+        ]
+
+    def __str__(self) -> str:
+        return f"Photo {self.order} of {self.session}"

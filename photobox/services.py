@@ -1,0 +1,655 @@
+"""Writes for photobox: kiosk keys, sessions and their payment, photos, emails, cleanup.
+
+Rules every function here keeps:
+- A session's status moves only through `_move`: one conditional UPDATE from a status that
+  `PhotoSession.ALLOWED_TRANSITIONS` allows, so two racing moves cannot both happen; the quota
+  unit goes back in the same transaction when the move lands on FAILED or EXPIRED, hence
+  exactly once.
+- Quota is reserved with one conditional UPDATE (`quota_used < quota`): parallel sales of the
+  last unit cannot both pass.
+- The gateway is called outside any transaction; if it fails, the reservation and the session
+  are undone before the error reaches the kiosk.
+"""
+
+import logging
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from merchants.emails import send_templated_email
+from merchants.errors import Conflict, DomainError, PermissionDenied
+from merchants.images import validate_image
+from merchants.storage import storage_delete_prefix
+from payments.models import Payment
+from payments.selectors import payment_latest_for_reference
+from payments.services import payment_charge_qris, payment_expire, payment_refund
+from photobox.auth import KioskIdentity, kiosk_identity_forget, kiosk_key_generate, kiosk_key_hash
+from photobox.models import KioskLocation, KioskPrice, Photo, PhotoSession, effective_status
+from photobox.selectors import gallery_url, photo_session_for_kiosk
+
+logger = logging.getLogger(__name__)
+
+Status = PhotoSession.Status
+Issue = PhotoSession.PaymentIssue
+REFERENCE_KIND = "photo_session"
+PHOTO_FORMATS = ("JPEG", "PNG")
+
+
+# --- kiosk locations and their keys ---------------------------------------------------------
+
+
+def _install_key(location: KioskLocation, key: str) -> None:
+    location.key_hash = kiosk_key_hash(key)
+    location.key_prefix = key[:8]
+    location.key_rotated_at = timezone.now()
+
+
+def kiosk_location_assign_key(*, location: KioskLocation) -> str:
+    """A fresh key for a location not saved yet (the admin's add form); returned once."""
+    if location.pk is not None:
+        raise Conflict("This location exists already; rotate its key instead.")
+    key = kiosk_key_generate()
+    _install_key(location, key)
+    return key
+
+
+def kiosk_location_create(
+    *,
+    merchant,
+    machine_code: str,
+    name: str,
+    address: str = "",
+    is_active: bool = True,
+) -> tuple[KioskLocation, str]:
+    """A new kiosk location and its key. The key is returned once and never stored."""
+    location = KioskLocation(
+        merchant=merchant,
+        machine_code=machine_code,
+        name=name,
+        address=address,
+        is_active=is_active,
+    )
+    key = kiosk_location_assign_key(location=location)
+    location.full_clean()
+    location.save(force_insert=True)
+    return location, key
+
+
+@transaction.atomic
+def kiosk_location_rotate_key(*, location: KioskLocation) -> str:
+    """Give the location a new key and return it (once); the old key stops working at once."""
+    locked = KioskLocation.objects.select_for_update().get(pk=location.pk)
+    old_hash = locked.key_hash
+    key = kiosk_key_generate()
+    _install_key(locked, key)
+    locked.save(update_fields=["key_hash", "key_prefix", "key_rotated_at", "updated_at"])
+    # Now for this process, and again after the commit so no request re-caches the old row.
+    kiosk_identity_forget(old_hash)
+    transaction.on_commit(lambda: kiosk_identity_forget(old_hash))
+    location.key_hash, location.key_prefix = locked.key_hash, locked.key_prefix
+    location.key_rotated_at = locked.key_rotated_at
+    return key
+
+
+@transaction.atomic
+def kiosk_location_set_key(*, location: KioskLocation, key: str) -> None:
+    """Install a known key (demo data, or keys carried over from another system)."""
+    if len(key) < 12:
+        raise DomainError("A kiosk key has at least 12 characters.", details={"key": "too short"})
+    old_hash = location.key_hash
+    _install_key(location, key)
+    location.save(update_fields=["key_hash", "key_prefix", "key_rotated_at", "updated_at"])
+    kiosk_identity_forget(old_hash)
+    transaction.on_commit(lambda: kiosk_identity_forget(old_hash))
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+
+def _new_external_id(location: KioskLocation, now: datetime) -> str:
+    local = timezone.localtime(now, location.merchant.tzinfo)
+    return f"TRX-{location.pk}-{local:%Y%m%d%H%M%S}-{secrets.token_hex(4)}"
+
+
+def _available_price(location: KioskLocation, price_id: int) -> KioskPrice:
+    price = (
+        KioskPrice.objects.filter(pk=price_id, merchant_id=location.merchant_id, is_active=True)
+        .filter(Q(location__isnull=True) | Q(location=location))
+        .first()
+    )
+    if price is None:
+        message = f"There is no active package {price_id} at kiosk {location.machine_code}."
+        raise DomainError(message, code="unknown_price", details={"price_id": [message]})
+    return price
+
+
+def _reserve_and_open(
+    *, location: KioskLocation, price: KioskPrice, email: str, send_invoice: bool
+) -> PhotoSession:
+    now = timezone.now()
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                reserved = (
+                    KioskPrice.objects.filter(pk=price.pk, is_active=True)
+                    .filter(Q(quota__isnull=True) | Q(quota_used__lt=F("quota")))
+                    .update(quota_used=F("quota_used") + 1, updated_at=now)
+                )
+                if not reserved:
+                    raise Conflict(
+                        f"{price.description} is sold out at this kiosk: all {price.quota} "
+                        "sessions of its quota are taken. Pick another package.",
+                        code="quota_exhausted",
+                    )
+                session = PhotoSession(
+                    merchant_id=location.merchant_id,
+                    location=location,
+                    price=price,
+                    external_id=_new_external_id(location, now),
+                    amount=price.amount,
+                    currency=location.merchant.currency,
+                    email=email.strip(),
+                    send_invoice=send_invoice,
+                    business_date=timezone.localtime(now, location.merchant.tzinfo).date(),
+                    expires_at=now + timedelta(minutes=settings.PHOTOBOX_QRIS_EXPIRY_MINUTES),
+                )
+                session.save(force_insert=True)
+                return session
+        except IntegrityError:
+            # Two sales at one kiosk in the same second drew the same 32 random bits.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _undo_open(session: PhotoSession) -> None:
+    """The gateway refused: no session, no reserved unit, as if nothing had happened."""
+    with transaction.atomic():
+        deleted, _ = PhotoSession.objects.filter(pk=session.pk, status=Status.PENDING).delete()
+        if deleted:
+            _release_quota(session.price_id)
+
+
+def photo_session_create(
+    *, kiosk: KioskIdentity, price_id: int, email: str, send_invoice: bool = False
+) -> PhotoSession:
+    """Sell one session at the kiosk: reserve a unit of the package, charge QRIS through the
+    merchant's gateway (`merchant.qris_gateway`) and return the PENDING session with its QR.
+
+    Sold out → Conflict (409); a gateway failure → GatewayError (502) with nothing written.
+    """
+    location = (
+        KioskLocation.objects.select_related("merchant")
+        .filter(pk=kiosk.location_id, is_active=True, merchant__is_active=True)
+        .first()
+    )
+    if location is None:  # switched off a moment ago; the key cache is being cleared
+        raise PermissionDenied("This kiosk is switched off; ask the owner to switch it on.")
+    price = _available_price(location, price_id)
+    session = _reserve_and_open(
+        location=location, price=price, email=email, send_invoice=send_invoice
+    )
+    try:
+        payment = payment_charge_qris(
+            merchant=location.merchant,
+            reference_kind=REFERENCE_KIND,
+            reference_id=session.external_id,
+            amount=price.amount,
+            expiry_minutes=settings.PHOTOBOX_QRIS_EXPIRY_MINUTES,
+            description=f"{price.description} ({location.machine_code})",
+        )
+    except BaseException:
+        _undo_open(session)
+        raise
+    link = {
+        "payment": payment,
+        "gateway": payment.gateway,
+        "gateway_order_id": payment.gateway_order_id,
+        "gateway_transaction_id": payment.gateway_transaction_id,
+        "qr_string": payment.qr_string,
+    }
+    PhotoSession.objects.filter(pk=session.pk).update(**link, updated_at=timezone.now())
+    for name, value in link.items():
+        setattr(session, name, value)
+    return session
+
+
+def _release_quota(price_id: int) -> None:
+    KioskPrice.objects.filter(pk=price_id, quota_used__gt=0).update(
+        quota_used=F("quota_used") - 1, updated_at=timezone.now()
+    )
+
+
+def _move(session: PhotoSession, target: str, **fields) -> bool:
+    """Move `session` to `target` if its current status allows it; True when it moved.
+
+    One conditional UPDATE: of two racing moves only one lands. Landing on FAILED or EXPIRED
+    gives the quota unit back in the same transaction, so it is released exactly once.
+    """
+    sources = [s for s, targets in PhotoSession.ALLOWED_TRANSITIONS.items() if target in targets]
+    with transaction.atomic():
+        moved = PhotoSession.objects.filter(pk=session.pk, status__in=sources).update(
+            status=target, updated_at=timezone.now(), **fields
+        )
+        if moved and target in PhotoSession.RELEASING_STATUSES:
+            _release_quota(session.price_id)
+    if moved:
+        session.status = target
+        for name, value in fields.items():
+            setattr(session, name, value)
+    return bool(moved)
+
+
+def photo_session_expire(*, session: PhotoSession) -> bool:
+    """PENDING → EXPIRED here (quota released); False when it had already moved on."""
+    return _move(session, Status.EXPIRED)
+
+
+def photo_session_expire_due(*, now: datetime | None = None, limit: int = 500) -> list[str]:
+    """Beat: expire PENDING sessions past their expiry and give their quota back; then expire
+    their charge at the gateway, best effort (the QR lapses there on its own anyway).
+
+    Idempotent: a second run finds nothing to do. Returns the external ids it expired.
+    """
+    now = now or timezone.now()
+    due = list(
+        PhotoSession.objects.filter(status=Status.PENDING, expires_at__lte=now)
+        .select_related("payment__merchant")
+        .order_by("expires_at", "pk")[:limit]
+    )
+    expired = []
+    for session in due:
+        if photo_session_expire(session=session):
+            expired.append(session.external_id)
+        payment = session.payment or payment_latest_for_reference(
+            merchant=session.merchant,
+            reference_kind=REFERENCE_KIND,
+            reference_id=session.external_id,
+        )
+        if payment is None or payment.status != Payment.Status.PENDING:
+            continue
+        try:
+            payment_expire(payment=payment)
+        except Exception:
+            logger.warning(
+                "Could not expire the charge of %s at the gateway; it lapses there on its own",
+                session.external_id,
+                exc_info=True,
+            )
+    return expired
+
+
+def _flag(session: PhotoSession, issue: str, message: str) -> None:
+    now = timezone.now()
+    PhotoSession.objects.filter(pk=session.pk).update(
+        payment_issue=issue, payment_issue_at=now, updated_at=now
+    )
+    logger.error("Photo session %s: %s", session.external_id, message)
+
+
+def photo_session_payment_changed(payment: Payment, old_status: str, new_status: str) -> None:
+    """Registry handler for `photo_session` payments (runs inside the payment's transaction).
+
+    paid → COMPLETED (with paid_at); failed or cancelled → FAILED; expired → EXPIRED.
+    Statuses only move one way, so money that arrives after the session ended (EXPIRED by the
+    beat, or past its expiry, which the kiosk already showed as EXPIRED) cannot complete it:
+    the session is flagged `paid_late` for the owner to refund, and logged as an error. A paid
+    session whose payment is later reversed is flagged `reversed`.
+    """
+    session = (
+        PhotoSession.objects.filter(
+            merchant_id=payment.merchant_id, external_id=payment.reference_id
+        )
+        .only("pk", "status", "price_id", "expires_at", "external_id", "payment_id")
+        .first()
+    )
+    if session is None:
+        logger.error("Payment %s names no photo session", payment.gateway_order_id)
+        return
+    if session.payment_id is None:
+        PhotoSession.objects.filter(pk=session.pk, payment__isnull=True).update(
+            payment=payment,
+            gateway=payment.gateway,
+            gateway_order_id=payment.gateway_order_id,
+            gateway_transaction_id=payment.gateway_transaction_id,
+            qr_string=payment.qr_string,
+        )
+    now = timezone.now()
+    paid = Payment.Status
+    if new_status == paid.PAID:
+        if session.expires_at > now and _move(
+            session, Status.COMPLETED, paid_at=payment.paid_at or now
+        ):
+            return
+        session.refresh_from_db(fields=["status"])
+        if session.status == Status.PENDING:
+            _move(session, Status.EXPIRED)  # past its expiry: what the kiosk already showed
+        if session.status != Status.COMPLETED:
+            _flag(
+                session,
+                Issue.PAID_LATE,
+                f"{payment.amount} arrived after the session ended ({session.status}); "
+                "refund the customer.",
+            )
+    elif new_status in (paid.FAILED, paid.CANCELLED):
+        if not _move(session, Status.FAILED):
+            session.refresh_from_db(fields=["status"])
+            if session.status == Status.COMPLETED:
+                _flag(session, Issue.REVERSED, f"its payment became {new_status} after it was paid")
+    elif new_status == paid.EXPIRED:
+        _move(session, Status.EXPIRED)
+    else:
+        # Refunds change nothing here: a session's status never goes back.
+        logger.info("Payment of %s is now %s", session.external_id, new_status)
+
+
+def photo_session_refund_late_payment(*, session: PhotoSession) -> Payment:
+    """Refund money that arrived after the session ended (the `paid_late` flag)."""
+    if session.payment_issue != Issue.PAID_LATE or session.payment_id is None:
+        raise Conflict(f"{session.external_id} has no late payment to refund.")
+    return payment_refund(
+        payment=session.payment,
+        reason=f"Paid after photo session {session.external_id} had ended",
+    )
+
+
+# --- photos -----------------------------------------------------------------------------------
+
+
+def _check_accepts_photos(session: PhotoSession, now: datetime) -> None:
+    status = effective_status(session.status, session.expires_at, now)
+    if status == Status.PENDING:
+        raise Conflict(
+            f"{session.external_id} is not paid yet; upload the photos once the poll says "
+            "COMPLETED.",
+            code="not_paid",
+        )
+    if status != Status.COMPLETED:
+        raise Conflict(
+            f"{session.external_id} is {status}: it was never paid, so it takes no photos.",
+            code="session_closed",
+        )
+    if session.email_sent_at is not None:
+        raise Conflict(
+            f"The photos of {session.external_id} were already emailed "
+            f"({timezone.localtime(session.email_sent_at):%Y-%m-%d %H:%M}); a session takes no "
+            "more photos after its email.",
+            code="already_emailed",
+        )
+    if session.photos_cleaned_at is not None:
+        raise Conflict(f"The photos of {session.external_id} were deleted.", code="cleaned")
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    session: PhotoSession
+    photos: list[Photo]
+    photo_count: int
+
+
+def photo_session_add_photos(
+    *, kiosk: KioskIdentity, external_id: str, uploads: Sequence
+) -> UploadResult:
+    """Store the kiosk's photos under `photobox/{external_id}/` and queue the gallery email.
+
+    JPEG or PNG by content, at most `PHOTOBOX_PHOTO_MAX_BYTES` each and
+    `PHOTOBOX_MAX_PHOTOS_PER_SESSION` per session; only for the kiosk's own COMPLETED session
+    whose email has not gone yet (409 saying why otherwise). Every file is checked before the
+    first is stored; if storing one fails, the ones stored are removed again.
+    """
+    limit = settings.PHOTOBOX_MAX_PHOTOS_PER_SESSION
+    session = photo_session_for_kiosk(kiosk=kiosk, external_id=external_id)
+    now = timezone.now()
+    _check_accepts_photos(session, now)
+    if not uploads:
+        raise DomainError(
+            "Send the photos as `files` (multipart).", details={"files": ["Required."]}
+        )
+    if len(uploads) > limit:
+        raise DomainError(
+            f"At most {limit} photos per session; {len(uploads)} were sent.",
+            details={"files": [f"At most {limit} files."]},
+        )
+    infos = [
+        validate_image(
+            upload,
+            max_bytes=settings.PHOTOBOX_PHOTO_MAX_BYTES,
+            formats=PHOTO_FORMATS,
+            field="files",
+        )
+        for upload in uploads
+    ]
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            # The lock makes two uploads of one session take turns on the count.
+            session = PhotoSession.objects.select_for_update().get(pk=session.pk)
+            _check_accepts_photos(session, now)
+            count = session.photos.count()
+            last = session.photos.aggregate(last=Max("order"))["last"] or 0
+            if count + len(uploads) > limit:
+                raise Conflict(
+                    f"{session.external_id} has {count} photos; {len(uploads)} more would pass "
+                    f"the limit of {limit}.",
+                    code="too_many_photos",
+                )
+            first = last + 1
+            photos = []
+            for index, (upload, info) in enumerate(zip(uploads, infos, strict=True)):
+                order = first + index
+                name = default_storage.save(
+                    f"photobox/{session.external_id}/{order:02d}-{secrets.token_hex(4)}"
+                    f".{info.extension}",
+                    upload,
+                )
+                stored.append(name)
+                photos.append(
+                    Photo(
+                        session=session,
+                        file=name,
+                        size=info.size,
+                        width=info.width,
+                        height=info.height,
+                        order=order,
+                    )
+                )
+            Photo.objects.bulk_create(photos)
+            if session.photos_uploaded_at is None:
+                session.photos_uploaded_at = now
+                session.save(update_fields=["photos_uploaded_at", "updated_at"])
+            _queue_email(session.pk, 1)
+    except BaseException:
+        for name in stored:
+            _delete_quietly(name)
+        raise
+    return UploadResult(session=session, photos=photos, photo_count=count + len(photos))
+
+
+def _delete_quietly(name: str) -> None:
+    try:
+        default_storage.delete(name)
+    except Exception:
+        logger.exception("Could not delete stored photo %s", name)
+
+
+# --- the gallery email ------------------------------------------------------------------------
+
+
+def _queue_email(session_id: int, send_number: int) -> None:
+    from photobox.tasks import photo_session_send_email_task
+
+    photo_session_send_email_task.delay_on_commit(session_id, send_number)
+
+
+def _check_gallery_open(session: PhotoSession, now: datetime) -> None:
+    if session.status != Status.COMPLETED:
+        raise Conflict(f"{session.external_id} was never paid; it has no photos to send.")
+    if session.photos_cleaned_at is not None or (
+        session.photos_expire_at is not None and session.photos_expire_at <= now
+    ):
+        raise Conflict(
+            f"The photos of {session.external_id} have expired and are deleted; nothing to send.",
+            code="gallery_expired",
+        )
+    if not session.photos.exists():
+        raise Conflict(f"{session.external_id} has no photos yet.", code="no_photos")
+
+
+@transaction.atomic
+def photo_session_resend_email(*, session: PhotoSession, email: str = "") -> PhotoSession:
+    """Send the gallery email again (to `email` when given, which replaces the address)."""
+    locked = PhotoSession.objects.select_for_update().get(pk=session.pk)
+    _check_gallery_open(locked, timezone.now())
+    fields = ["updated_at"]
+    if email and email != locked.email:
+        locked.email = email
+        fields.append("email")
+    locked.save(update_fields=fields)
+    _queue_email(locked.pk, locked.email_send_count + 1)
+    return locked
+
+
+def _email_context(session: PhotoSession, expires_at: datetime) -> dict:
+    return {
+        "session": session,
+        "gallery_url": gallery_url(session),
+        "photo_count": session.photos.count(),
+        "photos_expire_at": expires_at,
+        "retention_days": settings.PHOTOBOX_PHOTO_RETENTION_DAYS,
+        "invoice": session.send_invoice,
+        "location": session.location,
+        "package": session.price.description,
+        "payment_method": f"QRIS ({(session.gateway or 'gateway').capitalize()})",
+        "paid_at": session.paid_at,
+    }
+
+
+def photo_session_send_email(*, session_id: int, send_number: int) -> bool:
+    """Email the gallery link (and the invoice when asked) as send number `send_number`.
+
+    The number is claimed with a conditional UPDATE before sending and given back if sending
+    fails, so a redelivered or retried task never sends the same email twice. The first email
+    sets `email_sent_at` and starts the photos' retention (`photos_expire_at`).
+    """
+    claimed = PhotoSession.objects.filter(
+        pk=session_id,
+        email_send_count=send_number - 1,
+        status=Status.COMPLETED,
+        photos_cleaned_at__isnull=True,
+    ).update(email_send_count=send_number)
+    if not claimed:
+        return False
+    session = PhotoSession.objects.select_related("merchant", "location", "price").get(
+        pk=session_id
+    )
+    now = timezone.now()
+    first = session.email_sent_at is None
+    expires_at = (
+        now + timedelta(days=settings.PHOTOBOX_PHOTO_RETENTION_DAYS)
+        if first
+        else session.photos_expire_at
+    )
+    try:
+        with timezone.override(session.merchant.tzinfo):  # dates in the shop's own time
+            send_templated_email(
+                to=session.email,
+                template="photobox_gallery",
+                context=_email_context(session, expires_at),
+                merchant=session.merchant,
+            )
+    except BaseException:
+        PhotoSession.objects.filter(pk=session_id, email_send_count=send_number).update(
+            email_send_count=send_number - 1
+        )
+        raise
+    if first:
+        PhotoSession.objects.filter(pk=session_id, email_sent_at__isnull=True).update(
+            email_sent_at=now, photos_expire_at=expires_at, updated_at=now
+        )
+    return True
+
+
+# --- cleanup ----------------------------------------------------------------------------------
+
+
+@dataclass
+class CleanupReport:
+    deleted: list[str] = field(default_factory=list)  # external ids whose photos are gone
+    failed: list[str] = field(default_factory=list)  # external ids to try again
+    files_deleted: int = 0
+
+
+def photo_session_clean_photos(*, session: PhotoSession) -> tuple[list[str], list[str]]:
+    """Delete the session's folder from storage (Cloudinary: by prefix in batches, then the
+    folder) and its photo rows; mark it cleaned. Returns (deleted names, failed names); with
+    failures nothing is marked, so the next run tries again."""
+    try:
+        deleted, failed = storage_delete_prefix(default_storage, f"photobox/{session.external_id}")
+    except Exception as error:
+        logger.warning("Deleting the photos of %s failed: %s", session.external_id, error)
+        return [], [session.external_id]
+    if failed:
+        logger.warning("Some photos of %s were not deleted: %s", session.external_id, failed)
+        return deleted, failed
+    now = timezone.now()
+    with transaction.atomic():
+        Photo.objects.filter(session_id=session.pk).delete()
+        PhotoSession.objects.filter(pk=session.pk, photos_cleaned_at__isnull=True).update(
+            photos_cleaned_at=now, updated_at=now
+        )
+    return deleted, []
+
+
+def photo_sessions_clean_expired(
+    *, days: int | None = None, now: datetime | None = None, limit: int = 1000
+) -> CleanupReport:
+    """Delete the photos of every gallery past `photos_expire_at`, or older than `days` days
+    (counted from the email, or from the upload when no email went out). Idempotent: cleaned
+    sessions are skipped. One failing session does not stop the others."""
+    now = now or timezone.now()
+    days = settings.PHOTOBOX_PHOTO_RETENTION_DAYS if days is None else days
+    cutoff = now - timedelta(days=days)
+    due = (
+        PhotoSession.objects.filter(
+            photos_cleaned_at__isnull=True, photos_uploaded_at__isnull=False
+        )
+        .annotate(kept_since=Coalesce("email_sent_at", "photos_uploaded_at"))
+        .filter(Q(photos_expire_at__lte=now) | Q(kept_since__lte=cutoff))
+        .only("pk", "external_id")
+        .order_by("pk")[:limit]
+    )
+    report = CleanupReport()
+    for session in due:
+        deleted, failed = photo_session_clean_photos(session=session)
+        report.files_deleted += len(deleted)
+        (report.failed if failed else report.deleted).append(session.external_id)
+    return report
+
+
+__all__ = [
+    "REFERENCE_KIND",
+    "CleanupReport",
+    "UploadResult",
+    "kiosk_location_assign_key",
+    "kiosk_location_create",
+    "kiosk_location_rotate_key",
+    "kiosk_location_set_key",
+    "photo_session_add_photos",
+    "photo_session_clean_photos",
+    "photo_session_create",
+    "photo_session_expire",
+    "photo_session_expire_due",
+    "photo_session_payment_changed",
+    "photo_session_refund_late_payment",
+    "photo_session_resend_email",
+    "photo_session_send_email",
+    "photo_sessions_clean_expired",
+]

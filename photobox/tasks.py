@@ -1,0 +1,37 @@
+"""Celery entry points of photobox: thin, ids only."""
+
+from smtplib import SMTPException
+
+from celery import shared_task
+
+from photobox import services
+
+
+@shared_task(
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=6,
+    acks_late=True,
+)
+def photo_session_send_email_task(session_id: int, send_number: int) -> bool:
+    """Email the gallery link; a second delivery of the same send sends nothing."""
+    return services.photo_session_send_email(session_id=session_id, send_number=send_number)
+
+
+@shared_task
+def photo_session_expire_due_task() -> int:
+    """Beat, every minute: PENDING sessions past their expiry become EXPIRED (quota back)."""
+    return len(services.photo_session_expire_due())
+
+
+@shared_task
+def photo_session_clean_expired_task() -> dict:
+    """Beat, daily: delete photos past their retention and mark their sessions cleaned."""
+    report = services.photo_sessions_clean_expired()
+    return {
+        "deleted": report.deleted,
+        "failed": report.failed,
+        "files_deleted": report.files_deleted,
+    }
