@@ -4,8 +4,10 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from catalog.models import Product, ProductCategory, ProductImage, Promotion, PromotionItem
-from merchants.errors import NotFound
+from merchants.errors import DomainError, NotFound
 from merchants.models import Merchant, TableLocation
+
+BARCODE_MAX_LENGTH = Product._meta.get_field("barcode").max_length
 
 
 def product_images_prefetch() -> Prefetch:
@@ -49,6 +51,12 @@ def product_get_by_barcode(*, merchant: Merchant, barcode: str) -> Product:
     barcode = (barcode or "").strip()
     if not barcode:
         raise NotFound("Give the scanned code as ?barcode=…")
+    # A scanner never sends control characters; PostgreSQL cannot even compare a NUL byte.
+    if len(barcode) > BARCODE_MAX_LENGTH or not barcode.isprintable():
+        raise DomainError(
+            f"A barcode is at most {BARCODE_MAX_LENGTH} printable characters; scan it again.",
+            details={"barcode": ["not a barcode"]},
+        )
     product = (
         Product.objects.filter(merchant=merchant, barcode=barcode)
         .select_related("category")

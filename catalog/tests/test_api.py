@@ -236,6 +236,12 @@ class TestBarcodeLookup:
         assert response.status_code == 404
         assert "barcode" in response.json()["error"]["message"]
 
+    @pytest.mark.parametrize("garbage", ["\x00", "12\x003", "89\t91", "9" * 65])
+    def test_what_no_scanner_sends_is_400(self, officer_client, garbage):
+        response = officer_client.get(LOOKUP, {"barcode": garbage})
+        assert response.status_code == 400
+        assert response.json()["error"]["details"] == {"barcode": ["not a barcode"]}
+
 
 class TestCategories:
     def test_name_unique_per_merchant_ignoring_case(self, owner_client, merchant, other_merchant):
