@@ -295,6 +295,8 @@ BEAT_SCHEDULE_DEFAULTS: dict[str, dict] = {}
 DASHBOARD_PANELS: list[dict] = []
 # Links on the dashboard: {"title", "url_name" (an admin URL), "role"}.
 DASHBOARD_LINKS: list[dict] = []
+# Merchants of these business types see only the panels and links naming their type.
+DASHBOARD_DEDICATED_BUSINESS_TYPES: list[str] = []
 # Admin CSV exports read this many rows per database round trip (memory stays bounded).
 EXPORT_CHUNK_SIZE = env.int("EXPORT_CHUNK_SIZE", default=2000)
 
