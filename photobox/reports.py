@@ -65,8 +65,13 @@ def takings_aggregates() -> dict:
     return {"sessions": Count("pk"), "gross": _sum("amount"), "refunds": _sum(session_refunds())}
 
 
-def location_label(row: dict) -> str:
-    return f"{row['machine_code']} · {row['name']}"
+def location_labels(rows: list[dict]) -> list[str]:
+    """Each location by its name, with its machine code when two share a name."""
+    names = [row["name"] for row in rows]
+    return [
+        f"{row['name']} ({row['machine_code']})" if names.count(row["name"]) > 1 else row["name"]
+        for row in rows
+    ]
 
 
 def sessions_by_location(
@@ -116,7 +121,7 @@ def panel_sessions_per_location(*, merchant: Merchant, now: datetime) -> PanelDa
     return PanelData(
         period_from=first,
         period_to=last,
-        labels=[location_label(row) for row in rows],
+        labels=location_labels(rows),
         datasets=[Dataset(label, [str(row[key]) for row in rows]) for key, label in OUTCOMES],
         note="" if rows else "No kiosk locations yet.",
     )
@@ -126,21 +131,20 @@ def panel_takings_per_location(*, merchant: Merchant, now: datetime) -> PanelDat
     """Money taken by completed sessions per kiosk location, net of refunds, the last 30 local
     days; the best location first (one query)."""
     first, last = _period(merchant, now)
-    rows = (
+    rows = sorted(
         takings_sessions(merchant=merchant, first=first, last=last)
         .order_by()
         .values("location_id", machine_code=F("location__machine_code"), name=F("location__name"))
-        .annotate(**takings_aggregates())
-    )
-    lines = sorted(
-        ((location_label(row), row["gross"] - row["refunds"]) for row in rows),
-        key=lambda line: (-line[1], line[0]),
+        .annotate(**takings_aggregates()),
+        key=lambda row: (row["refunds"] - row["gross"], row["machine_code"]),
     )
     return PanelData(
         period_from=first,
         period_to=last,
-        labels=[label for label, _ in lines],
-        datasets=[Dataset("Takings, net of refunds", [money(net) for _, net in lines])],
+        labels=location_labels(rows),
+        datasets=[
+            Dataset("Takings, net of refunds", [money(r["gross"] - r["refunds"]) for r in rows])
+        ],
     )
 
 

@@ -88,7 +88,7 @@ def test_sessions_per_location_by_outcome(sales, shop, django_assert_num_queries
         data = panel("photobox-sessions", shop)
     assert data["period"] == (date(2026, 2, 10), date(2026, 3, 11))  # 30 local days
     # Active kiosks always, a switched-off one while it has sales in the period.
-    assert data["labels"] == ["K1 · Mall", "K2 · Station", "K3 · Idle", "K4 · Old"]
+    assert data["labels"] == ["Mall", "Station", "Idle", "Old"]  # by machine code
     assert data["datasets"] == {
         "Completed": ["3", "2", "0", "1"],  # the reversed one was completed all the same
         "Expired unpaid": ["2", "1", "0", "0"],  # the late-paid one; the stale pending one
@@ -117,8 +117,16 @@ def test_takings_per_day_count_completed_sessions_on_their_local_day(
 def test_takings_per_location_best_first(sales, shop, django_assert_num_queries):
     with django_assert_num_queries(1):
         data = panel("photobox-takings", shop)
-    assert data["labels"] == ["K1 · Mall", "K2 · Station", "K4 · Old"]
+    assert data["labels"] == ["Mall", "Station", "Old"]
     assert data["datasets"] == {"Takings, net of refunds": ["105000.00", "60000.00", "40000.00"]}
+
+
+def test_two_kiosks_of_one_name_show_their_codes(shop):
+    KioskLocationFactory(merchant=shop, machine_code="K1", name="Lobby")
+    KioskLocationFactory(merchant=shop, machine_code="K2", name="Lobby")
+    KioskLocationFactory(merchant=shop, machine_code="K3", name="Roof")
+    labels = panel("photobox-sessions", shop)["labels"]
+    assert labels == ["Lobby (K1)", "Lobby (K2)", "Roof"]
 
 
 def test_no_kiosks_yet(shop):
