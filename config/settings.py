@@ -295,6 +295,8 @@ BEAT_SCHEDULE_DEFAULTS: dict[str, dict] = {}
 DASHBOARD_PANELS: list[dict] = []
 # Links on the dashboard: {"title", "url_name" (an admin URL), "role"}.
 DASHBOARD_LINKS: list[dict] = []
+# Merchants of these business types see only the panels and links naming their type.
+DASHBOARD_DEDICATED_BUSINESS_TYPES: list[str] = []
 # Admin CSV exports read this many rows per database round trip (memory stays bounded).
 EXPORT_CHUNK_SIZE = env.int("EXPORT_CHUNK_SIZE", default=2000)
 
@@ -474,3 +476,39 @@ BEAT_SCHEDULE_DEFAULTS["photobox: delete expired photos"] = {
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PhotoSessionStatusEnum"] = (
     "photobox.models.PhotoSession.Status"
 )
+# A photobox merchant sells kiosk sessions, not orders: its dashboard shows its kiosks instead
+# of the counter's panels (orders, products, stock, payment mix) and the end-of-day report.
+DASHBOARD_DEDICATED_BUSINESS_TYPES.append("photobox")
+DASHBOARD_PANELS += [
+    {
+        "name": "photobox-takings-per-day",
+        "title": "Kiosk takings per day, last 30 days",
+        "selector": "photobox.reports.panel_takings_per_day",
+        "type": "line",
+        "role": "owner",
+        "order": 70,
+        "business_types": ["photobox"],
+    },
+    {
+        "name": "photobox-sessions",
+        "title": "Photobox sessions per location, last 30 days",
+        "selector": "photobox.reports.panel_sessions_per_location",
+        "type": "bar",
+        "unit": "count",
+        "role": "officer",
+        "order": 80,
+        "business_types": ["photobox"],
+        "stacked": True,
+        # completed, expired, failed, pending (photobox.reports.OUTCOMES)
+        "colors": ["#7cb342", "#b0bec5", "#e57373", "#f5a623"],
+    },
+    {
+        "name": "photobox-takings",
+        "title": "Kiosk takings per location, last 30 days",
+        "selector": "photobox.reports.panel_takings_per_location",
+        "type": "hbar",
+        "role": "owner",
+        "order": 90,
+        "business_types": ["photobox"],
+    },
+]

@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from e2e.conftest import admin_login
-from merchants.models import Membership
+from merchants.models import Membership, Merchant
 from merchants.reports import panels_for_role
 
 Role = Membership.Role
@@ -34,9 +34,14 @@ def watch(page):
     return problems
 
 
+def laid_out(role: int, slug: str) -> list:
+    """The panels the dashboard of merchant `slug` lays out for `role`."""
+    return panels_for_role(role, Merchant.objects.get(slug=slug).business_type)
+
+
 def test_owner_sees_the_charts_drawn(page, demo):
     problems = watch(page)
-    expected = panels_for_role(Role.OWNER)
+    expected = laid_out(Role.OWNER, "kopi-kita")
     charts_expected = sum(panel.type != "table" for panel in expected)
     admin_login(page, "owner")
     panels = page.locator("[data-panel]")
@@ -59,7 +64,7 @@ def test_owner_sees_the_charts_drawn(page, demo):
 def test_officer_sees_todays_panels_and_prints_the_x_report(page, demo):
     problems = watch(page)
     admin_login(page, "cashier")
-    expect(page.locator("[data-panel]")).to_have_count(len(panels_for_role(Role.OFFICER)))
+    expect(page.locator("[data-panel]")).to_have_count(len(laid_out(Role.OFFICER, "kopi-kita")))
     expect(page.locator("#panel-revenue-per-day")).to_have_count(0)
     expect(page.locator("#panel-orders-by-status")).to_have_attribute("data-state", "ready")
     page.click("text=End-of-day report")
@@ -76,4 +81,55 @@ def test_operator_picks_a_merchant(page, demo):
     page.select_option("#dashboard-merchant", "kopi-kita")
     page.wait_for_url("**/admin/?merchant=kopi-kita")
     expect(page.locator("#panel-revenue-per-day")).to_have_attribute("data-state", "ready")
+    assert problems == []
+
+
+def test_photobox_owner_sees_the_kiosks_drawn(page, demo):
+    """Foto Ceria sells no orders: its dashboard is its kiosks, from the demo's sessions."""
+    problems = watch(page)
+    expected = laid_out(Role.OWNER, "foto-ceria")
+    assert {panel.name for panel in expected} == {
+        "photobox-takings-per-day",
+        "photobox-sessions",
+        "photobox-takings",
+    }
+    admin_login(page, "owner2")
+    panels = page.locator("[data-panel]")
+    expect(panels).to_have_count(len(expected))
+    for index in range(len(expected)):
+        expect(panels.nth(index)).to_have_attribute("data-state", "ready")
+    expect(page.locator("#panel-revenue-per-day")).to_have_count(0)
+    expect(page.get_by_role("link", name="End-of-day report")).to_have_count(0)
+    sessions = page.locator("#panel-photobox-sessions")
+    expect(sessions.locator("h2")).to_have_text("Photobox sessions per location, last 30 days")
+    expect(sessions.locator(".dashboard-status")).to_contain_text("(Asia/Jakarta)")
+    chart = page.evaluate(
+        """() => {
+            const canvas = document.querySelector("#panel-photobox-sessions canvas");
+            const chart = window.Chart.getChart(canvas);
+            return {
+                labels: chart.data.labels,
+                datasets: chart.data.datasets.map((d) => [d.label, d.data, d.backgroundColor]),
+                stacked: chart.options.scales.y.stacked,
+                legend: chart.options.plugins.legend.display,
+            };
+        }"""
+    )
+    assert chart["labels"] == [
+        "Foto Ceria · Mall Kota",
+        "Foto Ceria · Stasiun Hall",
+    ]
+    assert chart["datasets"][0] == ["Completed", [9, 4], "#7cb342"]
+    assert [label for label, _data, _color in chart["datasets"]] == [
+        "Completed",
+        "Expired unpaid",
+        "Payment failed",
+        "Waiting for payment",
+    ]
+    assert (chart["stacked"], chart["legend"]) == (True, True)
+    takings = page.evaluate(
+        "() => window.Chart.getChart(document.querySelector('#panel-photobox-takings-per-day"
+        " canvas')).data.datasets[0].data.reduce((a, b) => a + b, 0)"
+    )
+    assert takings == 620000
     assert problems == []

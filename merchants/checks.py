@@ -10,6 +10,7 @@ from django.utils.module_loading import import_string
 @register()
 def check_dashboard_panels(app_configs, **kwargs) -> list[Error]:
     """Every entry of settings.DASHBOARD_PANELS is well formed and its selector importable."""
+    from merchants.models import Merchant
     from merchants.reports import dashboard_panels
 
     try:
@@ -17,6 +18,15 @@ def check_dashboard_panels(app_configs, **kwargs) -> list[Error]:
     except ImproperlyConfigured as error:
         return [Error(str(error), id="merchants.E001")]
     errors = []
+    dedicated = getattr(settings, "DASHBOARD_DEDICATED_BUSINESS_TYPES", [])
+    if not set(dedicated) <= set(Merchant.BusinessType.values):
+        errors.append(
+            Error(
+                f"DASHBOARD_DEDICATED_BUSINESS_TYPES: {list(dedicated)} are not all of "
+                f"{Merchant.BusinessType.values}.",
+                id="merchants.E001",
+            )
+        )
     for panel in panels:
         try:
             selector = import_string(panel.selector)
@@ -36,11 +46,15 @@ def check_dashboard_panels(app_configs, **kwargs) -> list[Error]:
 @register()
 def check_dashboard_links(app_configs, **kwargs) -> list[Error]:
     """Every settings.DASHBOARD_LINKS entry names a URL that exists and a known role."""
-    from merchants.reports import ROLES
+    from merchants.reports import ROLES, business_types_of
 
     errors = []
     for entry in getattr(settings, "DASHBOARD_LINKS", []):
         name = entry.get("url_name", "")
+        try:
+            business_types_of(entry, f"Dashboard link {entry}")
+        except ImproperlyConfigured as error:
+            errors.append(Error(str(error), id="merchants.E003"))
         try:
             reverse(name)
         except NoReverseMatch:

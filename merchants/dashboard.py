@@ -2,7 +2,8 @@
 
 Owners and officers see their own merchant; someone with several merchants, and the operator
 (who sees them all), picks one with `?merchant=<slug>`, remembered in the session. The page
-only lays the panels out: each panel's figures come from its JSON endpoint
+only lays the panels out (those meant for the merchant's business type, see
+`merchants.reports`): each panel's figures come from its JSON endpoint
 (`/api/v1/reports/panels/<name>`, sent the merchant in `X-Merchant`), drawn with Chart.js from
 our own static files.
 """
@@ -66,7 +67,11 @@ def admin_tenant(request) -> AdminTenant:
 def dashboard_context(request) -> dict:
     tenant = admin_tenant(request)
     merchant = tenant.merchant
-    panels = panels_for_role(tenant.role) if merchant is not None else []
+    if merchant is None:
+        panels, links = [], []
+    else:
+        panels = panels_for_role(tenant.role, merchant.business_type)
+        links = dashboard_links(tenant.role, merchant.business_type)
     return {
         "tenant": tenant,
         "merchant": merchant,
@@ -76,14 +81,13 @@ def dashboard_context(request) -> dict:
                 "title": panel.title,
                 "type": panel.type,
                 "unit": panel.unit,
+                "stacked": panel.stacked,
+                "colors": ",".join(panel.colors),
                 "url": reverse("api:report-panel", kwargs={"name": panel.name}),
             }
             for panel in panels
         ],
-        "links": [
-            {"title": link.title, "url": reverse(link.url_name)}
-            for link in (dashboard_links(tenant.role) if merchant is not None else [])
-        ],
+        "links": [{"title": link.title, "url": reverse(link.url_name)} for link in links],
     }
 
 

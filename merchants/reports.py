@@ -14,6 +14,13 @@ Each app contributes its panels in its spot of `settings.DASHBOARD_PANELS`:
         "role": "owner",                           # who may see it: owner | officer
         "order": 10,                               # position on the dashboard, lower first
     })
+
+Optional keys: "unit" (money | count), "stacked" (bar charts: the datasets stack, e.g. sessions
+by outcome), "colors" (one CSS colour per dataset, in order) and "business_types" (only the
+dashboards of merchants of those `Merchant.BusinessType`s lay the panel out). A merchant whose
+type is in `settings.DASHBOARD_DEDICATED_BUSINESS_TYPES` (a photobox, which sells no orders)
+sees only the panels and links naming its type; every other merchant sees those naming no type
+or its own. The panel endpoint answers for any merchant: the type decides the layout only.
 """
 
 from collections.abc import Callable
@@ -108,6 +115,25 @@ class PanelData:
 # --- the registry --------------------------------------------------------------------------
 
 
+def shown_to_business_type(business_types: tuple[str, ...], business_type: str | None) -> bool:
+    """Does a panel or link naming `business_types` belong on this merchant's dashboard?
+    (No business type given: every panel, as the API's panel list shows them.)"""
+    if business_type is None:
+        return True
+    if business_types:
+        return business_type in business_types
+    return business_type not in getattr(settings, "DASHBOARD_DEDICATED_BUSINESS_TYPES", [])
+
+
+def business_types_of(entry: dict, what: str) -> tuple[str, ...]:
+    types = entry.get("business_types", ())
+    if not isinstance(types, list | tuple) or not set(types) <= set(Merchant.BusinessType.values):
+        raise ImproperlyConfigured(
+            f"{what}: business_types must be a list of {Merchant.BusinessType.values}."
+        )
+    return tuple(types)
+
+
 @dataclass(frozen=True)
 class Panel:
     name: str
@@ -118,6 +144,9 @@ class Panel:
     order: int = 100
     unit: str = "money"
     description: str = ""
+    business_types: tuple[str, ...] = ()  # empty: every merchant not of a dedicated type
+    stacked: bool = False
+    colors: tuple[str, ...] = ()
 
     def compute(self, *, merchant: Merchant, now: datetime | None = None) -> PanelData:
         selector: Callable[..., PanelData] = import_string(self.selector)
@@ -130,6 +159,10 @@ def _panel(entry: dict) -> Panel:
     role = entry.pop("role", "owner")
     if role not in ROLES:
         raise ImproperlyConfigured(f"Dashboard panel {name}: role must be one of {list(ROLES)}.")
+    if "business_types" in entry:
+        entry["business_types"] = business_types_of(entry, f"Dashboard panel {name}")
+    if "colors" in entry:
+        entry["colors"] = tuple(entry["colors"])
     try:
         panel = Panel(role=ROLES[role], **entry)
     except TypeError as error:
@@ -151,8 +184,14 @@ def dashboard_panels() -> list[Panel]:
     return sorted(panels, key=lambda panel: (panel.order, panel.name))
 
 
-def panels_for_role(role: int) -> list[Panel]:
-    return [panel for panel in dashboard_panels() if role >= panel.role]
+def panels_for_role(role: int, business_type: str | None = None) -> list[Panel]:
+    """The panels `role` may read; with `business_type`, those laid out on the dashboard of a
+    merchant of that type."""
+    return [
+        panel
+        for panel in dashboard_panels()
+        if role >= panel.role and shown_to_business_type(panel.business_types, business_type)
+    ]
 
 
 @dataclass(frozen=True)
@@ -160,15 +199,18 @@ class DashboardLink:
     title: str
     url_name: str  # an admin URL name, e.g. "admin:orders_order_daily_report"
     role: int
+    business_types: tuple[str, ...] = ()
 
 
-def dashboard_links(role: int) -> list[DashboardLink]:
-    """Links an app puts on the dashboard (`settings.DASHBOARD_LINKS`) that `role` may follow."""
+def dashboard_links(role: int, business_type: str | None = None) -> list[DashboardLink]:
+    """Links an app puts on the dashboard (`settings.DASHBOARD_LINKS`) that `role` may follow
+    (on the dashboard of a merchant of `business_type`, when given)."""
     links = []
     for entry in getattr(settings, "DASHBOARD_LINKS", []):
         entry = dict(entry)
+        entry["business_types"] = business_types_of(entry, f"Dashboard link {entry.get('title')}")
         link = DashboardLink(role=ROLES[entry.pop("role", "owner")], **entry)
-        if role >= link.role:
+        if role >= link.role and shown_to_business_type(link.business_types, business_type):
             links.append(link)
     return links
 

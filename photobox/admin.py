@@ -1,17 +1,20 @@
-"""Admin for kiosks: locations (keys shown once), packages (quota), sessions (read-only money)."""
+"""Admin for kiosks: locations (keys shown once), packages (quota), sessions (read-only money,
+exported to CSV)."""
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.db.models import Count
+from django.db.models import BooleanField, Case, Value, When
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
 from merchants.admin_base import MerchantScopedAdmin, MerchantScopedTabularInline, Role
 from merchants.errors import DomainError
+from merchants.exports import Column, CsvExportMixin
 from payments.models import Payment
 from photobox import services
 from photobox.models import KioskLocation, KioskPrice, Photo, PhotoSession
-from photobox.selectors import gallery_url, photo_urls
+from photobox.reports import COUNTS_AS_TAKINGS, session_refunds
+from photobox.selectors import gallery_url, photo_count, photo_urls
 
 
 def _keys_page(request, admin_site, rows, *, title: str) -> TemplateResponse:
@@ -171,9 +174,44 @@ class RefundDueFilter(admin.SimpleListFilter):
         return queryset
 
 
+# What an owner reconciles a kiosk with: never the gallery token (the link is the only key to
+# the customer's photos), the QR string or anything of the kiosk's key.
+PHOTO_SESSION_EXPORT_COLUMNS = [
+    Column("external_id"),
+    Column("merchant", "merchant__slug"),
+    Column("location_code", "location__machine_code"),
+    Column("location", "location__name"),
+    Column("business_date"),
+    Column("created_at"),
+    Column("time_zone", "merchant__time_zone"),
+    Column("package", "price__description"),
+    Column("currency"),
+    Column("amount"),
+    Column("status"),
+    Column("counts_as_takings"),
+    Column("refunded"),
+    Column("payment_issue"),
+    Column("payment_issue_at"),
+    Column("payment_status", "payment__status"),
+    Column("gateway"),
+    Column("gateway_order_id"),
+    Column("gateway_transaction_id"),
+    Column("expires_at"),
+    Column("paid_at"),
+    Column("email"),
+    Column("send_invoice"),
+    Column("photos", "photo_total"),
+    Column("photos_uploaded_at"),
+    Column("email_sent_at"),
+    Column("photos_expire_at"),
+    Column("photos_cleaned_at"),
+]
+
+
 @admin.register(PhotoSession)
-class PhotoSessionAdmin(MerchantScopedAdmin):
-    """Money and status are read-only; owners may correct the email and use the actions."""
+class PhotoSessionAdmin(CsvExportMixin, MerchantScopedAdmin):
+    """Money and status are read-only; owners may correct the email, use the actions and
+    export the list to CSV."""
 
     list_display = (
         "external_id",
@@ -235,9 +273,24 @@ class PhotoSessionAdmin(MerchantScopedAdmin):
         ),
     )
     editable_fields = ("email", "send_invoice")
+    export_columns = PHOTO_SESSION_EXPORT_COLUMNS
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(photo_total=Count("photos"))
+        return super().get_queryset(request).annotate(photo_total=photo_count())
+
+    def get_export_queryset(self, request, queryset):
+        return (
+            super()
+            .get_export_queryset(request, queryset)
+            .annotate(
+                refunded=session_refunds(),
+                counts_as_takings=Case(
+                    When(COUNTS_AS_TAKINGS, then=Value(True)),
+                    default=Value(False),
+                    output_field=BooleanField(),
+                ),
+            )
+        )
 
     def get_readonly_fields(self, request, obj=None):
         every = [name for _title, options in self.fieldsets for name in options["fields"]]

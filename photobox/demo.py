@@ -1,12 +1,14 @@
-"""Demo kiosk for Foto Ceria: PB-001 (key `demo-kiosk-PB-001`), two packages, four sessions.
+"""Demo kiosks for Foto Ceria: PB-001 (key `demo-kiosk-PB-001`) and PB-002, two packages.
 
-Sessions (rewritten as below on every seed): one paid with emailed photos and a working gallery
-link, one paid and waiting for its photos (try the upload), one expired unpaid, one pending.
-The photos are small JPEGs drawn here and stored through the configured media storage.
+Sessions at PB-001 (rewritten as below on every seed): one paid with emailed photos and a
+working gallery link, one paid and waiting for its photos (try the upload), one expired
+unpaid, one pending. The photos are small JPEGs drawn here and stored through the configured
+media storage. Two weeks of earlier sales at both kiosks (`HISTORY`, at the same local times
+of day before every seed's today) feed the dashboard's kiosk charts.
 """
 
 import io
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
@@ -24,6 +26,25 @@ from photobox.selectors import gallery_url
 DEMO_KIOSK_KEY = "demo-kiosk-PB-001"  # a documented demo credential, demo data only
 Status = PhotoSession.Status
 COLORS = [(236, 72, 153), (59, 130, 246), (16, 185, 129), (245, 158, 11)]
+# Earlier sales: (kiosk, local days before today, local time, package: 0 basic / 1 big, status)
+HISTORY = [
+    ("PB-001", 2, "10:15", 0, Status.COMPLETED),
+    ("PB-001", 2, "16:40", 1, Status.COMPLETED),
+    ("PB-001", 3, "13:05", 0, Status.EXPIRED),
+    ("PB-001", 4, "11:20", 0, Status.COMPLETED),
+    ("PB-001", 5, "19:45", 1, Status.COMPLETED),
+    ("PB-001", 6, "14:30", 0, Status.FAILED),
+    ("PB-001", 7, "12:10", 0, Status.COMPLETED),
+    ("PB-001", 9, "18:00", 1, Status.COMPLETED),
+    ("PB-001", 11, "15:25", 0, Status.COMPLETED),
+    ("PB-001", 13, "20:50", 0, Status.EXPIRED),
+    ("PB-002", 2, "08:35", 0, Status.COMPLETED),
+    ("PB-002", 3, "17:15", 0, Status.EXPIRED),
+    ("PB-002", 5, "09:40", 1, Status.COMPLETED),
+    ("PB-002", 8, "18:30", 0, Status.FAILED),
+    ("PB-002", 10, "12:45", 0, Status.COMPLETED),
+    ("PB-002", 12, "16:05", 1, Status.COMPLETED),
+]
 
 
 def _jpeg(index: int) -> bytes:
@@ -95,27 +116,55 @@ def _session(location, price, suffix: str, *, created, **fields) -> PhotoSession
     return session
 
 
+def _kiosk(merchant: Merchant, machine_code: str, name: str, address: str) -> KioskLocation:
+    location = KioskLocation.objects.filter(machine_code=machine_code).first()
+    if location is None:
+        location = KioskLocation(merchant=merchant, machine_code=machine_code)
+    location.merchant, location.name, location.is_active = merchant, name, True
+    location.address = address
+    if location.pk is None:
+        services.kiosk_location_assign_key(location=location)
+    location.save()
+    return location
+
+
+def _history(kiosks: dict[str, KioskLocation], prices: list[KioskPrice], now: datetime) -> None:
+    """The sales of `HISTORY`, each at its local time that many days before today."""
+    merchant = prices[0].merchant
+    today = timezone.localtime(now, merchant.tzinfo).date()
+    for index, (code, days_ago, at, package, status) in enumerate(HISTORY):
+        hour, minute = map(int, at.split(":"))
+        created = datetime.combine(
+            today - timedelta(days=days_ago), time(hour, minute), tzinfo=merchant.tzinfo
+        )
+        paid = {"paid_at": created + timedelta(minutes=1), "gateway": "midtrans"}
+        _session(
+            kiosks[code],
+            prices[package],
+            f"de01{index:04x}",
+            created=created,
+            email=f"guest{index + 1}@example.com",
+            status=status,
+            expires_at=created + timedelta(minutes=15),
+            **(paid if status == Status.COMPLETED else {}),
+        )
+
+
 def seed(stdout) -> None:
     foto = Merchant.objects.filter(slug="foto-ceria").first()
     if foto is None:
         return
-    location = KioskLocation.objects.filter(machine_code="PB-001").first()
-    if location is None:
-        location = KioskLocation(merchant=foto, machine_code="PB-001")
-    location.merchant, location.name, location.is_active = foto, "Foto Ceria · Mall Kota", True
-    location.address = "Jl. Merdeka 1, Lantai 2, Bandung"
-    if location.pk is None:
-        services.kiosk_location_assign_key(location=location)
-    location.save()
+    location = _kiosk(foto, "PB-001", "Foto Ceria · Mall Kota", "Jl. Merdeka 1, Lantai 2, Bandung")
     if location.key_hash != kiosk_key_hash(DEMO_KIOSK_KEY):
         services.kiosk_location_set_key(location=location, key=DEMO_KIOSK_KEY)
+    station = _kiosk(foto, "PB-002", "Foto Ceria · Stasiun Hall", "Jl. Kebon Kawung 43, Bandung")
 
     basic, _ = KioskPrice.objects.update_or_create(
         merchant=foto,
         description="Photo session · 4 shots, 1 print",
         defaults={"amount": Decimal(40000), "quota": 100, "is_active": True, "sort_order": 10},
     )
-    KioskPrice.objects.update_or_create(
+    big, _ = KioskPrice.objects.update_or_create(
         merchant=foto,
         description="Photo session · 8 shots, 2 prints",
         defaults={"amount": Decimal(60000), "quota": None, "is_active": True, "sort_order": 20},
@@ -170,15 +219,18 @@ def seed(stdout) -> None:
         status=Status.PENDING,
         expires_at=now + timedelta(minutes=15),
     )
-    # Paid or waiting sessions hold a unit of their package; expired ones gave it back.
-    KioskPrice.objects.filter(pk=basic.pk).update(
-        quota_used=PhotoSession.objects.filter(price=basic)
-        .filter(Q(status=Status.PENDING) | Q(status=Status.COMPLETED))
-        .count()
-    )
+    _history({"PB-001": location, "PB-002": station}, [basic, big], now)
+    # Paid or waiting sessions hold a unit of their package; expired and failed ones gave it
+    # back.
+    for price in (basic, big):
+        KioskPrice.objects.filter(pk=price.pk).update(
+            quota_used=PhotoSession.objects.filter(price=price)
+            .filter(Q(status=Status.PENDING) | Q(status=Status.COMPLETED))
+            .count()
+        )
     stdout.write(
-        f"  photobox: kiosk PB-001 (X-Kiosk-Key {DEMO_KIOSK_KEY}) at Foto Ceria, 2 packages, "
-        f"4 sessions\n"
+        f"  photobox: kiosks PB-001 (X-Kiosk-Key {DEMO_KIOSK_KEY}) and PB-002 at Foto Ceria, "
+        f"2 packages, {4 + len(HISTORY)} sessions\n"
         f"    gallery: {gallery_url(emailed)}\n"
         f"    poll {pending.external_id} (pending), upload to {ready.external_id} (paid)"
     )

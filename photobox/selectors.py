@@ -3,7 +3,8 @@
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from merchants.errors import DomainError, NotFound
@@ -105,3 +106,16 @@ def photo_session_queryset() -> QuerySet[PhotoSession]:
     return PhotoSession.objects.select_related("location", "price", "payment").annotate(
         photo_count=Count("photos")
     )
+
+
+def photo_count() -> Coalesce:
+    """Per session: how many photos it has, as a subquery (a long list or an export streams
+    row by row, with no GROUP BY over every session first)."""
+    photos = (
+        Photo.objects.filter(session=OuterRef("pk"))
+        .order_by()
+        .values("session")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(photos, output_field=IntegerField()), 0)

@@ -15,6 +15,9 @@ pytestmark = pytest.mark.django_db
 Role = Membership.Role
 OWNER_ONLY = {"revenue-per-day", "payment-methods", "top-products-revenue"}
 FOR_OFFICERS = {"orders-by-status", "top-products-quantity", "low-stock"}
+# Laid out only on a photobox merchant's dashboard (photobox/tests/test_reports.py).
+PHOTOBOX_OWNER_ONLY = {"photobox-takings-per-day", "photobox-takings"}
+PHOTOBOX_FOR_OFFICERS = {"photobox-sessions"}
 
 
 def shown_panels(response) -> set[str]:
@@ -94,11 +97,14 @@ def test_chart_js_is_in_our_static_files():
 
 
 def test_panel_list_follows_the_role(owner_client, officer_client):
+    # Every panel the role may read, whatever the merchant's business type lays out.
     owner_names = [row["name"] for row in owner_client.get(reverse("api:report-panel-list")).json()]
-    assert set(owner_names) == OWNER_ONLY | FOR_OFFICERS
+    assert (
+        set(owner_names) == OWNER_ONLY | FOR_OFFICERS | PHOTOBOX_OWNER_ONLY | PHOTOBOX_FOR_OFFICERS
+    )
     assert owner_names[0] == "revenue-per-day"  # dashboard order
     rows = officer_client.get(reverse("api:report-panel-list")).json()
-    assert {row["name"] for row in rows} == FOR_OFFICERS
+    assert {row["name"] for row in rows} == FOR_OFFICERS | PHOTOBOX_FOR_OFFICERS
     assert rows[0]["url"] == reverse("api:report-panel", kwargs={"name": rows[0]["name"]})
 
 
@@ -160,6 +166,70 @@ def test_a_bad_panel_entry_fails_the_system_check(settings, entry, message):
     assert message in errors[0].msg
 
 
+@pytest.mark.parametrize(
+    "business_types", ["photobox", ["photobox", "arcade"]], ids=["a string", "unknown"]
+)
+def test_a_panel_for_an_unknown_business_type_fails_the_system_check(settings, business_types):
+    entry = {"name": "x", "title": "X", "selector": "a.b", "type": "bar"}
+    settings.DASHBOARD_PANELS = [
+        *settings.DASHBOARD_PANELS,
+        {**entry, "business_types": business_types},
+    ]
+    [error] = check_dashboard_panels(None)
+    assert "business_types must be a list of" in error.msg
+
+
+def test_an_unknown_dedicated_business_type_fails_the_system_check(settings):
+    settings.DASHBOARD_DEDICATED_BUSINESS_TYPES = ["arcade"]
+    [error] = check_dashboard_panels(None)
+    assert "DASHBOARD_DEDICATED_BUSINESS_TYPES" in error.msg
+
+
+def test_panels_and_links_follow_the_business_type(settings):
+    from merchants.reports import dashboard_links, panels_for_role
+
+    settings.DASHBOARD_PANELS = [
+        {"name": "all", "title": "A", "selector": "a.b", "type": "bar"},
+        {
+            "name": "kiosk",
+            "title": "K",
+            "selector": "a.b",
+            "type": "bar",
+            "business_types": ["photobox"],
+        },
+        {
+            "name": "shop",
+            "title": "S",
+            "selector": "a.b",
+            "type": "bar",
+            "business_types": ["retail", "fnb"],
+        },
+    ]
+    settings.DASHBOARD_LINKS = [
+        {"title": "Report", "url_name": "admin:index", "role": "officer"},
+        {"title": "Kiosks", "url_name": "admin:index", "business_types": ["photobox"]},
+    ]
+
+    def names(business_type):
+        return [panel.name for panel in panels_for_role(Role.OWNER, business_type)]
+
+    def links(business_type):
+        return [link.title for link in dashboard_links(Role.OWNER, business_type)]
+
+    settings.DASHBOARD_DEDICATED_BUSINESS_TYPES = []
+    assert (names("fnb"), names("photobox"), names(None)) == (
+        ["all", "shop"],
+        ["all", "kiosk"],
+        ["all", "kiosk", "shop"],
+    )
+    assert (links("fnb"), links("photobox")) == (["Report"], ["Report", "Kiosks"])
+    # A dedicated type sees only what names it; the others are unchanged.
+    settings.DASHBOARD_DEDICATED_BUSINESS_TYPES = ["photobox"]
+    assert (names("fnb"), names("photobox")) == (["all", "shop"], ["kiosk"])
+    assert (links("fnb"), links("photobox")) == (["Report"], ["Kiosks"])
+    assert [link.title for link in dashboard_links(Role.OFFICER, "photobox")] == []
+
+
 def test_panel_names_are_unique(settings):
     settings.DASHBOARD_PANELS = [*settings.DASHBOARD_PANELS, settings.DASHBOARD_PANELS[0]]
     [error] = check_dashboard_panels(None)
@@ -177,3 +247,8 @@ def test_a_dashboard_link_to_nowhere_fails_the_system_check(settings):
     settings.DASHBOARD_LINKS = [{"title": "Lost", "url_name": "admin:nowhere", "role": "owner"}]
     [error] = check_dashboard_links(None)
     assert "no URL named 'admin:nowhere'" in error.msg
+    settings.DASHBOARD_LINKS = [
+        {"title": "Odd", "url_name": "admin:index", "business_types": ["arcade"]}
+    ]
+    [error] = check_dashboard_links(None)
+    assert "business_types must be a list of" in error.msg

@@ -34,26 +34,30 @@
     const type = data.type;
     const unit = data.unit;
     const round = type === "doughnut";
+    const stacked = panel.dataset.stacked === "true";
+    const colors = panel.dataset.colors ? panel.dataset.colors.split(",") : palette;
     const datasets = data.datasets.map(function (dataset, index) {
       return {
         label: dataset.label,
         data: dataset.data.map(Number),
-        backgroundColor: round ? palette : palette[index % palette.length],
-        borderColor: round ? "#fff" : palette[index % palette.length],
+        backgroundColor: round ? colors : colors[index % colors.length],
+        borderColor: round ? "#fff" : colors[index % colors.length],
         fill: false,
         tension: 0.2,
       };
     });
     const valueAxis = {
       beginAtZero: true,
+      stacked: stacked,
       ticks: { callback: function (value) { return format(unit, value); } },
     };
+    const labelAxis = { stacked: stacked };
     const options = {
       responsive: true,
       maintainAspectRatio: false,
       animation: false,
       plugins: {
-        legend: { display: round },
+        legend: { display: round || datasets.length > 1 },
         tooltip: {
           callbacks: {
             label: function (context) {
@@ -66,9 +70,9 @@
     };
     if (type === "hbar") {
       options.indexAxis = "y";
-      options.scales = { x: valueAxis };
+      options.scales = { x: valueAxis, y: labelAxis };
     } else if (!round) {
-      options.scales = { y: valueAxis };
+      options.scales = { x: labelAxis, y: valueAxis };
     }
     new window.Chart(canvas, { type: chartTypes[type], data: { labels: data.labels, datasets: datasets }, options: options });
   }
