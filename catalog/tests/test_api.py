@@ -218,7 +218,7 @@ class TestBarcodeLookup:
         self, officer_client, merchant, django_assert_num_queries
     ):
         ProductFactory(merchant=merchant, barcode="111")
-        with django_assert_num_queries(6) as captured:
+        with django_assert_num_queries(5) as captured:
             officer_client.get(LOOKUP, {"barcode": "111"})
         product_queries = [
             q["sql"] for q in captured.captured_queries if 'FROM "catalog_product"' in q["sql"]
