@@ -10,15 +10,20 @@ from payments.selectors import payment_list_for_reference
 
 
 def order_queryset(*, with_events: bool = False) -> QuerySet[Order]:
-    """Orders with what the API shows, in a constant number of queries."""
+    """Orders with what the API shows, in a constant number of queries.
+
+    Each order has `item_list` (its lines in order) and, `with_events`, `event_list` (oldest
+    first): plain lists, as `order_create` also leaves them on the order it returns.
+    """
     queryset = Order.objects.select_related("customer", "table", "created_by").prefetch_related(
-        Prefetch("items", queryset=OrderItem.objects.order_by("pk"))
+        Prefetch("items", queryset=OrderItem.objects.order_by("pk"), to_attr="item_list")
     )
     if with_events:
         queryset = queryset.prefetch_related(
             Prefetch(
                 "events",
                 queryset=OrderEvent.objects.select_related(None).order_by("created_at", "pk"),
+                to_attr="event_list",
             )
         )
     return queryset

@@ -134,7 +134,6 @@ class OrderViewSet(
             guest_count=data["guest_count"],
             notes=data["notes"],
         )
-        order = order_queryset(with_events=True).get(pk=order.pk)
         order.payment_list = []  # just created: no payment yet
         return Response(OrderDetailSerializer(order).data, status=status.HTTP_201_CREATED)
 
