@@ -7,9 +7,27 @@ from catalog.models import Product, ProductCategory, ProductImage, Promotion, Pr
 from merchants.errors import NotFound
 from merchants.models import Merchant, TableLocation
 
+IMAGE_ORDER = ("kind", "sort_order", "pk")  # detail images in their order, then the thumbnail
+
 
 def product_images_prefetch() -> Prefetch:
-    return Prefetch("images", queryset=ProductImage.objects.order_by("kind", "sort_order", "pk"))
+    """The products' images as a plain list, `product.image_list` (see `product_images`).
+
+    A list rather than Django's prefetched manager, which builds a queryset per product just
+    to hold the rows: a tenth of a page of 100 products' time.
+    """
+    return Prefetch(
+        "images", queryset=ProductImage.objects.order_by(*IMAGE_ORDER), to_attr="image_list"
+    )
+
+
+def product_images(product: Product) -> list[ProductImage]:
+    """The product's images in order: prefetched by `product_images_prefetch()`, else read
+    once (one query) and kept on the instance."""
+    images = getattr(product, "image_list", None)
+    if images is None:
+        images = product.image_list = list(product.images.order_by(*IMAGE_ORDER))
+    return images
 
 
 def product_list(*, merchant: Merchant) -> QuerySet[Product]:

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from catalog.models import Product, ProductCategory, ProductImage, Promotion
 from catalog.pricing import PriceQuote, product_final_price, product_final_prices
+from catalog.selectors import product_images
 from catalog.services import promotion_save
 from merchants.api.base import MerchantScopedModelSerializer, money_field
 from merchants.models import TableLocation
@@ -64,6 +65,13 @@ class ProductImageSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ProductImageListSerializer(serializers.ListSerializer):
+    """A product's images, as `product_images()` gives them (prefetched, else one query)."""
+
+    def get_attribute(self, instance):
+        return product_images(instance)
+
+
 class PromotionBriefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Promotion
@@ -113,11 +121,17 @@ class ProductPricingMixin(serializers.Serializer):
     @extend_schema_field(PromotionBriefSerializer(allow_null=True))
     def get_promotion(self, product):
         promotion = self._quote(product).promotion
-        return PromotionBriefSerializer(promotion).data if promotion else None
+        if promotion is None:
+            return None
+        # One promotion often covers many products of a page: represent it once.
+        briefs = self.context.setdefault("promotion_briefs", {})
+        if promotion.pk not in briefs:
+            briefs[promotion.pk] = PromotionBriefSerializer(promotion).data
+        return briefs[promotion.pk]
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_thumbnail_url(self, product) -> str | None:
-        for image in product.images.all():
+        for image in product_images(product):
             if image.kind == ProductImage.Kind.THUMBNAIL:
                 return image.url
         return None
@@ -135,7 +149,7 @@ class ProductSerializer(ProductPricingMixin, ModelRulesMixin, MerchantScopedMode
     barcode = serializers.CharField(
         max_length=64, required=False, allow_blank=True, allow_null=True
     )
-    images = ProductImageSerializer(many=True, read_only=True)
+    images = ProductImageListSerializer(child=ProductImageSerializer(), read_only=True)
     is_low_on_stock = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -276,7 +290,7 @@ class PublicProductSerializer(ProductPricingMixin, serializers.ModelSerializer):
 
     def get_image_urls(self, product) -> list[str]:
         return [
-            image.url for image in product.images.all() if image.kind == ProductImage.Kind.DETAIL
+            image.url for image in product_images(product) if image.kind == ProductImage.Kind.DETAIL
         ]
 
     def get_sold_out(self, product) -> bool:
