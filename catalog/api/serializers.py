@@ -93,12 +93,20 @@ class QuotedProductListSerializer(serializers.ListSerializer):
         return super().to_representation(products)
 
 
+class CategoryNameField(serializers.CharField):
+    """The product's category name: annotated on lists (`selectors.with_category_name`), else
+    read through its category."""
+
+    def get_attribute(self, product):
+        if hasattr(product, "category_name"):
+            return product.category_name
+        return product.category.name if product.category_id else None
+
+
 class ProductPricingMixin(serializers.Serializer):
     """Price now, promotion, category name and thumbnail: what staff and customers both see."""
 
-    category_name = serializers.CharField(
-        source="category.name", read_only=True, default=None, allow_null=True
-    )
+    category_name = CategoryNameField(read_only=True, allow_null=True)
     final_price = serializers.SerializerMethodField()
     promotion = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
