@@ -22,6 +22,7 @@ import datetime
 from django import template
 from django.contrib.admin.templatetags.admin_list import date_hierarchy
 from django.contrib.admin.templatetags.base import InclusionAdminNode
+from django.contrib.admin.utils import get_fields_from_path
 from django.db import models
 from django.utils import formats, timezone
 from django.utils.text import capfirst
@@ -46,20 +47,22 @@ def bounded_date_hierarchy(cl) -> dict | None:
         return None
     field_name = cl.date_hierarchy
     year_field, month_field = f"{field_name}__year", f"{field_name}__month"
-    year, month = cl.params.get(year_field), cl.params.get(month_field)
-    if year and month:
-        return date_hierarchy(cl)  # the days of one month: exact, and cheap
-    first, last = _bounds(cl)
-    if not (year or month or cl.params.get(f"{field_name}__day")) and first is not None:
-        # Django's starting level: the only year there is, or the days of the only month.
-        if first.year == last.year and first.month == last.month:
-            return date_hierarchy(cl)
-        if first.year == last.year:
-            year = first.year
+    day_field = f"{field_name}__day"
+    year, month, day = (cl.params.get(name) for name in (year_field, month_field, day_field))
+    if year and month and day:
+        return date_hierarchy(cl)  # one day chosen: nothing to list, no query
 
     def link(filters):
         return cl.get_query_string(filters, [f"{field_name}__"])
 
+    if year and month:
+        return _days(cl, link, year, month)
+    first, last = _bounds(cl)
+    if not (year or month or day) and first is not None and first.year == last.year:
+        # Django's starting level: the months of the only year, or the days of the only month.
+        if first.month == last.month:
+            return _days(cl, link, first.year, first.month)
+        year = first.year
     if year:
         months = range(first.month, last.month + 1) if first is not None else []
         return {
@@ -83,6 +86,26 @@ def bounded_date_hierarchy(cl) -> dict | None:
         "back": None,
         "choices": [
             {"link": link({year_field: str(number)}), "title": str(number)} for number in years
+        ],
+    }
+
+
+def _days(cl, link, year, month) -> dict:
+    """The days of one month that have rows, exactly as Django lists them: one month of rows
+    is cheap to read, and days without a sale are common."""
+    field_name = cl.date_hierarchy
+    field = get_fields_from_path(cl.model, field_name)[-1]
+    kind = "datetimes" if isinstance(field, models.DateTimeField) else "dates"
+    year_field, month_field = f"{field_name}__year", f"{field_name}__month"
+    return {
+        "show": True,
+        "back": {"link": link({year_field: year}), "title": str(year)},
+        "choices": [
+            {
+                "link": link({year_field: year, month_field: month, f"{field_name}__day": d.day}),
+                "title": capfirst(formats.date_format(d, "MONTH_DAY_FORMAT")),
+            }
+            for d in getattr(cl.queryset, kind)(field_name, "day")
         ],
     }
 
