@@ -1,7 +1,9 @@
 import django_filters
+from rest_framework.filters import SearchFilter
 
 from merchants.filters import IdFilter
 from orders.models import Order
+from orders.selectors import order_search
 
 
 def _choice_filter(choices) -> django_filters.MultipleChoiceFilter:
@@ -35,3 +37,14 @@ class MyOrderFilterSet(django_filters.FilterSet):
     class Meta:
         model = Order
         fields = ["payment_status", "status"]
+
+
+class OrderSearchFilter(SearchFilter):
+    """`?search=` as DRF splits and documents it, answered by `order_search` (which looks in
+    the view's search_fields, ORDER_SEARCH_FIELDS) for the request's merchant."""
+
+    def filter_queryset(self, request, queryset, view):
+        terms = self.get_search_terms(request)
+        if not terms:
+            return queryset
+        return order_search(queryset, terms=terms, merchant_ids=[view.merchant.pk])
