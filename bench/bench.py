@@ -2,14 +2,18 @@
 
 1. Resets the `pos_bench` PostgreSQL database, migrates it and loads a year of a busy shop
    (`bench.dataset`: 100k orders with their lines and events, 1k products, 20k customers).
-2. Counts SQL queries per request in-process (Django's test client and CaptureQueriesContext),
-   each endpoint at two sizes, to show that the count does not grow with page size or lines.
+2. In-process (Django's test client, no server, no load generator): counts SQL queries per request
+   with CaptureQueriesContext, each endpoint at two sizes, to show that the count does not grow
+   with page size or lines, and times the median request over BENCH_INPROCESS calls. That time is
+   what one request costs the product itself, the figure to compare before and after a change on
+   a shared machine (`python -m bench.profile` breaks it down statement by statement).
 3. Serves the product on gunicorn (2 sync workers, DEBUG off) and drives each endpoint with wrk
    on loopback: requests/s, p50 and p95 latency, errors, and throughput as a ratio to the
    baseline (a bare view with no middleware doing one indexed read, `bench.baseline`).
 4. Writes the table, the targets and the machine to docs/benchmarks.md.
 
 Settings (environment): BENCH_SECONDS (per endpoint, default 30), BENCH_WARMUP (2),
+BENCH_INPROCESS (in-process calls timed per endpoint and size, default 30),
 BENCH_CONNECTIONS (8), BENCH_THREADS (2), BENCH_ORDERS (100000), BENCH_REUSE_DB=1 (keep a loaded
 database), BENCH_CONDITIONS (free text on how quiet the machine was), BENCH_DATABASE_URL,
 BENCH_REDIS_URL, BENCH_NO_DOCS=1 (print only).
@@ -18,6 +22,7 @@ BENCH_REDIS_URL, BENCH_NO_DOCS=1 (print only).
 import json
 import os
 import random
+import statistics
 import sys
 import time
 import uuid
@@ -33,6 +38,7 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "30"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "2"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
+IN_PROCESS_CALLS = int(os.environ.get("BENCH_INPROCESS", "30"))
 
 
 @dataclass
@@ -68,6 +74,8 @@ class Endpoint:
     note: str = ""
     result: dict = field(default_factory=dict)
     queries: list[tuple[str, int]] = field(default_factory=list)
+    # (size label, median milliseconds per request in-process) at the same two sizes.
+    timings: list[tuple[str, float]] = field(default_factory=list)
 
 
 def prepare(shop) -> Fixture:
@@ -99,7 +107,8 @@ def prepare(shop) -> Fixture:
 # --- query counts, in-process ----------------------------------------------------------------
 
 
-def count_queries(call: Callable[[], object]) -> int:
+def capture_queries(call: Callable[[], object]) -> list[dict]:
+    """The SQL statements of one request (`sql`, `time` in seconds as a string)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -109,7 +118,23 @@ def count_queries(call: Callable[[], object]) -> int:
     status = getattr(response, "status_code", 200)
     if status >= 400:
         raise SystemExit(f"In-process request failed with {status}: {response.content[:500]}")
-    return len(captured.captured_queries)
+    # Read now: the next request's `request_started` empties the connection's query log.
+    return list(captured.captured_queries)
+
+
+def count_queries(call: Callable[[], object]) -> int:
+    return len(capture_queries(call))
+
+
+def median_ms(call: Callable[[], object], calls: int = IN_PROCESS_CALLS) -> float:
+    """Median wall time of `calls` requests in-process, after one warm-up call."""
+    call()
+    times = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
 
 
 def _api_get(fixture: Fixture, path: str, auth: bool = True):
@@ -281,13 +306,14 @@ def main() -> None:
     counts = data_counts()
     info = common.machine()
 
-    out.write("Counting SQL queries per request (in-process)\n")
+    out.write("Counting SQL queries and timing requests in-process\n")
     for endpoint in ENDPOINTS:
         if endpoint.sizes:
-            endpoint.queries = [
-                (size, count_queries(call)) for size, call in endpoint.sizes(fixture)
-            ]
-            out.write(f"  {endpoint.key}: {endpoint.queries}\n")
+            calls = endpoint.sizes(fixture)
+            endpoint.queries = [(size, count_queries(call)) for size, call in calls]
+            endpoint.timings = [(size, median_ms(call)) for size, call in calls]
+            timings = ", ".join(f"{ms:.1f} ms ({size})" for size, ms in endpoint.timings)
+            out.write(f"  {endpoint.key}: {endpoint.queries}, median {timings}\n")
 
     run_id = uuid.uuid4().hex[:8]
     with common.gunicorn(env) as url:
@@ -325,16 +351,17 @@ def report(info: dict, counts: dict, elapsed: float) -> str:
     rows = []
     for e in ENDPOINTS:
         queries = " · ".join(f"{n} ({size})" for size, n in e.queries) if e.queries else "—"
+        timings = " · ".join(f"{ms:.1f} ({size})" for size, ms in e.timings) if e.timings else "—"
         if e.key == "baseline":
-            queries = str(e.queries[0][1])
+            queries, timings = str(e.queries[0][1]), f"{e.timings[0][1]:.1f}"
         if not e.result:
-            rows.append(f"| {e.label} | — | — | — | — | target ≥ 0.80 | — | {e.note} |")
+            rows.append(f"| {e.label} | — | — | — | — | target ≥ 0.80 | — | — | {e.note} |")
             continue
         r = e.result
         rows.append(
             f"| {e.label} | {r['rps']:.0f} | {_ms(r['latency_us']['p50'])} | "
             f"{_ms(r['latency_us']['p95'])} | {r['errors']} | {r['rps'] / baseline:.2f} | "
-            f"{queries} | {e.note} |"
+            f"{queries} | {timings} | {e.note} |"
         )
     by_key = {e.key: e for e in ENDPOINTS}
 
@@ -366,8 +393,8 @@ def report(info: dict, counts: dict, elapsed: float) -> str:
             f"**Data set:** {data}.",
             "",
             "| endpoint | requests/s | p50 ms | p95 ms | errors | × baseline | SQL queries "
-            "per request | note |",
-            "|---|---:|---:|---:|---:|---:|---|---|",
+            "per request | in-process ms per request (median) | note |",
+            "|---|---:|---:|---:|---:|---:|---|---|---|",
             *rows,
             "",
             "| target | result |",

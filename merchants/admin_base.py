@@ -14,7 +14,8 @@ from merchants.tenancy import is_tenant_model, merchant_of, roles_by_merchant, s
 Role = Membership.Role
 
 
-def _merchant_ids(request, min_role: int = Role.OFFICER) -> list[int]:
+def merchant_ids_of(request, min_role: int = Role.OFFICER) -> list[int]:
+    """The merchants the admin user has at least `min_role` at (not meaningful for operators)."""
     return [mid for mid, role in roles_by_merchant(request.user).items() if role >= min_role]
 
 
@@ -83,8 +84,8 @@ class MerchantScopedPermissionsMixin:
             return queryset
         if model is Merchant:
             # Only where the user may create or change things.
-            return queryset.filter(pk__in=_merchant_ids(request, self.add_role))
-        return scope_to_merchants(queryset, _merchant_ids(request))
+            return queryset.filter(pk__in=merchant_ids_of(request, self.add_role))
+        return scope_to_merchants(queryset, merchant_ids_of(request))
 
     def formfield_for_foreignkey(self, db_field: ForeignKey, request, **kwargs):
         model = db_field.remote_field.model
@@ -106,7 +107,7 @@ class MerchantScopedAdmin(MerchantScopedPermissionsMixin, admin.ModelAdmin):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        return scope_to_merchants(queryset, _merchant_ids(request))
+        return scope_to_merchants(queryset, merchant_ids_of(request))
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -126,7 +127,7 @@ class MerchantScopedAdmin(MerchantScopedPermissionsMixin, admin.ModelAdmin):
 
     def get_list_filter(self, request):
         filters = []
-        single = not request.user.is_superuser and len(_merchant_ids(request)) <= 1
+        single = not request.user.is_superuser and len(merchant_ids_of(request)) <= 1
         for item in super().get_list_filter(request):
             if isinstance(item, str) and "__" not in item:
                 field = self.model._meta.get_field(item)

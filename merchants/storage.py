@@ -14,6 +14,7 @@ import logging
 import posixpath
 import re
 import shutil
+from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -117,14 +118,12 @@ class CloudinaryStorage(Storage):
     def url(self, name):
         if not name:
             return ""
-        sdk = _cloudinary()
-        url, _options = sdk.utils.cloudinary_url(
+        return _delivery_url(
             self.public_id(name),
             resource_type=self.resource_type,
-            format=posixpath.splitext(name)[1].lstrip(".") or None,
-            secure=True,
+            extension=posixpath.splitext(name)[1].lstrip(".") or None,
+            account=settings.CLOUDINARY_URL,
         )
-        return url
 
     def download_url(self, name: str, filename: str = "") -> str:
         """A URL that makes browsers save the file (`fl_attachment`), optionally as `filename`
@@ -173,6 +172,24 @@ class CloudinaryStorage(Storage):
             # An already missing or not yet empty folder is not worth failing the cleanup for.
             logger.info("Cloudinary folder %s not deleted: %s", prefix, error)
         return deleted, failed
+
+
+@lru_cache(maxsize=8192)
+def _delivery_url(
+    public_id: str, *, resource_type: str, extension: str | None, account: str
+) -> str:
+    """The delivery URL of an asset, built by the SDK from its name and the account alone.
+
+    Building one takes the SDK about 40 µs and a page of 100 products asks for one per image,
+    while the same name always gives the same URL (stored names are never reused: they carry a
+    random part), so each is built once per process. `account`, the configured
+    CLOUDINARY_URL, is part of the key: another account or option builds its own.
+    """
+    sdk = _cloudinary()
+    url, _options = sdk.utils.cloudinary_url(
+        public_id, resource_type=resource_type, format=extension, secure=True
+    )
+    return url
 
 
 def storage_delete_prefix(storage: Storage, prefix: str) -> tuple[list[str], list[str]]:

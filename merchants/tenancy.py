@@ -58,17 +58,25 @@ class TenantContext:
         return self.is_operator or self.role >= required
 
 
+def _active_memberships(user):
+    # No default ordering: it would join auth_user for every staff request, to sort one user.
+    return Membership.objects.filter(user=user, merchant__is_active=True).order_by()
+
+
 def roles_by_merchant(user) -> dict[int, int]:
     """merchant id → role for every active membership of `user` (one query, cached per user)."""
     cached = getattr(user, "_merchant_roles", None)
     if cached is None:
-        cached = dict(
-            Membership.objects.filter(user=user, merchant__is_active=True).values_list(
-                "merchant_id", "role"
-            )
-        )
+        cached = dict(_active_memberships(user).values_list("merchant_id", "role"))
         user._merchant_roles = cached
     return cached
+
+
+def _memberships_with_merchants(user) -> list[Membership]:
+    """The active memberships with their merchants, fresh (one query); refreshes the roles cache."""
+    memberships = list(_active_memberships(user).select_related("merchant"))
+    user._merchant_roles = {membership.merchant_id: membership.role for membership in memberships}
+    return memberships
 
 
 def resolve_tenant(user, header_value: str | None) -> TenantContext:
@@ -94,14 +102,13 @@ def resolve_tenant(user, header_value: str | None) -> TenantContext:
             "As the platform operator you must name a merchant in the X-Merchant header "
             "(its id or slug)."
         )
-    roles = roles_by_merchant(user)
-    if not roles:
+    # Every staff request comes this way: the role and the merchant in one query.
+    memberships = _memberships_with_merchants(user)
+    if not memberships:
         raise MerchantAccessDenied("Your account is not a member of any active merchant.")
-    if len(roles) > 1:
+    if len(memberships) > 1:
         raise MerchantRequired(
             "You belong to several merchants; name one in the X-Merchant header (id or slug)."
         )
-    [(merchant_id, role)] = roles.items()
-    return TenantContext(
-        merchant=Merchant.objects.get(pk=merchant_id), role=role, is_operator=False
-    )
+    [membership] = memberships
+    return TenantContext(merchant=membership.merchant, role=membership.role, is_operator=False)

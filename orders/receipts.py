@@ -50,7 +50,7 @@ def payment_method_label(payment: Payment) -> str:
 
 
 def order_receipt_context(*, order: Order, payments: list[Payment]) -> dict:
-    """Template context of `emails/order_receipt.*` for a paid order (items prefetched)."""
+    """Template context of `emails/order_receipt.*` for a paid order from `order_queryset()`."""
     currency = order.currency
     tz = order.merchant.tzinfo
 
@@ -70,7 +70,7 @@ def order_receipt_context(*, order: Order, payments: list[Payment]) -> dict:
             "amount": money(item.line_subtotal_amount),
             "notes": item.notes,
         }
-        for item in order.items.all()
+        for item in order.item_list
     ]
     context = {
         "customer_name": order.customer.name if order.customer else "",

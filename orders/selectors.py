@@ -2,23 +2,29 @@
 
 from collections.abc import Iterable
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
+from customers.models import Customer
 from orders.models import Order, OrderEvent, OrderItem
 from payments.models import Payment
 from payments.selectors import payment_list_for_reference
 
 
 def order_queryset(*, with_events: bool = False) -> QuerySet[Order]:
-    """Orders with what the API shows, in a constant number of queries."""
+    """Orders with what the API shows, in a constant number of queries.
+
+    Each order has `item_list` (its lines in order) and, `with_events`, `event_list` (oldest
+    first): plain lists, as `order_create` also leaves them on the order it returns.
+    """
     queryset = Order.objects.select_related("customer", "table", "created_by").prefetch_related(
-        Prefetch("items", queryset=OrderItem.objects.order_by("pk"))
+        Prefetch("items", queryset=OrderItem.objects.order_by("pk"), to_attr="item_list")
     )
     if with_events:
         queryset = queryset.prefetch_related(
             Prefetch(
                 "events",
                 queryset=OrderEvent.objects.select_related(None).order_by("created_at", "pk"),
+                to_attr="event_list",
             )
         )
     return queryset
@@ -60,3 +66,39 @@ def order_detail_get(*, pk: int) -> Order:
     order = order_queryset(with_events=True).get(pk=pk)
     order_attach_payments([order])
     return order
+
+
+# What a search of orders looks in (the API's and the admin's search_fields), as answered
+# by order_search.
+ORDER_SEARCH_FIELDS = ("number", "customer__email", "customer__name")
+# Beyond this many customers matching a term, they are matched through the join instead.
+SEARCH_CUSTOMER_LIMIT = 500
+
+
+def order_search(
+    queryset: QuerySet[Order], *, terms: Iterable[str], merchant_ids: Iterable[int] | None
+) -> QuerySet[Order]:
+    """The orders of `queryset` matching every term, each in the order's number or in its
+    customer's email or name (any case, anywhere): DRF's and Django's search over
+    ORDER_SEARCH_FIELDS, in a shape PostgreSQL can answer from indexes.
+
+    That search tests three columns of every order joined to its customer (70 ms a query on
+    a year of one shop's orders). Here the customers matching a term are found first among
+    the customers of `merchant_ids` (all when None), then the orders by number (the trigram
+    index `order_number_trgm`) or by one of those customers (the customer index).
+    """
+    customers = Customer.objects.order_by()  # ids only: no sorting by merchant name
+    if merchant_ids is not None:
+        customers = customers.filter(merchant_id__in=list(merchant_ids))
+    for term in terms:
+        ids = list(
+            customers.filter(Q(email__icontains=term) | Q(name__icontains=term)).values_list(
+                "pk", flat=True
+            )[: SEARCH_CUSTOMER_LIMIT + 1]
+        )
+        if len(ids) > SEARCH_CUSTOMER_LIMIT:
+            by_customer = Q(customer__email__icontains=term) | Q(customer__name__icontains=term)
+        else:
+            by_customer = Q(customer_id__in=ids)
+        queryset = queryset.filter(Q(number__icontains=term) | by_customer)
+    return queryset

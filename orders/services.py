@@ -11,7 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, F, IntegerField, Prefetch, Value, When
 from django.utils import timezone
 
@@ -91,10 +91,20 @@ def _event(order: Order, actor: Actor, kind: str, old: str = "", new: str = "", 
 
 
 def _next_number(*, merchant: Merchant, day) -> str:
-    """INV-YYYYMMDD-NNNN; the sequence row stays locked until the order commits, so no gaps."""
-    sequence, _ = OrderNumberSequence.objects.get_or_create(merchant=merchant, day=day)
-    OrderNumberSequence.objects.filter(pk=sequence.pk).update(last_number=F("last_number") + 1)
-    number = OrderNumberSequence.objects.values_list("last_number", flat=True).get(pk=sequence.pk)
+    """INV-YYYYMMDD-NNNN; the sequence row stays locked until the order commits, so no gaps.
+
+    One statement: the day's first order inserts the row at 1, the others add one to it and
+    read the new number back (PostgreSQL and SQLite both upsert with RETURNING).
+    """
+    table = connection.ops.quote_name(OrderNumberSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (merchant_id, day, last_number) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT (merchant_id, day) DO UPDATE SET last_number = {table}.last_number + 1 "
+            "RETURNING last_number",
+            [merchant.pk, connection.ops.adapt_datefield_value(day)],
+        )
+        (number,) = cursor.fetchone()
     return f"INV-{day:%Y%m%d}-{number:04d}"
 
 
@@ -189,7 +199,10 @@ def order_create(
     guest_count: int = 1,
     notes: str = "",
 ) -> Order:
-    """Price every line on the server, reserve stock, number the order, all or nothing."""
+    """Price every line on the server, reserve stock, number the order, all or nothing.
+
+    The order comes back with its `item_list` and `event_list`, ready to be shown.
+    """
     if not lines:
         raise DomainError("An order needs at least one line.", details={"lines": ["Empty."]})
     if len(lines) > MAX_LINES:
@@ -238,7 +251,7 @@ def order_create(
             currency=merchant.currency,
             stock_reserved=bool(wanted),
         )
-        OrderItem.objects.bulk_create(
+        items = OrderItem.objects.bulk_create(
             [
                 OrderItem(
                     order=order,
@@ -262,9 +275,12 @@ def order_create(
                 for line in pricing.lines
             ]
         )
-        _event(
+        created = _event(
             order, actor, OrderEvent.Kind.CREATED, "", order.status, total=str(order.total_amount)
-        ).save()
+        )
+        created.save()
+    # As `order_queryset(with_events=True)` would read them back, without reading them back.
+    order.item_list, order.event_list = items, [created]
     return order
 
 

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from catalog.models import Product, ProductCategory, ProductImage, Promotion
 from catalog.pricing import PriceQuote, product_final_price, product_final_prices
+from catalog.selectors import product_images
 from catalog.services import promotion_save
 from merchants.api.base import MerchantScopedModelSerializer, money_field
 from merchants.models import TableLocation
@@ -64,6 +65,13 @@ class ProductImageSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ProductImageListSerializer(serializers.ListSerializer):
+    """A product's images, as `product_images()` gives them (prefetched, else one query)."""
+
+    def get_attribute(self, instance):
+        return product_images(instance)
+
+
 class PromotionBriefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Promotion
@@ -85,12 +93,20 @@ class QuotedProductListSerializer(serializers.ListSerializer):
         return super().to_representation(products)
 
 
+class CategoryNameField(serializers.CharField):
+    """The product's category name: annotated on lists (`selectors.with_category_name`), else
+    read through its category."""
+
+    def get_attribute(self, product):
+        if hasattr(product, "category_name"):
+            return product.category_name
+        return product.category.name if product.category_id else None
+
+
 class ProductPricingMixin(serializers.Serializer):
     """Price now, promotion, category name and thumbnail: what staff and customers both see."""
 
-    category_name = serializers.CharField(
-        source="category.name", read_only=True, default=None, allow_null=True
-    )
+    category_name = CategoryNameField(read_only=True, allow_null=True)
     final_price = serializers.SerializerMethodField()
     promotion = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
@@ -113,11 +129,17 @@ class ProductPricingMixin(serializers.Serializer):
     @extend_schema_field(PromotionBriefSerializer(allow_null=True))
     def get_promotion(self, product):
         promotion = self._quote(product).promotion
-        return PromotionBriefSerializer(promotion).data if promotion else None
+        if promotion is None:
+            return None
+        # One promotion often covers many products of a page: represent it once.
+        briefs = self.context.setdefault("promotion_briefs", {})
+        if promotion.pk not in briefs:
+            briefs[promotion.pk] = PromotionBriefSerializer(promotion).data
+        return briefs[promotion.pk]
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_thumbnail_url(self, product) -> str | None:
-        for image in product.images.all():
+        for image in product_images(product):
             if image.kind == ProductImage.Kind.THUMBNAIL:
                 return image.url
         return None
@@ -135,7 +157,7 @@ class ProductSerializer(ProductPricingMixin, ModelRulesMixin, MerchantScopedMode
     barcode = serializers.CharField(
         max_length=64, required=False, allow_blank=True, allow_null=True
     )
-    images = ProductImageSerializer(many=True, read_only=True)
+    images = ProductImageListSerializer(child=ProductImageSerializer(), read_only=True)
     is_low_on_stock = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -276,7 +298,7 @@ class PublicProductSerializer(ProductPricingMixin, serializers.ModelSerializer):
 
     def get_image_urls(self, product) -> list[str]:
         return [
-            image.url for image in product.images.all() if image.kind == ProductImage.Kind.DETAIL
+            image.url for image in product_images(product) if image.kind == ProductImage.Kind.DETAIL
         ]
 
     def get_sold_out(self, product) -> bool:

@@ -50,14 +50,18 @@ class ProductViewSet(MerchantScopedViewSet):
     Images are managed through `thumbnail` and `detail-images`; scanners use `lookup`.
     """
 
-    queryset = Product.objects.select_related("category").prefetch_related(
-        selectors.product_images_prefetch()
-    )
+    queryset = Product.objects.prefetch_related(selectors.product_images_prefetch())
     serializer_class = ProductSerializer
     filterset_class = ProductFilterSet
     search_fields = ["name", "description", "sku", "barcode"]
     ordering_fields = ["name", "base_price", "stock", "sort_order", "created_at", "updated_at"]
     ordering = ["sort_order", "name"]
+
+    def base_queryset(self):
+        queryset = super().base_queryset()
+        if self.action == "list":
+            return selectors.with_category_name(queryset)
+        return queryset.select_related("category")  # writes check the category's merchant
 
     def _image_response(self, product, code=status.HTTP_200_OK):
         product = self.get_queryset().get(pk=product.pk)  # fresh images, one prefetch

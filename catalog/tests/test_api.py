@@ -180,6 +180,33 @@ class TestProductReads:
         detail_row = officer_client.get(detail("product", product.pk)).json()
         assert detail_row["final_price"] == "22500.00"
 
+    def test_one_promotion_over_many_products_shows_on_each(self, officer_client, merchant):
+        products = ProductFactory.create_batch(3, merchant=merchant, base_price=20000)
+        promotion = PromotionFactory(merchant=merchant, products=products[:2], value=10)
+        rows = officer_client.get(PRODUCTS, {"ordering": "created_at"}).json()["results"]
+        brief = {
+            "id": promotion.pk,
+            "name": promotion.name,
+            "discount_type": "percent",
+            "value": "10.00",
+            "ends_at": rows[0]["promotion"]["ends_at"],
+        }
+        assert [row["promotion"] for row in rows] == [brief, brief, None]
+        assert [row["final_price"] for row in rows] == ["18000.00", "18000.00", "20000.00"]
+
+    def test_images_are_in_the_same_order_whether_listed_or_just_written(
+        self, owner_client, merchant
+    ):
+        product = ProductFactory(merchant=merchant)
+        second = ProductImageFactory(product=product, sort_order=2)
+        thumbnail = ProductImageFactory(product=product, kind="thumbnail")
+        first = ProductImageFactory(product=product, sort_order=1)
+        [listed] = owner_client.get(PRODUCTS).json()["results"]
+        written = owner_client.patch(detail("product", product.pk), {"name": "Renamed"}).json()
+        for row in (listed, written):
+            assert [image["id"] for image in row["images"]] == [first.pk, second.pk, thumbnail.pk]
+            assert row["thumbnail_url"] == row["images"][2]["url"]
+
     def test_list_query_count_does_not_grow_with_rows(
         self, officer_client, merchant, django_assert_num_queries
     ):
@@ -218,7 +245,9 @@ class TestBarcodeLookup:
         self, officer_client, merchant, django_assert_num_queries
     ):
         ProductFactory(merchant=merchant, barcode="111")
-        with django_assert_num_queries(6) as captured:
+        # The caller's role and merchant, the product, its promotions, its images (read once
+        # for the thumbnail and the image list).
+        with django_assert_num_queries(4) as captured:
             officer_client.get(LOOKUP, {"barcode": "111"})
         product_queries = [
             q["sql"] for q in captured.captured_queries if 'FROM "catalog_product"' in q["sql"]

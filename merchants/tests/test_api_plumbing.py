@@ -2,6 +2,7 @@
 
 import pytest
 
+from merchants.api.authentication import staff_token_create
 from merchants.models import Membership
 from merchants.tests.factories import MembershipFactory, TableLocationFactory, UserFactory
 
@@ -73,6 +74,21 @@ def test_list_query_count_does_not_grow(owner_client, merchant, django_assert_ma
     TableLocationFactory.create_batch(30, merchant=merchant)
     with django_assert_max_num_queries(4):
         assert owner_client.get("/api/v1/table-locations").status_code == 200
+
+
+def test_a_token_request_knows_its_user_role_and_merchant_in_two_queries(
+    api_client, owner, merchant, django_assert_num_queries
+):
+    # As at the counter: a token, so the user (and their roles) are loaded afresh each time.
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {staff_token_create(user=owner)}")
+    TableLocationFactory.create_batch(3, merchant=merchant)
+    api_client.get("/api/v1/table-locations")  # the first use stamps the token's last use
+    with django_assert_num_queries(4) as captured:  # token and user, membership, count, page
+        assert len(api_client.get("/api/v1/table-locations").json()["results"]) == 3
+    membership, *_ = (q["sql"] for q in captured.captured_queries[1:])
+    assert 'FROM "merchants_membership"' in membership
+    assert 'JOIN "merchants_merchant"' in membership
+    assert '"auth_user"' not in membership  # no join just to sort one user's memberships
 
 
 def test_error_shape_for_404_and_405(owner_client):

@@ -50,6 +50,26 @@ def test_url_is_built_offline(cloudinary_stub):
     assert cloudinary_stub.requests == []
 
 
+def test_each_url_is_built_once_per_account(cloudinary_stub, settings, monkeypatch):
+    import cloudinary.utils
+
+    built = []
+    real = cloudinary.utils.cloudinary_url
+
+    def counting(public_id, **options):
+        built.append(public_id)
+        return real(public_id, **options)
+
+    monkeypatch.setattr(cloudinary.utils, "cloudinary_url", counting)
+    name = "merchants/7/products/42/thumbnail-once.png"
+    urls = {CloudinaryStorage().url(name) for _ in range(3)}
+    assert urls == {f"https://res.cloudinary.com/{CLOUD}/image/upload/v1/{name}"}
+    assert built == ["merchants/7/products/42/thumbnail-once"]
+    settings.CLOUDINARY_URL = "cloudinary://key123:secret456@another-cloud"
+    assert CloudinaryStorage().url(name).startswith("https://res.cloudinary.com/another-cloud/")
+    assert len(built) == 2
+
+
 def test_delete_destroys_with_invalidation(cloudinary_stub):
     CloudinaryStorage().delete("merchants/7/products/42/detail-1.jpg")
     [call] = cloudinary_stub.calls("/image/destroy", "POST")

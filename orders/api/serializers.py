@@ -91,7 +91,7 @@ class OrderTableSerializer(serializers.Serializer):
 class OrderSerializer(serializers.ModelSerializer):
     customer = OrderCustomerSerializer(read_only=True, allow_null=True)
     table = OrderTableSerializer(read_only=True, allow_null=True)
-    items = OrderItemSerializer(many=True, read_only=True)
+    items = OrderItemSerializer(many=True, read_only=True, source="item_list")
     allowed_next_statuses = serializers.ListField(
         child=serializers.CharField(), read_only=True, help_text="Moves the workflow allows now."
     )
@@ -172,7 +172,7 @@ class OrderPaymentSerializer(serializers.ModelSerializer):
 
 
 class OrderDetailSerializer(OrderSerializer):
-    events = OrderEventSerializer(many=True, read_only=True)
+    events = OrderEventSerializer(many=True, read_only=True, source="event_list")
     payments = OrderPaymentSerializer(
         many=True, read_only=True, source="payment_list", help_text="Newest first."
     )

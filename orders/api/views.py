@@ -1,8 +1,10 @@
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from customers.auth import CustomerJWTAuthentication
@@ -20,10 +22,15 @@ from orders.api.serializers import (
     OrderRefundSerializer,
     OrderSerializer,
 )
-from orders.filters import MyOrderFilterSet, OrderFilterSet
+from orders.filters import MyOrderFilterSet, OrderFilterSet, OrderSearchFilter
 from orders.idempotency import idempotent
 from orders.models import Order
-from orders.selectors import order_attach_payments, order_detail_get, order_queryset
+from orders.selectors import (
+    ORDER_SEARCH_FIELDS,
+    order_attach_payments,
+    order_detail_get,
+    order_queryset,
+)
 from orders.services import (
     Actor,
     CustomerInput,
@@ -66,7 +73,8 @@ class OrderViewSet(
     queryset = Order.objects.all()
     serializer_class = OrderSerializer
     filterset_class = OrderFilterSet
-    search_fields = ["number", "customer__email", "customer__name"]
+    filter_backends = [DjangoFilterBackend, OrderSearchFilter, OrderingFilter]
+    search_fields = list(ORDER_SEARCH_FIELDS)
     ordering_fields = ["created_at", "number", "total_amount", "status"]
     ordering = ["-created_at", "-pk"]
     read_role = Role.OFFICER
@@ -134,7 +142,6 @@ class OrderViewSet(
             guest_count=data["guest_count"],
             notes=data["notes"],
         )
-        order = order_queryset(with_events=True).get(pk=order.pk)
         order.payment_list = []  # just created: no payment yet
         return Response(OrderDetailSerializer(order).data, status=status.HTTP_201_CREATED)
 

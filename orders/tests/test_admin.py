@@ -1,6 +1,14 @@
+from datetime import date, datetime, time
+
 import pytest
+from django.contrib.admin.templatetags.admin_list import date_hierarchy
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from merchants.templatetags.admin_dates import bounded_date_hierarchy
+from orders.admin import OrderAdmin
+from orders.models import Order
 from orders.tests.factories import OrderFactory
 from payments.tests.factories import PaymentFactory
 
@@ -34,3 +42,102 @@ def test_an_unpaid_order_says_so(client, owner, merchant):
     client.force_login(owner)
     page = client.get(reverse("admin:orders_order_change", args=[order.pk]))
     assert "No payment yet." in page.text
+
+
+# --- the order list's date drill-down ------------------------------------------------------
+
+
+@pytest.fixture
+def trading_days(merchant):
+    """Orders on 30 Dec 2025, 5 and 20 Jan 2026 and 2 Mar 2026: nothing in February."""
+    days = [date(2025, 12, 30), date(2026, 1, 5), date(2026, 1, 20), date(2026, 3, 2)]
+    for day in days:
+        order = OrderFactory(merchant=merchant, business_date=day)
+        placed = datetime.combine(day, time(12), tzinfo=merchant.tzinfo)
+        Order.objects.filter(pk=order.pk).update(created_at=placed)
+    return days
+
+
+def _changelist(client, **params):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("admin:orders_order_changelist"), params)
+    assert response.status_code == 200
+    return response, [query["sql"] for query in captured]
+
+
+def _titles(hierarchy: dict) -> list[str]:
+    return [choice["title"] for choice in hierarchy["choices"]]
+
+
+def test_years_come_from_the_first_and_last_day_not_from_every_order(client, owner, trading_days):
+    client.force_login(owner)
+    response, statements = _changelist(client)
+    assert _titles(bounded_date_hierarchy(response.context_data["cl"])) == ["2025", "2026"]
+    assert "?business_date__year=2026" in response.text
+    assert not [sql for sql in statements if "DISTINCT" in sql]
+    [bounds] = [sql for sql in statements if 'MIN("orders_order"."business_date")' in sql]
+    assert 'MAX("orders_order"."business_date")' in bounds
+    # Session, user, roles, count, Django's permissions for the sidebar (2), the page, bounds.
+    assert len(statements) == 8, "\n".join(statements)
+
+
+def test_months_run_from_the_first_to_the_last_of_the_year(client, owner, trading_days):
+    client.force_login(owner)
+    response, statements = _changelist(client, business_date__year="2026")
+    months = _titles(bounded_date_hierarchy(response.context_data["cl"]))
+    # February had no order: it is listed all the same, and opens an empty list.
+    assert months == ["January 2026", "February 2026", "March 2026"]
+    assert not [sql for sql in statements if "DISTINCT" in sql]
+    response, _ = _changelist(client, business_date__year="2026", business_date__month="2")
+    assert response.context_data["cl"].result_count == 0
+
+
+def test_days_of_a_month_are_exactly_the_days_with_orders(client, owner, trading_days):
+    client.force_login(owner)
+    response, _ = _changelist(client, business_date__year="2026", business_date__month="1")
+    hierarchy = bounded_date_hierarchy(response.context_data["cl"])
+    assert _titles(hierarchy) == ["January 5", "January 20"]
+    assert hierarchy["back"]["title"] == "2026"
+    assert response.context_data["cl"].result_count == 2
+
+
+@pytest.mark.parametrize("field", ["business_date", "created_at"])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"__year": "2026"},
+        {"__year": "2026", "__month": "1"},
+        {"__year": "2026", "__month": "1", "__day": "5"},
+    ],
+)
+def test_same_links_as_djangos_when_no_month_is_empty(
+    client, owner, merchant, trading_days, monkeypatch, field, params
+):
+    Order.objects.filter(business_date=date(2026, 3, 2)).delete()  # now no month is empty
+    monkeypatch.setattr(OrderAdmin, "date_hierarchy", field)
+    client.force_login(owner)
+    response, _ = _changelist(client, **{field + key: value for key, value in params.items()})
+    changelist = response.context_data["cl"]
+    assert bounded_date_hierarchy(changelist) == date_hierarchy(changelist)
+
+
+def test_one_month_of_orders_starts_at_its_days_as_djangos_does(client, owner, merchant):
+    for day in (3, 9):
+        OrderFactory(merchant=merchant, business_date=date(2026, 5, day))
+    client.force_login(owner)
+    response, statements = _changelist(client)
+    assert len([sql for sql in statements if "MIN(" in sql]) == 1  # the bounds, read once
+    changelist = response.context_data["cl"]
+    assert _titles(bounded_date_hierarchy(changelist)) == ["May 3", "May 9"]
+    assert bounded_date_hierarchy(changelist) == date_hierarchy(changelist)
+
+
+def test_no_orders_no_dates(client, owner):
+    client.force_login(owner)
+    response, _ = _changelist(client)
+    assert bounded_date_hierarchy(response.context_data["cl"]) == {
+        "show": True,
+        "back": None,
+        "choices": [],
+    }

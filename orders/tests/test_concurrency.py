@@ -38,3 +38,16 @@ def test_opposite_baskets_do_not_deadlock(client_for, officer, merchant):
     a.refresh_from_db()
     b.refresh_from_db()
     assert (a.stock, b.stock) == (88, 88)
+
+
+def test_the_days_first_orders_at_once_get_one_number_each(client_for, officer, merchant):
+    # Untracked stock: nothing serialises these baskets before they race for the day's
+    # sequence row, which none of them finds at first.
+    product = ProductFactory(merchant=merchant)
+
+    def buy(_):
+        return client_for(officer).post(URL, {"lines": lines((product, 1))}, format="json")
+
+    assert {r.status_code for r in run_concurrently(buy, 12)} == {201}
+    numbers = sorted(Order.objects.values_list("number", flat=True))
+    assert [n[-4:] for n in numbers] == [f"{n:04d}" for n in range(1, 13)]

@@ -276,7 +276,7 @@ def sales_url(**params):
 def test_daily_report_api_for_a_closed_day(
     owner_client, the_day, next_morning, django_assert_num_queries
 ):
-    with django_assert_num_queries(4):  # membership, merchant, the two report queries
+    with django_assert_num_queries(3):  # membership with its merchant, the two report queries
         response = owner_client.get(daily_url(DAY))
     assert response.status_code == 200
     body = response.json()
@@ -359,7 +359,7 @@ def test_sales_report_by_product_is_paginated(
     owner_client, the_day, next_morning, django_assert_num_queries
 ):
     params = {"from": "2026-03-01", "to": "2026-03-31", "group_by": "product", "limit": 1}
-    with django_assert_num_queries(5):  # membership, merchant, totals, count, page
+    with django_assert_num_queries(4):  # membership with its merchant, totals, count, page
         body = owner_client.get(sales_url(**params)).json()
     assert body["count"] == 2
     assert body["next"] is not None
