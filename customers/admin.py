@@ -14,7 +14,9 @@ class CustomerAdmin(MerchantScopedAdmin):
     list_filter = ("merchant", "is_active", ("last_login_at", admin.EmptyFieldListFilter))
     list_select_related = ("merchant",)
     search_fields = ("email", "name", "phone")
+    # Years and months from the first and last sign-up (customer_merchant_recent).
     date_hierarchy = "created_at"
+    bounded_date_hierarchy = True
     ordering = ("merchant", "email")
     fields = ("merchant", "email", "name", "phone", "is_active", "last_login_at", "created_at")
     readonly_fields = ("last_login_at", "created_at")
@@ -51,7 +53,9 @@ class LoginChallengeAdmin(MerchantScopedAdmin):
     list_filter = ("merchant", "kind", ("used_at", admin.EmptyFieldListFilter))
     list_select_related = ("merchant",)
     search_fields = ("email",)
+    # Years and months from the first and last email (challenge_merchant_recent).
     date_hierarchy = "created_at"
+    bounded_date_hierarchy = True
     fields = (
         "merchant",
         "email",

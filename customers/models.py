@@ -27,6 +27,10 @@ class Customer(TenantModel):
                 violation_error_message="This merchant already has a customer with this email.",
             )
         ]
+        indexes = [
+            # The admin's first and last sign-up date of the merchant's customers.
+            models.Index(fields=["merchant", "-created_at"], name="customer_merchant_recent"),
+        ]
         ordering = ["merchant", "email"]
 
     def __str__(self) -> str:
@@ -72,6 +76,8 @@ class LoginChallenge(TenantModel):
                 fields=["merchant", "email", "kind", "created_at"], name="challenge_recent_idx"
             ),
             models.Index(fields=["expires_at"], name="challenge_expires_idx"),
+            # The admin's list newest first and its first and last date, per merchant.
+            models.Index(fields=["merchant", "-created_at"], name="challenge_merchant_recent"),
         ]
         ordering = ["-created_at"]
 

@@ -235,7 +235,10 @@ class PhotoSessionAdmin(CsvExportMixin, MerchantScopedAdmin):
         "gateway_transaction_id",
         "location__name",
     )
-    date_hierarchy = "created_at"
+    # The merchant's own day of the sale, indexed with the merchant (photo_session_day), as the
+    # order list: its years and months come from the first and last day.
+    date_hierarchy = "business_date"
+    bounded_date_hierarchy = True
     show_full_result_count = False
     inlines = (PhotoInline,)
     actions = ("resend_email", "refund_late_payment")
