@@ -17,7 +17,9 @@ class CustomerAdmin(MerchantScopedAdmin):
     # Years and months from the first and last sign-up (customer_merchant_recent).
     date_hierarchy = "created_at"
     bounded_date_hierarchy = True
-    ordering = ("merchant", "email")
+    # By email within the merchant, from customer_merchant_email; ordering by "merchant" would
+    # sort every customer by the merchant's name first.
+    ordering = ("email",)
     fields = ("merchant", "email", "name", "phone", "is_active", "last_login_at", "created_at")
     readonly_fields = ("last_login_at", "created_at")
     actions = ("revoke_tokens",)

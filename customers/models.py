@@ -30,6 +30,11 @@ class Customer(TenantModel):
         indexes = [
             # The admin's first and last sign-up date of the merchant's customers.
             models.Index(fields=["merchant", "-created_at"], name="customer_merchant_recent"),
+            # The merchant's customers by email, a page at a time (API and admin lists).
+            models.Index(fields=["merchant", "email"], name="customer_merchant_email"),
+            # Searching by any part of email, name or phone: GIN trigram indexes on PostgreSQL,
+            # made by migration 0003 (customer_email_trgm, customer_name_trgm,
+            # customer_phone_trgm), which Django's Meta cannot declare for SQLite as well.
         ]
         ordering = ["merchant", "email"]
 
