@@ -133,6 +133,11 @@ class PhotoInline(MerchantScopedTabularInline):
     max_num = 0
     can_delete = False
 
+    def get_queryset(self, request):
+        # Each row names its session (the row's title, the photo's file name): one join, not
+        # one query per photo.
+        return super().get_queryset(request).select_related("session")
+
     @admin.display(description="Photo")
     def thumbnail(self, photo):
         if not photo or not photo.file:
