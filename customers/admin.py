@@ -14,8 +14,12 @@ class CustomerAdmin(MerchantScopedAdmin):
     list_filter = ("merchant", "is_active", ("last_login_at", admin.EmptyFieldListFilter))
     list_select_related = ("merchant",)
     search_fields = ("email", "name", "phone")
+    # Years and months from the first and last sign-up (customer_merchant_recent).
     date_hierarchy = "created_at"
-    ordering = ("merchant", "email")
+    bounded_date_hierarchy = True
+    # By email within the merchant, from customer_merchant_email; ordering by "merchant" would
+    # sort every customer by the merchant's name first.
+    ordering = ("email",)
     fields = ("merchant", "email", "name", "phone", "is_active", "last_login_at", "created_at")
     readonly_fields = ("last_login_at", "created_at")
     actions = ("revoke_tokens",)
@@ -51,7 +55,9 @@ class LoginChallengeAdmin(MerchantScopedAdmin):
     list_filter = ("merchant", "kind", ("used_at", admin.EmptyFieldListFilter))
     list_select_related = ("merchant",)
     search_fields = ("email",)
+    # Years and months from the first and last email (challenge_merchant_recent).
     date_hierarchy = "created_at"
+    bounded_date_hierarchy = True
     fields = (
         "merchant",
         "email",

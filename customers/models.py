@@ -27,6 +27,15 @@ class Customer(TenantModel):
                 violation_error_message="This merchant already has a customer with this email.",
             )
         ]
+        indexes = [
+            # The admin's first and last sign-up date of the merchant's customers.
+            models.Index(fields=["merchant", "-created_at"], name="customer_merchant_recent"),
+            # The merchant's customers by email, a page at a time (API and admin lists).
+            models.Index(fields=["merchant", "email"], name="customer_merchant_email"),
+            # Searching by any part of email, name or phone: GIN trigram indexes on PostgreSQL,
+            # made by migration 0003 (customer_email_trgm, customer_name_trgm,
+            # customer_phone_trgm), which Django's Meta cannot declare for SQLite as well.
+        ]
         ordering = ["merchant", "email"]
 
     def __str__(self) -> str:
@@ -72,6 +81,8 @@ class LoginChallenge(TenantModel):
                 fields=["merchant", "email", "kind", "created_at"], name="challenge_recent_idx"
             ),
             models.Index(fields=["expires_at"], name="challenge_expires_idx"),
+            # The admin's list newest first and its first and last date, per merchant.
+            models.Index(fields=["merchant", "-created_at"], name="challenge_merchant_recent"),
         ]
         ordering = ["-created_at"]
 

@@ -70,6 +70,7 @@ class MerchantAdmin(MerchantScopedAdmin):
     form = MerchantAdminForm
     list_display = ("name", "slug", "business_type", "pos_mode", "currency", "is_active")
     list_filter = ("business_type", "pos_mode", "is_active")
+    list_select_related = ()  # nothing to join: a merchant's list columns are its own
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     fieldsets = (

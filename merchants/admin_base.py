@@ -9,7 +9,13 @@ from django.contrib import admin
 from django.db.models import ForeignKey, ManyToManyField
 
 from merchants.models import Membership, Merchant
-from merchants.tenancy import is_tenant_model, merchant_of, roles_by_merchant, scope_to_merchants
+from merchants.tenancy import (
+    is_tenant_model,
+    merchant_filter,
+    merchant_of,
+    roles_by_merchant,
+    scope_to_merchants,
+)
 
 Role = Membership.Role
 
@@ -17,6 +23,29 @@ Role = Membership.Role
 def merchant_ids_of(request, min_role: int = Role.OFFICER) -> list[int]:
     """The merchants the admin user has at least `min_role` at (not meaningful for operators)."""
     return [mid for mid, role in roles_by_merchant(request.user).items() if role >= min_role]
+
+
+class MerchantScopedRelatedFilter(admin.RelatedFieldListFilter):
+    """A list filter on a merchant or another tenant-owned row (a kiosk, a category): the rows
+    of the user's merchants (every one for the operator), read from their own small table.
+
+    Django's RelatedOnlyFieldListFilter offers only the rows the list refers to, and finds them
+    by reading every row of the list (`WHERE id IN (SELECT location_id FROM
+    photobox_photosession ...)`) on each view of the page. Here a choice the list does not use
+    (a kiosk without sessions yet) is offered too, and opens an empty list.
+    """
+
+    def field_choices(self, field, request, model_admin):
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        limit = None
+        if not request.user.is_superuser:
+            related, merchant_ids = field.remote_field.model, merchant_ids_of(request)
+            limit = (
+                {"pk__in": merchant_ids}
+                if related is Merchant
+                else merchant_filter(related, merchant_ids)
+            )
+        return field.get_choices(include_blank=False, limit_choices_to=limit, ordering=ordering)
 
 
 class TenantConsistencyFormMixin:
@@ -101,7 +130,16 @@ class MerchantScopedPermissionsMixin:
 
 
 class MerchantScopedAdmin(MerchantScopedPermissionsMixin, admin.ModelAdmin):
-    """Base for every ModelAdmin of a tenant-owned model."""
+    """Base for every ModelAdmin of a tenant-owned model.
+
+    `bounded_date_hierarchy = True` on a table that grows: the `date_hierarchy` drill-down
+    lists every year, and within a year every month, from the first date to the last (MIN and
+    MAX, two reads of an index on the merchant and the date) instead of Django's `SELECT
+    DISTINCT` over every row (merchants/templatetags/admin_dates.py; drawn by the changelist
+    template in templates/admin/change_list.html, so no admin needs a template of its own).
+    """
+
+    bounded_date_hierarchy: bool = False
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -135,8 +173,8 @@ class MerchantScopedAdmin(MerchantScopedPermissionsMixin, admin.ModelAdmin):
                 if related is Merchant and single:
                     continue
                 if related is not None and (related is Merchant or is_tenant_model(related)):
-                    # Choices from the scoped queryset, never every merchant's names.
-                    item = (item, admin.RelatedOnlyFieldListFilter)
+                    # The user's merchants' rows only, never every merchant's names.
+                    item = (item, MerchantScopedRelatedFilter)
             filters.append(item)
         return filters
 

@@ -113,9 +113,9 @@ class OrderAdmin(OrderPaymentsAdminMixin, CsvExportMixin, MerchantScopedAdmin):
     list_select_related = ("merchant", "table", "customer")
     search_fields = ORDER_SEARCH_FIELDS
     # The merchant's own day, indexed with the merchant; its years and months come from the
-    # first and last day (two index reads) rather than a scan of every order, see the template.
+    # first and last day (two index reads) rather than a scan of every order.
     date_hierarchy = "business_date"
-    change_list_template = "admin/orders/order/change_list.html"
+    bounded_date_hierarchy = True
     ordering = ("-created_at",)
     show_full_result_count = False
     list_per_page = 50

@@ -52,7 +52,9 @@ class PaymentAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
     list_filter = ("gateway", "status", "method", "amount_mismatch", "created_at", "merchant")
     list_select_related = ("merchant",)
     search_fields = ("gateway_order_id", "gateway_transaction_id", "reference_id")
+    # Years and months from the merchant's first and last payment (payment_merchant_recent).
     date_hierarchy = "created_at"
+    bounded_date_hierarchy = True
     show_full_result_count = False
     raw_id_fields = ("received_by",)
     inlines = (PaymentEventInline,)

@@ -98,6 +98,8 @@ class Payment(TenantModel):
                 fields=["merchant", "reference_kind", "reference_id"], name="payment_reference_idx"
             ),
             models.Index(fields=["status", "gateway", "created_at"], name="payment_pending_idx"),
+            # The merchant's payments newest first, and the admin's first and last date.
+            models.Index(fields=["merchant", "-created_at"], name="payment_merchant_recent"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -133,6 +133,11 @@ class PhotoInline(MerchantScopedTabularInline):
     max_num = 0
     can_delete = False
 
+    def get_queryset(self, request):
+        # Each row names its session (the row's title, the photo's file name): one join, not
+        # one query per photo.
+        return super().get_queryset(request).select_related("session")
+
     @admin.display(description="Photo")
     def thumbnail(self, photo):
         if not photo or not photo.file:
@@ -235,7 +240,10 @@ class PhotoSessionAdmin(CsvExportMixin, MerchantScopedAdmin):
         "gateway_transaction_id",
         "location__name",
     )
-    date_hierarchy = "created_at"
+    # The merchant's own day of the sale, indexed with the merchant (photo_session_day), as the
+    # order list: its years and months come from the first and last day.
+    date_hierarchy = "business_date"
+    bounded_date_hierarchy = True
     show_full_result_count = False
     inlines = (PhotoInline,)
     actions = ("resend_email", "refund_late_payment")

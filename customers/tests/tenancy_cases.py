@@ -1,6 +1,7 @@
-from customers.tests.factories import CustomerFactory
+from customers.models import Customer, LoginChallenge
+from customers.tests.factories import CustomerFactory, LoginChallengeFactory
 from merchants.models import Membership
-from merchants.tests.tenancy import EndpointCase
+from merchants.tests.tenancy import AdminRowsCase, EndpointCase
 
 CASES = [
     EndpointCase(
@@ -11,4 +12,9 @@ CASES = [
         write_role=Membership.Role.OFFICER,
         detail_actions=(("post", "revoke-tokens"),),
     ),
+]
+
+ADMIN_ROWS_CASES = [
+    AdminRowsCase(Customer, CustomerFactory),
+    AdminRowsCase(LoginChallenge, LoginChallengeFactory),
 ]

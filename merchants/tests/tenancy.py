@@ -1,11 +1,18 @@
-"""The shape every app uses to enter its staff endpoints into the tenancy and role matrix.
+"""The shapes every app uses to enter its pages into the shared checks.
 
-Each app lists its tenant-scoped endpoints in `<app>/tests/tenancy_cases.py` as `CASES`;
-`merchants/tests/test_tenancy_matrix.py` runs the same checks over all of them.
+Each app lists, in `<app>/tests/tenancy_cases.py`, its tenant-scoped endpoints as `CASES` and
+its reports as `REPORT_CASES` (`merchants/tests/test_tenancy_matrix.py` runs the same tenancy
+and role checks over all of them), and the admin pages over its tables that grow as
+`ADMIN_ROWS_CASES` (`merchants/tests/test_admin_query_counts.py`).
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import import_module
+
+from django.apps import apps
+from django.conf import settings
+from django.db.models import Model
 
 from merchants.models import Membership
 
@@ -46,3 +53,40 @@ class ReportCase:
 
     def __str__(self) -> str:
         return self.name
+
+
+@dataclass(frozen=True)
+class AdminRowsCase:
+    """An admin page over a table that grows: it must run as many queries for 30 rows as for 3.
+
+    Without `inline_factory`, the changelist of `model`, `factory(merchant=...)` making one row
+    of it. With it, the change page of one `factory(merchant=...)` object, whose inline lists
+    the rows `inline_factory(**{parent: obj})` makes.
+    """
+
+    model: type[Model]
+    factory: Callable
+    inline_factory: Callable | None = None
+    parent: str = ""  # the inline rows' link to the object, e.g. "payment"
+
+    @property
+    def inline(self) -> str:
+        return self.inline_factory._meta.model._meta.label_lower if self.inline_factory else ""
+
+    def __str__(self) -> str:
+        page = f"change page, {self.inline}" if self.inline_factory else "changelist"
+        return f"{self.model._meta.label_lower} {page}"
+
+
+def collect_cases(name: str) -> list:
+    """`name` (e.g. "CASES") from the `tests.tenancy_cases` module of every app of ours."""
+    cases = []
+    for config in apps.get_app_configs():
+        if not str(config.path).startswith(str(settings.BASE_DIR)):
+            continue
+        try:
+            module = import_module(f"{config.name}.tests.tenancy_cases")
+        except ModuleNotFoundError:
+            continue
+        cases.extend(getattr(module, name, []))
+    return cases

@@ -1,33 +1,15 @@
 """Tenancy and role matrix over every tenant-scoped staff endpoint of every app."""
 
-from importlib import import_module
-
 import pytest
-from django.apps import apps
-from django.conf import settings
 from django.urls import reverse
 
 from merchants.models import Membership
 from merchants.tests.factories import MembershipFactory
+from merchants.tests.tenancy import collect_cases
 
 Role = Membership.Role
-
-
-def _all_cases(name: str = "CASES"):
-    cases = []
-    for config in apps.get_app_configs():
-        if not str(config.path).startswith(str(settings.BASE_DIR)):
-            continue
-        try:
-            module = import_module(f"{config.name}.tests.tenancy_cases")
-        except ModuleNotFoundError:
-            continue
-        cases.extend(getattr(module, name, []))
-    return cases
-
-
-CASES = _all_cases()
-REPORT_CASES = _all_cases("REPORT_CASES")
+CASES = collect_cases("CASES")
+REPORT_CASES = collect_cases("REPORT_CASES")
 pytestmark = pytest.mark.django_db
 
 

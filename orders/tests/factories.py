@@ -4,7 +4,7 @@ import factory
 from django.utils import timezone
 
 from merchants.tests.factories import MerchantFactory
-from orders.models import Order, OrderItem
+from orders.models import Order, OrderEvent, OrderItem
 
 
 class OrderFactory(factory.django.DjangoModelFactory):
@@ -35,3 +35,14 @@ class OrderItemFactory(factory.django.DjangoModelFactory):
     final_price = Decimal(25000)
     quantity = 1
     line_subtotal_amount = Decimal(25000)
+
+
+class OrderEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrderEvent
+
+    order = factory.SubFactory(OrderFactory)
+    kind = OrderEvent.Kind.STATUS
+    from_status = Order.Status.PENDING
+    to_status = Order.Status.CONFIRMED
+    actor_label = "system"

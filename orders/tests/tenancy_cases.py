@@ -6,8 +6,9 @@ from django.utils import timezone
 from catalog.tests.factories import ProductFactory
 from merchants.models import Membership
 from merchants.tests.factories import TableLocationFactory
-from merchants.tests.tenancy import EndpointCase, ReportCase
-from orders.tests.factories import OrderFactory
+from merchants.tests.tenancy import AdminRowsCase, EndpointCase, ReportCase
+from orders.models import Order
+from orders.tests.factories import OrderEventFactory, OrderFactory, OrderItemFactory
 
 Role = Membership.Role
 
@@ -86,4 +87,10 @@ REPORT_CASES = [
         Role.OWNER,
     ),
     ReportCase("panel-top-products-quantity", _panel("top-products-quantity"), _product_sold_today),
+]
+
+ADMIN_ROWS_CASES = [
+    AdminRowsCase(Order, OrderFactory),
+    AdminRowsCase(Order, OrderFactory, OrderItemFactory, parent="order"),
+    AdminRowsCase(Order, OrderFactory, OrderEventFactory, parent="order"),
 ]

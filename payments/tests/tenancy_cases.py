@@ -4,9 +4,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from merchants.models import Membership
-from merchants.tests.tenancy import EndpointCase, ReportCase
+from merchants.tests.tenancy import AdminRowsCase, EndpointCase, ReportCase
 from payments.models import Payment
-from payments.tests.factories import PaymentFactory
+from payments.tests.factories import PaymentEventFactory, PaymentFactory
 
 CASES = [
     EndpointCase(
@@ -39,4 +39,9 @@ REPORT_CASES = [
         _paid_today,
         read_role=Membership.Role.OWNER,
     ),
+]
+
+ADMIN_ROWS_CASES = [
+    AdminRowsCase(Payment, PaymentFactory),
+    AdminRowsCase(Payment, PaymentFactory, PaymentEventFactory, parent="payment"),
 ]

@@ -3,11 +3,13 @@ from decimal import Decimal
 from django.urls import reverse
 
 from merchants.models import Membership
-from merchants.tests.tenancy import EndpointCase, ReportCase
+from merchants.tests.tenancy import AdminRowsCase, EndpointCase, ReportCase
+from photobox.models import PhotoSession
 from photobox.tests.factories import (
     CompletedSessionFactory,
     KioskLocationFactory,
     KioskPriceFactory,
+    PhotoFactory,
     PhotoSessionFactory,
 )
 
@@ -73,4 +75,9 @@ REPORT_CASES = [
         _session_paid_today,
         read_role=Membership.Role.OWNER,
     ),
+]
+
+ADMIN_ROWS_CASES = [
+    AdminRowsCase(PhotoSession, PhotoSessionFactory),
+    AdminRowsCase(PhotoSession, CompletedSessionFactory, PhotoFactory, parent="session"),
 ]

@@ -6,6 +6,8 @@ from decimal import Decimal
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from payments.models import Payment
@@ -40,6 +42,34 @@ def officer_admin(client, officer):
 
 def admin_url(model, view, *args):
     return reverse(f"admin:photobox_{model._meta.model_name}_{view}", args=args)
+
+
+def test_the_location_filter_offers_the_shops_kiosks_without_reading_its_sessions(
+    owner_admin, merchant, other_merchant
+):
+    PhotoSessionFactory(location=KioskLocationFactory(merchant=merchant, name="Mall"))
+    KioskLocationFactory(merchant=merchant, name="Station")  # no session yet
+    PhotoSessionFactory(location=KioskLocationFactory(merchant=other_merchant, name="Theirs"))
+
+    with CaptureQueriesContext(connection) as captured:
+        response = owner_admin.get(admin_url(PhotoSession, "changelist"))
+
+    [spec] = [
+        spec
+        for spec in response.context_data["cl"].filter_specs
+        if getattr(spec, "field_path", None) == "location"
+    ]
+    assert sorted(label.split(" · ")[1] for _pk, label in spec.lookup_choices) == [
+        "Mall",
+        "Station",
+    ]
+    kiosk_queries = [
+        query["sql"]
+        for query in captured
+        if query["sql"].startswith('SELECT "photobox_kiosklocation"')
+    ]
+    assert kiosk_queries
+    assert not [sql for sql in kiosk_queries if "photobox_photosession" in sql]
 
 
 @pytest.mark.parametrize("model", [KioskLocation, KioskPrice, PhotoSession], ids=str)
