@@ -397,6 +397,7 @@ def main() -> None:
                 f"server CPU {r['cpu_ms']:.2f} ms per request\n"
             )
 
+    info["load average at the end"] = common.load_average()
     section = report(info, counts, time.monotonic() - started)
     out.write("\n" + section + "\n")
     if os.environ.get("BENCH_NO_DOCS") != "1" and endpoints == ENDPOINTS:

@@ -242,7 +242,8 @@ def summary(info: dict, reports: dict, findings: dict, elapsed: float) -> str:
             f"connections for the orders and {POLL_CONNECTIONS} for the poll, paced; gunicorn "
             f"{WORKERS} sync workers (one per connection); commit {info['commit']}; "
             f"{info['cpu']}, {info['cores']} cores; load average at start "
-            f"{info['load average at start']}; {elapsed / 60:.1f} min in all.",
+            f"{info['load average at start']}, at the end {common.load_average()}; "
+            f"{elapsed / 60:.1f} min in all.",
             "",
             "| measure | result |",
             "|---|---|",
