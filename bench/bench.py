@@ -3,11 +3,13 @@
 1. Resets the `pos_bench` PostgreSQL database, migrates it and loads a year of a busy shop
    and of a photobox chain (`bench.dataset`: 100k orders with their lines and events, 1k
    products, 20k customers; 100k photo sessions at four kiosks, with the photos still online).
-2. In-process (Django's test client, no server, no load generator): counts SQL queries per request
-   with CaptureQueriesContext, each endpoint at two sizes, to show that the count does not grow
-   with page size or lines, and times the median request over BENCH_INPROCESS calls. That time is
-   what one request costs the product itself, the figure to compare before and after a change on
-   a shared machine (`python -m bench.profile` breaks it down statement by statement).
+2. In-process (no server, no load generator): counts SQL queries per request with
+   CaptureQueriesContext, each endpoint at two sizes, to show that the count does not grow with
+   page size or lines, and times the median request over BENCH_INPROCESS calls. That time is what
+   one request costs the product itself, the figure to compare before and after a change on a
+   shared machine (`python -m bench.profile` breaks it down statement by statement). Requests go
+   through Django's test client, except the poll and the baseline: those are called through the
+   WSGI application gunicorn serves, where the bare handler and the poll's middleware chain are.
 3. Serves the product on gunicorn (2 sync workers, DEBUG off) and drives each endpoint with wrk
    on loopback: requests/s, p50 and p95 latency, errors, throughput as a ratio to the baseline
    (a bare view with no middleware doing the poll's one indexed read, `bench.baseline`), and the
@@ -24,6 +26,7 @@ BENCH_ENDPOINTS=poll,products (only those and the baseline, while working on one
 then left as they are).
 """
 
+import io
 import itertools
 import json
 import os
@@ -128,10 +131,12 @@ def prepare(shop) -> Fixture:
 
 def capture_queries(call: Callable[[], object]) -> list[dict]:
     """The SQL statements of one request (`sql`, `time` in seconds as a string)."""
-    from django.db import connection
+    from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
     call()  # warm: once-a-minute token touch, content types, cached lookups
+    # A request through the WSGI handler empties the query log when it starts: start empty.
+    reset_queries()
     with CaptureQueriesContext(connection) as captured:
         response = call()
     status = getattr(response, "status_code", 200)
@@ -203,30 +208,57 @@ def _admin_changelist(fixture: Fixture, per_page: int):
     return get
 
 
+@dataclass
+class WsgiAnswer:
+    status_code: int
+    content: bytes
+
+
+def wsgi_get(path: str, headers: dict[str, str] | None = None) -> WsgiAnswer:
+    """GET `path` from the application gunicorn serves (`bench.wsgi`), in this process: the
+    poll's own middleware chain and the bare baseline are there, not in Django's test client."""
+    from bench.wsgi import application
+
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SCRIPT_NAME": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_ACCEPT": "application/json",  # as wrk sends
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.url_scheme": "http",
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    environ.update({f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (headers or {}).items()})
+    started = []
+    body = b"".join(application(environ, lambda status, *_: started.append(status)))
+    return WsgiAnswer(int(started[0].split()[0]), body)
+
+
 def _baseline_call(fixture: Fixture):
-    from django.test import RequestFactory
-
-    from bench.baseline import photo_session_by_external_id
-
     ids = itertools.cycle(fixture.poll_ids)
-    request = RequestFactory().get("/")
-    return lambda: photo_session_by_external_id(request, fixture.kiosk.location_id, next(ids))
+    return lambda: wsgi_get(f"/bench/baseline/{fixture.kiosk.location_id}/{next(ids)}")
 
 
 def _poll(fixture: Fixture, *, warm_key: bool):
     """The kiosk poll in-process, with the key's lookup cached or forgotten before each call."""
-    from django.test import Client
-
     from photobox.auth import kiosk_identity_forget, kiosk_key_hash
 
-    client = Client()
     ids = itertools.cycle(fixture.poll_ids)
     key_hash = kiosk_key_hash(fixture.kiosk.key)
 
     def get():
         if not warm_key:
             kiosk_identity_forget(key_hash)
-        return client.get(POLL_PATH.format(next(ids)), HTTP_X_KIOSK_KEY=fixture.kiosk.key)
+        return wsgi_get(POLL_PATH.format(next(ids)), {"X-Kiosk-Key": fixture.kiosk.key})
 
     return get
 
