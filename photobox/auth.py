@@ -160,9 +160,13 @@ def kiosk_identity_from_header(request, *, local: bool = False) -> KioskIdentity
 
 
 class KioskKeyAuthentication(BaseAuthentication):
-    """`X-Kiosk-Key: <key>`; the only authentication class of kiosk endpoints."""
+    """`X-Kiosk-Key: <key>`; the only authentication class of kiosk endpoints.
 
-    local = False  # the process-local tier: the poll's subclass only
+    `local=True` (the poll's, see its view) puts the process-local tier in front of the cache.
+    """
+
+    def __init__(self, *, local: bool = False):
+        self.local = local
 
     def authenticate(self, request):
         if not request.META.get(KIOSK_KEY_HEADER):
@@ -179,12 +183,6 @@ class KioskKeyAuthentication(BaseAuthentication):
     def authenticate_header(self, request) -> str:
         # Makes a missing key a 401 (with this challenge) instead of a 403.
         return 'KioskKey realm="kiosk", header="X-Kiosk-Key"'
-
-
-class KioskPollKeyAuthentication(KioskKeyAuthentication):
-    """The poll's: the same check, with the process-local tier in front of the shared cache."""
-
-    local = True
 
 
 class IsKiosk(BasePermission):
@@ -248,7 +246,6 @@ class IsMaintenance(BasePermission):
 class KioskKeyScheme(OpenApiAuthenticationExtension):
     target_class = "photobox.auth.KioskKeyAuthentication"
     name = "kioskKey"
-    match_subclasses = True
 
     def get_security_definition(self, auto_schema):
         return {

@@ -49,7 +49,6 @@ from photobox.auth import (
     IsKiosk,
     IsMaintenance,
     KioskKeyAuthentication,
-    KioskPollKeyAuthentication,
     KioskRateThrottle,
     MaintenanceTokenAuthentication,
     kiosk_identity_from_header,
@@ -264,9 +263,11 @@ class KioskTransactionStatusView(KioskView):
     so those answers are exactly what they were.
     """
 
-    authentication_classes = [KioskPollKeyAuthentication]
     throttle_classes = []
     _DIRECT_ACCEPT = frozenset({"", "*/*", "application/json"})
+
+    def get_authenticators(self):
+        return [KioskKeyAuthentication(local=True)]  # with the poll's process-local tier
 
     def dispatch(self, request, *args, **kwargs):
         self._not_found = None
