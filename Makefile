@@ -42,12 +42,14 @@ fuzz: install
 
 WRK := command -v wrk >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 
-## Benchmark on PostgreSQL (its own pos_bench database), gunicorn and wrk: docs/benchmarks.md
+## Benchmark on PostgreSQL (its own pos_bench database, or BENCH_DATABASE_URL), gunicorn and wrk:
+## rewrites the latest run in docs/benchmarks.md
 bench: install
 	@$(WRK)
 	$(PY) -m bench.bench
 
-## Steady order traffic for SOAK_SECONDS (300), then no errors, lost orders or oversold units
+## Steady orders and kiosk polls for SOAK_SECONDS (300), then no errors, lost orders or oversold
+## units; appended to docs/benchmarks.md
 soak: install
 	@$(WRK)
 	$(PY) -m bench.soak

@@ -16,8 +16,10 @@ def _isolated_environment(settings, tmp_path):
     from django.core.cache import cache
 
     from config.celery_app import app
+    from photobox.auth import kiosk_identity_forget_local
 
     cache.clear()
+    kiosk_identity_forget_local()  # the poll's process-local tier of the key cache
     # Hashing demo and factory passwords with PBKDF2 would dominate the suite's run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -27,6 +29,7 @@ def _isolated_environment(settings, tmp_path):
     yield
     app.conf.task_always_eager = previous
     cache.clear()
+    kiosk_identity_forget_local()
 
 
 @pytest.fixture

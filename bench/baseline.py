@@ -3,7 +3,9 @@
 It is served by the same gunicorn workers as the product (see `bench.wsgi`) under `/bench/`,
 which the product's URLs never contain. What it costs is Django's request/response cycle, one
 query on a unique index and a small JSON body: the floor under every endpoint, and what the
-kiosk poll (the same read, by `PhotoSession.external_id`) is held to.
+kiosk poll is held to. It reads what the poll reads, the same way: a `PhotoSession` by its
+unique `external_id` within one kiosk location, the poll's four columns, answered as JSON. It
+checks no key, computes no effective status and encrypts nothing: that is the poll's own cost.
 """
 
 from django.core.handlers.exception import convert_exception_to_response
@@ -11,23 +13,22 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.http import Http404, JsonResponse
 from django.urls import path
 
-from orders.models import Order
+from photobox.models import PhotoSession
 
 
-def order_by_number(request, merchant_id: int, number: str):
-    # Until photobox lands: an Order by its unique (merchant, number), the poll's kind of read.
-    row = (
-        Order.objects.filter(merchant_id=merchant_id, number=number)
-        .values("number", "status", "payment_status", "total_amount")
-        .first()
-    )
-    if row is None:
-        raise Http404
-    return JsonResponse({**row, "total_amount": str(row["total_amount"])})
+def photo_session_by_external_id(request, location_id: int, external_id: str):
+    # The poll's statement: get(), no ORDER BY, on the unique index of external_id.
+    try:
+        row = PhotoSession.objects.values("external_id", "status", "paid_at", "expires_at").get(
+            external_id=external_id, location_id=location_id
+        )
+    except PhotoSession.DoesNotExist:
+        raise Http404 from None
+    return JsonResponse(row)
 
 
 urlpatterns = [
-    path("bench/baseline/<int:merchant_id>/<str:number>", order_by_number),
+    path("bench/baseline/<int:location_id>/<str:external_id>", photo_session_by_external_id),
 ]
 
 

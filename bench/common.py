@@ -112,6 +112,26 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+_servers: dict[str, int] = {}  # base URL -> gunicorn master's pid
+
+
+def server_cpu_seconds(url: str) -> float:
+    """CPU time (user + system) the gunicorn workers serving `url` have used so far.
+
+    Divided by the requests of a run it is what one request cost the server, whatever else the
+    machine was busy with: on a shared machine it moves far less than requests/s does.
+    """
+    master, total = _servers[url], 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[1]) == master:  # ppid
+            total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
 def gunicorn(env: dict[str, str], *, workers: int = 2):
     """The product (and the baseline) on gunicorn, sync workers as deployed; yields the base URL."""
@@ -133,10 +153,12 @@ def gunicorn(env: dict[str, str], *, workers: int = 2):
         command, cwd=BASE_DIR, env={**os.environ, **env}, start_new_session=True
     )
     url = f"http://127.0.0.1:{port}"
+    _servers[url] = process.pid
     try:
         _wait_until_up(url, process, log)
         yield url
     finally:
+        _servers.pop(url, None)
         os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=20)
@@ -181,6 +203,7 @@ class Load:
     bodies: list[str] | None = None
     auth: str = ""
     cookie: str = ""
+    headers: dict[str, str] | None = None
     idempotency: bool = False
     rate: float = 0
     record: bool = False
@@ -202,7 +225,12 @@ def run_wrk(load: Load, *, run_id: str) -> dict:
             "BENCH_RUN_ID": run_id,
             "BENCH_REPORT": str(folder / "report.json"),
         }
-        for key, items in (("BENCH_PATHS", load.paths), ("BENCH_BODIES", load.bodies)):
+        headers = [f"{name}: {value}" for name, value in (load.headers or {}).items()]
+        for key, items in (
+            ("BENCH_PATHS", load.paths),
+            ("BENCH_BODIES", load.bodies),
+            ("BENCH_HEADERS", headers),
+        ):
             if items:
                 (folder / key).write_text("\n".join(items) + "\n")
                 env[key] = str(folder / key)
@@ -275,7 +303,6 @@ def machine() -> dict[str, str]:
     ).stdout.strip()
     if commit and dirty:
         commit += " with uncommitted changes"
-    load1, load5, _ = os.getloadavg()
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": cpu,
@@ -288,8 +315,14 @@ def machine() -> dict[str, str]:
         "gunicorn": gunicorn_package.__version__,
         "load generator": wrk,
         "commit": commit or "unknown",
-        "load average at start": f"{load1:.2f} (1 min), {load5:.2f} (5 min)",
+        "load average at start": load_average(),
     }
+
+
+def load_average() -> str:
+    """The machine's load average now (2 cores: above 2, something else wanted the CPU too)."""
+    load1, load5, _ = os.getloadavg()
+    return f"{load1:.2f} (1 min), {load5:.2f} (5 min)"
 
 
 def machine_table(info: dict[str, str]) -> str:

@@ -1,4 +1,4 @@
-"""A year of a busy shop in PostgreSQL, loaded with COPY in well under a minute.
+"""A year of a busy shop and a photobox chain in PostgreSQL, loaded with COPY in under a minute.
 
 The hot merchant ("Bench Kopi") has 1,000 products in 20 categories (a quarter with stock
 tracked, 50 on a running promotion, most with a thumbnail), 20,000 customers, 24 tables and
@@ -7,12 +7,25 @@ with a tenth of that makes every query filter by tenant for real. Historical ord
 priced and stamped like real ones (the same INV-YYYYMMDD-NNNN sequence rows), so orders created
 during a run continue the day's numbering.
 
+The photobox merchant ("Bench Foto") has four kiosk locations (their keys installed through
+`photobox.services`, so only the hash is stored) and four packages, one limited by a quota, one
+offered at one kiosk only. It sold 100,000 sessions over the same year, open 10:00 to 22:00, the
+busiest kiosk taking 40 % of them: 85 % paid, with their photos uploaded, emailed and, after the
+retention, cleaned up (photo rows are kept only for galleries still online); 11 % expired unpaid
+(a few of them paid late, flagged for a refund); 4 % failed. Right now each kiosk has a customer
+at its QR code and one who walked away a few minutes ago: PENDING sessions still valid for the
+poll. Their payments are not loaded: no photobox read of the bench needs them.
+
 Rows are written with COPY; columns not given take their model defaults, so a field added later
 with a default loads without a change here.
 """
 
+import base64
+import hashlib
 import json
 import random
+import uuid
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -30,6 +43,24 @@ DAYS = 365
 SMALL_SHARE = 10  # the second merchant has 1/10 of everything
 TRACKED_STOCK = 1_000_000  # tracked products never run out during a run
 SEED = 20_240_601
+PHOTO_SESSIONS = 100_000
+# (machine code, name, share of the sessions)
+KIOSKS = [
+    ("PB-BENCH-01", "Bench Foto · Mall Kota", 40),
+    ("PB-BENCH-02", "Bench Foto · Stasiun", 30),
+    ("PB-BENCH-03", "Bench Foto · Kampus", 20),
+    ("PB-BENCH-04", "Bench Foto · Bandara", 10),
+]
+# (description, amount, quota, only at the first kiosk, photos taken, share of the sales)
+PACKAGES = [
+    ("4 shots, 1 print", 35_000, None, False, 4, 55),
+    ("8 shots, 2 prints", 50_000, None, False, 8, 30),
+    ("Limited frame · 4 shots", 45_000, 15_000, False, 4, 10),
+    ("Couple pack · 6 shots, 2 prints", 60_000, None, True, 6, 5),
+]
+OPEN_HOURS = (10, 22)
+QRIS_MINUTES = 15
+RETENTION_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -39,6 +70,21 @@ class Shop:
     product_ids: list[int]
     tracked_ids: list[int]
     untracked_ids: list[int]
+
+
+@dataclass(frozen=True)
+class Kiosk:
+    merchant_id: int
+    location_id: int
+    machine_code: str
+    key: str
+
+
+def kiosk_key(machine_code: str) -> str:
+    """The bench kiosk's key: shaped like an issued one (`pbk_` + 43 characters), derived from
+    its code so that a reused bench database still has a key the bench knows."""
+    digest = hashlib.sha256(f"bench-kiosk-{SEED}-{machine_code}".encode()).digest()
+    return "pbk_" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def _defaults(model: type[models.Model]) -> dict[str, object]:
@@ -77,8 +123,8 @@ def _money(value: Decimal) -> Decimal:
     return value.quantize(Decimal(1), rounding=ROUND_HALF_UP)
 
 
-def load(*, stdout, orders: int = ORDERS) -> list[Shop]:
-    """Create the staff, both merchants and their year of trade; returns the shops."""
+def load(*, stdout, orders: int = ORDERS, sessions: int = PHOTO_SESSIONS) -> list[Shop]:
+    """Create the staff, the merchants and their year of trade; returns the shops."""
     from catalog.models import Product, ProductCategory, ProductImage, Promotion
     from merchants.models import Membership, Merchant
 
@@ -141,6 +187,7 @@ def load(*, stdout, orders: int = ORDERS) -> list[Shop]:
         )
         _history(merchant, products, rng, now, orders // share, CUSTOMERS // share, stdout)
         shops.append(shop)
+    _photobox(rng, now, sessions, stdout)
     with connection.cursor() as cursor:
         # A year-old database has been vacuumed many times over: its visibility map lets
         # PostgreSQL answer counts and date bounds from an index alone. Freshly COPYed rows have
@@ -321,6 +368,224 @@ def _events(status: str) -> Iterator[tuple[str, str, str, int]]:
         yield ("status", "confirmed", "completed", 20)
     if status == "cancelled":
         yield ("status", "pending", "cancelled", 30)
+
+
+def _photobox(rng, now, session_count: int, stdout) -> None:
+    """The photobox merchant, its kiosks and packages, and a year of its sessions."""
+    from merchants.models import Membership, Merchant
+    from photobox import services
+    from photobox.models import KioskPrice, Photo, PhotoSession
+
+    started = datetime.now(UTC)
+    merchant = Merchant.objects.create(
+        slug="bench-foto", name="Bench Foto", business_type=Merchant.BusinessType.PHOTOBOX
+    )
+    _staff(merchant, 2, Membership)
+    locations = []
+    for code, name, _ in KIOSKS:
+        location, _issued = services.kiosk_location_create(
+            merchant=merchant, machine_code=code, name=name, address=f"{name}, Bandung"
+        )
+        services.kiosk_location_set_key(location=location, key=kiosk_key(code))
+        locations.append(location)
+    prices = [
+        KioskPrice.objects.create(
+            merchant=merchant,
+            location=locations[0] if first_only else None,
+            amount=Decimal(amount),
+            description=description,
+            quota=quota,
+            sort_order=10 * (p + 1),
+        )
+        for p, (description, amount, quota, first_only, _, _) in enumerate(PACKAGES)
+    ]
+    packages = list(zip(prices, PACKAGES, strict=True))
+    photos_per_price = {price.pk: package[4] for price, package in packages}
+    offered = {
+        location.pk: [
+            (price, package[5])
+            for price, package in packages
+            if price.location_id in (None, location.pk)
+        ]
+        for location in locations
+    }
+    tz = merchant.tzinfo
+    today = timezone.localtime(now, tz).date()
+    ids = {model: _next_id(model) for model in (PhotoSession, Photo)}
+    batch: dict = {PhotoSession: [], Photo: []}
+    totals = dict.fromkeys(batch, 0)
+    reserved: Counter = Counter()  # quota units held: paid and pending sessions
+
+    def add(location, created, status):
+        price = _weighted(rng, offered[location.pk])
+        local = timezone.localtime(created, tz)
+        external_id = f"TRX-{location.pk}-{local:%Y%m%d%H%M%S}-{rng.getrandbits(32):08x}"
+        row = _session_row(rng, now, merchant, location, price, external_id, created, status)
+        row["id"] = ids[PhotoSession]
+        row["business_date"] = local.date()
+        ids[PhotoSession] += 1
+        batch[PhotoSession].append(row)
+        if status in (PhotoSession.Status.COMPLETED, PhotoSession.Status.PENDING):
+            reserved[price.pk] += 1
+        if row.get("email_sent_at") and not row.get("photos_cleaned_at"):
+            for order in range(1, photos_per_price[price.pk] + 1):
+                batch[Photo].append(_photo_row(rng, ids[Photo], row, order))
+                ids[Photo] += 1
+
+    def flush():
+        for model, rows in batch.items():
+            totals[model] += copy_rows(model, rows)
+            rows.clear()
+
+    weights = [share for _, _, share in KIOSKS]
+    opening, closing = OPEN_HOURS
+    open_seconds = (closing - opening) * 3600
+    for d in range(DAYS):
+        day = today - timedelta(days=DAYS - d)
+        count = session_count * (d + 1) // DAYS - session_count * d // DAYS
+        start = datetime.combine(day, time(opening, 0), tz)
+        # In time order, so ids grow with the time of sale as they do in the product.
+        for offset in sorted(rng.randrange(open_seconds) for _ in range(count)):
+            location = rng.choices(locations, weights)[0]
+            add(location, start + timedelta(seconds=offset), _session_fate(rng))
+        if len(batch[PhotoSession]) >= 10_000:
+            flush()
+    for location in locations:
+        # A customer at the QR code now, and one who walked away a few minutes ago.
+        for minutes in (rng.uniform(5, 8), rng.uniform(0.2, 1)):
+            add(location, now - timedelta(minutes=minutes), PhotoSession.Status.PENDING)
+    flush()
+    for price in prices:
+        if price.quota is not None and reserved[price.pk] > price.quota:
+            raise SystemExit(f"The bench sold more of {price} than its quota: fix PACKAGES.")
+        KioskPrice.objects.filter(pk=price.pk).update(quota_used=reserved[price.pk])
+    reset_sequences(PhotoSession, Photo)
+    seconds = (datetime.now(UTC) - started).total_seconds()
+    stdout.write(
+        f"  {merchant.slug}: {len(locations)} kiosks, {len(prices)} packages, "
+        f"{totals[PhotoSession]} photo sessions, {totals[Photo]} photos online in {seconds:.1f} s\n"
+    )
+
+
+def _weighted(rng, choices: list[tuple[object, int]]):
+    return rng.choices([item for item, _ in choices], [weight for _, weight in choices])[0]
+
+
+def _session_fate(rng) -> str:
+    from photobox.models import PhotoSession
+
+    roll = rng.random()
+    if roll < 0.85:
+        return PhotoSession.Status.COMPLETED
+    if roll < 0.96:
+        return PhotoSession.Status.EXPIRED
+    return PhotoSession.Status.FAILED
+
+
+def _session_row(rng, now, merchant, location, price, external_id, created, status) -> dict:
+    """One sale as the services leave it at `status`, with its dates."""
+    from photobox.models import PhotoSession
+
+    Status = PhotoSession.Status
+    expires_at = created + timedelta(minutes=QRIS_MINUTES)
+    reference = f"photo_se-{external_id}"[:38]
+    row = {
+        "merchant_id": merchant.pk,
+        "location_id": location.pk,
+        "price_id": price.pk,
+        "external_id": external_id,
+        "amount": price.amount,
+        "currency": merchant.currency,
+        "email": f"guest{rng.randrange(60_000):05d}@example.com",
+        "send_invoice": rng.random() < 0.3,
+        "status": status,
+        "gateway": "midtrans",
+        "gateway_order_id": f"{reference}-{rng.getrandbits(40):010X}",
+        "gateway_transaction_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "qr_string": "00020101021226620014COM.GO-JEK.WWW0118936009140000000001"
+        f"0210{rng.getrandbits(40):010d}0303UMI51440014ID.CO.QRIS.WWW0215ID10200000000010303UMI"
+        f"5204581253033605405{int(price.amount)}5802ID5910BENCH FOTO6007BANDUNG6304ABCD",
+        "expires_at": expires_at,
+        # Payment, photo and email dates: the model's defaults (none) unless paid below.
+        "gallery_token": base64.urlsafe_b64encode(rng.randbytes(32)).rstrip(b"=").decode(),
+        "created_at": created,
+        "updated_at": created,
+    }
+    if status == Status.COMPLETED:
+        paid = created + timedelta(seconds=rng.randint(30, 600))
+        uploaded = paid + timedelta(seconds=rng.randint(150, 400))
+        emailed = uploaded + timedelta(seconds=rng.randint(3, 30))
+        photos_expire = emailed + timedelta(days=RETENTION_DAYS)
+        row |= {
+            "paid_at": paid,
+            "photos_uploaded_at": uploaded,
+            "email_sent_at": emailed,
+            "email_send_count": 1,
+            "photos_expire_at": photos_expire,
+            "updated_at": emailed,
+        }
+        # The daily cleanup (03:40 local) deletes the photos the night after they expire.
+        cleanup = datetime.combine(
+            timezone.localtime(photos_expire, merchant.tzinfo).date() + timedelta(days=1),
+            time(3, 40),
+            merchant.tzinfo,
+        )
+        if cleanup <= now:
+            row |= {"photos_cleaned_at": cleanup, "updated_at": cleanup}
+    elif status == Status.EXPIRED:
+        row["updated_at"] = expires_at + timedelta(seconds=rng.randint(1, 60))
+        if rng.random() < 0.002:  # the money came after the kiosk gave up: a refund is due
+            row |= {"payment_issue": "paid_late", "payment_issue_at": expires_at}
+    elif status == Status.FAILED:
+        row["updated_at"] = created + timedelta(seconds=rng.randint(20, 300))
+    return row
+
+
+def _photo_row(rng, photo_id: int, session: dict, order: int) -> dict:
+    uploaded = session["photos_uploaded_at"]
+    return {
+        "id": photo_id,
+        "session_id": session["id"],
+        "file": f"photobox/{session['external_id']}/{order:02d}-{rng.getrandbits(24):06x}.jpg",
+        "size": rng.randint(1_200_000, 3_200_000),
+        "width": 1800,
+        "height": 1200,
+        "order": order,
+        "created_at": uploaded,
+        "updated_at": uploaded,
+    }
+
+
+def kiosks() -> list[Kiosk]:
+    """The bench kiosks of a loaded database, busiest first (empty when none is loaded)."""
+    from photobox.models import KioskLocation
+
+    rows = KioskLocation.objects.filter(
+        machine_code__in=[code for code, _, _ in KIOSKS]
+    ).values_list("merchant_id", "pk", "machine_code")
+    order = {code: index for index, (code, _, _) in enumerate(KIOSKS)}
+    return sorted(
+        (Kiosk(merchant_id, pk, code, kiosk_key(code)) for merchant_id, pk, code in rows),
+        key=lambda kiosk: order[kiosk.machine_code],
+    )
+
+
+def pending_sessions_renew(now=None) -> int:
+    """Give the bench kiosks' PENDING sessions their QR code's time again, from now.
+
+    A reused database was loaded a while ago; its waiting customers must be waiting now for the
+    poll to read PENDING rather than EXPIRED (the same cost, but not the case the poll is for).
+    """
+    from photobox.models import PhotoSession
+
+    now = now or timezone.now()
+    return PhotoSession.objects.filter(
+        location__machine_code__in=[code for code, _, _ in KIOSKS],
+        status=PhotoSession.Status.PENDING,
+    ).update(
+        created_at=now - timedelta(minutes=1),
+        expires_at=now + timedelta(minutes=QRIS_MINUTES - 1),
+    )
 
 
 def _next_id(model: type[models.Model]) -> int:

@@ -10,13 +10,15 @@ database took for them. Options:
                  (`.venv/bin/pip install pyinstrument`), else cProfile's 40 costliest functions
 
 Each endpoint is called at the larger of its two bench sizes (100 rows, 50 admin rows, an order of
-10 lines). The database is the bench's own (`BENCH_DATABASE_URL`, default `pos_bench`), loaded by
-`make bench` and reused as it is; when it holds no data set yet, one is loaded first.
+10 lines, the poll with its key remembered). The database is the bench's own
+(`BENCH_DATABASE_URL`, default `pos_bench`), loaded by `make bench` and reused as it is; when it
+holds no data set yet, one is loaded first.
 
     .venv/bin/python -m bench.profile
     .venv/bin/python -m bench.profile products --sql
     .venv/bin/python -m bench.profile admin_orders --explain
     .venv/bin/python -m bench.profile order_create --profile
+    .venv/bin/python -m bench.profile poll baseline --profile
 """
 
 import argparse

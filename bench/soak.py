@@ -1,10 +1,12 @@
-"""`make soak`: minutes of steady order traffic on loopback, then the books are checked.
+"""`make soak`: minutes of steady traffic on loopback, then the books are checked.
 
-wrk sends order creations (3 lines, a unique Idempotency-Key each) at a steady rate, paced per
-thread by `bench/wrk.lua`, to the product on gunicorn (as in `make bench`, on the same database:
-it is loaded first when missing). Every order number answered with a 201 is recorded. Then:
+Two wrk streams run at once, each at a steady rate paced per thread by `bench/wrk.lua`, against
+the product on gunicorn (as in `make bench`, on the same database: it is loaded first when
+missing): order creations (3 lines, a unique Idempotency-Key each), every order number answered
+with a 201 recorded; and the kiosk poll, one kiosk's key asking about its PENDING and COMPLETED
+sessions in turn. Then:
 
-- zero errors: every answer was a 201 and no socket failed;
+- zero errors: every order answer was a 201, every poll answer a 200, and no socket failed;
 - zero lost orders: every recorded number is an order in the database, none twice, and the
   database has no order the generator was not told about;
 - zero oversold units: for every tracked product, stock before − units reserved by the run's
@@ -12,9 +14,18 @@ it is loaded first when missing). Every order number answered with a 201 is reco
 
 The summary is printed and appended to docs/benchmarks.md; the exit status says pass or fail.
 
+gunicorn runs one sync worker per wrk connection (SOAK_WORKERS). A paced wrk connection opens its
+socket as soon as the previous answer is in and then waits for its next slot to write; a sync
+worker that accepts it waits with it, so with fewer workers than connections every request
+queued behind an idle socket (a poll waited 400 ms behind order connections idling between
+their slots, and the poll's rate was not reached). Real clients write as soon as they connect,
+and behind a buffering proxy, as sync workers are meant to run, idle sockets never reach them.
+
 Settings (environment): SOAK_SECONDS (default 300), SOAK_RATE (orders per second, 20),
-SOAK_CONNECTIONS (8), SOAK_THREADS (2), BENCH_CONDITIONS, BENCH_NO_DOCS=1, and the bench's
-database and Redis settings.
+SOAK_POLL_RATE (polls per second, 50: a hundred and fifty kiosks polling every 3 s),
+SOAK_CONNECTIONS (orders, 8), SOAK_POLL_CONNECTIONS (2), SOAK_THREADS (2 per stream),
+SOAK_WORKERS (gunicorn sync workers, one per connection: 10), BENCH_CONDITIONS,
+BENCH_NO_DOCS=1, and the bench's database and Redis settings.
 """
 
 import os
@@ -32,9 +43,12 @@ from bench import common
 
 SECONDS = int(os.environ.get("SOAK_SECONDS", "300"))
 RATE = float(os.environ.get("SOAK_RATE", "20"))
+POLL_RATE = float(os.environ.get("SOAK_POLL_RATE", "50"))
+POLL_CONNECTIONS = int(os.environ.get("SOAK_POLL_CONNECTIONS", "2"))
 CONNECTIONS = int(os.environ.get("SOAK_CONNECTIONS", "8"))
 WRK_TIMEOUT_SECONDS = 10
 THREADS = int(os.environ.get("SOAK_THREADS", "2"))
+WORKERS = int(os.environ.get("SOAK_WORKERS", str(CONNECTIONS + POLL_CONNECTIONS)))
 
 
 def stock_of(merchant_id: int) -> dict[int, int]:
@@ -43,6 +57,15 @@ def stock_of(merchant_id: int) -> dict[int, int]:
     return dict(
         Product.objects.filter(merchant_id=merchant_id, track_stock=True).values_list("pk", "stock")
     )
+
+
+def stream_errors(report: dict, *, expected: int, name: str = "") -> list[str]:
+    """Every answer of one stream that is not `expected`, and every socket error."""
+    prefix = f"{name}: " if name else ""
+    statuses = Counter({int(k): v for k, v in report["statuses"].items()})
+    return [f"{prefix}{n} × HTTP {s}" for s, n in sorted(statuses.items()) if s != expected] + [
+        f"{prefix}{n} × socket {kind}" for kind, n in report["socket_errors"].items() if n
+    ]
 
 
 def check(*, merchant_id: int, first_order_id: int, before: dict, report: dict, stopped_at) -> dict:
@@ -66,8 +89,7 @@ def check(*, merchant_id: int, first_order_id: int, before: dict, report: dict, 
     if len(in_flight) > CONNECTIONS:
         stray, in_flight = stray + in_flight, []
     findings = {
-        "errors": [f"{n} × HTTP {s}" for s, n in sorted(statuses.items()) if s != 201]
-        + [f"{n} × socket {kind}" for kind, n in report["socket_errors"].items() if n],
+        "errors": stream_errors(report, expected=201),
         "lost": sorted(set(answered) - set(stored))[:20],
         "answered twice": sorted(n for n, c in Counter(answered).items() if c > 1)[:20],
         "never answered": stray[:20],
@@ -95,14 +117,16 @@ def check(*, merchant_id: int, first_order_id: int, before: dict, report: dict, 
 
 
 ORDERS = "order creation, 3 lines"
+POLL = "kiosk poll"
+# What each stream's every answer must be; anything else is an error.
+EXPECTED = {ORDERS: 201, POLL: 200}
 
 
 def streams(fixture) -> dict[str, common.Load]:
-    """What the soak sends at the same time, each at its own steady rate (paths on the server).
-
-    The kiosk poll joins here when photobox lands, e.g. `"kiosk poll": common.Load(...)`.
-    """
+    """What the soak sends at the same time, each at its own steady rate (paths on the server)."""
     import random
+
+    from bench.bench import POLL_PATH
 
     return {
         ORDERS: common.Load(
@@ -116,6 +140,15 @@ def streams(fixture) -> dict[str, common.Load]:
             idempotency=True,
             rate=RATE,
             record=True,
+        ),
+        POLL: common.Load(
+            url="",
+            seconds=SECONDS,
+            connections=POLL_CONNECTIONS,
+            threads=THREADS,
+            paths=[POLL_PATH.format(external_id) for external_id in fixture.poll_ids],
+            headers={"X-Kiosk-Key": fixture.kiosk.key},
+            rate=POLL_RATE,
         ),
     }
 
@@ -146,7 +179,10 @@ def main() -> None:
         f"Soaking for {SECONDS} s: {', '.join(f'{k} at {v.rate:g}/s' for k, v in loads.items())}\n"
     )
     run_id = f"soak-{uuid.uuid4().hex[:8]}"
-    with common.gunicorn(env) as url, ThreadPoolExecutor(len(loads)) as pool:
+    with (
+        common.gunicorn(env, workers=WORKERS) as url,
+        ThreadPoolExecutor(len(loads)) as pool,
+    ):
         futures = {
             name: pool.submit(common.run_wrk, replace(load, url=url + load.url), run_id=run_id)
             for name, load in loads.items()
@@ -164,19 +200,9 @@ def main() -> None:
         stopped_at=stopped_at,
     )
     # Every stream must answer without an error, not only the orders.
-    findings["errors"] += [
-        f"{name}: {n} × HTTP {status}"
-        for name, r in reports.items()
-        if name != ORDERS
-        for status, n in r["statuses"].items()
-        if not 200 <= int(status) < 300
-    ] + [
-        f"{name}: {n} × socket {kind}"
-        for name, r in reports.items()
-        if name != ORDERS
-        for kind, n in r["socket_errors"].items()
-        if n
-    ]
+    for name, report in reports.items():
+        if name != ORDERS:
+            findings["errors"] += stream_errors(report, expected=EXPECTED[name], name=name)
     section = summary(info, reports, findings, time.monotonic() - started)
     out.write("\n" + section + "\n")
     if os.environ.get("BENCH_NO_DOCS") != "1":
@@ -212,15 +238,17 @@ def summary(info: dict, reports: dict, findings: dict, elapsed: float) -> str:
         [
             f"### Soak {info['date']}: {rates} for {SECONDS} s",
             "",
-            f"**Conditions:** {conditions}. wrk {THREADS} threads × {CONNECTIONS} connections "
-            f"per stream, paced; gunicorn 2 sync workers; commit {info['commit']}; "
+            f"**Conditions:** {conditions}. wrk {THREADS} threads per stream, {CONNECTIONS} "
+            f"connections for the orders and {POLL_CONNECTIONS} for the poll, paced; gunicorn "
+            f"{WORKERS} sync workers (one per connection); commit {info['commit']}; "
             f"{info['cpu']}, {info['cores']} cores; load average at start "
-            f"{info['load average at start']}; {elapsed / 60:.1f} min in all.",
+            f"{info['load average at start']}, at the end {common.load_average()}; "
+            f"{elapsed / 60:.1f} min in all.",
             "",
             "| measure | result |",
             "|---|---|",
             *(traffic(name, report) for name, report in reports.items()),
-            f"| errors (non-2xx, socket) | {verdict('errors')} |",
+            f"| errors (orders not 201, polls not 200, socket) | {verdict('errors')} |",
             f"| lost orders (201 without a stored order) | {verdict('lost')} |",
             f"| numbers answered twice | {verdict('answered twice')} |",
             f"| stored orders never answered (beyond those in flight at the stop) | "

@@ -4,6 +4,7 @@
 --   BENCH_BODIES      file of JSON bodies, one a line, used in turn (POST)
 --   BENCH_AUTH        value of the Authorization header
 --   BENCH_COOKIE      value of the Cookie header
+--   BENCH_HEADERS     file of further headers, one "Name: value" a line, sent on every request
 --   BENCH_IDEMPOTENCY 1: a unique Idempotency-Key on every request (BENCH_RUN_ID keeps runs apart)
 --   BENCH_RATE        requests per second for the whole run, paced per thread (soak); 0 = flat out
 --   BENCH_RECORD      1: remember the "number" of every 201 answer (orders) for the report
@@ -51,6 +52,11 @@ function init(args)
   bodies = lines(env("BENCH_BODIES"))
   auth = env("BENCH_AUTH")
   cookie = env("BENCH_COOKIE")
+  extra_headers = {}
+  for _, line in ipairs(lines(env("BENCH_HEADERS"))) do
+    local name, value = string.match(line, "^([^:]+):%s*(.*)$")
+    if name then extra_headers[name] = value end
+  end
   idempotency = env("BENCH_IDEMPOTENCY") == "1"
   run_id = env("BENCH_RUN_ID", tostring(os.time()))
   record = env("BENCH_RECORD") == "1"
@@ -68,6 +74,7 @@ function request()
   local headers = { ["Accept"] = "application/json" }
   if auth then headers["Authorization"] = auth end
   if cookie then headers["Cookie"] = cookie end
+  for name, value in pairs(extra_headers) do headers[name] = value end
   local body = nil
   if #bodies > 0 then
     body = bodies[(counter - 1) % #bodies + 1]
@@ -76,7 +83,8 @@ function request()
   if idempotency then
     headers["Idempotency-Key"] = string.format("bench-%s-%d-%d", run_id, id, counter)
   end
-  return wrk.format(method, paths[(counter - 1) % #paths + 1], headers, body)
+  -- Threads start apart in the list, so they do not ask for the same row at the same moment.
+  return wrk.format(method, paths[(counter - 1 + (id - 1) * 7) % #paths + 1], headers, body)
 end
 
 function delay()

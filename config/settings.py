@@ -452,6 +452,9 @@ PHOTOBOX_PHOTO_MAX_BYTES = env.int("PHOTOBOX_PHOTO_MAX_BYTES", default=10 * 1024
 PHOTOBOX_MAX_PHOTOS_PER_SESSION = env.int("PHOTOBOX_MAX_PHOTOS_PER_SESSION", default=50)
 # A kiosk key's lookup is cached this long (rotation and deactivation clear it at once).
 PHOTOBOX_KIOSK_KEY_CACHE_SECONDS = env.int("PHOTOBOX_KIOSK_KEY_CACHE_SECONDS", default=60)
+# The poll alone also remembers a key in each process this long (at most the above); a rotation
+# reaches the poll of other processes within it, sales and uploads at once. 0: off.
+PHOTOBOX_POLL_KEY_LOCAL_SECONDS = env.int("PHOTOBOX_POLL_KEY_LOCAL_SECONDS", default=10)
 # Session creation and photo uploads per kiosk (the status poll is not throttled).
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["kiosk"] = env.str("THROTTLE_KIOSK", default="60/min")
 # X-Maintenance-Token for POST /api/v1/photobox/maintenance/cleanup; empty: the endpoint refuses.

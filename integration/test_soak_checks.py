@@ -83,3 +83,38 @@ def test_stock_that_does_not_add_up_is_oversold(run):
     Product.objects.filter(pk=product.pk).update(stock=45)  # one unit gone without an order
     found = problems(soak.check(**run))
     assert found == {"oversold": [f"product {product.pk}: 45 in stock, 46 expected"]}
+
+
+def poll_report(**statuses):
+    return {
+        "statuses": {str(status): n for status, n in statuses.items()},
+        "socket_errors": {"connect": 0, "read": 0, "write": 0, "timeout": 0},
+    }
+
+
+def test_a_poll_stream_of_200s_passes():
+    assert soak.stream_errors(poll_report(**{"200": 500}), expected=200, name=soak.POLL) == []
+
+
+def test_a_poll_answered_otherwise_is_an_error():
+    # A 401 (the key stopped working) or a 404 (a session lost) is as much a failure as a 500.
+    report = poll_report(**{"200": 480, "401": 15, "404": 5})
+    assert soak.stream_errors(report, expected=200, name=soak.POLL) == [
+        "kiosk poll: 15 × HTTP 401",
+        "kiosk poll: 5 × HTTP 404",
+    ]
+
+
+def test_a_poll_socket_error_is_an_error():
+    report = poll_report(**{"200": 500})
+    report["socket_errors"]["timeout"] = 2
+    assert soak.stream_errors(report, expected=200, name=soak.POLL) == [
+        "kiosk poll: 2 × socket timeout"
+    ]
+
+
+def test_an_order_answered_200_instead_of_201_is_an_error(run):
+    # A replayed idempotency key answers 200 with the stored order: the soak never sends one.
+    run.pop("product")
+    run["report"]["statuses"] = {"201": 2, "200": 1}
+    assert problems(soak.check(**run))["errors"] == ["1 × HTTP 200"]

@@ -12,11 +12,19 @@ endpoints never read the header, so a kiosk key opens none of them.
 The key check sits on the hot path (every kiosk polls every few seconds): the key's SHA-256 is
 looked up once and the answer cached for `PHOTOBOX_KIOSK_KEY_CACHE_SECONDS`; rotating a key or
 deactivating a location (or its merchant) clears the entry at once (see `signals.py`).
+
+The poll alone also keeps a found key in the memory of the process for
+`PHOTOBOX_POLL_KEY_LOCAL_SECONDS` (never longer than the shared cache would), which spares it the
+round trip to Redis that is most of its cost above Django's own. A rotation or deactivation clears
+that memory at once in the process that makes it and reaches the poll in other processes within
+that many seconds; sales, uploads and the package list never use it, so a key that was rotated or
+switched off can no longer sell, upload or read prices anywhere the moment the change commits.
 """
 
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -35,6 +43,10 @@ KEY_PREFIX = "pbk_"
 _CACHE_PREFIX = "photobox:kiosk-key:"
 # Longer than any key we issue; longer values are refused before hashing.
 _MAX_KEY_LENGTH = 200
+# The poll's process-local tier: key hash -> (identity, monotonic time it lapses). Bounded: a
+# process serving more kiosks than this starts over rather than growing without limit.
+_local_identities: dict[str, tuple["KioskIdentity", float]] = {}
+_LOCAL_MAX_ENTRIES = 10_000
 
 
 def kiosk_key_generate() -> str:
@@ -59,28 +71,58 @@ def _cache_key(key_hash: str) -> str:
     return f"{_CACHE_PREFIX}{key_hash}"
 
 
-def kiosk_identity_for_key(key: str) -> KioskIdentity | None:
-    """The active location a key belongs to (cached), or None."""
+def _local_seconds() -> float:
+    return max(
+        min(settings.PHOTOBOX_POLL_KEY_LOCAL_SECONDS, settings.PHOTOBOX_KIOSK_KEY_CACHE_SECONDS), 0
+    )
+
+
+def kiosk_identity_for_key(key: str, *, local: bool = False) -> KioskIdentity | None:
+    """The active location a key belongs to (cached), or None.
+
+    `local=True` (the poll only) first asks this process's memory, see the module docstring.
+    """
     key_hash = kiosk_key_hash(key)
+    if local:
+        entry = _local_identities.get(key_hash)
+        if entry is not None and entry[1] > time.monotonic():
+            return entry[0]
     cached = cache.get(_cache_key(key_hash))
     if cached is not None:
-        return KioskIdentity(*cached)
-    row = (
-        KioskLocation.objects.filter(key_hash=key_hash, is_active=True, merchant__is_active=True)
-        .values_list("pk", "merchant_id", "machine_code")
-        .first()
-    )
-    if row is None:
-        return None  # not cached: a key made valid a moment later must work at once
-    cache.set(_cache_key(key_hash), row, settings.PHOTOBOX_KIOSK_KEY_CACHE_SECONDS)
-    return KioskIdentity(*row)
+        identity = KioskIdentity(*cached)
+    else:
+        row = (
+            KioskLocation.objects.filter(
+                key_hash=key_hash, is_active=True, merchant__is_active=True
+            )
+            .values_list("pk", "merchant_id", "machine_code")
+            .first()
+        )
+        if row is None:
+            return None  # not cached: a key made valid a moment later must work at once
+        cache.set(_cache_key(key_hash), row, settings.PHOTOBOX_KIOSK_KEY_CACHE_SECONDS)
+        identity = KioskIdentity(*row)
+    seconds = _local_seconds() if local else 0
+    if seconds:
+        if len(_local_identities) >= _LOCAL_MAX_ENTRIES:
+            _local_identities.clear()
+        _local_identities[key_hash] = (identity, time.monotonic() + seconds)
+    return identity
 
 
 def kiosk_identity_forget(*key_hashes: str) -> None:
-    """Drop cached lookups (after a rotation, deactivation or deletion)."""
+    """Drop cached lookups (after a rotation, deactivation or deletion): in the shared cache,
+    and in this process's memory of the poll."""
+    for key_hash in key_hashes:
+        _local_identities.pop(key_hash, None)
     keys = [_cache_key(h) for h in key_hashes if h]
     if keys:
         cache.delete_many(keys)
+
+
+def kiosk_identity_forget_local() -> None:
+    """Empty this process's memory of the poll (the test suite does, between tests)."""
+    _local_identities.clear()
 
 
 class MachinePrincipal:
@@ -109,16 +151,27 @@ class KioskPrincipal(MachinePrincipal):
         return f"kiosk {self.identity.machine_code}"
 
 
+def kiosk_identity_from_header(request, *, local: bool = False) -> KioskIdentity | None:
+    """The identity of the request's `X-Kiosk-Key` (None when missing, malformed or unknown)."""
+    key = request.META.get(KIOSK_KEY_HEADER)
+    if not key or len(key) > _MAX_KEY_LENGTH or not key.isascii():
+        return None
+    return kiosk_identity_for_key(key, local=local)
+
+
 class KioskKeyAuthentication(BaseAuthentication):
-    """`X-Kiosk-Key: <key>`; the only authentication class of kiosk endpoints."""
+    """`X-Kiosk-Key: <key>`; the only authentication class of kiosk endpoints.
+
+    `local=True` (the poll's, see its view) puts the process-local tier in front of the cache.
+    """
+
+    def __init__(self, *, local: bool = False):
+        self.local = local
 
     def authenticate(self, request):
-        key = request.META.get(KIOSK_KEY_HEADER)
-        if not key:
+        if not request.META.get(KIOSK_KEY_HEADER):
             return None
-        identity = (
-            kiosk_identity_for_key(key) if len(key) <= _MAX_KEY_LENGTH and key.isascii() else None
-        )
+        identity = kiosk_identity_from_header(request, local=self.local)
         if identity is None:
             raise exceptions.AuthenticationFailed(
                 "This kiosk key is unknown, was rotated, or its location is switched off. "
