@@ -1,20 +1,12 @@
 """Celery entry points of the catalog: thin, ids only."""
 
-from smtplib import SMTPException
-
 from celery import shared_task
 
 from catalog import selectors, services
+from merchants.emails import EMAIL_TASK_OPTIONS
 
 
-@shared_task(
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=6,
-    acks_late=True,
-)
+@shared_task(**EMAIL_TASK_OPTIONS)
 def low_stock_alert_send_task(merchant_id: int) -> bool:
     """Email one merchant's owners what is low today; a second delivery sends nothing."""
     return services.low_stock_alert_send(merchant_id=merchant_id)

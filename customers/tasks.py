@@ -1,20 +1,12 @@
 """Celery entry points of the customers app: thin, ids only."""
 
-from smtplib import SMTPException
-
 from celery import shared_task
 
 from customers import services
+from merchants.emails import EMAIL_TASK_OPTIONS
 
 
-@shared_task(
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=6,
-    acks_late=True,
-)
+@shared_task(**EMAIL_TASK_OPTIONS)
 def login_challenge_send_task(challenge_id: int) -> bool:
     """Email the magic link or code of one challenge; a second delivery sends nothing."""
     return services.login_challenge_send(challenge_id=challenge_id)

@@ -9,12 +9,25 @@ never inside a request: SMTP is slow and fails now and then.
 
 from collections.abc import Iterable
 from email.utils import formataddr, parseaddr
+from smtplib import SMTPException
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from merchants.models import Merchant
+
+# Options of every email task: SMTP hiccups are retried with growing, jittered waits for about
+# half an hour; the task is acknowledged only once it ran, so a worker lost mid-send hands it on
+# (each task's own guard makes a second delivery send nothing).
+EMAIL_TASK_OPTIONS = {
+    "autoretry_for": (SMTPException, OSError),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 6,
+    "acks_late": True,
+}
 
 
 def _from_address(merchant: Merchant | None) -> str:

@@ -1,9 +1,9 @@
 import logging
-from smtplib import SMTPException
 
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 
+from merchants.emails import EMAIL_TASK_OPTIONS
 from merchants.errors import GatewayError
 from orders.idempotency import idempotency_prune
 from orders.services import order_cancel_open_payments, order_cancel_unpaid, order_receipt_send
@@ -28,15 +28,7 @@ def idempotency_prune_task() -> int:
     return idempotency_prune()
 
 
-@shared_task(
-    name="orders.send_receipt",
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=6,
-    acks_late=True,
-)
+@shared_task(name="orders.send_receipt", **EMAIL_TASK_OPTIONS)
 def order_receipt_send_task(order_id: int) -> bool:
     """Email the paid receipt of one order to its customer; a second delivery sends nothing."""
     return order_receipt_send(order_id=order_id)

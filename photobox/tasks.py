@@ -1,20 +1,12 @@
 """Celery entry points of photobox: thin, ids only."""
 
-from smtplib import SMTPException
-
 from celery import shared_task
 
+from merchants.emails import EMAIL_TASK_OPTIONS
 from photobox import services
 
 
-@shared_task(
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=6,
-    acks_late=True,
-)
+@shared_task(**EMAIL_TASK_OPTIONS)
 def photo_session_send_email_task(session_id: int, send_number: int) -> bool:
     """Email the gallery link; a second delivery of the same send sends nothing."""
     return services.photo_session_send_email(session_id=session_id, send_number=send_number)
