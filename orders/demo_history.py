@@ -18,6 +18,7 @@ from merchants.reports import local_today
 from orders.models import Order, OrderItem, OrderNumberSequence
 from orders.pricing import order_price
 from orders.reports import ORDER_REFERENCE
+from orders.services import order_item_build
 from payments.models import Payment
 
 DAYS = 29
@@ -85,23 +86,8 @@ def seed_history(merchant: Merchant, stdout) -> None:
     Order.objects.bulk_update(orders, ["created_at"])
     OrderItem.objects.bulk_create(
         [
-            OrderItem(
-                order=order,
-                product=line.product,
-                product_name=line.product.name,
-                product_type=line.product.product_type,
-                base_price=line.quote.base,
-                final_price=line.quote.final,
-                promotion_id=line.quote.promotion.pk if line.quote.promotion else None,
-                promotion_name=line.quote.promotion.name if line.quote.promotion else "",
-                tax_percent=line.product.tax_percent,
-                service_charge_percent=line.product.service_charge_percent,
-                quantity=line.quantity,
-                line_subtotal_amount=line.line_subtotal,
-                discount_amount=line.discount,
-                tax_amount=line.tax,
-                service_charge_amount=line.service_charge,
-            )
+            # Past days are settled: their lines hold no stock.
+            order_item_build(order=order, line=line, reserve=False)
             for order, lines, _ in planned
             for line in lines
         ]

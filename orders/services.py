@@ -22,7 +22,7 @@ from merchants.emails import send_templated_email
 from merchants.errors import Conflict, DomainError, GatewayError
 from merchants.models import Merchant, TableLocation
 from orders.models import Order, OrderEvent, OrderItem, OrderNumberSequence
-from orders.pricing import order_price
+from orders.pricing import PricedLine, order_price
 from orders.selectors import order_payment_list, order_queryset
 from payments.gateways.base import CustomerDetails, LineItem
 from payments.models import Payment
@@ -188,6 +188,31 @@ def _resolve_customer(*, merchant: Merchant, data: CustomerInput) -> Customer | 
     return customer
 
 
+def order_item_build(*, order: Order, line: PricedLine, reserve: bool = True) -> OrderItem:
+    """An unsaved line of `order`, snapshotting the product and its price as priced now, so
+    later catalog changes never alter it. `reserve`: tracked stock is held by this line."""
+    promotion = line.quote.promotion
+    return OrderItem(
+        order=order,
+        product=line.product,
+        product_name=line.product.name,
+        product_type=line.product.product_type,
+        base_price=line.quote.base,
+        final_price=line.quote.final,
+        promotion_id=promotion.pk if promotion else None,
+        promotion_name=promotion.name if promotion else "",
+        tax_percent=line.product.tax_percent,
+        service_charge_percent=line.product.service_charge_percent,
+        quantity=line.quantity,
+        reserved_quantity=line.quantity if reserve and line.product.track_stock else 0,
+        line_subtotal_amount=line.line_subtotal,
+        discount_amount=line.discount,
+        tax_amount=line.tax,
+        service_charge_amount=line.service_charge,
+        notes=line.notes,
+    )
+
+
 def order_create(
     *,
     merchant: Merchant,
@@ -252,28 +277,7 @@ def order_create(
             stock_reserved=bool(wanted),
         )
         items = OrderItem.objects.bulk_create(
-            [
-                OrderItem(
-                    order=order,
-                    product=line.product,
-                    product_name=line.product.name,
-                    product_type=line.product.product_type,
-                    base_price=line.quote.base,
-                    final_price=line.quote.final,
-                    promotion_id=line.quote.promotion.pk if line.quote.promotion else None,
-                    promotion_name=line.quote.promotion.name if line.quote.promotion else "",
-                    tax_percent=line.product.tax_percent,
-                    service_charge_percent=line.product.service_charge_percent,
-                    quantity=line.quantity,
-                    reserved_quantity=line.quantity if line.product.track_stock else 0,
-                    line_subtotal_amount=line.line_subtotal,
-                    discount_amount=line.discount,
-                    tax_amount=line.tax,
-                    service_charge_amount=line.service_charge,
-                    notes=line.notes,
-                )
-                for line in pricing.lines
-            ]
+            [order_item_build(order=order, line=line) for line in pricing.lines]
         )
         created = _event(
             order, actor, OrderEvent.Kind.CREATED, "", order.status, total=str(order.total_amount)
