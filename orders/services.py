@@ -21,6 +21,7 @@ from customers.services import customer_get_or_create_by_email, customer_update
 from merchants.emails import send_templated_email
 from merchants.errors import Conflict, DomainError, GatewayError
 from merchants.models import Merchant, TableLocation
+from merchants.reports import local_today
 from orders.models import Order, OrderEvent, OrderItem, OrderNumberSequence
 from orders.pricing import PricedLine, order_price
 from orders.selectors import order_payment_list, order_queryset
@@ -256,7 +257,7 @@ def order_create(
                 wanted[line.product_id] += line.quantity
         _reserve_stock(products=products, quantities=dict(wanted))
 
-        day = timezone.localtime(now, merchant.tzinfo).date()
+        day = local_today(merchant, now)
         order = Order.objects.create(
             merchant=merchant,
             number=_next_number(merchant=merchant, day=day),
