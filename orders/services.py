@@ -635,6 +635,7 @@ def order_payment_items(order: Order) -> list[LineItem]:
 class PaymentStart:
     payment: Payment
     reused: bool  # an earlier, still valid Snap token of this order
+    order: Order  # as read once the payment started (its payment status is the answer's)
 
 
 def order_payment_start(*, order: Order, actor: Actor) -> PaymentStart:
@@ -670,14 +671,15 @@ def order_payment_start(*, order: Order, actor: Actor) -> PaymentStart:
         change=("", payment.status),
         actor=actor,
     )
+    current = Order.objects.get(pk=order.pk)
     try:
         # Cancelled or paid (cash at the counter) while Midtrans was answering: the cancel queued
         # then may have run before this charge existed, so it is queued again for this one.
-        _ensure_payable(Order.objects.get(pk=order.pk))
+        _ensure_payable(current)
     except Conflict:
         _queue_cancel_open_payments(order)
         raise
-    return PaymentStart(payment=payment, reused=reused)
+    return PaymentStart(payment=payment, reused=reused, order=current)
 
 
 def order_payment_check(*, order: Order, actor: Actor) -> Payment:
