@@ -10,6 +10,7 @@ from django.utils import timezone
 from catalog.models import Product
 from customers.models import Customer
 from merchants.models import Merchant, TableLocation
+from merchants.reports import local_day_start, local_today
 from orders.demo_history import seed_history
 from orders.models import Order
 from orders.selectors import order_payment_list
@@ -74,7 +75,7 @@ def seed(stdout) -> None:
     if merchant is None or not Product.objects.filter(merchant=merchant).exists():
         return
     seed_history(merchant, stdout)
-    today = timezone.localtime(timezone.now(), merchant.tzinfo).date()
+    today = local_today(merchant)
     cashier = get_user_model().objects.get(username="cashier")
     if Order.objects.filter(merchant=merchant, business_date=today).exists():
         backfilled = _backfill_payments(merchant=merchant, day=today, cashier=cashier)
@@ -82,9 +83,7 @@ def seed(stdout) -> None:
         return
     actor = Actor.staff(cashier)
     customers = list(Customer.objects.filter(merchant=merchant)[:3])
-    midnight = timezone.make_aware(
-        timezone.datetime.combine(today, timezone.datetime.min.time()), merchant.tzinfo
-    )
+    midnight = local_day_start(merchant, today)
     for index, (hour, minute, lines, kind, table, state, paid) in enumerate(PLAN):
         order = order_create(
             merchant=merchant,

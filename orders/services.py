@@ -21,6 +21,7 @@ from customers.services import customer_get_or_create_by_email, customer_update
 from merchants.emails import send_templated_email
 from merchants.errors import Conflict, DomainError, GatewayError
 from merchants.models import Merchant, TableLocation
+from merchants.reports import local_today
 from orders.models import Order, OrderEvent, OrderItem, OrderNumberSequence
 from orders.pricing import PricedLine, order_price
 from orders.selectors import order_payment_list, order_queryset
@@ -256,7 +257,7 @@ def order_create(
                 wanted[line.product_id] += line.quantity
         _reserve_stock(products=products, quantities=dict(wanted))
 
-        day = timezone.localtime(now, merchant.tzinfo).date()
+        day = local_today(merchant, now)
         order = Order.objects.create(
             merchant=merchant,
             number=_next_number(merchant=merchant, day=day),
@@ -634,6 +635,7 @@ def order_payment_items(order: Order) -> list[LineItem]:
 class PaymentStart:
     payment: Payment
     reused: bool  # an earlier, still valid Snap token of this order
+    order: Order  # as read once the payment started (its payment status is the answer's)
 
 
 def order_payment_start(*, order: Order, actor: Actor) -> PaymentStart:
@@ -669,14 +671,15 @@ def order_payment_start(*, order: Order, actor: Actor) -> PaymentStart:
         change=("", payment.status),
         actor=actor,
     )
+    current = Order.objects.get(pk=order.pk)
     try:
         # Cancelled or paid (cash at the counter) while Midtrans was answering: the cancel queued
         # then may have run before this charge existed, so it is queued again for this one.
-        _ensure_payable(Order.objects.get(pk=order.pk))
+        _ensure_payable(current)
     except Conflict:
         _queue_cancel_open_payments(order)
         raise
-    return PaymentStart(payment=payment, reused=reused)
+    return PaymentStart(payment=payment, reused=reused, order=current)
 
 
 def order_payment_check(*, order: Order, actor: Actor) -> Payment:

@@ -21,11 +21,6 @@ MONEY = DecimalField(max_digits=16, decimal_places=2)
 PAYMENT_MIX_DAYS = 30
 
 
-def payments_received(*, merchant: Merchant) -> QuerySet[Payment]:
-    """The merchant's payments that brought money in (some may be refunded since)."""
-    return Payment.objects.filter(merchant=merchant, status__in=Payment.PAID_STATUSES)
-
-
 def refunded_of_reference(*, reference_kind: str, reference_pk: str = "pk") -> Coalesce:
     """For a queryset of the reference's own model: what its payments refunded (0 if none).
 
@@ -86,7 +81,8 @@ class ReceivedTotals:
 
 
 def received_totals(payments: QuerySet[Payment]) -> ReceivedTotals:
-    """Sum `payments` (already narrowed to what a report covers) in one aggregate query."""
+    """Sum `payments` (already narrowed to what a report covers) in one aggregate query; only
+    those that brought money in count (paid, partially refunded or refunded)."""
     rows = (
         payments.filter(status__in=Payment.PAID_STATUSES)
         .order_by()
@@ -126,7 +122,7 @@ def panel_payment_methods(*, merchant: Merchant, now: datetime) -> PanelData:
     first = last - timedelta(days=PAYMENT_MIX_DAYS - 1)
     start, end = local_moments(merchant, first, last)
     totals = received_totals(
-        payments_received(merchant=merchant).filter(paid_at__gte=start, paid_at__lt=end)
+        Payment.objects.filter(merchant=merchant, paid_at__gte=start, paid_at__lt=end)
     )
     methods = list(totals.methods.values())
     return PanelData(

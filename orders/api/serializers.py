@@ -4,6 +4,7 @@ from merchants.api.base import MerchantScopedSerializerMixin, money_field
 from merchants.models import TableLocation
 from orders.models import Order, OrderEvent, OrderItem
 from orders.services import MAX_LINES, MAX_QUANTITY
+from payments.api.serializers import PaymentRefundSerializer
 from payments.models import Payment
 
 
@@ -222,14 +223,7 @@ class OrderCashReceiptSerializer(serializers.Serializer):
     order_payment_status = serializers.ChoiceField(choices=Order.PaymentStatus.choices)
 
 
-class OrderRefundSerializer(serializers.Serializer):
-    amount = money_field(
-        required=False,
-        allow_null=True,
-        min_value=0,
-        help_text="Leave out to refund all that is left of the payment.",
-    )
-    reason = serializers.CharField(max_length=255)
+class OrderRefundSerializer(PaymentRefundSerializer):
     payment_id = serializers.IntegerField(
         required=False,
         allow_null=True,

@@ -215,7 +215,6 @@ class OrderViewSet(
         order = self.get_object()
         started = order_payment_start(order=order, actor=self._actor())
         payment = started.payment
-        order = Order.objects.only("payment_status").get(pk=order.pk)
         body = OrderPaymentStartSerializer(
             {
                 "payment_id": payment.pk,
@@ -225,7 +224,7 @@ class OrderViewSet(
                 "amount": payment.amount,
                 "currency": payment.currency,
                 "reused": started.reused,
-                "order_payment_status": order.payment_status,
+                "order_payment_status": started.order.payment_status,
             }
         ).data
         return Response(body, status=status.HTTP_200_OK if started.reused else 201)

@@ -1,21 +1,17 @@
 """Orders to CSV from the admin: the changelist's filters and search, streamed in chunks."""
 
-import csv
-import io
 from datetime import date, datetime
 from decimal import Decimal
-from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
 from django.http import StreamingHttpResponse
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from catalog.tests.factories import ProductFactory
 from customers.tests.factories import CustomerFactory
 from merchants.exports import BOM, csv_cell
+from merchants.tests.exports import csv_rows, read_streamed
 from orders.models import Order
 from orders.tests.factories import OrderFactory
 from orders.tests.sales import ring_up
@@ -23,17 +19,6 @@ from orders.tests.sales import ring_up
 pytestmark = pytest.mark.django_db
 WIB = ZoneInfo("Asia/Jakarta")
 EXPORT = "admin:orders_order_export"
-
-
-def rows_of(response) -> list[dict]:
-    text = b"".join(response.streaming_content).decode("utf-8")
-    assert text.startswith(BOM)
-    return list(csv.DictReader(io.StringIO(text[len(BOM) :])))
-
-
-@pytest.fixture
-def kopi(merchant):
-    return ProductFactory(merchant=merchant, name="Kopi", base_price=Decimal(18000))
 
 
 @pytest.fixture
@@ -66,7 +51,7 @@ def test_owner_exports_the_orders_as_a_streamed_csv(owner_admin, sales, time_mac
     assert response["Content-Disposition"] == (
         'attachment; filename="orders-kopi-test-20260311-0905.csv"'
     )
-    rows = rows_of(response)
+    rows = csv_rows(response)
     assert [row["number"] for row in rows] == [
         "INV-20260310-0001",
         "INV-20260310-0003",
@@ -86,11 +71,11 @@ def test_owner_exports_the_orders_as_a_streamed_csv(owner_admin, sales, time_mac
 
 
 def test_the_export_honours_filters_and_search(owner_admin, sales):
-    rows = rows_of(owner_admin.get(reverse(EXPORT), {"status__exact": "cancelled"}))
+    rows = csv_rows(owner_admin.get(reverse(EXPORT), {"status__exact": "cancelled"}))
     assert [row["status"] for row in rows] == ["cancelled"]
-    rows = rows_of(owner_admin.get(reverse(EXPORT), {"q": "INV-20260310-0002"}))
+    rows = csv_rows(owner_admin.get(reverse(EXPORT), {"q": "INV-20260310-0002"}))
     assert [row["number"] for row in rows] == ["INV-20260310-0002"]
-    rows = rows_of(owner_admin.get(reverse(EXPORT), {"business_date": date(2026, 3, 9)}))
+    rows = csv_rows(owner_admin.get(reverse(EXPORT), {"business_date": date(2026, 3, 9)}))
     assert rows == []
 
 
@@ -111,13 +96,13 @@ def test_export_selected_orders(owner_admin, sales):
         reverse("admin:orders_order_changelist"),
         {"action": "export_selected", "_selected_action": [chosen.pk]},
     )
-    assert [row["number"] for row in rows_of(response)] == ["INV-20260310-0002"]
+    assert [row["number"] for row in csv_rows(response)] == ["INV-20260310-0002"]
 
 
 def test_formula_like_text_is_defused(owner_admin, merchant):
     customer = CustomerFactory(merchant=merchant, name='=HYPERLINK("http://evil")')
     OrderFactory(merchant=merchant, customer=customer)
-    [row] = rows_of(owner_admin.get(reverse(EXPORT)))
+    [row] = csv_rows(owner_admin.get(reverse(EXPORT)))
     assert row["customer_name"] == '\'=HYPERLINK("http://evil")'
 
 
@@ -149,9 +134,9 @@ def test_officers_cannot_export(client, officer, sales):
 
 def test_the_operator_exports_every_merchant_or_one(client, operator, sales, other_merchant):
     client.force_login(operator)
-    rows = rows_of(client.get(reverse(EXPORT)))
+    rows = csv_rows(client.get(reverse(EXPORT)))
     assert {row["merchant"] for row in rows} == {"kopi-test", "other-shop"}
-    rows = rows_of(client.get(reverse(EXPORT), {"merchant__id__exact": other_merchant.pk}))
+    rows = csv_rows(client.get(reverse(EXPORT), {"merchant__id__exact": other_merchant.pk}))
     assert {row["merchant"] for row in rows} == {"other-shop"}
 
 
@@ -159,21 +144,12 @@ def test_the_export_is_read_in_chunks_not_all_at_once(owner_admin, merchant, set
     """Memory stays bounded: rows are loaded a chunk at a time while the CSV is written."""
     settings.EXPORT_CHUNK_SIZE = 50
     OrderFactory.create_batch(500, merchant=merchant)
-    response = owner_admin.get(reverse(EXPORT))
-    assert isinstance(response, StreamingHttpResponse)
-    with (
-        mock.patch.object(Order, "from_db", wraps=Order.from_db) as loaded,
-        CaptureQueriesContext(connection) as queries,
-    ):
-        pieces = iter(response.streaming_content)
-        first = next(pieces)
-        assert first.startswith(BOM.encode())
-        assert loaded.call_count < 300  # written before the rest was read
-        rest = b"".join(pieces)
-    assert loaded.call_count == 500
-    assert (first + rest).count(b"\n") == 501
+    read = read_streamed(owner_admin.get(reverse(EXPORT)), Order)
+    assert read.first.startswith(BOM.encode())
+    assert read.loaded_first < 300  # written before the rest was read
+    assert read.loaded == 500
+    assert read.body.count(b"\n") == 501
     # One query read in chunks (a server-side cursor on PostgreSQL), and one query for each
     # chunk's items (not one per order).
-    sqls = [q["sql"] for q in queries.captured_queries]
-    items = [sql for sql in sqls if sql.startswith('SELECT "orders_orderitem"')]
-    assert (len(sqls), len(items)) == (1 + 500 // 50, 500 // 50)
+    items = [sql for sql in read.queries if sql.startswith('SELECT "orders_orderitem"')]
+    assert (len(read.queries), len(items)) == (1 + 500 // 50, 500 // 50)

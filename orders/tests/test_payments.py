@@ -525,6 +525,21 @@ def test_a_customer_cannot_pay_check_or_refund_someone_elses_order(
     assert Payment.objects.get().status == "pending"
 
 
+def test_a_customer_token_reaches_no_order_of_another_merchant(
+    gw, customer_client, customer, other_merchant
+):
+    # Even one placed by a customer there with the same email: the token names a customer row.
+    namesake = CustomerFactory(merchant=other_merchant, email=customer.email)
+    theirs = OrderFactory(merchant=other_merchant, customer=namesake, total_amount=Decimal(18000))
+    PaymentFactory(merchant=other_merchant, reference_id=str(theirs.pk), amount=Decimal(18000))
+    for action in ("create-payment", "check-status", "cancel-payment"):
+        assert act(customer_client, theirs, action).status_code == 404, action
+    assert customer_client.get(f"{URL}/{theirs.pk}").status_code == 404
+    assert customer_client.get(f"{URL}/my-orders").json()["count"] == 0
+    assert len(gw.calls) == 0
+    assert Payment.objects.get().status == "pending"
+
+
 # --- cancelling the order -------------------------------------------------------------------
 
 
