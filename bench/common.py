@@ -25,6 +25,9 @@ from urllib.parse import urlsplit, urlunsplit
 BASE_DIR = Path(__file__).resolve().parent.parent
 DOCS = BASE_DIR / "docs" / "benchmarks.md"
 WRK_SCRIPT = Path(__file__).resolve().parent / "wrk.lua"
+# How long wrk waits for one answer; the soak counts orders stored that long before its stop as
+# still in flight.
+WRK_TIMEOUT_SECONDS = 10
 
 
 def database_url() -> str:
@@ -239,7 +242,7 @@ def run_wrk(load: Load, *, run_id: str) -> dict:
             f"--threads={load.threads}",
             f"--connections={load.connections}",
             f"--duration={load.seconds}s",
-            "--timeout=10s",  # soak.WRK_TIMEOUT_SECONDS
+            f"--timeout={WRK_TIMEOUT_SECONDS}s",
             f"--script={WRK_SCRIPT}",
             load.url,
         ]

@@ -46,7 +46,6 @@ RATE = float(os.environ.get("SOAK_RATE", "20"))
 POLL_RATE = float(os.environ.get("SOAK_POLL_RATE", "50"))
 POLL_CONNECTIONS = int(os.environ.get("SOAK_POLL_CONNECTIONS", "2"))
 CONNECTIONS = int(os.environ.get("SOAK_CONNECTIONS", "8"))
-WRK_TIMEOUT_SECONDS = 10
 THREADS = int(os.environ.get("SOAK_THREADS", "2"))
 WORKERS = int(os.environ.get("SOAK_WORKERS", str(CONNECTIONS + POLL_CONNECTIONS)))
 
@@ -84,7 +83,7 @@ def check(*, merchant_id: int, first_order_id: int, before: dict, report: dict, 
     unanswered = {n: at for n, at in stored.items() if n not in answered_set}
     # wrk stops at its deadline without reading the answers still on the way: those orders
     # exist and were never reported. They can only be the last requests, one per connection.
-    window = stopped_at - timedelta(seconds=WRK_TIMEOUT_SECONDS)
+    window = stopped_at - timedelta(seconds=common.WRK_TIMEOUT_SECONDS)
     in_flight = sorted(n for n, at in unanswered.items() if at >= window)
     stray = sorted(set(unanswered) - set(in_flight))
     if len(in_flight) > CONNECTIONS:
