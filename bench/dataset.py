@@ -29,7 +29,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from functools import cache
 
 from django.core.management.color import no_style
 from django.db import connection, models
@@ -119,10 +120,6 @@ def reset_sequences(*models_: type[models.Model]) -> None:
             cursor.execute(statement)
 
 
-def _money(value: Decimal) -> Decimal:
-    return value.quantize(Decimal(1), rounding=ROUND_HALF_UP)
-
-
 def load(*, stdout, orders: int = ORDERS, sessions: int = PHOTO_SESSIONS) -> list[Shop]:
     """Create the staff, the merchants and their year of trade; returns the shops."""
     from catalog.models import Product, ProductCategory, ProductImage, Promotion
@@ -209,11 +206,22 @@ def _staff(merchant, index: int, Membership) -> None:
 
 
 def _history(merchant, products, rng, now, order_count, customer_count, stdout) -> None:
+    from catalog.pricing import PriceQuote
     from customers.models import Customer
     from merchants.models import TableLocation
     from orders.models import Order, OrderEvent, OrderItem, OrderNumberSequence
+    from orders.pricing import price_line, round_for_cash
 
     started = datetime.now(UTC)
+
+    @cache
+    def priced(product, quantity: int):
+        # By the counter's own rules, at list price; a year holds a few thousand distinct lines.
+        quote = PriceQuote(base=product.base_price, final=product.base_price)
+        return price_line(
+            product=product, quantity=quantity, quote=quote, currency=merchant.currency
+        )
+
     tables = TableLocation.objects.bulk_create(
         TableLocation(merchant=merchant, number=f"T{t:02d}", capacity=4) for t in range(TABLES)
     )
@@ -257,11 +265,12 @@ def _history(merchant, products, rng, now, order_count, customer_count, stdout) 
             order_id = ids[Order]
             ids[Order] += 1
             status, paid = _fate(rng)
-            sums = dict.fromkeys(("subtotal", "tax", "service"), Decimal(0))
-            for product in rng.sample(products, rng.randint(1, 5)):
-                line = _line(product, rng.randint(1, 3))
-                for key in sums:
-                    sums[key] += line[key]
+            lines = [
+                priced(product, rng.randint(1, 3))
+                for product in rng.sample(products, rng.randint(1, 5))
+            ]
+            for line in lines:
+                product = line.product
                 batch[OrderItem].append(
                     {
                         "id": ids[OrderItem],
@@ -270,18 +279,22 @@ def _history(merchant, products, rng, now, order_count, customer_count, stdout) 
                         "product_name": product.name,
                         "product_type": product.product_type,
                         "base_price": product.base_price,
-                        "final_price": product.base_price,
+                        "final_price": line.quote.final,
                         "tax_percent": product.tax_percent,
                         "service_charge_percent": product.service_charge_percent,
-                        "quantity": line["qty"],
+                        "quantity": line.quantity,
                         "reserved_quantity": 0,  # history: its stock was counted long ago
-                        "line_subtotal_amount": line["subtotal"],
-                        "tax_amount": line["tax"],
-                        "service_charge_amount": line["service"],
+                        "line_subtotal_amount": line.line_subtotal,
+                        "discount_amount": line.discount,
+                        "tax_amount": line.tax,
+                        "service_charge_amount": line.service_charge,
                     }
                 )
                 ids[OrderItem] += 1
-            total = sums["subtotal"] + sums["tax"] + sums["service"]
+            subtotal = sum(line.line_subtotal for line in lines)
+            tax = sum(line.tax for line in lines)
+            service = sum(line.service_charge for line in lines)
+            total = subtotal + tax + service
             dine_in = rng.random() < 0.4
             done = status == "completed"
             batch[Order].append(
@@ -297,11 +310,11 @@ def _history(merchant, products, rng, now, order_count, customer_count, stdout) 
                     "order_type": "dine_in" if dine_in else "takeaway",
                     "status": status,
                     "payment_status": "paid" if paid else "unpaid",
-                    "subtotal_amount": sums["subtotal"],
-                    "tax_amount": sums["tax"],
-                    "service_charge_amount": sums["service"],
+                    "subtotal_amount": subtotal,
+                    "tax_amount": tax,
+                    "service_charge_amount": service,
                     "total_amount": total,
-                    "rounded_amount": _money(total / 100) * 100,
+                    "rounded_amount": round_for_cash(total, currency=merchant.currency),
                     "created_at": placed,
                     "updated_at": placed + timedelta(minutes=20),
                     "paid_at": placed + timedelta(minutes=1) if paid else None,
@@ -337,16 +350,6 @@ def _history(merchant, products, rng, now, order_count, customer_count, stdout) 
         f"{totals[Order]} orders, {totals[OrderItem]} lines, {totals[OrderEvent]} events "
         f"in {seconds:.1f} s\n"
     )
-
-
-def _line(product, qty: int) -> dict:
-    subtotal = product.base_price * qty
-    return {
-        "qty": qty,
-        "subtotal": subtotal,
-        "tax": _money(subtotal * product.tax_percent / 100),
-        "service": _money(subtotal * product.service_charge_percent / 100),
-    }
 
 
 def _fate(rng) -> tuple[str, bool]:
