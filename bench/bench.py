@@ -361,6 +361,14 @@ def ensure_data(stdout) -> list:
     return shops
 
 
+def ready(stdout) -> Fixture:
+    """Where the bench, the soak and the profiler start: the data set (loaded now unless
+    BENCH_REUSE_DB finds one), the cache emptied, then the fixture's token and session made."""
+    shops = ensure_data(stdout)
+    common.clear_cache()
+    return prepare(shops[0])
+
+
 def data_counts() -> dict[str, int]:
     from catalog.models import Product
     from customers.models import Customer
@@ -394,9 +402,7 @@ def main() -> None:
     endpoints = selected()
     env = common.configure()
     out.write(f"Bench database {env['DATABASE_URL']}, Redis {env['REDIS_URL']}\n")
-    shops = ensure_data(out)
-    common.clear_cache()
-    fixture = prepare(shops[0])
+    fixture = ready(out)
     counts = data_counts()
     info = common.machine()
 

@@ -48,9 +48,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"unknown endpoint {', '.join(unknown)}; choose from {', '.join(keys)}")
 
     out = sys.stdout
-    shops = bench.ensure_data(out)
-    common.clear_cache()
-    fixture = bench.prepare(shops[0])
+    fixture = bench.ready(out)
     for endpoint in bench.ENDPOINTS:
         if not endpoint.sizes or (args.endpoints and endpoint.key not in args.endpoints):
             continue

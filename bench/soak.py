@@ -154,17 +154,14 @@ def streams(fixture) -> dict[str, common.Load]:
 
 
 def main() -> None:
-    from bench.bench import ensure_data, prepare
+    from bench.bench import ready
 
     out = sys.stdout
     started = time.monotonic()
-    if "BENCH_REUSE_DB" not in os.environ:
-        os.environ["BENCH_REUSE_DB"] = "1"  # a soak reuses the bench's data when it is there
+    os.environ.setdefault("BENCH_REUSE_DB", "1")  # a soak reuses the bench's data when it is there
     env = common.configure()
     out.write(f"Soak database {env['DATABASE_URL']}, Redis {env['REDIS_URL']}\n")
-    shops = ensure_data(out)
-    common.clear_cache()
-    fixture = prepare(shops[0])
+    fixture = ready(out)
     info = common.machine()
 
     from django.utils import timezone
