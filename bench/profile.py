@@ -84,7 +84,8 @@ def explain(statements: list[dict], out) -> None:
 
 
 def profile(call, out) -> None:
-    calls = int(os.environ.get("BENCH_INPROCESS", "30"))
+    from bench.bench import IN_PROCESS_CALLS
+
     try:
         from pyinstrument import Profiler
     except ImportError:
@@ -92,7 +93,7 @@ def profile(call, out) -> None:
     if Profiler is not None:
         profiler = Profiler(interval=0.0005)
         profiler.start()
-        for _ in range(calls):
+        for _ in range(IN_PROCESS_CALLS):
             call()
         profiler.stop()
         out.write(profiler.output_text(unicode=True))
@@ -102,7 +103,7 @@ def profile(call, out) -> None:
 
     profiler = cProfile.Profile()
     profiler.enable()
-    for _ in range(calls):
+    for _ in range(IN_PROCESS_CALLS):
         call()
     profiler.disable()
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(40)
