@@ -290,20 +290,8 @@ def machine() -> dict[str, str]:
     import gunicorn as gunicorn_package
     from django import get_version
 
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
-        cwd=BASE_DIR,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],  # noqa: S607
-        cwd=BASE_DIR,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
+    commit = _git("rev-parse", "--short", "HEAD")
+    dirty = _git("status", "--porcelain", "--untracked-files=no")
     if commit and dirty:
         commit += " with uncommitted changes"
     return {
@@ -320,6 +308,17 @@ def machine() -> dict[str, str]:
         "commit": commit or "unknown",
         "load average at start": load_average(),
     }
+
+
+def _git(*args: str) -> str:
+    """What a git command prints about the project's checkout (empty when it fails)."""
+    return subprocess.run(  # noqa: S603 - our own fixed git arguments
+        ["git", *args],  # noqa: S607
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
 
 
 def load_average() -> str:
