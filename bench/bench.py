@@ -82,9 +82,9 @@ class Fixture:
 class Endpoint:
     key: str
     label: str
-    load: Callable[[str, Fixture], common.Load] | None
+    load: Callable[[str, Fixture], common.Load]
     # (size label, callable making one request in-process) at two sizes: queries per request.
-    sizes: Callable[[Fixture], list[tuple[str, Callable[[], object]]]] | None
+    sizes: Callable[[Fixture], list[tuple[str, Callable[[], object]]]]
     note: str = ""
     result: dict = field(default_factory=dict)
     queries: list[tuple[str, int]] = field(default_factory=list)
@@ -408,18 +408,15 @@ def main() -> None:
 
     out.write("Counting SQL queries and timing requests in-process\n")
     for endpoint in endpoints:
-        if endpoint.sizes:
-            calls = endpoint.sizes(fixture)
-            endpoint.queries = [(size, count_queries(call)) for size, call in calls]
-            endpoint.timings = [(size, median_ms(call)) for size, call in calls]
-            timings = ", ".join(f"{ms:.1f} ms ({size})" for size, ms in endpoint.timings)
-            out.write(f"  {endpoint.key}: {endpoint.queries}, median {timings}\n")
+        calls = endpoint.sizes(fixture)
+        endpoint.queries = [(size, count_queries(call)) for size, call in calls]
+        endpoint.timings = [(size, median_ms(call)) for size, call in calls]
+        timings = ", ".join(f"{ms:.1f} ms ({size})" for size, ms in endpoint.timings)
+        out.write(f"  {endpoint.key}: {endpoint.queries}, median {timings}\n")
 
     run_id = uuid.uuid4().hex[:8]
     with common.gunicorn(env) as url:
         for endpoint in endpoints:
-            if endpoint.load is None:
-                continue
             load = endpoint.load(url, fixture)
             if WARMUP:
                 common.run_wrk(
@@ -451,30 +448,25 @@ def _ms(value_us: float) -> str:
 
 
 def report(info: dict, counts: dict, elapsed: float) -> str:
-    baseline = next(e for e in ENDPOINTS if e.key == "baseline").result["rps"]
+    by_key = {e.key: e for e in ENDPOINTS}
+    baseline = by_key["baseline"].result["rps"]
     rows = []
     for e in ENDPOINTS:
         if not e.queries:  # left out by BENCH_ENDPOINTS
             continue
-        queries = " · ".join(f"{n} ({size})" for size, n in e.queries) if e.queries else "—"
-        timings = " · ".join(f"{ms:.1f} ({size})" for size, ms in e.timings) if e.timings else "—"
+        queries = " · ".join(f"{n} ({size})" for size, n in e.queries)
+        timings = " · ".join(f"{ms:.1f} ({size})" for size, ms in e.timings)
         if e.key == "baseline":
             queries, timings = str(e.queries[0][1]), f"{e.timings[0][1]:.1f}"
-        if not e.result:
-            rows.append(f"| {e.label} | — | — | — | — | — | — | {queries} | {timings} | {e.note} |")
-            continue
         r = e.result
         rows.append(
             f"| {e.label} | {r['rps']:.0f} | {_ms(r['latency_us']['p50'])} | "
             f"{_ms(r['latency_us']['p95'])} | {r['errors']} | {r['rps'] / baseline:.2f} | "
             f"{r['cpu_ms']:.2f} | {queries} | {timings} | {e.note} |"
         )
-    by_key = {e.key: e for e in ENDPOINTS}
 
     def poll_throughput() -> str:
         poll = by_key["poll"]
-        if not poll.result:
-            return "not measured"
         ratio = poll.result["rps"] / baseline
         verdict = "met" if ratio >= 0.80 else "**not met**"
         cpu = by_key["baseline"].result["cpu_ms"] / poll.result["cpu_ms"]

@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> None:
     common.configure()
     from bench import bench
 
-    keys = [e.key for e in bench.ENDPOINTS if e.sizes]
+    keys = [e.key for e in bench.ENDPOINTS]
     parser = argparse.ArgumentParser(prog="python -m bench.profile")
     parser.add_argument("endpoints", nargs="*", help=f"any of {', '.join(keys)} (default: all)")
     parser.add_argument("--sql", action="store_true", help="list each statement")
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     out = sys.stdout
     fixture = bench.ready(out)
     for endpoint in bench.ENDPOINTS:
-        if not endpoint.sizes or (args.endpoints and endpoint.key not in args.endpoints):
+        if args.endpoints and endpoint.key not in args.endpoints:
             continue
         size, call = endpoint.sizes(fixture)[-1]
         statements = bench.capture_queries(call)
