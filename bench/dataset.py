@@ -68,14 +68,12 @@ RETENTION_DAYS = 14
 class Shop:
     merchant_id: int
     slug: str
-    product_ids: list[int]
     tracked_ids: list[int]
     untracked_ids: list[int]
 
 
 @dataclass(frozen=True)
 class Kiosk:
-    merchant_id: int
     location_id: int
     machine_code: str
     key: str
@@ -178,7 +176,6 @@ def load(*, stdout, orders: int = ORDERS, sessions: int = PHOTO_SESSIONS) -> lis
         shop = Shop(
             merchant_id=merchant.pk,
             slug=slug,
-            product_ids=[p.pk for p in products],
             tracked_ids=[p.pk for p in products if p.track_stock],
             untracked_ids=[p.pk for p in products if not p.track_stock],
         )
@@ -565,10 +562,10 @@ def kiosks() -> list[Kiosk]:
 
     rows = KioskLocation.objects.filter(
         machine_code__in=[code for code, _, _ in KIOSKS]
-    ).values_list("merchant_id", "pk", "machine_code")
+    ).values_list("pk", "machine_code")
     order = {code: index for index, (code, _, _) in enumerate(KIOSKS)}
     return sorted(
-        (Kiosk(merchant_id, pk, code, kiosk_key(code)) for merchant_id, pk, code in rows),
+        (Kiosk(pk, code, kiosk_key(code)) for pk, code in rows),
         key=lambda kiosk: order[kiosk.machine_code],
     )
 
@@ -612,7 +609,6 @@ def shops() -> list[Shop]:
             Shop(
                 merchant_id=merchant.pk,
                 slug=merchant.slug,
-                product_ids=[pk for pk, _ in products],
                 tracked_ids=[pk for pk, tracked in products if tracked],
                 untracked_ids=[pk for pk, tracked in products if not tracked],
             )
