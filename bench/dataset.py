@@ -121,7 +121,7 @@ def reset_sequences(*models_: type[models.Model]) -> None:
 def load(*, stdout, orders: int = ORDERS, sessions: int = PHOTO_SESSIONS) -> list[Shop]:
     """Create the staff, the merchants and their year of trade; returns the shops."""
     from catalog.models import Product, ProductCategory, ProductImage, Promotion
-    from merchants.models import Membership, Merchant
+    from merchants.models import Merchant
 
     rng = random.Random(SEED)
     now = timezone.now()
@@ -130,7 +130,7 @@ def load(*, stdout, orders: int = ORDERS, sessions: int = PHOTO_SESSIONS) -> lis
         [("bench-kopi", "Bench Kopi", 1), ("bench-mini", "Bench Mini", SMALL_SHARE)]
     ):
         merchant = Merchant.objects.create(slug=slug, name=name)
-        _staff(merchant, index, Membership)
+        _staff(merchant, index)
         categories = ProductCategory.objects.bulk_create(
             ProductCategory(merchant=merchant, name=f"Category {c:02d}", sort_order=c)
             for c in range(20 // share or 2)
@@ -190,9 +190,10 @@ def load(*, stdout, orders: int = ORDERS, sessions: int = PHOTO_SESSIONS) -> lis
     return shops
 
 
-def _staff(merchant, index: int, Membership) -> None:
+def _staff(merchant, index: int) -> None:
     from django.contrib.auth import get_user_model
 
+    from merchants.models import Membership
     from merchants.services import membership_grant
 
     User = get_user_model()
@@ -372,7 +373,7 @@ def _events(status: str) -> Iterator[tuple[str, str, str, int]]:
 
 def _photobox(rng, now, session_count: int, stdout) -> None:
     """The photobox merchant, its kiosks and packages, and a year of its sessions."""
-    from merchants.models import Membership, Merchant
+    from merchants.models import Merchant
     from photobox import services
     from photobox.models import KioskPrice, Photo, PhotoSession
 
@@ -380,7 +381,7 @@ def _photobox(rng, now, session_count: int, stdout) -> None:
     merchant = Merchant.objects.create(
         slug="bench-foto", name="Bench Foto", business_type=Merchant.BusinessType.PHOTOBOX
     )
-    _staff(merchant, 2, Membership)
+    _staff(merchant, 2)
     locations = []
     for code, name, _ in KIOSKS:
         location, _issued = services.kiosk_location_create(
