@@ -65,11 +65,9 @@ def configure() -> dict[str, str]:
         # WhiteNoise warns that collectstatic has not run; static files are not measured.
         "PYTHONWARNINGS": "ignore:No directory at",
     }
-    env.pop("CELERY_BROKER_URL", None)
     os.environ.pop("CELERY_BROKER_URL", None)
     os.environ.update(env)
     warnings.filterwarnings("ignore", "No directory at")
-    sys.path.insert(0, str(BASE_DIR))
     import django
 
     django.setup()
