@@ -67,6 +67,10 @@ class Fixture:
     # ones from across the year, shuffled.
     poll_ids: list[str]
 
+    @property
+    def token_header(self) -> dict[str, str]:
+        return {"Authorization": f"Token {self.token}"}
+
     def order_body(self, rng: random.Random, lines: int) -> str:
         # One tracked product (stock reserved) and the rest untracked, as at a counter.
         products = [rng.choice(self.tracked_ids), *rng.sample(self.untracked_ids, lines - 1)]
@@ -165,8 +169,8 @@ def _api_get(fixture: Fixture, path: str, auth: bool = True):
     from django.test import Client
 
     client = Client()
-    headers = {"HTTP_AUTHORIZATION": f"Token {fixture.token}"} if auth else {}
-    return lambda: client.get(path, **headers)
+    headers = fixture.token_header if auth else None
+    return lambda: client.get(path, headers=headers)
 
 
 def _order_post(fixture: Fixture, lines: int):
@@ -180,8 +184,7 @@ def _order_post(fixture: Fixture, lines: int):
             "/api/v1/orders",
             fixture.order_body(rng, lines),
             content_type="application/json",
-            HTTP_AUTHORIZATION=f"Token {fixture.token}",
-            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+            headers={**fixture.token_header, "Idempotency-Key": str(uuid.uuid4())},
         )
 
     return post
@@ -299,7 +302,7 @@ ENDPOINTS = [
     Endpoint(
         "products",
         "product list, 100 rows `GET /api/v1/products?limit=100` (staff token)",
-        lambda url, f: _load(url + "/api/v1/products?limit=100", auth=f"Token {f.token}"),
+        lambda url, f: _load(url + "/api/v1/products?limit=100", headers=f.token_header),
         lambda f: [
             ("10 rows", _api_get(f, "/api/v1/products?limit=10")),
             ("100 rows", _api_get(f, "/api/v1/products?limit=100")),
@@ -320,7 +323,7 @@ ENDPOINTS = [
         lambda url, f: _load(
             url + "/api/v1/orders",
             method="POST",
-            auth=f"Token {f.token}",
+            headers=f.token_header,
             bodies=[f.order_body(random.Random(i), 3) for i in range(500)],
             idempotency=True,
         ),
@@ -330,7 +333,7 @@ ENDPOINTS = [
     Endpoint(
         "admin_orders",
         "admin order changelist `GET /admin/orders/order/` (owner session, 50 rows)",
-        lambda url, f: _load(url + "/admin/orders/order/", cookie=f.session_cookie),
+        lambda url, f: _load(url + "/admin/orders/order/", headers={"Cookie": f.session_cookie}),
         lambda f: [("10 rows", _admin_changelist(f, 10)), ("50 rows", _admin_changelist(f, 50))],
     ),
 ]

@@ -202,9 +202,7 @@ class Load:
     method: str = "GET"
     paths: list[str] | None = None
     bodies: list[str] | None = None
-    auth: str = ""
-    cookie: str = ""
-    headers: dict[str, str] | None = None
+    headers: dict[str, str] | None = None  # sent on every request (Authorization, Cookie, ...)
     idempotency: bool = False
     rate: float = 0
     record: bool = False
@@ -217,8 +215,6 @@ def run_wrk(load: Load, *, run_id: str) -> dict:
         env = {
             **os.environ,
             "BENCH_METHOD": load.method,
-            "BENCH_AUTH": load.auth,
-            "BENCH_COOKIE": load.cookie,
             "BENCH_IDEMPOTENCY": "1" if load.idempotency else "0",
             "BENCH_RATE": str(load.rate),
             "BENCH_THREADS": str(load.threads),

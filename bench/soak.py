@@ -135,7 +135,7 @@ def streams(fixture) -> dict[str, common.Load]:
             connections=CONNECTIONS,
             threads=THREADS,
             method="POST",
-            auth=f"Token {fixture.token}",
+            headers=fixture.token_header,
             bodies=[fixture.order_body(random.Random(i), 3) for i in range(1000)],
             idempotency=True,
             rate=RATE,
