@@ -67,6 +67,10 @@ class Fixture:
     # ones from across the year, shuffled.
     poll_ids: list[str]
 
+    @property
+    def token_header(self) -> dict[str, str]:
+        return {"Authorization": f"Token {self.token}"}
+
     def order_body(self, rng: random.Random, lines: int) -> str:
         # One tracked product (stock reserved) and the rest untracked, as at a counter.
         products = [rng.choice(self.tracked_ids), *rng.sample(self.untracked_ids, lines - 1)]
@@ -82,9 +86,9 @@ class Fixture:
 class Endpoint:
     key: str
     label: str
-    load: Callable[[str, Fixture], common.Load] | None
+    load: Callable[[str, Fixture], common.Load]
     # (size label, callable making one request in-process) at two sizes: queries per request.
-    sizes: Callable[[Fixture], list[tuple[str, Callable[[], object]]]] | None
+    sizes: Callable[[Fixture], list[tuple[str, Callable[[], object]]]]
     note: str = ""
     result: dict = field(default_factory=dict)
     queries: list[tuple[str, int]] = field(default_factory=list)
@@ -165,8 +169,8 @@ def _api_get(fixture: Fixture, path: str, auth: bool = True):
     from django.test import Client
 
     client = Client()
-    headers = {"HTTP_AUTHORIZATION": f"Token {fixture.token}"} if auth else {}
-    return lambda: client.get(path, **headers)
+    headers = fixture.token_header if auth else None
+    return lambda: client.get(path, headers=headers)
 
 
 def _order_post(fixture: Fixture, lines: int):
@@ -180,8 +184,7 @@ def _order_post(fixture: Fixture, lines: int):
             "/api/v1/orders",
             fixture.order_body(rng, lines),
             content_type="application/json",
-            HTTP_AUTHORIZATION=f"Token {fixture.token}",
-            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+            headers={**fixture.token_header, "Idempotency-Key": str(uuid.uuid4())},
         )
 
     return post
@@ -299,7 +302,7 @@ ENDPOINTS = [
     Endpoint(
         "products",
         "product list, 100 rows `GET /api/v1/products?limit=100` (staff token)",
-        lambda url, f: _load(url + "/api/v1/products?limit=100", auth=f"Token {f.token}"),
+        lambda url, f: _load(url + "/api/v1/products?limit=100", headers=f.token_header),
         lambda f: [
             ("10 rows", _api_get(f, "/api/v1/products?limit=10")),
             ("100 rows", _api_get(f, "/api/v1/products?limit=100")),
@@ -320,7 +323,7 @@ ENDPOINTS = [
         lambda url, f: _load(
             url + "/api/v1/orders",
             method="POST",
-            auth=f"Token {f.token}",
+            headers=f.token_header,
             bodies=[f.order_body(random.Random(i), 3) for i in range(500)],
             idempotency=True,
         ),
@@ -330,7 +333,7 @@ ENDPOINTS = [
     Endpoint(
         "admin_orders",
         "admin order changelist `GET /admin/orders/order/` (owner session, 50 rows)",
-        lambda url, f: _load(url + "/admin/orders/order/", cookie=f.session_cookie),
+        lambda url, f: _load(url + "/admin/orders/order/", headers={"Cookie": f.session_cookie}),
         lambda f: [("10 rows", _admin_changelist(f, 10)), ("50 rows", _admin_changelist(f, 50))],
     ),
 ]
@@ -359,6 +362,14 @@ def ensure_data(stdout) -> list:
     shops = dataset.load(stdout=stdout, orders=orders, sessions=sessions)
     stdout.write(f"  data set loaded in {time.monotonic() - started:.1f} s\n")
     return shops
+
+
+def ready(stdout) -> Fixture:
+    """Where the bench, the soak and the profiler start: the data set (loaded now unless
+    BENCH_REUSE_DB finds one), the cache emptied, then the fixture's token and session made."""
+    shops = ensure_data(stdout)
+    common.clear_cache()
+    return prepare(shops[0])
 
 
 def data_counts() -> dict[str, int]:
@@ -394,26 +405,21 @@ def main() -> None:
     endpoints = selected()
     env = common.configure()
     out.write(f"Bench database {env['DATABASE_URL']}, Redis {env['REDIS_URL']}\n")
-    shops = ensure_data(out)
-    common.clear_cache()
-    fixture = prepare(shops[0])
+    fixture = ready(out)
     counts = data_counts()
     info = common.machine()
 
     out.write("Counting SQL queries and timing requests in-process\n")
     for endpoint in endpoints:
-        if endpoint.sizes:
-            calls = endpoint.sizes(fixture)
-            endpoint.queries = [(size, count_queries(call)) for size, call in calls]
-            endpoint.timings = [(size, median_ms(call)) for size, call in calls]
-            timings = ", ".join(f"{ms:.1f} ms ({size})" for size, ms in endpoint.timings)
-            out.write(f"  {endpoint.key}: {endpoint.queries}, median {timings}\n")
+        calls = endpoint.sizes(fixture)
+        endpoint.queries = [(size, count_queries(call)) for size, call in calls]
+        endpoint.timings = [(size, median_ms(call)) for size, call in calls]
+        timings = ", ".join(f"{ms:.1f} ms ({size})" for size, ms in endpoint.timings)
+        out.write(f"  {endpoint.key}: {endpoint.queries}, median {timings}\n")
 
     run_id = uuid.uuid4().hex[:8]
     with common.gunicorn(env) as url:
         for endpoint in endpoints:
-            if endpoint.load is None:
-                continue
             load = endpoint.load(url, fixture)
             if WARMUP:
                 common.run_wrk(
@@ -445,30 +451,25 @@ def _ms(value_us: float) -> str:
 
 
 def report(info: dict, counts: dict, elapsed: float) -> str:
-    baseline = next(e for e in ENDPOINTS if e.key == "baseline").result["rps"]
+    by_key = {e.key: e for e in ENDPOINTS}
+    baseline = by_key["baseline"].result["rps"]
     rows = []
     for e in ENDPOINTS:
         if not e.queries:  # left out by BENCH_ENDPOINTS
             continue
-        queries = " · ".join(f"{n} ({size})" for size, n in e.queries) if e.queries else "—"
-        timings = " · ".join(f"{ms:.1f} ({size})" for size, ms in e.timings) if e.timings else "—"
+        queries = " · ".join(f"{n} ({size})" for size, n in e.queries)
+        timings = " · ".join(f"{ms:.1f} ({size})" for size, ms in e.timings)
         if e.key == "baseline":
             queries, timings = str(e.queries[0][1]), f"{e.timings[0][1]:.1f}"
-        if not e.result:
-            rows.append(f"| {e.label} | — | — | — | — | — | — | {queries} | {timings} | {e.note} |")
-            continue
         r = e.result
         rows.append(
             f"| {e.label} | {r['rps']:.0f} | {_ms(r['latency_us']['p50'])} | "
             f"{_ms(r['latency_us']['p95'])} | {r['errors']} | {r['rps'] / baseline:.2f} | "
             f"{r['cpu_ms']:.2f} | {queries} | {timings} | {e.note} |"
         )
-    by_key = {e.key: e for e in ENDPOINTS}
 
     def poll_throughput() -> str:
         poll = by_key["poll"]
-        if not poll.result:
-            return "not measured"
         ratio = poll.result["rps"] / baseline
         verdict = "met" if ratio >= 0.80 else "**not met**"
         cpu = by_key["baseline"].result["cpu_ms"] / poll.result["cpu_ms"]

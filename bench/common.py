@@ -25,6 +25,9 @@ from urllib.parse import urlsplit, urlunsplit
 BASE_DIR = Path(__file__).resolve().parent.parent
 DOCS = BASE_DIR / "docs" / "benchmarks.md"
 WRK_SCRIPT = Path(__file__).resolve().parent / "wrk.lua"
+# How long wrk waits for one answer; the soak counts orders stored that long before its stop as
+# still in flight.
+WRK_TIMEOUT_SECONDS = 10
 
 
 def database_url() -> str:
@@ -62,11 +65,9 @@ def configure() -> dict[str, str]:
         # WhiteNoise warns that collectstatic has not run; static files are not measured.
         "PYTHONWARNINGS": "ignore:No directory at",
     }
-    env.pop("CELERY_BROKER_URL", None)
     os.environ.pop("CELERY_BROKER_URL", None)
     os.environ.update(env)
     warnings.filterwarnings("ignore", "No directory at")
-    sys.path.insert(0, str(BASE_DIR))
     import django
 
     django.setup()
@@ -201,9 +202,7 @@ class Load:
     method: str = "GET"
     paths: list[str] | None = None
     bodies: list[str] | None = None
-    auth: str = ""
-    cookie: str = ""
-    headers: dict[str, str] | None = None
+    headers: dict[str, str] | None = None  # sent on every request (Authorization, Cookie, ...)
     idempotency: bool = False
     rate: float = 0
     record: bool = False
@@ -216,8 +215,6 @@ def run_wrk(load: Load, *, run_id: str) -> dict:
         env = {
             **os.environ,
             "BENCH_METHOD": load.method,
-            "BENCH_AUTH": load.auth,
-            "BENCH_COOKIE": load.cookie,
             "BENCH_IDEMPOTENCY": "1" if load.idempotency else "0",
             "BENCH_RATE": str(load.rate),
             "BENCH_THREADS": str(load.threads),
@@ -239,7 +236,7 @@ def run_wrk(load: Load, *, run_id: str) -> dict:
             f"--threads={load.threads}",
             f"--connections={load.connections}",
             f"--duration={load.seconds}s",
-            "--timeout=10s",  # soak.WRK_TIMEOUT_SECONDS
+            f"--timeout={WRK_TIMEOUT_SECONDS}s",
             f"--script={WRK_SCRIPT}",
             load.url,
         ]
@@ -287,20 +284,8 @@ def machine() -> dict[str, str]:
     import gunicorn as gunicorn_package
     from django import get_version
 
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
-        cwd=BASE_DIR,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],  # noqa: S607
-        cwd=BASE_DIR,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
+    commit = _git("rev-parse", "--short", "HEAD")
+    dirty = _git("status", "--porcelain", "--untracked-files=no")
     if commit and dirty:
         commit += " with uncommitted changes"
     return {
@@ -317,6 +302,17 @@ def machine() -> dict[str, str]:
         "commit": commit or "unknown",
         "load average at start": load_average(),
     }
+
+
+def _git(*args: str) -> str:
+    """What a git command prints about the project's checkout (empty when it fails)."""
+    return subprocess.run(  # noqa: S603 - our own fixed git arguments
+        ["git", *args],  # noqa: S607
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
 
 
 def load_average() -> str:

@@ -29,7 +29,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from functools import cache
 
 from django.core.management.color import no_style
 from django.db import connection, models
@@ -67,14 +68,12 @@ RETENTION_DAYS = 14
 class Shop:
     merchant_id: int
     slug: str
-    product_ids: list[int]
     tracked_ids: list[int]
     untracked_ids: list[int]
 
 
 @dataclass(frozen=True)
 class Kiosk:
-    merchant_id: int
     location_id: int
     machine_code: str
     key: str
@@ -119,14 +118,10 @@ def reset_sequences(*models_: type[models.Model]) -> None:
             cursor.execute(statement)
 
 
-def _money(value: Decimal) -> Decimal:
-    return value.quantize(Decimal(1), rounding=ROUND_HALF_UP)
-
-
 def load(*, stdout, orders: int = ORDERS, sessions: int = PHOTO_SESSIONS) -> list[Shop]:
     """Create the staff, the merchants and their year of trade; returns the shops."""
     from catalog.models import Product, ProductCategory, ProductImage, Promotion
-    from merchants.models import Membership, Merchant
+    from merchants.models import Merchant
 
     rng = random.Random(SEED)
     now = timezone.now()
@@ -135,7 +130,7 @@ def load(*, stdout, orders: int = ORDERS, sessions: int = PHOTO_SESSIONS) -> lis
         [("bench-kopi", "Bench Kopi", 1), ("bench-mini", "Bench Mini", SMALL_SHARE)]
     ):
         merchant = Merchant.objects.create(slug=slug, name=name)
-        _staff(merchant, index, Membership)
+        _staff(merchant, index)
         categories = ProductCategory.objects.bulk_create(
             ProductCategory(merchant=merchant, name=f"Category {c:02d}", sort_order=c)
             for c in range(20 // share or 2)
@@ -181,7 +176,6 @@ def load(*, stdout, orders: int = ORDERS, sessions: int = PHOTO_SESSIONS) -> lis
         shop = Shop(
             merchant_id=merchant.pk,
             slug=slug,
-            product_ids=[p.pk for p in products],
             tracked_ids=[p.pk for p in products if p.track_stock],
             untracked_ids=[p.pk for p in products if not p.track_stock],
         )
@@ -196,9 +190,10 @@ def load(*, stdout, orders: int = ORDERS, sessions: int = PHOTO_SESSIONS) -> lis
     return shops
 
 
-def _staff(merchant, index: int, Membership) -> None:
+def _staff(merchant, index: int) -> None:
     from django.contrib.auth import get_user_model
 
+    from merchants.models import Membership
     from merchants.services import membership_grant
 
     User = get_user_model()
@@ -209,11 +204,22 @@ def _staff(merchant, index: int, Membership) -> None:
 
 
 def _history(merchant, products, rng, now, order_count, customer_count, stdout) -> None:
+    from catalog.pricing import PriceQuote
     from customers.models import Customer
     from merchants.models import TableLocation
     from orders.models import Order, OrderEvent, OrderItem, OrderNumberSequence
+    from orders.pricing import price_line, round_for_cash
 
     started = datetime.now(UTC)
+
+    @cache
+    def priced(product, quantity: int):
+        # By the counter's own rules, at list price; a year holds a few thousand distinct lines.
+        quote = PriceQuote(base=product.base_price, final=product.base_price)
+        return price_line(
+            product=product, quantity=quantity, quote=quote, currency=merchant.currency
+        )
+
     tables = TableLocation.objects.bulk_create(
         TableLocation(merchant=merchant, number=f"T{t:02d}", capacity=4) for t in range(TABLES)
     )
@@ -257,11 +263,12 @@ def _history(merchant, products, rng, now, order_count, customer_count, stdout) 
             order_id = ids[Order]
             ids[Order] += 1
             status, paid = _fate(rng)
-            sums = dict.fromkeys(("subtotal", "tax", "service"), Decimal(0))
-            for product in rng.sample(products, rng.randint(1, 5)):
-                line = _line(product, rng.randint(1, 3))
-                for key in sums:
-                    sums[key] += line[key]
+            lines = [
+                priced(product, rng.randint(1, 3))
+                for product in rng.sample(products, rng.randint(1, 5))
+            ]
+            for line in lines:
+                product = line.product
                 batch[OrderItem].append(
                     {
                         "id": ids[OrderItem],
@@ -270,18 +277,22 @@ def _history(merchant, products, rng, now, order_count, customer_count, stdout) 
                         "product_name": product.name,
                         "product_type": product.product_type,
                         "base_price": product.base_price,
-                        "final_price": product.base_price,
+                        "final_price": line.quote.final,
                         "tax_percent": product.tax_percent,
                         "service_charge_percent": product.service_charge_percent,
-                        "quantity": line["qty"],
+                        "quantity": line.quantity,
                         "reserved_quantity": 0,  # history: its stock was counted long ago
-                        "line_subtotal_amount": line["subtotal"],
-                        "tax_amount": line["tax"],
-                        "service_charge_amount": line["service"],
+                        "line_subtotal_amount": line.line_subtotal,
+                        "discount_amount": line.discount,
+                        "tax_amount": line.tax,
+                        "service_charge_amount": line.service_charge,
                     }
                 )
                 ids[OrderItem] += 1
-            total = sums["subtotal"] + sums["tax"] + sums["service"]
+            subtotal = sum(line.line_subtotal for line in lines)
+            tax = sum(line.tax for line in lines)
+            service = sum(line.service_charge for line in lines)
+            total = subtotal + tax + service
             dine_in = rng.random() < 0.4
             done = status == "completed"
             batch[Order].append(
@@ -297,11 +308,11 @@ def _history(merchant, products, rng, now, order_count, customer_count, stdout) 
                     "order_type": "dine_in" if dine_in else "takeaway",
                     "status": status,
                     "payment_status": "paid" if paid else "unpaid",
-                    "subtotal_amount": sums["subtotal"],
-                    "tax_amount": sums["tax"],
-                    "service_charge_amount": sums["service"],
+                    "subtotal_amount": subtotal,
+                    "tax_amount": tax,
+                    "service_charge_amount": service,
                     "total_amount": total,
-                    "rounded_amount": _money(total / 100) * 100,
+                    "rounded_amount": round_for_cash(total, currency=merchant.currency),
                     "created_at": placed,
                     "updated_at": placed + timedelta(minutes=20),
                     "paid_at": placed + timedelta(minutes=1) if paid else None,
@@ -339,16 +350,6 @@ def _history(merchant, products, rng, now, order_count, customer_count, stdout) 
     )
 
 
-def _line(product, qty: int) -> dict:
-    subtotal = product.base_price * qty
-    return {
-        "qty": qty,
-        "subtotal": subtotal,
-        "tax": _money(subtotal * product.tax_percent / 100),
-        "service": _money(subtotal * product.service_charge_percent / 100),
-    }
-
-
 def _fate(rng) -> tuple[str, bool]:
     roll = rng.random()
     if roll < 0.90:
@@ -372,7 +373,7 @@ def _events(status: str) -> Iterator[tuple[str, str, str, int]]:
 
 def _photobox(rng, now, session_count: int, stdout) -> None:
     """The photobox merchant, its kiosks and packages, and a year of its sessions."""
-    from merchants.models import Membership, Merchant
+    from merchants.models import Merchant
     from photobox import services
     from photobox.models import KioskPrice, Photo, PhotoSession
 
@@ -380,7 +381,7 @@ def _photobox(rng, now, session_count: int, stdout) -> None:
     merchant = Merchant.objects.create(
         slug="bench-foto", name="Bench Foto", business_type=Merchant.BusinessType.PHOTOBOX
     )
-    _staff(merchant, 2, Membership)
+    _staff(merchant, 2)
     locations = []
     for code, name, _ in KIOSKS:
         location, _issued = services.kiosk_location_create(
@@ -562,10 +563,10 @@ def kiosks() -> list[Kiosk]:
 
     rows = KioskLocation.objects.filter(
         machine_code__in=[code for code, _, _ in KIOSKS]
-    ).values_list("merchant_id", "pk", "machine_code")
+    ).values_list("pk", "machine_code")
     order = {code: index for index, (code, _, _) in enumerate(KIOSKS)}
     return sorted(
-        (Kiosk(merchant_id, pk, code, kiosk_key(code)) for merchant_id, pk, code in rows),
+        (Kiosk(pk, code, kiosk_key(code)) for pk, code in rows),
         key=lambda kiosk: order[kiosk.machine_code],
     )
 
@@ -609,7 +610,6 @@ def shops() -> list[Shop]:
             Shop(
                 merchant_id=merchant.pk,
                 slug=merchant.slug,
-                product_ids=[pk for pk, _ in products],
                 tracked_ids=[pk for pk, tracked in products if tracked],
                 untracked_ids=[pk for pk, tracked in products if not tracked],
             )

@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> None:
     common.configure()
     from bench import bench
 
-    keys = [e.key for e in bench.ENDPOINTS if e.sizes]
+    keys = [e.key for e in bench.ENDPOINTS]
     parser = argparse.ArgumentParser(prog="python -m bench.profile")
     parser.add_argument("endpoints", nargs="*", help=f"any of {', '.join(keys)} (default: all)")
     parser.add_argument("--sql", action="store_true", help="list each statement")
@@ -48,11 +48,9 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"unknown endpoint {', '.join(unknown)}; choose from {', '.join(keys)}")
 
     out = sys.stdout
-    shops = bench.ensure_data(out)
-    common.clear_cache()
-    fixture = bench.prepare(shops[0])
+    fixture = bench.ready(out)
     for endpoint in bench.ENDPOINTS:
-        if not endpoint.sizes or (args.endpoints and endpoint.key not in args.endpoints):
+        if args.endpoints and endpoint.key not in args.endpoints:
             continue
         size, call = endpoint.sizes(fixture)[-1]
         statements = bench.capture_queries(call)
@@ -86,7 +84,8 @@ def explain(statements: list[dict], out) -> None:
 
 
 def profile(call, out) -> None:
-    calls = int(os.environ.get("BENCH_INPROCESS", "30"))
+    from bench.bench import IN_PROCESS_CALLS
+
     try:
         from pyinstrument import Profiler
     except ImportError:
@@ -94,7 +93,7 @@ def profile(call, out) -> None:
     if Profiler is not None:
         profiler = Profiler(interval=0.0005)
         profiler.start()
-        for _ in range(calls):
+        for _ in range(IN_PROCESS_CALLS):
             call()
         profiler.stop()
         out.write(profiler.output_text(unicode=True))
@@ -104,7 +103,7 @@ def profile(call, out) -> None:
 
     profiler = cProfile.Profile()
     profiler.enable()
-    for _ in range(calls):
+    for _ in range(IN_PROCESS_CALLS):
         call()
     profiler.disable()
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(40)

@@ -46,7 +46,6 @@ RATE = float(os.environ.get("SOAK_RATE", "20"))
 POLL_RATE = float(os.environ.get("SOAK_POLL_RATE", "50"))
 POLL_CONNECTIONS = int(os.environ.get("SOAK_POLL_CONNECTIONS", "2"))
 CONNECTIONS = int(os.environ.get("SOAK_CONNECTIONS", "8"))
-WRK_TIMEOUT_SECONDS = 10
 THREADS = int(os.environ.get("SOAK_THREADS", "2"))
 WORKERS = int(os.environ.get("SOAK_WORKERS", str(CONNECTIONS + POLL_CONNECTIONS)))
 
@@ -80,17 +79,18 @@ def check(*, merchant_id: int, first_order_id: int, before: dict, report: dict, 
     new_orders = Order.objects.filter(merchant_id=merchant_id, pk__gte=first_order_id)
     stored = dict(new_orders.values_list("number", "created_at"))
     answered = report["numbers"]
-    unanswered = {n: at for n, at in stored.items() if n not in set(answered)}
+    answered_set = set(answered)
+    unanswered = {n: at for n, at in stored.items() if n not in answered_set}
     # wrk stops at its deadline without reading the answers still on the way: those orders
     # exist and were never reported. They can only be the last requests, one per connection.
-    window = stopped_at - timedelta(seconds=WRK_TIMEOUT_SECONDS)
+    window = stopped_at - timedelta(seconds=common.WRK_TIMEOUT_SECONDS)
     in_flight = sorted(n for n, at in unanswered.items() if at >= window)
     stray = sorted(set(unanswered) - set(in_flight))
     if len(in_flight) > CONNECTIONS:
         stray, in_flight = stray + in_flight, []
     findings = {
         "errors": stream_errors(report, expected=201),
-        "lost": sorted(set(answered) - set(stored))[:20],
+        "lost": sorted(answered_set - stored.keys())[:20],
         "answered twice": sorted(n for n, c in Counter(answered).items() if c > 1)[:20],
         "never answered": stray[:20],
         "oversold": [],
@@ -135,7 +135,7 @@ def streams(fixture) -> dict[str, common.Load]:
             connections=CONNECTIONS,
             threads=THREADS,
             method="POST",
-            auth=f"Token {fixture.token}",
+            headers=fixture.token_header,
             bodies=[fixture.order_body(random.Random(i), 3) for i in range(1000)],
             idempotency=True,
             rate=RATE,
@@ -154,17 +154,14 @@ def streams(fixture) -> dict[str, common.Load]:
 
 
 def main() -> None:
-    from bench.bench import ensure_data, prepare
+    from bench.bench import ready
 
     out = sys.stdout
     started = time.monotonic()
-    if "BENCH_REUSE_DB" not in os.environ:
-        os.environ["BENCH_REUSE_DB"] = "1"  # a soak reuses the bench's data when it is there
+    os.environ.setdefault("BENCH_REUSE_DB", "1")  # a soak reuses the bench's data when it is there
     env = common.configure()
     out.write(f"Soak database {env['DATABASE_URL']}, Redis {env['REDIS_URL']}\n")
-    shops = ensure_data(out)
-    common.clear_cache()
-    fixture = prepare(shops[0])
+    fixture = ready(out)
     info = common.machine()
 
     from django.utils import timezone

@@ -2,9 +2,7 @@
 --   BENCH_METHOD      GET (default) or POST
 --   BENCH_PATHS       file of request paths, one a line, used in turn (default: the URL's path)
 --   BENCH_BODIES      file of JSON bodies, one a line, used in turn (POST)
---   BENCH_AUTH        value of the Authorization header
---   BENCH_COOKIE      value of the Cookie header
---   BENCH_HEADERS     file of further headers, one "Name: value" a line, sent on every request
+--   BENCH_HEADERS     file of headers, one "Name: value" a line, sent on every request
 --   BENCH_IDEMPOTENCY 1: a unique Idempotency-Key on every request (BENCH_RUN_ID keeps runs apart)
 --   BENCH_RATE        requests per second for the whole run, paced per thread (soak); 0 = flat out
 --   BENCH_RECORD      1: remember the "number" of every 201 answer (orders) for the report
@@ -50,8 +48,6 @@ function init(args)
   paths = lines(env("BENCH_PATHS"))
   if #paths == 0 then paths = { wrk.path } end
   bodies = lines(env("BENCH_BODIES"))
-  auth = env("BENCH_AUTH")
-  cookie = env("BENCH_COOKIE")
   extra_headers = {}
   for _, line in ipairs(lines(env("BENCH_HEADERS"))) do
     local name, value = string.match(line, "^([^:]+):%s*(.*)$")
@@ -72,8 +68,6 @@ end
 function request()
   counter = counter + 1
   local headers = { ["Accept"] = "application/json" }
-  if auth then headers["Authorization"] = auth end
-  if cookie then headers["Cookie"] = cookie end
   for name, value in pairs(extra_headers) do headers[name] = value end
   local body = nil
   if #bodies > 0 then
