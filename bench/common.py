@@ -84,7 +84,7 @@ def reset_database(stdout) -> None:
     name = url.path.lstrip("/")
     if not name.startswith(("pos_bench", "bench")):
         raise SystemExit(
-            f"Refusing to reset '{name}': the bench database's name starts with pos_bench."
+            f"Refusing to reset '{name}': the bench database's name starts with pos_bench or bench."
         )
     connection.close()
     maintenance = urlunsplit(url._replace(path="/postgres"))
