@@ -101,13 +101,6 @@ def photo_urls(photo: Photo) -> dict:
     return {"url": url, "download_url": download(photo.file.name, filename) if download else url}
 
 
-def photo_session_queryset() -> QuerySet[PhotoSession]:
-    """Sessions for staff lists: location, package and payment joined, photos counted."""
-    return PhotoSession.objects.select_related("location", "price", "payment").annotate(
-        photo_count=Count("photos")
-    )
-
-
 def photo_count() -> Coalesce:
     """Per session: how many photos it has, as a subquery (a long list or an export streams
     row by row, with no GROUP BY over every session first)."""
@@ -119,3 +112,11 @@ def photo_count() -> Coalesce:
         .values("n")
     )
     return Coalesce(Subquery(photos, output_field=IntegerField()), 0)
+
+
+def photo_session_queryset() -> QuerySet[PhotoSession]:
+    """Sessions for staff lists: location, package and payment joined, photos counted (by
+    `photo_count()`, so a page's count is a plain COUNT and its rows are not grouped)."""
+    return PhotoSession.objects.select_related("location", "price", "payment").annotate(
+        photo_count=photo_count()
+    )
