@@ -31,7 +31,12 @@ from merchants.storage import storage_delete_prefix
 from payments.models import Payment
 from payments.selectors import payment_latest_for_reference
 from payments.services import payment_charge_qris, payment_expire, payment_refund
-from photobox.auth import KioskIdentity, kiosk_identity_forget, kiosk_key_generate, kiosk_key_hash
+from photobox.auth import (
+    KioskIdentity,
+    kiosk_identity_forget_on_commit,
+    kiosk_key_generate,
+    kiosk_key_hash,
+)
 from photobox.models import KioskLocation, KioskPrice, Photo, PhotoSession, effective_status
 from photobox.selectors import gallery_url, photo_session_for_kiosk
 
@@ -91,9 +96,7 @@ def kiosk_location_rotate_key(*, location: KioskLocation) -> str:
     key = kiosk_key_generate()
     _install_key(locked, key)
     locked.save(update_fields=["key_hash", "key_prefix", "key_rotated_at", "updated_at"])
-    # Now for this process, and again after the commit so no request re-caches the old row.
-    kiosk_identity_forget(old_hash)
-    transaction.on_commit(lambda: kiosk_identity_forget(old_hash))
+    kiosk_identity_forget_on_commit(old_hash)
     location.key_hash, location.key_prefix = locked.key_hash, locked.key_prefix
     location.key_rotated_at = locked.key_rotated_at
     return key
@@ -107,8 +110,7 @@ def kiosk_location_set_key(*, location: KioskLocation, key: str) -> None:
     old_hash = location.key_hash
     _install_key(location, key)
     location.save(update_fields=["key_hash", "key_prefix", "key_rotated_at", "updated_at"])
-    kiosk_identity_forget(old_hash)
-    transaction.on_commit(lambda: kiosk_identity_forget(old_hash))
+    kiosk_identity_forget_on_commit(old_hash)
 
 
 # --- sessions ---------------------------------------------------------------------------------
