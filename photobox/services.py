@@ -88,15 +88,20 @@ def kiosk_location_create(
     return location, key
 
 
+def _replace_key(location: KioskLocation, key: str) -> None:
+    """Put `key` on a saved location; the key it had stops working at once."""
+    old_hash = location.key_hash
+    _install_key(location, key)
+    location.save(update_fields=["key_hash", "key_prefix", "key_rotated_at", "updated_at"])
+    kiosk_identity_forget_on_commit(old_hash)
+
+
 @transaction.atomic
 def kiosk_location_rotate_key(*, location: KioskLocation) -> str:
     """Give the location a new key and return it (once); the old key stops working at once."""
     locked = KioskLocation.objects.select_for_update().get(pk=location.pk)
-    old_hash = locked.key_hash
     key = kiosk_key_generate()
-    _install_key(locked, key)
-    locked.save(update_fields=["key_hash", "key_prefix", "key_rotated_at", "updated_at"])
-    kiosk_identity_forget_on_commit(old_hash)
+    _replace_key(locked, key)
     location.key_hash, location.key_prefix = locked.key_hash, locked.key_prefix
     location.key_rotated_at = locked.key_rotated_at
     return key
@@ -107,10 +112,7 @@ def kiosk_location_set_key(*, location: KioskLocation, key: str) -> None:
     """Install a known key (demo data, or keys carried over from another system)."""
     if len(key) < 12:
         raise DomainError("A kiosk key has at least 12 characters.", details={"key": "too short"})
-    old_hash = location.key_hash
-    _install_key(location, key)
-    location.save(update_fields=["key_hash", "key_prefix", "key_rotated_at", "updated_at"])
-    kiosk_identity_forget_on_commit(old_hash)
+    _replace_key(location, key)
 
 
 # --- sessions ---------------------------------------------------------------------------------
