@@ -182,6 +182,18 @@ def _undo_open(session: PhotoSession) -> None:
             _release_quota(session.price_id)
 
 
+def _payment_link(payment: Payment) -> dict:
+    """What a session keeps of its payment: the row, the gateway ids staff search by,
+    and the QR."""
+    return {
+        "payment": payment,
+        "gateway": payment.gateway,
+        "gateway_order_id": payment.gateway_order_id,
+        "gateway_transaction_id": payment.gateway_transaction_id,
+        "qr_string": payment.qr_string,
+    }
+
+
 def photo_session_create(
     *, kiosk: KioskIdentity, price_id: int, email: str, send_invoice: bool = False
 ) -> PhotoSession:
@@ -213,13 +225,7 @@ def photo_session_create(
     except BaseException:
         _undo_open(session)
         raise
-    link = {
-        "payment": payment,
-        "gateway": payment.gateway,
-        "gateway_order_id": payment.gateway_order_id,
-        "gateway_transaction_id": payment.gateway_transaction_id,
-        "qr_string": payment.qr_string,
-    }
+    link = _payment_link(payment)
     PhotoSession.objects.filter(pk=session.pk).update(**link, updated_at=timezone.now())
     for name, value in link.items():
         setattr(session, name, value)
@@ -320,11 +326,7 @@ def photo_session_payment_changed(payment: Payment, old_status: str, new_status:
         return
     if session.payment_id is None:
         PhotoSession.objects.filter(pk=session.pk, payment__isnull=True).update(
-            payment=payment,
-            gateway=payment.gateway,
-            gateway_order_id=payment.gateway_order_id,
-            gateway_transaction_id=payment.gateway_transaction_id,
-            qr_string=payment.qr_string,
+            **_payment_link(payment)
         )
     now = timezone.now()
     paid = Payment.Status
