@@ -79,10 +79,7 @@ def gallery_session(*, token: str, now: datetime | None = None) -> PhotoSession:
     )
     if session is None:
         raise NotFound("There is no gallery at this address. Check the link in your email.")
-    now = now or timezone.now()
-    if session.photos_cleaned_at is not None or (
-        session.photos_expire_at is not None and session.photos_expire_at <= now
-    ):
+    if session.photos_gone(now or timezone.now()):
         raise GalleryGone(
             f"These photos were available until "
             f"{timezone.localtime(session.photos_expire_at or session.photos_cleaned_at):%d %B %Y}"

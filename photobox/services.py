@@ -498,9 +498,7 @@ def _queue_email(session_id: int, send_number: int) -> None:
 def _check_gallery_open(session: PhotoSession, now: datetime) -> None:
     if session.status != Status.COMPLETED:
         raise Conflict(f"{session.external_id} was never paid; it has no photos to send.")
-    if session.photos_cleaned_at is not None or (
-        session.photos_expire_at is not None and session.photos_expire_at <= now
-    ):
+    if session.photos_gone(now):
         raise Conflict(
             f"The photos of {session.external_id} have expired and are deleted; nothing to send.",
             code="gallery_expired",
