@@ -111,9 +111,9 @@ class KioskLocationViewSet(MerchantScopedViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data.pop("merchant", None)
-        location, key = services.kiosk_location_create(merchant=self.merchant, **data)
+        location, key = services.kiosk_location_create(
+            merchant=self.merchant, **serializer.validated_data
+        )
         location.kiosk_key = key
         return Response(
             KioskLocationWithKeySerializer(location).data, status=status.HTTP_201_CREATED
