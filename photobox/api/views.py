@@ -61,6 +61,7 @@ from photobox.filters import (
     SortFilter,
 )
 from photobox.models import KioskLocation, KioskPrice, PhotoSession
+from photobox.views import gallery_private
 
 # What the URLs accept; anything else never reaches a view (a plain 404).
 EXTERNAL_ID_PATTERN = r"TRX-[0-9]{1,18}-[0-9]{14}-[0-9a-f]{8}"
@@ -375,11 +376,7 @@ class GalleryView(APIView):
     def get(self, request, token: str):
         session = selectors.gallery_session(token=token)
         data = GallerySerializer(session, context={"request": request}).data
-        response = Response(maybe_encrypt(data))
-        response["Cache-Control"] = "private, no-store"
-        response["Referrer-Policy"] = "no-referrer"
-        response["X-Robots-Tag"] = "noindex, nofollow"
-        return response
+        return gallery_private(Response(maybe_encrypt(data)))
 
 
 # --- maintenance --------------------------------------------------------------------------------
