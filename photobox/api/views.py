@@ -328,7 +328,7 @@ class KioskPhotoUploadView(KioskView):
         },
     )
     def post(self, request, external_id: str):
-        files = request.FILES.getlist("files") if hasattr(request.FILES, "getlist") else []
+        files = request.FILES.getlist("files")
         result = services.photo_session_add_photos(
             kiosk=request.auth, external_id=external_id, uploads=files
         )
