@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -439,8 +439,8 @@ def photo_session_add_photos(
             # The lock makes two uploads of one session take turns on the count.
             session = PhotoSession.objects.select_for_update().get(pk=session.pk)
             _check_accepts_photos(session, now)
-            count = session.photos.count()
-            last = session.photos.aggregate(last=Max("order"))["last"] or 0
+            held = session.photos.aggregate(count=Count("pk"), last=Max("order"))
+            count, last = held["count"], held["last"] or 0
             if count + len(uploads) > limit:
                 raise Conflict(
                     f"{session.external_id} has {count} photos; {len(uploads)} more would pass "
