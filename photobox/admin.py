@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from merchants.admin_base import MerchantScopedAdmin, MerchantScopedTabularInline, Role
 from merchants.errors import DomainError
 from merchants.exports import Column, CsvExportMixin
+from payments.admin import ReadOnlyPermissionsMixin
 from payments.models import Payment
 from photobox import services
 from photobox.models import KioskLocation, KioskPrice, Photo, PhotoSession
@@ -125,7 +126,7 @@ class KioskPriceAdmin(MerchantScopedAdmin):
         return "unlimited" if price.quota is None else price.quota_remaining
 
 
-class PhotoInline(MerchantScopedTabularInline):
+class PhotoInline(ReadOnlyPermissionsMixin, MerchantScopedTabularInline):
     model = Photo
     fields = ("thumbnail", "order", "width", "height", "size", "file")
     readonly_fields = fields
@@ -147,15 +148,6 @@ class PhotoInline(MerchantScopedTabularInline):
             'style="height:72px;width:72px;object-fit:cover;border-radius:4px"></a>',
             photo_urls(photo)["url"],
         )
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class RefundDueFilter(admin.SimpleListFilter):

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
@@ -118,6 +119,13 @@ def kiosk_identity_forget(*key_hashes: str) -> None:
     keys = [_cache_key(h) for h in key_hashes if h]
     if keys:
         cache.delete_many(keys)
+
+
+def kiosk_identity_forget_on_commit(*key_hashes: str) -> None:
+    """`kiosk_identity_forget` for a write in progress: now, and again once it commits, so no
+    request that read the row meanwhile leaves it cached as it was before."""
+    kiosk_identity_forget(*key_hashes)
+    transaction.on_commit(lambda: kiosk_identity_forget(*key_hashes))
 
 
 def kiosk_identity_forget_local() -> None:

@@ -225,6 +225,12 @@ class PhotoSession(GuardedSaveMixin, TenantModel):
     def can_move_to(self, status: str) -> bool:
         return status in self.ALLOWED_TRANSITIONS.get(self.status, frozenset())
 
+    def photos_gone(self, now) -> bool:
+        """The gallery's photos were deleted, or are past their retention at `now`."""
+        return self.photos_cleaned_at is not None or (
+            self.photos_expire_at is not None and self.photos_expire_at <= now
+        )
+
 
 def effective_status(status: str, expires_at, now) -> str:
     """What a reader sees: a session past its expiry is EXPIRED even before the beat runs."""

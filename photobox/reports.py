@@ -62,7 +62,7 @@ def _sum(expression) -> Coalesce:
 
 def takings_aggregates() -> dict:
     """What a group of counted sessions took, as aggregate expressions (net = gross − refunds)."""
-    return {"sessions": Count("pk"), "gross": _sum("amount"), "refunds": _sum(session_refunds())}
+    return {"gross": _sum("amount"), "refunds": _sum(session_refunds())}
 
 
 def location_labels(rows: list[dict]) -> list[str]:

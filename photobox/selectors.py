@@ -79,10 +79,7 @@ def gallery_session(*, token: str, now: datetime | None = None) -> PhotoSession:
     )
     if session is None:
         raise NotFound("There is no gallery at this address. Check the link in your email.")
-    now = now or timezone.now()
-    if session.photos_cleaned_at is not None or (
-        session.photos_expire_at is not None and session.photos_expire_at <= now
-    ):
+    if session.photos_gone(now or timezone.now()):
         raise GalleryGone(
             f"These photos were available until "
             f"{timezone.localtime(session.photos_expire_at or session.photos_cleaned_at):%d %B %Y}"
@@ -101,13 +98,6 @@ def photo_urls(photo: Photo) -> dict:
     return {"url": url, "download_url": download(photo.file.name, filename) if download else url}
 
 
-def photo_session_queryset() -> QuerySet[PhotoSession]:
-    """Sessions for staff lists: location, package and payment joined, photos counted."""
-    return PhotoSession.objects.select_related("location", "price", "payment").annotate(
-        photo_count=Count("photos")
-    )
-
-
 def photo_count() -> Coalesce:
     """Per session: how many photos it has, as a subquery (a long list or an export streams
     row by row, with no GROUP BY over every session first)."""
@@ -119,3 +109,11 @@ def photo_count() -> Coalesce:
         .values("n")
     )
     return Coalesce(Subquery(photos, output_field=IntegerField()), 0)
+
+
+def photo_session_queryset() -> QuerySet[PhotoSession]:
+    """Sessions for staff lists: location, package and payment joined, photos counted (by
+    `photo_count()`, so a page's count is a plain COUNT and its rows are not grouped)."""
+    return PhotoSession.objects.select_related("location", "price", "payment").annotate(
+        photo_count=photo_count()
+    )

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -31,7 +31,12 @@ from merchants.storage import storage_delete_prefix
 from payments.models import Payment
 from payments.selectors import payment_latest_for_reference
 from payments.services import payment_charge_qris, payment_expire, payment_refund
-from photobox.auth import KioskIdentity, kiosk_identity_forget, kiosk_key_generate, kiosk_key_hash
+from photobox.auth import (
+    KioskIdentity,
+    kiosk_identity_forget_on_commit,
+    kiosk_key_generate,
+    kiosk_key_hash,
+)
 from photobox.models import KioskLocation, KioskPrice, Photo, PhotoSession, effective_status
 from photobox.selectors import gallery_url, photo_session_for_kiosk
 
@@ -83,17 +88,20 @@ def kiosk_location_create(
     return location, key
 
 
+def _replace_key(location: KioskLocation, key: str) -> None:
+    """Put `key` on a saved location; the key it had stops working at once."""
+    old_hash = location.key_hash
+    _install_key(location, key)
+    location.save(update_fields=["key_hash", "key_prefix", "key_rotated_at", "updated_at"])
+    kiosk_identity_forget_on_commit(old_hash)
+
+
 @transaction.atomic
 def kiosk_location_rotate_key(*, location: KioskLocation) -> str:
     """Give the location a new key and return it (once); the old key stops working at once."""
     locked = KioskLocation.objects.select_for_update().get(pk=location.pk)
-    old_hash = locked.key_hash
     key = kiosk_key_generate()
-    _install_key(locked, key)
-    locked.save(update_fields=["key_hash", "key_prefix", "key_rotated_at", "updated_at"])
-    # Now for this process, and again after the commit so no request re-caches the old row.
-    kiosk_identity_forget(old_hash)
-    transaction.on_commit(lambda: kiosk_identity_forget(old_hash))
+    _replace_key(locked, key)
     location.key_hash, location.key_prefix = locked.key_hash, locked.key_prefix
     location.key_rotated_at = locked.key_rotated_at
     return key
@@ -104,11 +112,7 @@ def kiosk_location_set_key(*, location: KioskLocation, key: str) -> None:
     """Install a known key (demo data, or keys carried over from another system)."""
     if len(key) < 12:
         raise DomainError("A kiosk key has at least 12 characters.", details={"key": "too short"})
-    old_hash = location.key_hash
-    _install_key(location, key)
-    location.save(update_fields=["key_hash", "key_prefix", "key_rotated_at", "updated_at"])
-    kiosk_identity_forget(old_hash)
-    transaction.on_commit(lambda: kiosk_identity_forget(old_hash))
+    _replace_key(location, key)
 
 
 # --- sessions ---------------------------------------------------------------------------------
@@ -178,6 +182,18 @@ def _undo_open(session: PhotoSession) -> None:
             _release_quota(session.price_id)
 
 
+def _payment_link(payment: Payment) -> dict:
+    """What a session keeps of its payment: the row, the gateway ids staff search by,
+    and the QR."""
+    return {
+        "payment": payment,
+        "gateway": payment.gateway,
+        "gateway_order_id": payment.gateway_order_id,
+        "gateway_transaction_id": payment.gateway_transaction_id,
+        "qr_string": payment.qr_string,
+    }
+
+
 def photo_session_create(
     *, kiosk: KioskIdentity, price_id: int, email: str, send_invoice: bool = False
 ) -> PhotoSession:
@@ -209,13 +225,7 @@ def photo_session_create(
     except BaseException:
         _undo_open(session)
         raise
-    link = {
-        "payment": payment,
-        "gateway": payment.gateway,
-        "gateway_order_id": payment.gateway_order_id,
-        "gateway_transaction_id": payment.gateway_transaction_id,
-        "qr_string": payment.qr_string,
-    }
+    link = _payment_link(payment)
     PhotoSession.objects.filter(pk=session.pk).update(**link, updated_at=timezone.now())
     for name, value in link.items():
         setattr(session, name, value)
@@ -316,11 +326,7 @@ def photo_session_payment_changed(payment: Payment, old_status: str, new_status:
         return
     if session.payment_id is None:
         PhotoSession.objects.filter(pk=session.pk, payment__isnull=True).update(
-            payment=payment,
-            gateway=payment.gateway,
-            gateway_order_id=payment.gateway_order_id,
-            gateway_transaction_id=payment.gateway_transaction_id,
-            qr_string=payment.qr_string,
+            **_payment_link(payment)
         )
     now = timezone.now()
     paid = Payment.Status
@@ -433,8 +439,8 @@ def photo_session_add_photos(
             # The lock makes two uploads of one session take turns on the count.
             session = PhotoSession.objects.select_for_update().get(pk=session.pk)
             _check_accepts_photos(session, now)
-            count = session.photos.count()
-            last = session.photos.aggregate(last=Max("order"))["last"] or 0
+            held = session.photos.aggregate(count=Count("pk"), last=Max("order"))
+            count, last = held["count"], held["last"] or 0
             if count + len(uploads) > limit:
                 raise Conflict(
                     f"{session.external_id} has {count} photos; {len(uploads)} more would pass "
@@ -492,9 +498,7 @@ def _queue_email(session_id: int, send_number: int) -> None:
 def _check_gallery_open(session: PhotoSession, now: datetime) -> None:
     if session.status != Status.COMPLETED:
         raise Conflict(f"{session.external_id} was never paid; it has no photos to send.")
-    if session.photos_cleaned_at is not None or (
-        session.photos_expire_at is not None and session.photos_expire_at <= now
-    ):
+    if session.photos_gone(now):
         raise Conflict(
             f"The photos of {session.external_id} have expired and are deleted; nothing to send.",
             code="gallery_expired",

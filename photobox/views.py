@@ -12,7 +12,8 @@ from merchants.errors import NotFound
 from photobox.selectors import GalleryGone, gallery_session, photo_urls
 
 
-def _private(response: HttpResponse) -> HttpResponse:
+def gallery_private(response: HttpResponse) -> HttpResponse:
+    """The headers of every gallery answer, the page and its JSON alike."""
     # The token is the only key to the photos: keep it out of referrers, caches and indexes
     # (the images themselves come from the media host, which must not learn the page URL).
     response["Referrer-Policy"] = "no-referrer"
@@ -27,10 +28,10 @@ def gallery(request, token: str):
         session = gallery_session(token=token)
     except GalleryGone as error:
         page = render(request, "photobox/gallery_gone.html", {"message": error.message}, status=410)
-        return _private(page)
+        return gallery_private(page)
     except NotFound as error:
         page = render(request, "photobox/gallery_gone.html", {"message": error.message}, status=404)
-        return _private(page)
+        return gallery_private(page)
     photos = [
         {
             "photo": photo,
@@ -47,4 +48,4 @@ def gallery(request, token: str):
         "retention_days": settings.PHOTOBOX_PHOTO_RETENTION_DAYS,
     }
     with timezone.override(session.merchant.tzinfo):  # times as the shop tells them
-        return _private(render(request, "photobox/gallery.html", context))
+        return gallery_private(render(request, "photobox/gallery.html", context))

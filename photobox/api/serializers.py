@@ -1,27 +1,12 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from catalog.api.serializers import ModelRulesMixin
 from merchants.api.base import MAX_ID, MerchantScopedModelSerializer, money_field
 from photobox.models import KioskLocation, KioskPrice, Photo, PhotoSession, effective_status
 from photobox.selectors import photo_urls
 
 Status = PhotoSession.Status
-
-
-class ModelRulesMixin:
-    """Runs the model's `full_clean()` so the API keeps the rules the admin keeps."""
-
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        instance = self.instance or self.Meta.model(merchant=self.context["merchant"])
-        for name, value in attrs.items():
-            setattr(instance, name, value)
-        try:
-            instance.full_clean()
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(serializers.as_serializer_error(error)) from None
-        return attrs
 
 
 # --- staff ------------------------------------------------------------------------------------

@@ -61,6 +61,7 @@ from photobox.filters import (
     SortFilter,
 )
 from photobox.models import KioskLocation, KioskPrice, PhotoSession
+from photobox.views import gallery_private
 
 # What the URLs accept; anything else never reaches a view (a plain 404).
 EXTERNAL_ID_PATTERN = r"TRX-[0-9]{1,18}-[0-9]{14}-[0-9a-f]{8}"
@@ -111,9 +112,9 @@ class KioskLocationViewSet(MerchantScopedViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data.pop("merchant", None)
-        location, key = services.kiosk_location_create(merchant=self.merchant, **data)
+        location, key = services.kiosk_location_create(
+            merchant=self.merchant, **serializer.validated_data
+        )
         location.kiosk_key = key
         return Response(
             KioskLocationWithKeySerializer(location).data, status=status.HTTP_201_CREATED
@@ -327,7 +328,7 @@ class KioskPhotoUploadView(KioskView):
         },
     )
     def post(self, request, external_id: str):
-        files = request.FILES.getlist("files") if hasattr(request.FILES, "getlist") else []
+        files = request.FILES.getlist("files")
         result = services.photo_session_add_photos(
             kiosk=request.auth, external_id=external_id, uploads=files
         )
@@ -375,11 +376,7 @@ class GalleryView(APIView):
     def get(self, request, token: str):
         session = selectors.gallery_session(token=token)
         data = GallerySerializer(session, context={"request": request}).data
-        response = Response(maybe_encrypt(data))
-        response["Cache-Control"] = "private, no-store"
-        response["Referrer-Policy"] = "no-referrer"
-        response["X-Robots-Tag"] = "noindex, nofollow"
-        return response
+        return gallery_private(Response(maybe_encrypt(data)))
 
 
 # --- maintenance --------------------------------------------------------------------------------

@@ -277,6 +277,19 @@ class TestResendEmail:
         assert paid.email_send_count == 2
         assert paid.photos_expire_at == first_expiry  # the retention clock does not restart
 
+    def test_a_malformed_address_is_400_and_sends_nothing(
+        self, owner_client, paid, django_capture_on_commit_callbacks
+    ):
+        PhotoFactory(session=paid)
+        with django_capture_on_commit_callbacks(execute=True) as queued:
+            response = owner_client.post(self.url(paid), {"email": "not-an-address"})
+        assert response.status_code == 400
+        assert "email" in response.json()["error"]["details"]
+        assert queued == []
+        assert mail.outbox == []
+        paid.refresh_from_db()
+        assert (paid.email, paid.email_send_count) == ("ani@example.com", 0)
+
     def test_officer_cannot(self, officer_client, paid):
         PhotoFactory(session=paid)
         assert officer_client.post(self.url(paid), {}).status_code == 403

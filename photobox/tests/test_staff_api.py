@@ -110,6 +110,12 @@ class TestPrices:
         response = owner_client.post(PRICES, {"amount": amount, "description": "X"})
         assert response.status_code == 400
 
+    @pytest.mark.parametrize("params", [{"location": "x"}, {"location": "0"}])
+    def test_bad_filters_are_400(self, officer_client, params):
+        response = officer_client.get(PRICES, params)
+        assert response.status_code == 400
+        assert set(response.json()["error"]["details"]) == set(params)
+
     def test_officer_reads_owner_writes(self, officer_client, owner_client):
         body = {"amount": "40000", "description": "Four shots", "quota": 5}
         assert officer_client.post(PRICES, body).status_code == 403
@@ -171,6 +177,20 @@ class TestTransactions:
         response = officer_client.get(SESSIONS, {"location_ids": many})
         assert response.status_code == 400
         assert "location_ids" in response.json()["error"]["details"]
+
+    @pytest.mark.parametrize(
+        "params",
+        [
+            {"date_from": "2025-13-01"},
+            {"date_to": "yesterday"},
+            {"payment_issue": "lost"},
+            {"location_ids": "0"},
+        ],
+    )
+    def test_bad_filters_are_400_naming_the_parameter(self, officer_client, sessions, params):
+        response = officer_client.get(SESSIONS, params)
+        assert response.status_code == 400
+        assert set(response.json()["error"]["details"]) == set(params)
 
     @pytest.mark.parametrize(
         ("term", "expected"),
