@@ -252,3 +252,18 @@ def test_a_dashboard_link_to_nowhere_fails_the_system_check(settings):
     ]
     [error] = check_dashboard_links(None)
     assert "business_types must be a list of" in error.msg
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"title": "Odd", "url_name": "admin:index", "role": "boss"}, "role must be one of"),
+        ({"title": "Odd", "url_name": "admin:index", "colour": "red"}, "colour"),
+    ],
+)
+def test_a_malformed_dashboard_link_fails_the_system_check(settings, entry, message):
+    from merchants.checks import check_dashboard_links
+
+    settings.DASHBOARD_LINKS = [entry]
+    [error] = check_dashboard_links(None)
+    assert message in error.msg
