@@ -17,7 +17,7 @@ from catalog.models import (
     PromotionItem,
 )
 from catalog.resources import ProductResource
-from catalog.selectors import low_stock_q
+from catalog.selectors import product_filter_low_stock
 from merchants.admin_base import MerchantScopedAdmin, MerchantScopedTabularInline, Role
 from merchants.errors import DomainError
 from merchants.images import validate_image
@@ -131,10 +131,8 @@ class LowStockListFilter(admin.SimpleListFilter):
         return (("yes", "Low on stock"), ("no", "Not low"))
 
     def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(low_stock_q())
-        if self.value() == "no":
-            return queryset.exclude(pk__in=queryset.filter(low_stock_q()).values("pk"))
+        if self.value() in ("yes", "no"):
+            return product_filter_low_stock(queryset, low=self.value() == "yes")
         return queryset
 
 

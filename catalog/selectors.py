@@ -50,6 +50,12 @@ def low_stock_q() -> Q:
     )
 
 
+def product_filter_low_stock(queryset: QuerySet[Product], *, low: bool) -> QuerySet[Product]:
+    """The products of `queryset` low on stock, or with `low=False` every other one."""
+    matching = queryset.filter(low_stock_q())
+    return matching if low else queryset.exclude(pk__in=matching.values("pk"))
+
+
 def product_list_low_stock(*, merchant: Merchant) -> QuerySet[Product]:
     """Active products running out, emptiest first (stock, then how far below the threshold)."""
     return Product.objects.filter(low_stock_q(), merchant=merchant, is_active=True).order_by(
