@@ -18,11 +18,15 @@ from catalog.models import (
 )
 from catalog.resources import ProductResource
 from catalog.selectors import product_filter_low_stock
-from merchants.admin_base import MerchantScopedAdmin, MerchantScopedTabularInline, Role
+from merchants.admin_base import (
+    MerchantScopedAdmin,
+    MerchantScopedTabularInline,
+    Role,
+    merchant_ids_of,
+)
 from merchants.errors import DomainError
 from merchants.images import validate_image
 from merchants.models import Merchant
-from merchants.tenancy import roles_by_merchant
 
 
 @admin.register(ProductCategory)
@@ -93,8 +97,7 @@ class ProductImageInline(MerchantScopedTabularInline):
 def _owner_merchants(request):
     if request.user.is_superuser:
         return Merchant.objects.filter(is_active=True)
-    ids = [mid for mid, role in roles_by_merchant(request.user).items() if role >= Role.OWNER]
-    return Merchant.objects.filter(pk__in=ids)
+    return Merchant.objects.filter(pk__in=merchant_ids_of(request, Role.OWNER))
 
 
 class ProductImportForm(ImportForm):
