@@ -21,6 +21,7 @@ from catalog.selectors import product_filter_low_stock
 from merchants.admin_base import (
     MerchantScopedAdmin,
     MerchantScopedTabularInline,
+    ReadOnlyPermissionsMixin,
     Role,
     merchant_ids_of,
 )
@@ -307,7 +308,7 @@ class PromotionAdmin(MerchantScopedAdmin):
 
 
 @admin.register(LowStockAlert)
-class LowStockAlertAdmin(MerchantScopedAdmin):
+class LowStockAlertAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
     """The trail of daily low-stock emails (read-only): when, how many products, how many
     owners were told."""
 
@@ -316,12 +317,3 @@ class LowStockAlertAdmin(MerchantScopedAdmin):
     list_select_related = ("merchant",)
     date_hierarchy = "day"
     readonly_fields = ("merchant", "day", "product_count", "recipient_count", "sent_at")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
