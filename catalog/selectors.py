@@ -37,12 +37,6 @@ def with_category_name(queryset: QuerySet[Product]) -> QuerySet[Product]:
     return queryset.annotate(category_name=F("category__name"))
 
 
-def product_list(*, merchant: Merchant) -> QuerySet[Product]:
-    return with_category_name(Product.objects.filter(merchant=merchant)).prefetch_related(
-        product_images_prefetch()
-    )
-
-
 def low_stock_q() -> Q:
     """Tracked stock at or below the product's threshold (no threshold: never low)."""
     return Q(
