@@ -17,12 +17,17 @@ from catalog.models import (
     PromotionItem,
 )
 from catalog.resources import ProductResource
-from catalog.selectors import low_stock_q
-from merchants.admin_base import MerchantScopedAdmin, MerchantScopedTabularInline, Role
+from catalog.selectors import product_filter_low_stock
+from merchants.admin_base import (
+    MerchantScopedAdmin,
+    MerchantScopedTabularInline,
+    ReadOnlyPermissionsMixin,
+    Role,
+    merchant_ids_of,
+)
 from merchants.errors import DomainError
 from merchants.images import validate_image
 from merchants.models import Merchant
-from merchants.tenancy import roles_by_merchant
 
 
 @admin.register(ProductCategory)
@@ -93,8 +98,7 @@ class ProductImageInline(MerchantScopedTabularInline):
 def _owner_merchants(request):
     if request.user.is_superuser:
         return Merchant.objects.filter(is_active=True)
-    ids = [mid for mid, role in roles_by_merchant(request.user).items() if role >= Role.OWNER]
-    return Merchant.objects.filter(pk__in=ids)
+    return Merchant.objects.filter(pk__in=merchant_ids_of(request, Role.OWNER))
 
 
 class ProductImportForm(ImportForm):
@@ -131,10 +135,8 @@ class LowStockListFilter(admin.SimpleListFilter):
         return (("yes", "Low on stock"), ("no", "Not low"))
 
     def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(low_stock_q())
-        if self.value() == "no":
-            return queryset.exclude(pk__in=queryset.filter(low_stock_q()).values("pk"))
+        if self.value() in ("yes", "no"):
+            return product_filter_low_stock(queryset, low=self.value() == "yes")
         return queryset
 
 
@@ -306,7 +308,7 @@ class PromotionAdmin(MerchantScopedAdmin):
 
 
 @admin.register(LowStockAlert)
-class LowStockAlertAdmin(MerchantScopedAdmin):
+class LowStockAlertAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
     """The trail of daily low-stock emails (read-only): when, how many products, how many
     owners were told."""
 
@@ -315,12 +317,3 @@ class LowStockAlertAdmin(MerchantScopedAdmin):
     list_select_related = ("merchant",)
     date_hierarchy = "day"
     readonly_fields = ("merchant", "day", "product_count", "recipient_count", "sent_at")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -2,7 +2,7 @@ import django_filters
 from django.utils import timezone
 
 from catalog.models import Product, ProductCategory, Promotion
-from catalog.selectors import low_stock_q
+from catalog.selectors import product_filter_low_stock
 from merchants.filters import IdFilter, MoneyFilter
 
 
@@ -34,8 +34,7 @@ class ProductFilterSet(django_filters.FilterSet):
         ]
 
     def filter_low_stock(self, queryset, name, value):
-        matching = queryset.filter(low_stock_q())
-        return matching if value else queryset.exclude(pk__in=matching.values("pk"))
+        return product_filter_low_stock(queryset, low=value)
 
 
 class PublicProductFilterSet(django_filters.FilterSet):

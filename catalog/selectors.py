@@ -37,17 +37,17 @@ def with_category_name(queryset: QuerySet[Product]) -> QuerySet[Product]:
     return queryset.annotate(category_name=F("category__name"))
 
 
-def product_list(*, merchant: Merchant) -> QuerySet[Product]:
-    return with_category_name(Product.objects.filter(merchant=merchant)).prefetch_related(
-        product_images_prefetch()
-    )
-
-
 def low_stock_q() -> Q:
     """Tracked stock at or below the product's threshold (no threshold: never low)."""
     return Q(
         track_stock=True, low_stock_threshold__isnull=False, stock__lte=F("low_stock_threshold")
     )
+
+
+def product_filter_low_stock(queryset: QuerySet[Product], *, low: bool) -> QuerySet[Product]:
+    """The products of `queryset` low on stock, or with `low=False` every other one."""
+    matching = queryset.filter(low_stock_q())
+    return matching if low else queryset.exclude(pk__in=matching.values("pk"))
 
 
 def product_list_low_stock(*, merchant: Merchant) -> QuerySet[Product]:

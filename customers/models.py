@@ -33,7 +33,7 @@ class Customer(TenantModel):
             # The merchant's customers by email, a page at a time (API and admin lists).
             models.Index(fields=["merchant", "email"], name="customer_merchant_email"),
             # Searching by any part of email, name or phone: GIN trigram indexes on PostgreSQL,
-            # made by migration 0003 (customer_email_trgm, customer_name_trgm,
+            # made by migration 0004 (customer_email_trgm, customer_name_trgm,
             # customer_phone_trgm), which Django's Meta cannot declare for SQLite as well.
         ]
         ordering = ["merchant", "email"]

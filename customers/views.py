@@ -3,15 +3,19 @@
 from urllib.parse import quote
 
 from django.conf import settings
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from customers import services
 from customers.auth import customer_token_issue
+from merchants.demo import require_demo_pages
 from merchants.errors import DomainError
 from merchants.models import Merchant
+
+# The old name, still imported by orders/views.py; remove once it imports require_demo_pages.
+_demo_pages_enabled = require_demo_pages
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -56,23 +60,18 @@ def magic_link_confirm(request, token: str):
     return _private(page)
 
 
-def _demo_pages_enabled() -> None:
-    if not settings.DEMO_PAGES_ENABLED:
-        raise Http404("Demo pages are switched off (DEMO_PAGES_ENABLED).")
-
-
 @never_cache
 def customer_auth_callback(request):
     """Demo stand-in for the customer app's `/auth/callback`: the browser keeps the `#token=`
     fragment across this redirect, and the demo page picks it up."""
-    _demo_pages_enabled()
+    require_demo_pages()
     return HttpResponseRedirect("/demo/customer-auth")
 
 
 @never_cache
 def customer_auth_demo(request):
     """Try the whole sign-in in a browser: request, verify, copy the JWT, call /me."""
-    _demo_pages_enabled()
+    require_demo_pages()
     merchants = Merchant.objects.filter(is_active=True).order_by("name")
     default = settings.DEFAULT_MERCHANT or (merchants[0].slug if merchants else "")
     context = {

@@ -129,6 +129,20 @@ class MerchantScopedPermissionsMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+class ReadOnlyPermissionsMixin:
+    """Nobody adds, edits or deletes here, whatever their role: a trail or a record that
+    changes only through services. Put it before the scoped admin or inline base."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class MerchantScopedAdmin(MerchantScopedPermissionsMixin, admin.ModelAdmin):
     """Base for every ModelAdmin of a tenant-owned model.
 

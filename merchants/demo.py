@@ -1,11 +1,20 @@
-"""Demo data for the merchants app: the operator, two merchants, their staff and tables."""
+"""Demo data for the merchants app: the operator, two merchants, their staff and tables; and
+the switch every app's demo pages (`/demo/...`) obey."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.http import Http404
 
 from merchants.models import Membership, Merchant, TableLocation
 from merchants.services import membership_grant
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - documented demo credential
+
+
+def require_demo_pages() -> None:
+    """Call first in a demo page's view: a 404 unless `DEMO_PAGES_ENABLED`."""
+    if not settings.DEMO_PAGES_ENABLED:
+        raise Http404("Demo pages are switched off (DEMO_PAGES_ENABLED).")
 
 
 def _user(username: str, *, superuser: bool = False, email: str = ""):

@@ -202,17 +202,29 @@ class DashboardLink:
     business_types: tuple[str, ...] = ()
 
 
+def dashboard_link(entry: dict) -> DashboardLink:
+    """One `settings.DASHBOARD_LINKS` entry, checked (`ImproperlyConfigured` otherwise)."""
+    entry = dict(entry)
+    what = f"Dashboard link {entry.get('title', '?')}"
+    role = entry.pop("role", "owner")
+    if role not in ROLES:
+        raise ImproperlyConfigured(f"{what}: role must be one of {list(ROLES)}.")
+    entry["business_types"] = business_types_of(entry, what)
+    try:
+        return DashboardLink(role=ROLES[role], **entry)
+    except TypeError as error:
+        raise ImproperlyConfigured(f"{what}: {error}") from error
+
+
 def dashboard_links(role: int, business_type: str | None = None) -> list[DashboardLink]:
     """Links an app puts on the dashboard (`settings.DASHBOARD_LINKS`) that `role` may follow
     (on the dashboard of a merchant of `business_type`, when given)."""
-    links = []
-    for entry in getattr(settings, "DASHBOARD_LINKS", []):
-        entry = dict(entry)
-        entry["business_types"] = business_types_of(entry, f"Dashboard link {entry.get('title')}")
-        link = DashboardLink(role=ROLES[entry.pop("role", "owner")], **entry)
-        if role >= link.role and shown_to_business_type(link.business_types, business_type):
-            links.append(link)
-    return links
+    links = [dashboard_link(entry) for entry in getattr(settings, "DASHBOARD_LINKS", [])]
+    return [
+        link
+        for link in links
+        if role >= link.role and shown_to_business_type(link.business_types, business_type)
+    ]
 
 
 def panel_get(name: str) -> Panel:

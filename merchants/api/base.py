@@ -45,17 +45,22 @@ class MerchantScopedSerializerMixin:
         return fields
 
 
-class BoundedDateTimeField(serializers.DateTimeField):
-    """Moments a shop can mean. Far-off years are typos, and before ~1925 Asia/Jakarta's
-    offset had seconds (+07:07:12), which no client parses as RFC 3339."""
+class YearBoundedMixin:
+    """For date and moment fields: only the years 2000 to 2100, which a shop can mean. Far-off
+    years are typos, and before ~1925 Asia/Jakarta's offset had seconds (+07:07:12), which no
+    client parses as RFC 3339."""
 
     default_error_messages = {"out_of_range": "Use a date between the years 2000 and 2100."}
 
     def to_internal_value(self, value):
-        moment = super().to_internal_value(value)
-        if not 2000 <= moment.year <= 2100:
+        value = super().to_internal_value(value)
+        if not 2000 <= value.year <= 2100:
             self.fail("out_of_range")
-        return moment
+        return value
+
+
+class BoundedDateTimeField(YearBoundedMixin, serializers.DateTimeField):
+    """Moments a shop can mean (see `YearBoundedMixin`)."""
 
 
 class MerchantScopedModelSerializer(MerchantScopedSerializerMixin, serializers.ModelSerializer):

@@ -11,24 +11,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from merchants.api.base import MerchantScopedAPIView
+from merchants.api.base import MerchantScopedAPIView, YearBoundedMixin
 from merchants.api.permissions import Role
 from merchants.reports import PANEL_TYPES, PANEL_UNITS, Panel, panel_get, panels_for_role
 
-MAX_REPORT_YEAR = 2100
-MIN_REPORT_YEAR = 2000
 
-
-class LocalDateField(serializers.DateField):
+class LocalDateField(YearBoundedMixin, serializers.DateField):
     """A local calendar date (YYYY-MM-DD) a shop can mean: the years 2000 to 2100."""
-
-    default_error_messages = {"out_of_range": "Use a date between the years 2000 and 2100."}
-
-    def to_internal_value(self, value):
-        day = super().to_internal_value(value)
-        if not MIN_REPORT_YEAR <= day.year <= MAX_REPORT_YEAR:
-            self.fail("out_of_range")
-        return day
 
 
 def report_money(**kwargs) -> serializers.DecimalField:

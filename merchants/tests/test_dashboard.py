@@ -108,6 +108,17 @@ def test_panel_list_follows_the_role(owner_client, officer_client):
     assert rows[0]["url"] == reverse("api:report-panel", kwargs={"name": rows[0]["name"]})
 
 
+def test_panel_list_answers_only_for_a_merchant_of_the_caller(
+    merchant, other_owner, operator, client_for, api_client
+):
+    url = reverse("api:report-panel-list")
+    assert api_client.get(url).status_code == 401
+    # Another merchant's owner naming ours, and the operator naming none, are refused.
+    assert client_for(other_owner, merchant).get(url).status_code == 403
+    assert client_for(operator).get(url).status_code == 400
+    assert client_for(operator, merchant).get(url).status_code == 200
+
+
 @pytest.mark.parametrize("panel", dashboard_panels(), ids=lambda panel: panel.name)
 def test_each_panel_endpoint_answers_in_few_queries(
     panel, merchant, owner_client, django_assert_max_num_queries
@@ -252,3 +263,18 @@ def test_a_dashboard_link_to_nowhere_fails_the_system_check(settings):
     ]
     [error] = check_dashboard_links(None)
     assert "business_types must be a list of" in error.msg
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"title": "Odd", "url_name": "admin:index", "role": "boss"}, "role must be one of"),
+        ({"title": "Odd", "url_name": "admin:index", "colour": "red"}, "colour"),
+    ],
+)
+def test_a_malformed_dashboard_link_fails_the_system_check(settings, entry, message):
+    from merchants.checks import check_dashboard_links
+
+    settings.DASHBOARD_LINKS = [entry]
+    [error] = check_dashboard_links(None)
+    assert message in error.msg
