@@ -7,7 +7,12 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.text import smart_split, unescape_string_literal
 
-from merchants.admin_base import MerchantScopedAdmin, MerchantScopedTabularInline, merchant_ids_of
+from merchants.admin_base import (
+    MerchantScopedAdmin,
+    MerchantScopedTabularInline,
+    ReadOnlyPermissionsMixin,
+    merchant_ids_of,
+)
 from merchants.dashboard import admin_tenant
 from merchants.errors import DomainError
 from merchants.exports import Column, CsvExportMixin
@@ -22,19 +27,10 @@ from orders.services import Actor, order_cancel, order_complete, order_confirm
 Role = Membership.Role
 
 
-class ReadOnlyInline(MerchantScopedTabularInline):
+class ReadOnlyInline(ReadOnlyPermissionsMixin, MerchantScopedTabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class OrderItemInline(ReadOnlyInline):

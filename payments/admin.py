@@ -1,25 +1,16 @@
 from django.contrib import admin, messages
 
-from merchants.admin_base import MerchantScopedAdmin, MerchantScopedTabularInline
+from merchants.admin_base import (
+    MerchantScopedAdmin,
+    MerchantScopedTabularInline,
+    ReadOnlyPermissionsMixin,
+)
 from merchants.errors import DomainError
 from merchants.models import Membership
 from payments.models import Payment, PaymentEvent
 from payments.services import payment_check_status, payment_refund
 
 Role = Membership.Role
-
-
-class ReadOnlyPermissionsMixin:
-    """Nobody adds, edits or deletes here, whatever their role: changes go through services."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class PaymentEventInline(ReadOnlyPermissionsMixin, MerchantScopedTabularInline):

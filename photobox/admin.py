@@ -7,10 +7,14 @@ from django.db.models import BooleanField, Case, Value, When
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
-from merchants.admin_base import MerchantScopedAdmin, MerchantScopedTabularInline, Role
+from merchants.admin_base import (
+    MerchantScopedAdmin,
+    MerchantScopedTabularInline,
+    ReadOnlyPermissionsMixin,
+    Role,
+)
 from merchants.errors import DomainError
 from merchants.exports import Column, CsvExportMixin
-from payments.admin import ReadOnlyPermissionsMixin
 from payments.models import Payment
 from photobox import services
 from photobox.models import KioskLocation, KioskPrice, Photo, PhotoSession
