@@ -14,9 +14,6 @@ from merchants.demo import require_demo_pages
 from merchants.errors import DomainError
 from merchants.models import Merchant
 
-# The old name, still imported by orders/views.py; remove once it imports require_demo_pages.
-_demo_pages_enabled = require_demo_pages
-
 
 def _private(response: HttpResponse) -> HttpResponse:
     # The token is in this page's URL: never leak it to another site or a shared cache.

@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from catalog.models import Product
-from customers.views import _demo_pages_enabled
+from merchants.demo import require_demo_pages
 from merchants.errors import DomainError
 from merchants.models import Merchant
 from orders.models import Order
@@ -51,7 +51,7 @@ def _test_lines(merchant: Merchant) -> list[LineInput]:
 def snap_embedded_demo(request):
     """GET explains and offers a button; POST `create` rings up a test order and opens Snap
     inside the page; POST `check` asks Midtrans where that order's payment stands."""
-    _demo_pages_enabled()
+    require_demo_pages()
     merchant = _demo_merchant(request)
     missing = _missing_setup(merchant)
     context = {
@@ -100,7 +100,7 @@ def _demo_action(request, merchant: Merchant) -> dict:
 @never_cache
 def order_history_demo(request):
     """A customer signs in (one-time code) and sees their orders by payment status."""
-    _demo_pages_enabled()
+    require_demo_pages()
     merchants = Merchant.objects.filter(is_active=True).order_by("name")
     merchant = _demo_merchant(request)
     context = {
