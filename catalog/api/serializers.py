@@ -1,4 +1,3 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -6,32 +5,8 @@ from catalog.models import Product, ProductCategory, ProductImage, Promotion
 from catalog.pricing import PriceQuote, product_final_price, product_final_prices
 from catalog.selectors import product_images
 from catalog.services import promotion_save
-from merchants.api.base import MerchantScopedModelSerializer, money_field
+from merchants.api.base import MerchantScopedModelSerializer, ModelRulesMixin, money_field
 from merchants.models import TableLocation
-
-
-class ModelRulesMixin:
-    """Runs the model's own `full_clean()` (the rules the admin and the import use too).
-
-    Normalised values (e.g. a blank SKU stored as NULL) flow back into the validated data.
-    """
-
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        model = self.Meta.model
-        instance = self.instance or model(merchant=self.context["merchant"])
-        many_to_many = {field.name for field in model._meta.many_to_many}
-        for name, value in attrs.items():
-            if name not in many_to_many:
-                setattr(instance, name, value)
-        try:
-            instance.full_clean()
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(serializers.as_serializer_error(error)) from None
-        for name in attrs:
-            if name not in many_to_many:
-                attrs[name] = getattr(instance, name)
-        return attrs
 
 
 class ProductCategorySerializer(ModelRulesMixin, MerchantScopedModelSerializer):

@@ -1,5 +1,6 @@
 """The tenant-scoped base for staff API viewsets and serializers: all API scoping lives here."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from rest_framework import serializers, viewsets
 from rest_framework.relations import ManyRelatedField, PrimaryKeyRelatedField, RelatedField
@@ -68,6 +69,30 @@ class MerchantScopedModelSerializer(MerchantScopedSerializerMixin, serializers.M
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DateTimeField: BoundedDateTimeField,
     }
+
+
+class ModelRulesMixin:
+    """Runs the model's own `full_clean()` (the rules the admin and the import use too).
+
+    Normalised values (e.g. a blank SKU stored as NULL) flow back into the validated data.
+    """
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        model = self.Meta.model
+        instance = self.instance or model(merchant=self.context["merchant"])
+        many_to_many = {field.name for field in model._meta.many_to_many}
+        for name, value in attrs.items():
+            if name not in many_to_many:
+                setattr(instance, name, value)
+        try:
+            instance.full_clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(serializers.as_serializer_error(error)) from None
+        for name in attrs:
+            if name not in many_to_many:
+                attrs[name] = getattr(instance, name)
+        return attrs
 
 
 class MerchantScopedMixin:
@@ -164,5 +189,6 @@ __all__ = [
     "MerchantScopedReadOnlyViewSet",
     "MerchantScopedSerializerMixin",
     "MerchantScopedViewSet",
+    "ModelRulesMixin",
     "money_field",
 ]

@@ -1,8 +1,12 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from catalog.api.serializers import ModelRulesMixin
-from merchants.api.base import MAX_ID, MerchantScopedModelSerializer, money_field
+from merchants.api.base import (
+    MAX_ID,
+    MerchantScopedModelSerializer,
+    ModelRulesMixin,
+    money_field,
+)
 from photobox.models import KioskLocation, KioskPrice, Photo, PhotoSession, effective_status
 from photobox.selectors import photo_urls
 
