@@ -30,6 +30,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import DecimalField, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -41,6 +43,14 @@ CENT = Decimal("0.01")
 PANEL_TYPES = ("line", "bar", "hbar", "doughnut", "table")
 PANEL_UNITS = ("money", "count")
 ROLES = {"owner": Role.OWNER, "officer": Role.OFFICER}
+ZERO = Decimal(0)
+# The output field of money sums in aggregate queries.
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+
+
+def money_sum(expression) -> Coalesce:
+    """Σ `expression` as money: 0, not NULL, over no rows."""
+    return Coalesce(Sum(expression), ZERO, output_field=MONEY)
 
 
 # --- the merchant's calendar ---------------------------------------------------------------
@@ -52,6 +62,14 @@ def local_now(merchant: Merchant, now: datetime | None = None) -> datetime:
 
 def local_today(merchant: Merchant, now: datetime | None = None) -> date:
     return local_now(merchant, now).date()
+
+
+def last_local_days(
+    merchant: Merchant, days: int, now: datetime | None = None
+) -> tuple[date, date]:
+    """The first and last of the merchant's `days` local days up to today, today included."""
+    last = local_today(merchant, now)
+    return last - timedelta(days=days - 1), last
 
 
 def local_day_start(merchant: Merchant, day: date) -> datetime:

@@ -13,21 +13,24 @@ tax, service and refunds): a refund belongs to a payment, not to a line.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 
 from merchants.errors import DomainError
 from merchants.models import Merchant
 from merchants.reports import (
+    ZERO,
     Dataset,
     PanelData,
     each_day,
+    last_local_days,
     local_now,
     local_today,
     money,
+    money_sum,
     month_start,
     week_start,
 )
@@ -36,8 +39,6 @@ from orders.services import PAID_FAMILY
 from payments.models import Payment
 from payments.reports import MethodTotal, received_totals, reference_ids, refunded_of_reference
 
-ZERO = Decimal(0)
-MONEY = DecimalField(max_digits=16, decimal_places=2)
 ORDER_REFERENCE = Order.PAYMENT_REFERENCE_KIND
 # Orders whose money came in (some of it may have gone back since): the same family the
 # payments side of orders uses.
@@ -63,20 +64,16 @@ def order_refunds() -> Coalesce:
     return refunded_of_reference(reference_kind=ORDER_REFERENCE)
 
 
-def _sum(expression) -> Coalesce:
-    return Coalesce(Sum(expression), ZERO, output_field=MONEY)
-
-
 def sales_aggregates() -> dict:
     """The figures of a group of orders, as aggregate expressions (one query per grouping)."""
     return {
         "orders": Count("pk"),
-        "gross": _sum("subtotal_amount"),
-        "discounts": _sum("discount_amount"),
-        "tax": _sum("tax_amount"),
-        "service": _sum("service_charge_amount"),
-        "total": _sum("total_amount"),
-        "refunds": _sum(order_refunds()),
+        "gross": money_sum("subtotal_amount"),
+        "discounts": money_sum("discount_amount"),
+        "tax": money_sum("tax_amount"),
+        "service": money_sum("service_charge_amount"),
+        "total": money_sum("total_amount"),
+        "refunds": money_sum(order_refunds()),
     }
 
 
@@ -273,8 +270,8 @@ def _line_aggregates() -> dict:
     return {
         "quantity": Coalesce(Sum("quantity"), 0),
         "orders": Count("order_id", distinct=True),
-        "sales": _sum("line_subtotal_amount"),
-        "discounts": _sum("discount_amount"),
+        "sales": money_sum("line_subtotal_amount"),
+        "discounts": money_sum("discount_amount"),
     }
 
 
@@ -311,8 +308,7 @@ def sales_by_category(*, merchant: Merchant, first: date, last: date) -> QuerySe
 
 def panel_revenue_per_day(*, merchant: Merchant, now: datetime) -> PanelData:
     """Net revenue per local day, the last 30 days up to today."""
-    last = local_today(merchant, now)
-    first = last - timedelta(days=REVENUE_DAYS - 1)
+    first, last = last_local_days(merchant, REVENUE_DAYS, now)
     lines = sales_by_period(merchant=merchant, first=first, last=last, group_by="day")
     return PanelData(
         period_from=first,

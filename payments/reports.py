@@ -6,18 +6,25 @@ still reported. Payments that failed, expired, were cancelled or are pending cou
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import CharField, Count, DecimalField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import CharField, Count, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Cast, Coalesce
 
 from merchants.models import Merchant
-from merchants.reports import Dataset, PanelData, local_moments, local_today, money
+from merchants.reports import (
+    MONEY,
+    ZERO,
+    Dataset,
+    PanelData,
+    last_local_days,
+    local_moments,
+    money,
+    money_sum,
+)
 from payments.models import Payment
 
-ZERO = Decimal(0)
-MONEY = DecimalField(max_digits=16, decimal_places=2)
 PAYMENT_MIX_DAYS = 30
 
 
@@ -89,8 +96,8 @@ def received_totals(payments: QuerySet[Payment]) -> ReceivedTotals:
         .values("method", "received_by_id", "received_by__username")
         .annotate(
             payments=Count("pk"),
-            amount=Coalesce(Sum("amount"), ZERO, output_field=MONEY),
-            refunds=Coalesce(Sum("refunded_amount"), ZERO, output_field=MONEY),
+            amount=money_sum("amount"),
+            refunds=money_sum("refunded_amount"),
         )
     )
     labels = dict(Payment.Method.choices)
@@ -118,8 +125,7 @@ def received_totals(payments: QuerySet[Payment]) -> ReceivedTotals:
 def panel_payment_methods(*, merchant: Merchant, now: datetime) -> PanelData:
     """Money received per method over the last 30 local days (by the moment it was paid), net
     of refunds, whatever it paid for (orders and kiosk sessions alike)."""
-    last = local_today(merchant, now)
-    first = last - timedelta(days=PAYMENT_MIX_DAYS - 1)
+    first, last = last_local_days(merchant, PAYMENT_MIX_DAYS, now)
     start, end = local_moments(merchant, first, last)
     totals = received_totals(
         Payment.objects.filter(merchant=merchant, paid_at__gte=start, paid_at__lt=end)

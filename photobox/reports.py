@@ -11,22 +11,27 @@ is not takings: the session stays EXPIRED or FAILED and the money is owed back t
 session past its expiry is expired, before the beat has marked it so.
 """
 
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import date, datetime
 
-from django.db.models import Count, DecimalField, F, FilteredRelation, Q, QuerySet, Sum
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from merchants.models import Merchant
-from merchants.reports import Dataset, PanelData, each_day, local_today, money
+from merchants.reports import (
+    ZERO,
+    Dataset,
+    PanelData,
+    each_day,
+    last_local_days,
+    money,
+    money_sum,
+)
 from payments.reports import refunded_of_reference
 from photobox.models import KioskLocation, PhotoSession
 from photobox.services import REFERENCE_KIND
 
 Status = PhotoSession.Status
 Issue = PhotoSession.PaymentIssue
-ZERO = Decimal(0)
-MONEY = DecimalField(max_digits=16, decimal_places=2)
 PHOTOBOX_DAYS = 30
 COUNTS_AS_TAKINGS = Q(status=Status.COMPLETED) & ~Q(payment_issue=Issue.REVERSED)
 # The outcomes in the order the chart stacks them (their colours: the panel's settings entry).
@@ -40,8 +45,7 @@ OUTCOMES = (
 
 def _period(merchant: Merchant, now: datetime) -> tuple[date, date]:
     """The last 30 local days, today included."""
-    last = local_today(merchant, now)
-    return last - timedelta(days=PHOTOBOX_DAYS - 1), last
+    return last_local_days(merchant, PHOTOBOX_DAYS, now)
 
 
 def session_refunds() -> Coalesce:
@@ -56,13 +60,9 @@ def takings_sessions(*, merchant: Merchant, first: date, last: date) -> QuerySet
     )
 
 
-def _sum(expression) -> Coalesce:
-    return Coalesce(Sum(expression), ZERO, output_field=MONEY)
-
-
 def takings_aggregates() -> dict:
     """What a group of counted sessions took, as aggregate expressions (net = gross − refunds)."""
-    return {"gross": _sum("amount"), "refunds": _sum(session_refunds())}
+    return {"gross": money_sum("amount"), "refunds": money_sum(session_refunds())}
 
 
 def location_labels(rows: list[dict]) -> list[str]:
