@@ -14,6 +14,7 @@ from smtplib import SMTPException
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from merchants.models import Merchant
 
@@ -46,7 +47,9 @@ def send_templated_email(
 ) -> None:
     """Render `emails/<template>.{subject.txt,txt,html}` and send them as one message.
 
-    SMTP errors propagate (smtplib.SMTPException, OSError) so a Celery task can retry them.
+    Dates and times in the templates show in the merchant's time zone (the server's without a
+    merchant), whatever process renders them. SMTP errors propagate (smtplib.SMTPException,
+    OSError) so a Celery task can retry them.
     """
     recipients = [to] if isinstance(to, str) else list(to)
     context = {
@@ -54,10 +57,11 @@ def send_templated_email(
         "brand_name": merchant.name if merchant else "POS Back-office",
         **context,
     }
-    # Subjects are one line whatever the template's whitespace.
-    subject = " ".join(render_to_string(f"emails/{template}.subject.txt", context).split())
-    text = render_to_string(f"emails/{template}.txt", context)
-    html = render_to_string(f"emails/{template}.html", context)
+    with timezone.override(merchant.tzinfo if merchant else None):
+        # Subjects are one line whatever the template's whitespace.
+        subject = " ".join(render_to_string(f"emails/{template}.subject.txt", context).split())
+        text = render_to_string(f"emails/{template}.txt", context)
+        html = render_to_string(f"emails/{template}.html", context)
     message = EmailMultiAlternatives(
         subject=subject, body=text, from_email=_from_address(merchant), to=recipients
     )

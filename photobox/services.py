@@ -562,13 +562,12 @@ def photo_session_send_email(*, session_id: int, send_number: int) -> bool:
         else session.photos_expire_at
     )
     try:
-        with timezone.override(session.merchant.tzinfo):  # dates in the shop's own time
-            send_templated_email(
-                to=session.email,
-                template="photobox_gallery",
-                context=_email_context(session, expires_at),
-                merchant=session.merchant,
-            )
+        send_templated_email(  # renders dates in the shop's own time zone
+            to=session.email,
+            template="photobox_gallery",
+            context=_email_context(session, expires_at),
+            merchant=session.merchant,
+        )
     except BaseException:
         PhotoSession.objects.filter(pk=session_id, email_send_count=send_number).update(
             email_send_count=send_number - 1

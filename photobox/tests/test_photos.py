@@ -1,7 +1,7 @@
 """Photo uploads (checked by content, only for a paid session) and the gallery email."""
 
 import smtplib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from unittest import mock
 
@@ -79,6 +79,22 @@ class TestUpload:
         paid.refresh_from_db()
         assert paid.email_sent_at is not None
         assert paid.photos_expire_at - paid.email_sent_at == timedelta(days=14)
+
+    def test_the_email_tells_the_time_where_the_kiosk_stands(self, paid):
+        # The worker renders in the server's zone (Asia/Jakarta); a Bali kiosk is an hour ahead.
+        paid.merchant.time_zone = "Asia/Makassar"
+        paid.merchant.save(update_fields=["time_zone"])
+        paid.paid_at = datetime(2025, 1, 1, 3, 30, tzinfo=UTC)
+        paid.send_invoice = True  # the receipt part shows the time it was paid
+        paid.save(update_fields=["paid_at", "send_invoice"])
+        PhotoFactory(session=paid)
+
+        photo_session_send_email(session_id=paid.pk, send_number=1)
+
+        [email] = mail.outbox
+        assert "1 January 2025, 11:30" in email.body  # 03:30 UTC is 11:30 in Makassar
+        assert "1 January 2025, 11:30" in email.alternatives[0][0]
+        assert "Your 1 photo is ready" in email.body
 
     def test_second_upload_after_the_email_is_409(
         self, kiosk, paid, settings, django_capture_on_commit_callbacks
