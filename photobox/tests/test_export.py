@@ -1,20 +1,17 @@
 """Photo sessions to CSV from the admin: the changelist's filters and search, streamed, no
 secrets."""
 
-import csv
-import io
 from datetime import datetime
 from decimal import Decimal
-from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
-from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from merchants.exports import BOM
+from merchants.tests.exports import csv_rows, csv_text, read_streamed
 from photobox.models import PhotoSession
 from photobox.tests.factories import (
     CompletedSessionFactory,
@@ -29,17 +26,6 @@ pytestmark = pytest.mark.django_db
 WIB = ZoneInfo("Asia/Jakarta")
 EXPORT = "admin:photobox_photosession_export"
 CHANGELIST = "admin:photobox_photosession_changelist"
-
-
-def text_of(response) -> str:
-    assert isinstance(response, StreamingHttpResponse)
-    text = b"".join(response.streaming_content).decode("utf-8")
-    assert text.startswith(BOM)
-    return text[len(BOM) :]
-
-
-def rows_of(response) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(text_of(response))))
 
 
 @pytest.fixture
@@ -74,7 +60,7 @@ def test_owner_exports_the_sessions_as_a_streamed_csv(owner_admin, sessions, tim
     assert response["Content-Disposition"] == (
         'attachment; filename="photo-sessions-kopi-test-20260311-0905.csv"'
     )
-    rows = rows_of(response)
+    rows = csv_rows(response)
     # The changelist's order (newest first), only our merchant's.
     assert [row["email"] for row in rows] == [
         "rina@example.com",
@@ -112,7 +98,7 @@ def test_owner_exports_the_sessions_as_a_streamed_csv(owner_admin, sessions, tim
 
 
 def test_no_secret_leaves_in_the_file(owner_admin, sessions):
-    text = text_of(owner_admin.get(reverse(EXPORT)))
+    text = csv_text(owner_admin.get(reverse(EXPORT)))
     location = sessions.location
     for secret in (sessions.gallery_token, sessions.qr_string, location.key_hash):
         assert secret
@@ -123,7 +109,7 @@ def test_no_secret_leaves_in_the_file(owner_admin, sessions):
 
 def test_the_export_honours_filters_and_search(owner_admin, sessions):
     def emails(**params):
-        return [row["email"] for row in rows_of(owner_admin.get(reverse(EXPORT), params))]
+        return [row["email"] for row in csv_rows(owner_admin.get(reverse(EXPORT), params))]
 
     assert emails(status__exact="FAILED") == ["a@example.com"]
     assert emails(issue="paid_late") == ["b@example.com"]
@@ -149,7 +135,7 @@ def test_export_selected_sessions(owner_admin, sessions):
     response = owner_admin.post(
         reverse(CHANGELIST), {"action": "export_selected", "_selected_action": [sessions.pk]}
     )
-    assert [row["external_id"] for row in rows_of(response)] == [sessions.external_id]
+    assert [row["external_id"] for row in csv_rows(response)] == [sessions.external_id]
 
 
 def test_officers_cannot_export(client, officer, sessions):
@@ -163,22 +149,22 @@ def test_officers_cannot_export(client, officer, sessions):
 
 def test_another_merchants_owner_exports_only_their_own(client, other_owner, sessions):
     client.force_login(other_owner)
-    assert [row["email"] for row in rows_of(client.get(reverse(EXPORT)))] == ["theirs@example.com"]
+    assert [row["email"] for row in csv_rows(client.get(reverse(EXPORT)))] == ["theirs@example.com"]
     # Naming our location or merchant in the filters does not open them either.
     for params in (
         {"location__id__exact": sessions.location_id},
         {"merchant__id__exact": sessions.merchant_id},
         {"q": sessions.external_id},
     ):
-        rows = rows_of(client.get(reverse(EXPORT), params))
+        rows = csv_rows(client.get(reverse(EXPORT), params))
         assert {row["merchant"] for row in rows} <= {"other-shop"}, params
 
 
 def test_the_operator_exports_every_merchant_or_one(client, operator, sessions, other_merchant):
     client.force_login(operator)
-    rows = rows_of(client.get(reverse(EXPORT)))
+    rows = csv_rows(client.get(reverse(EXPORT)))
     assert {row["merchant"] for row in rows} == {"kopi-test", "other-shop"}
-    rows = rows_of(client.get(reverse(EXPORT), {"merchant__id__exact": other_merchant.pk}))
+    rows = csv_rows(client.get(reverse(EXPORT), {"merchant__id__exact": other_merchant.pk}))
     assert [row["merchant"] for row in rows] == ["other-shop"]
 
 
@@ -191,7 +177,7 @@ def _export_queries(client, merchant, count: int) -> int:
         PhotoFactory(session=session)
     response = client.get(reverse(EXPORT))
     with CaptureQueriesContext(connection) as queries:
-        rows = rows_of(response)
+        rows = csv_rows(response)
     assert len(rows) == PhotoSession.objects.filter(merchant=merchant).count()
     return len(queries)
 
@@ -209,17 +195,9 @@ def test_the_export_is_read_in_chunks_not_all_at_once(owner_admin, merchant, set
     location = KioskLocationFactory(merchant=merchant)
     price = KioskPriceFactory(merchant=merchant)
     PhotoSessionFactory.create_batch(500, merchant=merchant, location=location, price=price)
-    response = owner_admin.get(reverse(EXPORT))
-    assert isinstance(response, StreamingHttpResponse)
-    with (
-        mock.patch.object(PhotoSession, "from_db", wraps=PhotoSession.from_db) as loaded,
-        CaptureQueriesContext(connection) as queries,
-    ):
-        pieces = iter(response.streaming_content)
-        first = next(pieces)
-        assert first.startswith(BOM.encode())
-        assert loaded.call_count < 300  # written before the rest was read
-        rest = b"".join(pieces)
-    assert loaded.call_count == 500
-    assert (first + rest).count(b"\n") == 501
-    assert len(queries) == 1  # one query, read in chunks (a server-side cursor on PostgreSQL)
+    read = read_streamed(owner_admin.get(reverse(EXPORT)), PhotoSession)
+    assert read.first.startswith(BOM.encode())
+    assert read.loaded_first < 300  # written before the rest was read
+    assert read.loaded == 500
+    assert read.body.count(b"\n") == 501
+    assert len(read.queries) == 1  # one query, read in chunks (a server-side cursor on PostgreSQL)
