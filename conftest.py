@@ -89,6 +89,13 @@ def client_for():
 
 
 @pytest.fixture
+def owner_admin(client, owner):
+    """Django's test client signed in to the admin as the merchant's owner."""
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
 def owner_client(client_for, owner):
     return client_for(owner)
 

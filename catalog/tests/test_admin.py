@@ -22,12 +22,6 @@ MODELS = [Product, ProductCategory, Promotion]
 
 
 @pytest.fixture
-def owner_admin(client, owner):
-    client.force_login(owner)
-    return client
-
-
-@pytest.fixture
 def operator_admin(client, operator):
     client.force_login(operator)
     return client

@@ -37,12 +37,6 @@ def sales(merchant, owner, kopi, other_merchant):
     return late
 
 
-@pytest.fixture
-def owner_admin(client, owner):
-    client.force_login(owner)
-    return client
-
-
 def test_owner_exports_the_orders_as_a_streamed_csv(owner_admin, sales, time_machine):
     time_machine.move_to(datetime(2026, 3, 11, 9, 5, tzinfo=WIB), tick=False)
     response = owner_admin.get(reverse(EXPORT))

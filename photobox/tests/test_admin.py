@@ -29,12 +29,6 @@ KEY_ON_PAGE = re.compile(r'data-testid="kiosk-key"[^>]*>(pbk_[A-Za-z0-9_-]+)<')
 
 
 @pytest.fixture
-def owner_admin(client, owner):
-    client.force_login(owner)
-    return client
-
-
-@pytest.fixture
 def officer_admin(client, officer):
     client.force_login(officer)
     return client

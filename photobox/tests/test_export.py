@@ -29,12 +29,6 @@ CHANGELIST = "admin:photobox_photosession_changelist"
 
 
 @pytest.fixture
-def owner_admin(client, owner):
-    client.force_login(owner)
-    return client
-
-
-@pytest.fixture
 def sessions(gw, shop, other_merchant):
     """Sold through the kiosk service at Kopi Test's kiosk (Jakarta), and one elsewhere."""
     price = KioskPriceFactory(merchant=shop, amount=Decimal(40000), description="Four shots")
