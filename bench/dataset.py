@@ -299,7 +299,7 @@ def _history(merchant, products, rng, now, order_count, customer_count, stdout) 
                 {
                     "id": order_id,
                     "merchant_id": merchant.pk,
-                    "number": f"INV-{day:%Y%m%d}-{n:04d}",
+                    "number": Order.number_for(day, n),
                     "business_date": day,
                     "customer_id": first_customer + rng.randrange(customer_count)
                     if rng.random() < 0.6

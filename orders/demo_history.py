@@ -60,7 +60,7 @@ def seed_history(merchant: Merchant, stdout) -> None:
             pricing = order_price(lines=lines, currency=merchant.currency, at=placed)
             order = Order(
                 merchant=merchant,
-                number=f"INV-{day:%Y%m%d}-{index + 1:04d}",
+                number=Order.number_for(day, index + 1),
                 business_date=day,
                 created_by=cashier,
                 order_type=Order.Type.TAKEAWAY,

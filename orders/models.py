@@ -135,6 +135,11 @@ class Order(TenantModel):
     def __str__(self) -> str:
         return self.number
 
+    @staticmethod
+    def number_for(day, sequence: int) -> str:
+        """The order number of the day's `sequence`-th order: INV-YYYYMMDD-NNNN."""
+        return f"INV-{day:%Y%m%d}-{sequence:04d}"
+
     def allowed_next_statuses(self) -> list[str]:
         return sorted(self.ALLOWED_TRANSITIONS[self.status])
 

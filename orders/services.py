@@ -106,7 +106,7 @@ def _next_number(*, merchant: Merchant, day) -> str:
             [merchant.pk, connection.ops.adapt_datefield_value(day)],
         )
         (number,) = cursor.fetchone()
-    return f"INV-{day:%Y%m%d}-{number:04d}"
+    return Order.number_for(day, number)
 
 
 def _load_products(*, merchant: Merchant, lines: list[LineInput]) -> dict[int, Product]:
