@@ -9,14 +9,9 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from merchants.models import TenantModel, TimeStampedModel
+from merchants.models import TenantModel, TimeStampedModel, is_whole_amount_currency
 
 PERCENT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
-
-
-def is_whole_amount_currency(currency: str) -> bool:
-    """Currencies priced in whole units (no cents in practice)."""
-    return currency.upper() in {"IDR", "JPY", "KRW", "VND"}
 
 
 class ProductCategory(TenantModel):

@@ -14,7 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
-from catalog.models import Product, Promotion, PromotionItem, is_whole_amount_currency
+from catalog.models import Product, Promotion, PromotionItem
+from merchants.models import is_whole_amount_currency
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)

@@ -27,6 +27,11 @@ class TenantModel(TimeStampedModel):
         abstract = True
 
 
+def is_whole_amount_currency(currency: str) -> bool:
+    """Currencies priced in whole units (no cents in practice)."""
+    return currency.upper() in {"IDR", "JPY", "KRW", "VND"}
+
+
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(f"'{value}' is not a known time zone (for example Asia/Jakarta).")
@@ -89,6 +94,11 @@ class Merchant(TimeStampedModel):
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def currency_decimals(self) -> int:
+        """Digits after the point in this shop's prices and totals."""
+        return 0 if is_whole_amount_currency(self.currency) else 2
 
     @property
     def has_midtrans_server_key(self) -> bool:

@@ -45,6 +45,16 @@ def test_owner_sees_every_panel_of_their_merchant(admin_client_for, owner):
     assert "Choose a merchant" not in content  # nothing to choose with one merchant
 
 
+@pytest.mark.parametrize(("currency", "decimals"), [("IDR", "0"), ("USD", "2")])
+def test_charts_show_money_with_the_currencys_decimals(
+    admin_client_for, owner, merchant, currency, decimals
+):
+    merchant.currency = currency
+    merchant.save(update_fields=["currency"])
+    content = admin_client_for(owner).get(reverse("admin:index")).content.decode()
+    assert f'data-currency="{currency}" data-currency-decimals="{decimals}"' in content
+
+
 def test_officer_sees_the_days_work_but_not_the_money_history(admin_client_for, officer):
     response = admin_client_for(officer).get(reverse("admin:index"))
     assert shown_panels(response) == FOR_OFFICERS

@@ -9,12 +9,13 @@
   }
   const merchant = root.dataset.merchant;
   const currency = root.dataset.currency || "IDR";
-  const wholeUnits = ["IDR", "JPY", "KRW", "VND"].includes(currency);
+  // The server's rule for this currency (no cents for IDR and the like).
+  const decimals = Number(root.dataset.currencyDecimals || "0");
   const moneyFormat = new Intl.NumberFormat(undefined, {
     style: "currency",
     currency: currency,
-    minimumFractionDigits: wholeUnits ? 0 : 2,
-    maximumFractionDigits: wholeUnits ? 0 : 2,
+    minimumFractionDigits: decimals,
+    maximumFractionDigits: decimals,
   });
   const countFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
   const palette = ["#417690", "#79aec8", "#f5a623", "#7cb342", "#e57373", "#9575cd", "#4db6ac", "#a1887f"];
