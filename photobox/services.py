@@ -27,6 +27,7 @@ from django.utils import timezone
 from merchants.emails import send_templated_email
 from merchants.errors import Conflict, DomainError, PermissionDenied
 from merchants.images import validate_image
+from merchants.reports import local_today
 from merchants.storage import storage_delete_prefix
 from payments.models import Payment
 from payments.selectors import payment_latest_for_reference
@@ -162,7 +163,7 @@ def _reserve_and_open(
                     currency=location.merchant.currency,
                     email=email.strip(),
                     send_invoice=send_invoice,
-                    business_date=timezone.localtime(now, location.merchant.tzinfo).date(),
+                    business_date=local_today(location.merchant, now),
                     expires_at=now + timedelta(minutes=settings.PHOTOBOX_QRIS_EXPIRY_MINUTES),
                 )
                 session.save(force_insert=True)
