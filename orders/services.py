@@ -3,9 +3,6 @@ order side of Snap, cash, cancel, expire and refunds, and the receipt email."""
 
 import logging
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -18,6 +15,7 @@ from django.utils import timezone
 from catalog.models import Product
 from customers.models import Customer
 from customers.services import customer_get_or_create_by_email, customer_update
+from merchants.actors import SYSTEM, Actor
 from merchants.emails import send_templated_email
 from merchants.errors import Conflict, DomainError, GatewayError
 from merchants.models import Merchant, TableLocation
@@ -48,26 +46,6 @@ class LineInput:
     product_id: int
     quantity: int
     notes: str = ""
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting: a staff user, a customer, or the system (beat tasks, webhooks)."""
-
-    user: object | None = None
-    customer: Customer | None = None
-    label: str = "system"
-
-    @classmethod
-    def staff(cls, user) -> "Actor":
-        return cls(user=user, label=user.get_username())
-
-    @classmethod
-    def of_customer(cls, customer: Customer) -> "Actor":
-        return cls(customer=customer, label=f"customer {customer.pk}")
-
-
-SYSTEM = Actor()
 
 
 @dataclass(frozen=True)
@@ -457,19 +435,6 @@ PAID_FAMILY = frozenset(
     {PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
 )
 
-# Who is acting on the order's payments right now (staff member, customer); the payments registry
-# calls `order_payment_changed` without one, and webhooks and beat tasks are the system.
-_payment_actor: ContextVar[Actor] = ContextVar("order_payment_actor", default=SYSTEM)
-
-
-@contextmanager
-def _acting(actor: Actor) -> Iterator[None]:
-    token = _payment_actor.set(actor)
-    try:
-        yield
-    finally:
-        _payment_actor.reset(token)
-
 
 def order_payment_status_for(payments: list[Payment], *, current: str) -> str:
     """What an order's payment status is, given all its payments (newest first).
@@ -517,7 +482,7 @@ def order_payment_sync(
     order: Order,
     payment: Payment | None = None,
     change: tuple[str, str] = ("", ""),
-    actor: Actor | None = None,
+    actor: Actor,
 ) -> bool:
     """Bring the order's payment status in line with its payments; True if it moved.
 
@@ -527,7 +492,6 @@ def order_payment_sync(
     """
     from orders.tasks import order_receipt_send_task
 
-    actor = actor or _payment_actor.get()
     with transaction.atomic():
         order = _lock(order)
         payments = order_payment_list(order=order)
@@ -561,11 +525,14 @@ def order_payment_sync(
     return moved
 
 
-def order_payment_changed(payment: Payment, old_status: str, new_status: str) -> None:
+def order_payment_changed(
+    payment: Payment, old_status: str, new_status: str, *, actor: Actor
+) -> None:
     """The payments registry handler for "order" references (see OrdersConfig.ready).
 
-    Runs inside the transaction that changes the payment. A payment naming no order of its
-    merchant is logged and left alone: the money is recorded on the payment either way.
+    Runs inside the transaction that changes the payment; `actor` (who caused the change, SYSTEM
+    for webhooks and beat tasks) is recorded on the order's event. A payment naming no order of
+    its merchant is logged and left alone: the money is recorded on the payment either way.
     """
     reference = payment.reference_id
     order = (
@@ -581,7 +548,7 @@ def order_payment_changed(payment: Payment, old_status: str, new_status: str) ->
             payment.merchant_id,
         )
         return
-    order_payment_sync(order=order, payment=payment, change=(old_status, new_status))
+    order_payment_sync(order=order, payment=payment, change=(old_status, new_status), actor=actor)
 
 
 def _ensure_payable(order: Order) -> None:
@@ -694,9 +661,8 @@ def order_payment_check(*, order: Order, actor: Actor) -> Payment:
             f"Order {order.number} has no payment yet; start one with create-payment.",
             code="no_payment",
         )
-    with _acting(actor):
-        payment = payment_check_status(payment=payment)
-        order_payment_sync(order=order)
+    payment = payment_check_status(payment=payment, actor=actor)
+    order_payment_sync(order=order, actor=actor)
     return payment
 
 
@@ -720,16 +686,14 @@ def _open_payment(order: Order, verb: str) -> Payment:
 def order_payment_cancel(*, order: Order, actor: Actor) -> Payment:
     """Cancel the order's pending payment (at the gateway too); 409 when none is pending."""
     payment = _open_payment(order, "cancel")
-    with _acting(actor):
-        return payment_cancel(payment=payment)
+    return payment_cancel(payment=payment, actor=actor)
 
 
 def order_payment_expire(*, order: Order, actor: Actor) -> Payment:
     """Expire the order's pending payment now; a still-pending order is then cancelled and its
     stock released, as when a payment expires on its own. 409 when none is pending."""
     payment = _open_payment(order, "expire")
-    with _acting(actor):
-        return payment_expire(payment=payment)
+    return payment_expire(payment=payment, actor=actor)
 
 
 def order_pay_cash(*, order: Order, amount_paid: Decimal, actor: Actor) -> CashReceipt:
@@ -742,15 +706,14 @@ def order_pay_cash(*, order: Order, amount_paid: Decimal, actor: Actor) -> CashR
         locked = _lock(order)
         _ensure_payable(locked)
         due = locked.rounded_amount if locked.rounded_amount > 0 else locked.total_amount
-        with _acting(actor):
-            receipt = payment_record_cash(
-                merchant=locked.merchant,
-                reference_kind=Order.PAYMENT_REFERENCE_KIND,
-                reference_id=str(locked.pk),
-                amount_due=due,
-                amount_paid=amount_paid,
-                cashier=actor.user,
-            )
+        receipt = payment_record_cash(
+            merchant=locked.merchant,
+            reference_kind=Order.PAYMENT_REFERENCE_KIND,
+            reference_id=str(locked.pk),
+            amount_due=due,
+            amount_paid=amount_paid,
+            actor=actor,
+        )
         _queue_cancel_open_payments(locked)
     return receipt
 
@@ -790,8 +753,7 @@ def order_payment_refund(
                 details={"payment_ids": ids},
             )
         payment = refundable[0]
-    with _acting(actor):
-        return payment_refund(payment=payment, amount=amount, reason=reason)
+    return payment_refund(payment=payment, amount=amount, reason=reason, actor=actor)
 
 
 def order_cancel_open_payments(order_id: int) -> int:
@@ -812,7 +774,7 @@ def order_cancel_open_payments(order_id: int) -> int:
         if payment.status != Payment.Status.PENDING or payment.gateway == Payment.Gateway.CASH:
             continue
         try:
-            payment_cancel(payment=payment)
+            payment_cancel(payment=payment, actor=SYSTEM)
         except (DomainError, OSError) as error:
             logger.warning(
                 "Could not cancel payment %s of order %s at the gateway: %s",

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from merchants.actors import SYSTEM, Actor
 from merchants.errors import Conflict, DomainError, NotFound, PermissionDenied
 from merchants.models import Merchant
 from payments import registry
@@ -187,9 +188,10 @@ def payment_record_cash(
     reference_id: str,
     amount_due: Decimal,
     amount_paid: Decimal,
-    cashier,
+    actor: Actor,
 ) -> CashReceipt:
-    """Cash taken at the counter: a paid payment and the change to hand back.
+    """Cash taken at the counter by `actor` (its user is recorded as the cashier): a paid
+    payment and the change to hand back.
 
     `amount_due` is what the caller wants paid (already rounded to what cash can pay).
     """
@@ -214,7 +216,7 @@ def payment_record_cash(
             gateway_order_id=_new_gateway_order_id(reference_kind, reference_id),
             cash_tendered_amount=amount_paid,
             change_amount=change,
-            received_by=cashier,
+            received_by=actor.user,
         )
         payment = _commit_change(
             payment,
@@ -224,8 +226,9 @@ def payment_record_cash(
                 "amount_due": str(amount_due),
                 "amount_paid": str(amount_paid),
                 "change": str(change),
-                "cashier": getattr(cashier, "pk", None),
+                "cashier": getattr(actor.user, "pk", None),
             },
+            actor=actor,
         )
     return CashReceipt(payment=payment, change=change)
 
@@ -233,7 +236,9 @@ def payment_record_cash(
 # --- asking and telling the gateway ---------------------------------------------------------
 
 
-def payment_check_status(*, payment: Payment, source: str = Kind.STATUS_CHECK) -> Payment:
+def payment_check_status(
+    *, payment: Payment, actor: Actor, source: str = Kind.STATUS_CHECK
+) -> Payment:
     """Ask the gateway where the payment stands and apply the answer (idempotent).
 
     Midtrans knows a Snap payment only once the customer has picked a method; until then it
@@ -252,7 +257,7 @@ def payment_check_status(*, payment: Payment, source: str = Kind.STATUS_CHECK) -
         _log_exchange(payment, report.exchange)
         if report.payload is not None:
             return payment_apply_gateway_status(
-                payment=payment, gateway_payload=report.payload, source=source
+                payment=payment, gateway_payload=report.payload, source=source, actor=actor
             )
         locked = _lock(payment)
         if (
@@ -266,21 +271,24 @@ def payment_check_status(*, payment: Payment, source: str = Kind.STATUS_CHECK) -
                 kind=source,
                 raw=report.exchange.response,
                 message="Expired unused: the gateway never saw a payment before the expiry.",
+                actor=actor,
             )
         return locked
 
 
-def payment_cancel(*, payment: Payment) -> Payment:
+def payment_cancel(*, payment: Payment, actor: Actor) -> Payment:
     """Cancel a pending payment at the gateway (or here, if the gateway has none yet)."""
-    return _close_pending(payment, target=Status.CANCELLED, kind=Kind.CANCEL)
+    return _close_pending(payment, target=Status.CANCELLED, kind=Kind.CANCEL, actor=actor)
 
 
-def payment_expire(*, payment: Payment) -> Payment:
+def payment_expire(*, payment: Payment, actor: Actor) -> Payment:
     """Expire a pending payment now (its QR or token can no longer be paid)."""
-    return _close_pending(payment, target=Status.EXPIRED, kind=Kind.EXPIRE)
+    return _close_pending(payment, target=Status.EXPIRED, kind=Kind.EXPIRE, actor=actor)
 
 
-def payment_refund(*, payment: Payment, amount: Decimal | None = None, reason: str) -> Payment:
+def payment_refund(
+    *, payment: Payment, actor: Actor, amount: Decimal | None = None, reason: str
+) -> Payment:
     """Refund all that is left (`amount=None`) or part of a paid payment; never more than was
     paid minus what was refunded before. Midtrans refunds go through its refund API; cash
     refunds are recorded (the cashier hands the money back)."""
@@ -330,7 +338,7 @@ def payment_refund(*, payment: Payment, amount: Decimal | None = None, reason: s
             )
             payload["refund_reason"] = reason
             return payment_apply_gateway_status(
-                payment=locked, gateway_payload=payload, source=Kind.REFUND
+                payment=locked, gateway_payload=payload, source=Kind.REFUND, actor=actor
             )
         if locked.gateway == Payment.Gateway.CASH:
             locked.refunded_amount = new_total
@@ -340,6 +348,7 @@ def payment_refund(*, payment: Payment, amount: Decimal | None = None, reason: s
                 kind=Kind.REFUND,
                 raw={"amount": str(amount), "reason": reason, "refunded_total": str(new_total)},
                 extra_fields=("refunded_amount",),
+                actor=actor,
             )
         raise Conflict(
             "Xendit QRIS payments are refunded in the Xendit dashboard; this back-office cannot "
@@ -394,9 +403,10 @@ XENDIT_STATUSES: dict[str, str] = {
 
 
 def payment_apply_gateway_status(
-    *, payment: Payment, gateway_payload: dict, source: str
+    *, payment: Payment, gateway_payload: dict, source: str, actor: Actor
 ) -> Payment:
-    """Apply what a gateway reports (status API answer, verified notification or callback).
+    """Apply what a gateway reports (status API answer, verified notification or callback),
+    on behalf of `actor` (who asked: staff checking or refunding, or SYSTEM for webhooks).
 
     Idempotent: the same state reported twice changes nothing and writes nothing. A move the
     state graph does not allow (a late `pending` after `settlement`) is logged and ignored; a
@@ -463,6 +473,7 @@ def payment_apply_gateway_status(
             message=message,
             dedupe_key=dedupe_key,
             extra_fields=tuple(fields),
+            actor=actor,
         )
 
 
@@ -500,7 +511,7 @@ def payment_handle_midtrans_notification(*, body: dict) -> Payment:
     if not valid:
         logger.warning("Midtrans notification for %s has a bad signature", order_id)
         raise PermissionDenied("The signature_key does not match this order's server key.")
-    return payment_check_status(payment=payment)
+    return payment_check_status(payment=payment, actor=SYSTEM)
 
 
 def xendit_callback_token_is_valid(token: str | None) -> bool:
@@ -537,7 +548,9 @@ def payment_handle_xendit_callback(*, body: dict, callback_token: str | None) ->
         raise PermissionDenied("The x-callback-token does not match.")
     if payment is None:
         raise NotFound(f"No Xendit payment has reference '{reference}' or QR id '{qr_id}'.")
-    return payment_apply_gateway_status(payment=payment, gateway_payload=data, source=Kind.CALLBACK)
+    return payment_apply_gateway_status(
+        payment=payment, gateway_payload=data, source=Kind.CALLBACK, actor=SYSTEM
+    )
 
 
 # --- reconciliation -------------------------------------------------------------------------
@@ -561,7 +574,7 @@ def payment_reconcile_pending(
     for payment in payment_list_stale_pending(older_than_seconds=older_than_seconds, limit=limit):
         checked += 1
         try:
-            updated = payment_check_status(payment=payment)
+            updated = payment_check_status(payment=payment, actor=SYSTEM)
         except Exception:
             failed += 1
             logger.exception("Reconciling payment %s failed", payment.gateway_order_id)
@@ -582,8 +595,10 @@ def _commit_change(
     message: str = "",
     dedupe_key: str | None = None,
     extra_fields: tuple[str, ...] = (),
+    actor: Actor,
 ) -> Payment:
-    """Record one event and, if the status really changes, move it and tell the owner.
+    """Record one event and, if the status really changes, move it and tell the owner (who
+    records `actor` as the one who caused it).
 
     The caller holds the row lock (or has just created the row) and has checked nothing more
     than it wanted to: the move is checked here against ALLOWED_TRANSITIONS.
@@ -614,11 +629,11 @@ def _commit_change(
     if fields:
         payment.save(update_fields=[*sorted(fields), "updated_at"])
     if changed:
-        registry.notify(payment, old_status, new_status)
+        registry.notify(payment, old_status, new_status, actor=actor)
     return payment
 
 
-def _close_pending(payment: Payment, *, target: str, kind: str) -> Payment:
+def _close_pending(payment: Payment, *, target: str, kind: str, actor: Actor) -> Payment:
     verb = "cancelled" if target == Status.CANCELLED else "expired"
     if payment.status != Status.PENDING:
         raise Conflict(
@@ -632,7 +647,7 @@ def _close_pending(payment: Payment, *, target: str, kind: str) -> Payment:
             _log_exchange(payment, report.exchange)
             if report.payload is not None:
                 return payment_apply_gateway_status(
-                    payment=payment, gateway_payload=report.payload, source=kind
+                    payment=payment, gateway_payload=report.payload, source=kind, actor=actor
                 )
             return _commit_change(
                 _lock(payment),
@@ -640,10 +655,13 @@ def _close_pending(payment: Payment, *, target: str, kind: str) -> Payment:
                 kind=kind,
                 raw=report.exchange.response,
                 message=f"{verb.capitalize()} here: Midtrans had no transaction for it yet.",
+                actor=actor,
             )
     # Xendit dynamic QR codes lapse on their own at their expiry; cash was never taken.
     with transaction.atomic():
-        return _commit_change(_lock(payment), target, kind=kind, raw={}, message=f"{verb} here")
+        return _commit_change(
+            _lock(payment), target, kind=kind, raw={}, message=f"{verb} here", actor=actor
+        )
 
 
 def _lock(payment: Payment) -> Payment:

@@ -7,6 +7,7 @@ from django.db.models import BooleanField, Case, Value, When
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
+from merchants.actors import Actor
 from merchants.admin_base import (
     MerchantScopedAdmin,
     MerchantScopedTabularInline,
@@ -335,11 +336,12 @@ class PhotoSessionAdmin(CsvExportMixin, MerchantScopedAdmin):
     @admin.action(description="Refund money paid after the session ended", permissions=["change"])
     def refund_late_payment(self, request, queryset):
         refunded = 0
+        actor = Actor.staff(request.user)
         for session in queryset.select_related("payment__merchant"):
             if not self._has_role(request, Role.OWNER, session):
                 continue
             try:
-                services.photo_session_refund_late_payment(session=session)
+                services.photo_session_refund_late_payment(session=session, actor=actor)
             except DomainError as error:
                 self.message_user(request, f"{session}: {error.message}", messages.ERROR)
                 continue

@@ -24,6 +24,7 @@ from django.db.models import Count, F, Max, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from merchants.actors import SYSTEM, Actor
 from merchants.emails import send_templated_email
 from merchants.errors import Conflict, DomainError, PermissionDenied
 from merchants.images import validate_image
@@ -288,7 +289,7 @@ def photo_session_expire_due(*, now: datetime | None = None, limit: int = 500) -
         if payment is None or payment.status != Payment.Status.PENDING:
             continue
         try:
-            payment_expire(payment=payment)
+            payment_expire(payment=payment, actor=SYSTEM)
         except Exception:
             logger.warning(
                 "Could not expire the charge of %s at the gateway; it lapses there on its own",
@@ -306,8 +307,11 @@ def _flag(session: PhotoSession, issue: str, message: str) -> None:
     logger.error("Photo session %s: %s", session.external_id, message)
 
 
-def photo_session_payment_changed(payment: Payment, old_status: str, new_status: str) -> None:
-    """Registry handler for `photo_session` payments (runs inside the payment's transaction).
+def photo_session_payment_changed(
+    payment: Payment, old_status: str, new_status: str, *, actor: Actor
+) -> None:
+    """Registry handler for `photo_session` payments (runs inside the payment's transaction;
+    sessions keep no log of who acted, so `actor` is not recorded).
 
     paid → COMPLETED (with paid_at); failed or cancelled → FAILED; expired → EXPIRED.
     Statuses only move one way, so money that arrives after the session ended (EXPIRED by the
@@ -358,13 +362,14 @@ def photo_session_payment_changed(payment: Payment, old_status: str, new_status:
         logger.info("Payment of %s is now %s", session.external_id, new_status)
 
 
-def photo_session_refund_late_payment(*, session: PhotoSession) -> Payment:
+def photo_session_refund_late_payment(*, session: PhotoSession, actor: Actor) -> Payment:
     """Refund money that arrived after the session ended (the `paid_late` flag)."""
     if session.payment_issue != Issue.PAID_LATE or session.payment_id is None:
         raise Conflict(f"{session.external_id} has no late payment to refund.")
     return payment_refund(
         payment=session.payment,
         reason=f"Paid after photo session {session.external_id} had ended",
+        actor=actor,
     )
 
 

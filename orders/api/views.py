@@ -8,6 +8,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from customers.auth import CustomerJWTAuthentication
+from merchants.actors import Actor
 from merchants.api.authentication import StaffTokenAuthentication
 from merchants.api.base import MerchantScopedMixin
 from merchants.api.permissions import Role
@@ -32,7 +33,6 @@ from orders.selectors import (
     order_queryset,
 )
 from orders.services import (
-    Actor,
     CustomerInput,
     LineInput,
     order_cancel,

@@ -630,7 +630,8 @@ def test_a_cancel_rolled_back_queues_nothing(
 ):
     from django.db import transaction
 
-    from orders.services import SYSTEM, order_cancel
+    from merchants.actors import SYSTEM
+    from orders.services import order_cancel
 
     def cancel_then_fail():
         with transaction.atomic():
