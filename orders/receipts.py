@@ -7,26 +7,7 @@ from django.utils import timezone
 
 from orders.models import Order
 from payments.models import Payment
-from payments.selectors import payment_channel
-
-# Midtrans `payment_type` / Xendit `channel_code` → what a customer recognises.
-CHANNEL_LABELS = {
-    "cash": "Cash",
-    "qris": "QRIS",
-    "gopay": "GoPay",
-    "shopeepay": "ShopeePay",
-    "credit_card": "Card",
-    "bank_transfer": "Bank transfer",
-    "echannel": "Mandiri Bill",
-    "permata": "Permata virtual account",
-    "cstore": "Convenience store",
-    "akulaku": "Akulaku",
-    "kredivo": "Kredivo",
-    "ID_DANA": "DANA (QRIS)",
-    "ID_OVO": "OVO (QRIS)",
-    "ID_LINKAJA": "LinkAja (QRIS)",
-    "ID_SHOPEEPAY": "ShopeePay (QRIS)",
-}
+from payments.selectors import payment_channel_label
 
 
 def format_money(amount: Decimal, currency: str) -> str:
@@ -40,13 +21,6 @@ def format_moment(moment: datetime, tz: tzinfo) -> str:
     """ "5 May 2026, 10:20" in the merchant's time zone (templates would use the server's)."""
     local = timezone.localtime(moment, tz)
     return f"{local.day} {local:%b %Y, %H:%M}"
-
-
-def payment_method_label(payment: Payment) -> str:
-    channel = payment_channel(payment=payment)
-    if channel:
-        return CHANNEL_LABELS.get(channel, channel.replace("_", " ").capitalize())
-    return payment.get_method_display()
 
 
 def order_receipt_context(*, order: Order, payments: list[Payment]) -> dict:
@@ -84,7 +58,7 @@ def order_receipt_context(*, order: Order, payments: list[Payment]) -> dict:
         "tax": money(order.tax_amount) if order.tax_amount else "",
         "service_charge": money(order.service_charge_amount) if order.service_charge_amount else "",
         "total": money(order.total_amount),
-        "payment_method": payment_method_label(payment) if payment else "",
+        "payment_method": payment_channel_label(payment=payment) if payment else "",
         "paid_at": format_moment(paid_at, tz) if paid_at else "",
         "amount_paid": money(payment.amount) if payment else "",
         "cash_tendered": "",

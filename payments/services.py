@@ -1,4 +1,9 @@
-"""Writes for payments: create at a gateway, take cash, apply gateway statuses, refund.
+"""Writes for payments, the life cycle of a payment: create at a gateway, take cash, ask the
+gateway, cancel, expire, refund, apply gateway statuses, reconcile. What each gateway's payloads
+mean lives in `payments/gateways/` (one module per provider); webhooks in `payments/webhooks.py`.
+
+Longer than 500 lines on purpose: a status moves only through the private `_commit_change`, and
+keeping every function that moves one in this module is what keeps that rule easy to check.
 
 Rules every function here keeps:
 - A gateway call happens before anything is written, or inside the transaction that records it,
@@ -9,7 +14,6 @@ Rules every function here keeps:
   reference told through `payments.registry` inside the same transaction.
 """
 
-import hmac
 import logging
 import re
 import secrets
@@ -22,9 +26,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from merchants.actors import SYSTEM, Actor
-from merchants.errors import Conflict, DomainError, NotFound, PermissionDenied
+from merchants.errors import Conflict, DomainError
 from merchants.models import Merchant
 from payments import registry
+from payments.gateways import midtrans, xendit
 from payments.gateways.base import (
     ZERO_DECIMAL_CURRENCIES,
     CustomerDetails,
@@ -33,8 +38,7 @@ from payments.gateways.base import (
     items_total,
     to_minor_units,
 )
-from payments.gateways.midtrans import MidtransGateway, signature_is_valid
-from payments.gateways.xendit import PAID_STATUSES as XENDIT_PAID_STATUSES
+from payments.gateways.midtrans import MidtransGateway
 from payments.gateways.xendit import XenditGateway
 from payments.models import Payment, PaymentEvent
 from payments.selectors import payment_list_stale_pending
@@ -360,48 +364,6 @@ def payment_refund(
 # --- the one place gateway statuses become ours ---------------------------------------------
 
 
-@dataclass(frozen=True)
-class GatewayOutcome:
-    status: str | None  # ours, or None when the gateway said something we do not act on
-    gateway_status: str
-    amount: Decimal | None
-    transaction_id: str
-    refunded_amount: Decimal | None
-    reference: str  # the gateway's copy of our order id, when it sent one
-    key: str  # what makes two reports of the same state the same
-
-
-# Midtrans transaction_status → ours (capture depends on fraud_status, see _midtrans_outcome).
-MIDTRANS_STATUSES: dict[str, str] = {
-    "pending": Status.PENDING,
-    "authorize": Status.PENDING,
-    "settlement": Status.PAID,
-    "deny": Status.FAILED,
-    "failure": Status.FAILED,
-    "cancel": Status.CANCELLED,
-    "expire": Status.EXPIRED,
-    "refund": Status.REFUNDED,
-    "chargeback": Status.REFUNDED,
-    "partial_refund": Status.PARTIALLY_REFUNDED,
-    "partial_chargeback": Status.PARTIALLY_REFUNDED,
-}
-MIDTRANS_CAPTURE: dict[str, str] = {
-    "": Status.PAID,  # low-risk channels send no fraud_status
-    "accept": Status.PAID,
-    "challenge": Status.PENDING,  # held for review: not paid until accepted
-    "deny": Status.FAILED,
-}
-# Xendit QR code / QR payment status → ours.
-XENDIT_STATUSES: dict[str, str] = {
-    **dict.fromkeys(XENDIT_PAID_STATUSES, Status.PAID),
-    "ACTIVE": Status.PENDING,
-    "PENDING": Status.PENDING,
-    "INACTIVE": Status.EXPIRED,  # only reported when no payment of the QR succeeded
-    "EXPIRED": Status.EXPIRED,
-    "FAILED": Status.FAILED,
-}
-
-
 def payment_apply_gateway_status(
     *, payment: Payment, gateway_payload: dict, source: str, actor: Actor
 ) -> Payment:
@@ -414,9 +376,9 @@ def payment_apply_gateway_status(
     Returns the payment as it now stands.
     """
     if payment.gateway == Payment.Gateway.MIDTRANS:
-        outcome = _midtrans_outcome(gateway_payload)
+        outcome = midtrans.status_outcome(gateway_payload)
     elif payment.gateway == Payment.Gateway.XENDIT:
-        outcome = _xendit_outcome(gateway_payload)
+        outcome = xendit.status_outcome(gateway_payload)
     else:
         raise Conflict("Cash payments have no gateway status to apply.")
     if outcome.reference and outcome.reference != payment.gateway_order_id:
@@ -475,82 +437,6 @@ def payment_apply_gateway_status(
             extra_fields=tuple(fields),
             actor=actor,
         )
-
-
-# --- webhooks -------------------------------------------------------------------------------
-
-
-def payment_handle_midtrans_notification(*, body: dict) -> Payment:
-    """A Midtrans HTTP notification: logged first, signature checked with the merchant's
-    server key, then the status fetched from Midtrans (the truth) and applied.
-
-    Unknown order → NotFound; bad signature → PermissionDenied; nothing changes in either case.
-    """
-    order_id = body.get("order_id") if isinstance(body.get("order_id"), str) else ""
-    payment = (
-        Payment.objects.select_related("merchant")
-        .filter(gateway_order_id=order_id, gateway=Payment.Gateway.MIDTRANS)
-        .first()
-        if order_id
-        else None
-    )
-    valid = (
-        signature_is_valid(body, server_key=payment.merchant.midtrans_server_key)
-        if payment is not None
-        else None
-    )
-    PaymentEvent.objects.create(
-        payment=payment,
-        kind=Kind.NOTIFICATION,
-        raw=body,
-        signature_valid=valid,
-        message=_webhook_note(payment, valid, f"order_id '{order_id}'"),
-    )
-    if payment is None:
-        raise NotFound(f"No Midtrans payment has order_id '{order_id}'.")
-    if not valid:
-        logger.warning("Midtrans notification for %s has a bad signature", order_id)
-        raise PermissionDenied("The signature_key does not match this order's server key.")
-    return payment_check_status(payment=payment, actor=SYSTEM)
-
-
-def xendit_callback_token_is_valid(token: str | None) -> bool:
-    expected = settings.XENDIT_CALLBACK_TOKEN
-    return bool(expected) and hmac.compare_digest(expected.encode(), (token or "").encode())
-
-
-def payment_handle_xendit_callback(*, body: dict, callback_token: str | None) -> Payment:
-    """A Xendit QR payment callback, flat or nested under `data`; the `x-callback-token`
-    header must equal `XENDIT_CALLBACK_TOKEN`. Logged first, like Midtrans notifications."""
-    data = body.get("data") if isinstance(body.get("data"), dict) else body
-    qr_code = data.get("qr_code") if isinstance(data.get("qr_code"), dict) else {}
-    reference = data.get("reference_id") or data.get("external_id") or qr_code.get("external_id")
-    qr_id = data.get("qr_id") or qr_code.get("id")
-    payment = None
-    if isinstance(reference, str) and reference:
-        payment = Payment.objects.filter(
-            gateway=Payment.Gateway.XENDIT, gateway_order_id=reference
-        ).first()
-    if payment is None and isinstance(qr_id, str) and qr_id:
-        payment = Payment.objects.filter(
-            gateway=Payment.Gateway.XENDIT, gateway_transaction_id=qr_id
-        ).first()
-    valid = xendit_callback_token_is_valid(callback_token)
-    PaymentEvent.objects.create(
-        payment=payment,
-        kind=Kind.CALLBACK,
-        raw=body,
-        signature_valid=valid,
-        message=_webhook_note(payment, valid, f"reference '{reference}'"),
-    )
-    if not valid:
-        logger.warning("Xendit callback with a wrong x-callback-token")
-        raise PermissionDenied("The x-callback-token does not match.")
-    if payment is None:
-        raise NotFound(f"No Xendit payment has reference '{reference}' or QR id '{qr_id}'.")
-    return payment_apply_gateway_status(
-        payment=payment, gateway_payload=data, source=Kind.CALLBACK, actor=SYSTEM
-    )
 
 
 # --- reconciliation -------------------------------------------------------------------------
@@ -740,54 +626,3 @@ def _checked_amount(value, currency: str, field: str = "amount") -> Decimal:
             details={field: "a whole number"},
         )
     return amount.quantize(CENT)
-
-
-def _money(value) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value)).quantize(CENT)
-    except (InvalidOperation, ValueError):
-        return None
-
-
-def _midtrans_outcome(payload: dict) -> GatewayOutcome:
-    transaction_status = str(payload.get("transaction_status") or "").lower()
-    fraud_status = str(payload.get("fraud_status") or "").lower()
-    if transaction_status == "capture":
-        status = MIDTRANS_CAPTURE.get(fraud_status)
-    else:
-        status = MIDTRANS_STATUSES.get(transaction_status)
-    refunded = _money(payload.get("refund_amount"))
-    return GatewayOutcome(
-        status=status,
-        gateway_status="/".join(filter(None, [transaction_status, fraud_status])),
-        amount=_money(payload.get("gross_amount")),
-        transaction_id=str(payload.get("transaction_id") or ""),
-        refunded_amount=refunded,
-        reference=str(payload.get("order_id") or ""),
-        key=f"{transaction_status}:{fraud_status}:{refunded or ''}",
-    )
-
-
-def _xendit_outcome(payload: dict) -> GatewayOutcome:
-    status_text = str(payload.get("status") or "").upper()
-    object_id = str(payload.get("id") or "")
-    return GatewayOutcome(
-        status=XENDIT_STATUSES.get(status_text),
-        gateway_status=status_text.lower(),
-        amount=_money(payload.get("amount")),
-        # The QR id is what we keep; a payment object (qrpy_…) names it in qr_id.
-        transaction_id=str(
-            payload.get("qr_id") or (object_id if object_id.startswith("qr_") else "")
-        ),
-        refunded_amount=None,
-        reference=str(payload.get("reference_id") or ""),
-        key=f"{status_text}:{object_id}",
-    )
-
-
-def _webhook_note(payment: Payment | None, valid: bool | None, what: str) -> str:
-    if payment is None:
-        return f"No payment for {what}."
-    return "Verified." if valid else "Rejected: signature or token does not match."

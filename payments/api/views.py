@@ -18,12 +18,8 @@ from payments.api.serializers import (
 )
 from payments.filters import PaymentFilterSet
 from payments.models import Payment, PaymentEvent
-from payments.services import (
-    payment_check_status,
-    payment_handle_midtrans_notification,
-    payment_handle_xendit_callback,
-    payment_refund,
-)
+from payments.services import payment_check_status, payment_refund
+from payments.webhooks import payment_handle_midtrans_notification, payment_handle_xendit_callback
 
 
 class PaymentViewSet(MerchantScopedReadOnlyViewSet):
