@@ -2,17 +2,17 @@
 order side of Snap, cash, cancel, expire and refunds, and the receipt email."""
 
 import logging
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, F, IntegerField, Prefetch, Value, When
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from catalog.models import Product
+from catalog.services import StockLine, stock_release, stock_reserve
 from customers.models import Customer
 from customers.services import customer_get_or_create_by_email, customer_update
 from merchants.actors import SYSTEM, Actor
@@ -106,44 +106,6 @@ def _load_products(*, merchant: Merchant, lines: list[LineInput]) -> dict[int, P
     return products
 
 
-def _stock_delta_case(quantities: dict[int, int]) -> Case:
-    return Case(
-        *[When(pk=pk, then=Value(qty)) for pk, qty in quantities.items()],
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-
-
-def _reserve_stock(*, products: dict[int, Product], quantities: dict[int, int]) -> None:
-    """Take units of tracked products, or raise Conflict naming the product and what is left.
-
-    Rows are locked in product-id order (so two baskets never deadlock), checked, then updated
-    in one conditional statement: a constant number of queries however many lines there are.
-    """
-    if not quantities:
-        return
-    locked = dict(
-        Product.objects.select_for_update()
-        .filter(pk__in=quantities.keys())
-        .order_by("pk")
-        .values_list("pk", "stock")
-    )
-    for pk in sorted(quantities):
-        if locked[pk] < quantities[pk]:
-            product = products[pk]
-            raise Conflict(
-                f"Not enough stock for {product.name}: {locked[pk]} left, {quantities[pk]} asked.",
-                code="insufficient_stock",
-                details={"product_id": pk, "available": locked[pk], "requested": quantities[pk]},
-            )
-    delta = _stock_delta_case(quantities)
-    updated = Product.objects.filter(pk__in=quantities.keys(), stock__gte=delta).update(
-        stock=F("stock") - delta
-    )
-    if updated != len(quantities):  # only reachable where rows are not locked (SQLite)
-        raise Conflict("Stock changed while ordering; please try again.", code="stock_changed")
-
-
 def _resolve_customer(*, merchant: Merchant, data: CustomerInput) -> Customer | None:
     if data.customer_id:
         customer = Customer.objects.filter(merchant=merchant, pk=data.customer_id).first()
@@ -229,11 +191,17 @@ def order_create(
             currency=merchant.currency,
             at=now,
         )
-        wanted = Counter()
-        for line in lines:
-            if products[line.product_id].track_stock:
-                wanted[line.product_id] += line.quantity
-        _reserve_stock(products=products, quantities=dict(wanted))
+        # Taken before the order is numbered, so a refusal costs no number; the lines do not
+        # exist yet, so the units name no order line.
+        taken = stock_reserve(
+            lines=[
+                StockLine(product_id=line.product.pk, quantity=line.quantity)
+                for line in pricing.lines
+                if line.product.track_stock
+            ],
+            actor=actor,
+            reason="Sold",
+        )
 
         day = local_today(merchant, now)
         order = Order.objects.create(
@@ -253,7 +221,7 @@ def order_create(
             total_amount=pricing.total,
             rounded_amount=pricing.rounded,
             currency=merchant.currency,
-            stock_reserved=bool(wanted),
+            stock_reserved=bool(taken),
         )
         items = OrderItem.objects.bulk_create(
             [order_item_build(order=order, line=line) for line in pricing.lines]
@@ -265,6 +233,16 @@ def order_create(
     # As `order_queryset(with_events=True)` would read them back, without reading them back.
     order.item_list, order.event_list = items, [created]
     return order
+
+
+def _stock_lines(items: list[OrderItem]) -> list[StockLine]:
+    return [
+        StockLine(
+            product_id=item.product_id, quantity=item.reserved_quantity, order_line_id=item.pk
+        )
+        for item in items
+        if item.reserved_quantity > 0
+    ]
 
 
 def _lock(order: Order) -> Order:
@@ -347,14 +325,15 @@ def order_release_stock(*, order: Order, actor: Actor = SYSTEM) -> bool:
         )
         if not flipped:
             return False
-        quantities = Counter()
-        for product_id, qty in OrderItem.objects.filter(
-            order_id=order.pk, reserved_quantity__gt=0
-        ).values_list("product_id", "reserved_quantity"):
-            quantities[product_id] += qty
-        if quantities:
-            delta = _stock_delta_case(dict(quantities))
-            Product.objects.filter(pk__in=quantities.keys()).update(stock=F("stock") + delta)
+        held = OrderItem.objects.filter(order_id=order.pk, reserved_quantity__gt=0).only(
+            "pk", "product_id", "reserved_quantity"
+        )
+        quantities = stock_release(
+            lines=_stock_lines(list(held)),
+            actor=actor,
+            reason=f"Order {order.number} cancelled",
+            order_id=order.pk,
+        )
         order.stock_reserved = False
         _event(
             order,
