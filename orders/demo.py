@@ -14,15 +14,14 @@ from merchants.models import Merchant, TableLocation
 from merchants.reports import local_day_start, local_today
 from orders.demo_history import seed_history
 from orders.models import Order
+from orders.payments import PAID_FAMILY, order_pay_cash
 from orders.selectors import order_payment_list
 from orders.services import (
-    PAID_FAMILY,
     LineInput,
     order_cancel,
     order_complete,
     order_confirm,
     order_create,
-    order_pay_cash,
 )
 from payments.models import Payment
 from payments.services import payment_record_cash

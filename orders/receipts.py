@@ -1,11 +1,15 @@
-"""What the paid receipt email shows: the order's lines and sums, and how it was paid."""
+"""The paid receipt email: what it shows (the order's lines and sums, and how it was paid) and
+its sending, once per order."""
 
 from datetime import datetime, tzinfo
 from decimal import Decimal
 
 from django.utils import timezone
 
+from merchants.emails import send_templated_email
 from orders.models import Order
+from orders.payments import PAID_FAMILY
+from orders.selectors import order_payment_list, order_queryset
 from payments.models import Payment
 from payments.selectors import payment_channel_label
 
@@ -68,3 +72,36 @@ def order_receipt_context(*, order: Order, payments: list[Payment]) -> dict:
         context["cash_tendered"] = money(payment.cash_tendered_amount or payment.amount)
         context["change"] = money(payment.change_amount or Decimal(0))
     return context
+
+
+def order_receipt_send(*, order_id: int) -> bool:
+    """Email the paid receipt to the order's customer, at most once; True when it went out.
+
+    `receipt_sent_at` is claimed by a conditional UPDATE before sending and released if sending
+    fails, so a redelivered or retried task never sends twice after a success. Nothing goes to a
+    cancelled order (money that came late is refunded instead), nor to a disabled customer.
+    """
+    claimed = (
+        Order.objects.filter(
+            pk=order_id,
+            receipt_sent_at__isnull=True,
+            payment_status__in=PAID_FAMILY,
+            customer__is_active=True,
+        )
+        .exclude(status=Order.Status.CANCELLED)
+        .update(receipt_sent_at=timezone.now())
+    )
+    if not claimed:
+        return False
+    order = order_queryset().select_related("merchant").get(pk=order_id)
+    try:
+        send_templated_email(
+            to=order.customer.email,
+            template="order_receipt",
+            context=order_receipt_context(order=order, payments=order_payment_list(order=order)),
+            merchant=order.merchant,
+        )
+    except Exception:
+        Order.objects.filter(pk=order_id).update(receipt_sent_at=None)  # let a retry send it
+        raise
+    return True

@@ -12,7 +12,8 @@ from merchants.demo import require_demo_pages
 from merchants.errors import DomainError
 from merchants.models import Merchant
 from orders.models import Order
-from orders.services import LineInput, order_create, order_payment_check, order_payment_start
+from orders.payments import order_payment_check, order_payment_start
+from orders.services import LineInput, order_create
 
 DEMO_ACTOR = Actor(label="demo page")
 SESSION_KEY = "demo_snap_orders"

@@ -26,6 +26,14 @@ from orders.api.serializers import (
 from orders.filters import MyOrderFilterSet, OrderFilterSet, OrderSearchFilter
 from orders.idempotency import idempotent
 from orders.models import Order
+from orders.payments import (
+    order_pay_cash,
+    order_payment_cancel,
+    order_payment_check,
+    order_payment_expire,
+    order_payment_refund,
+    order_payment_start,
+)
 from orders.selectors import (
     ORDER_SEARCH_FIELDS,
     order_attach_payments,
@@ -39,12 +47,6 @@ from orders.services import (
     order_complete,
     order_confirm,
     order_create,
-    order_pay_cash,
-    order_payment_cancel,
-    order_payment_check,
-    order_payment_expire,
-    order_payment_refund,
-    order_payment_start,
 )
 
 IDEMPOTENCY_HEADER = OpenApiParameter(

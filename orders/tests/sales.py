@@ -12,13 +12,13 @@ import time_machine
 
 from merchants.actors import SYSTEM, Actor
 from orders.models import Order
+from orders.payments import order_set_payment_status
 from orders.services import (
     LineInput,
     order_cancel,
     order_complete,
     order_confirm,
     order_create,
-    order_set_payment_status,
 )
 from payments.models import Payment
 from payments.services import payment_record_cash, payment_refund

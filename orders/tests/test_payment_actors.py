@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orders.models import Order, OrderEvent
-from orders.tests.test_payments import act, place, settle_by_notification, start_snap
+from orders.tests.paying import act, place, settle_by_notification, start_snap
 from payments.models import Payment
 from payments.tests import stubs
 from payments.tests.factories import apply_midtrans
