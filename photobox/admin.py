@@ -17,7 +17,7 @@ from merchants.admin_base import (
 from merchants.errors import DomainError
 from merchants.exports import Column, CsvExportMixin
 from payments.models import Payment
-from photobox import services
+from photobox import photos, services
 from photobox.models import KioskLocation, KioskPrice, Photo, PhotoSession
 from photobox.reports import COUNTS_AS_TAKINGS, session_refunds
 from photobox.selectors import gallery_url, photo_count, photo_urls
@@ -325,7 +325,7 @@ class PhotoSessionAdmin(CsvExportMixin, MerchantScopedAdmin):
             if not self._has_role(request, Role.OWNER, session):
                 continue
             try:
-                services.photo_session_resend_email(session=session)
+                photos.photo_session_resend_email(session=session)
             except DomainError as error:
                 self.message_user(request, error.message, messages.ERROR)
                 continue
