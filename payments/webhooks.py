@@ -40,13 +40,7 @@ def payment_handle_midtrans_notification(*, body: dict) -> Payment:
         if payment is not None
         else None
     )
-    PaymentEvent.objects.create(
-        payment=payment,
-        kind=Kind.NOTIFICATION,
-        raw=body,
-        signature_valid=valid,
-        message=_webhook_note(payment, valid, f"order_id '{order_id}'"),
-    )
+    _log_received(payment, Kind.NOTIFICATION, body, valid, f"order_id '{order_id}'")
     if payment is None:
         raise NotFound(f"No Midtrans payment has order_id '{order_id}'.")
     if not valid:
@@ -75,13 +69,7 @@ def payment_handle_xendit_callback(*, body: dict, callback_token: str | None) ->
             gateway=Payment.Gateway.XENDIT, gateway_transaction_id=qr_id
         ).first()
     valid = xendit_callback_token_is_valid(callback_token)
-    PaymentEvent.objects.create(
-        payment=payment,
-        kind=Kind.CALLBACK,
-        raw=body,
-        signature_valid=valid,
-        message=_webhook_note(payment, valid, f"reference '{reference}'"),
-    )
+    _log_received(payment, Kind.CALLBACK, body, valid, f"reference '{reference}'")
     if not valid:
         logger.warning("Xendit callback with a wrong x-callback-token")
         raise PermissionDenied("The x-callback-token does not match.")
@@ -92,7 +80,14 @@ def payment_handle_xendit_callback(*, body: dict, callback_token: str | None) ->
     )
 
 
-def _webhook_note(payment: Payment | None, valid: bool | None, what: str) -> str:
+def _log_received(
+    payment: Payment | None, kind: str, body: dict, valid: bool | None, what: str
+) -> None:
+    """The webhook as it came, before anything else happens; `what` names what it was for."""
     if payment is None:
-        return f"No payment for {what}."
-    return "Verified." if valid else "Rejected: signature or token does not match."
+        note = f"No payment for {what}."
+    else:
+        note = "Verified." if valid else "Rejected: signature or token does not match."
+    PaymentEvent.objects.create(
+        payment=payment, kind=kind, raw=body, signature_valid=valid, message=note
+    )
