@@ -7,9 +7,10 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from catalog.models import Product
+from merchants.actors import Actor
 from merchants.models import Merchant
 from orders.models import Order
-from orders.services import Actor, LineInput, order_create
+from orders.services import LineInput, order_create
 from payments.tests import stubs
 
 # snap.js stands in for Midtrans' script: it renders into the embed container and reports

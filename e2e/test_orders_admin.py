@@ -4,9 +4,10 @@ from playwright.sync_api import expect
 
 from catalog.models import Product
 from e2e.conftest import admin_login
+from merchants.actors import SYSTEM
 from merchants.models import Merchant
 from orders.models import Order, OrderEvent
-from orders.services import SYSTEM, LineInput, order_create
+from orders.services import LineInput, order_create
 
 
 def run_action(page, order: Order, action: str) -> None:

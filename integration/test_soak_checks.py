@@ -9,9 +9,10 @@ from django.utils import timezone
 from bench import soak
 from catalog.models import Product
 from catalog.tests.factories import ProductFactory
+from merchants.actors import SYSTEM
 from merchants.tests.factories import MerchantFactory
 from orders.models import Order
-from orders.services import SYSTEM, LineInput, order_cancel, order_create
+from orders.services import LineInput, order_cancel, order_create
 
 pytestmark = pytest.mark.django_db
 

@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.text import smart_split, unescape_string_literal
 
+from merchants.actors import Actor
 from merchants.admin_base import (
     MerchantScopedAdmin,
     MerchantScopedTabularInline,
@@ -22,7 +23,7 @@ from orders.admin_payments import OrderPaymentsAdminMixin
 from orders.models import Order, OrderEvent, OrderItem
 from orders.reports import COUNTS_AS_REVENUE, daily_report, order_refunds
 from orders.selectors import ORDER_SEARCH_FIELDS, order_search
-from orders.services import Actor, order_cancel, order_complete, order_confirm
+from orders.services import order_cancel, order_complete, order_confirm
 
 Role = Membership.Role
 

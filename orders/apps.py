@@ -6,7 +6,7 @@ class OrdersConfig(AppConfig):
     name = "orders"
 
     def ready(self):
-        from orders.services import order_payment_changed
+        from orders.payments import order_payment_changed
         from payments import registry
 
         # Every status change of a payment for an order moves the order's payment status.

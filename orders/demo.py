@@ -9,20 +9,19 @@ from django.utils import timezone
 
 from catalog.models import Product
 from customers.models import Customer
+from merchants.actors import Actor
 from merchants.models import Merchant, TableLocation
 from merchants.reports import local_day_start, local_today
 from orders.demo_history import seed_history
 from orders.models import Order
+from orders.payments import PAID_FAMILY, order_pay_cash
 from orders.selectors import order_payment_list
 from orders.services import (
-    PAID_FAMILY,
-    Actor,
     LineInput,
     order_cancel,
     order_complete,
     order_confirm,
     order_create,
-    order_pay_cash,
 )
 from payments.models import Payment
 from payments.services import payment_record_cash
@@ -78,7 +77,7 @@ def seed(stdout) -> None:
     today = local_today(merchant)
     cashier = get_user_model().objects.get(username="cashier")
     if Order.objects.filter(merchant=merchant, business_date=today).exists():
-        backfilled = _backfill_payments(merchant=merchant, day=today, cashier=cashier)
+        backfilled = _backfill_payments(merchant=merchant, day=today, actor=Actor.staff(cashier))
         stdout.write(f"  orders: today's sample orders already there ({backfilled} payments added)")
         return
     actor = Actor.staff(cashier)
@@ -121,7 +120,7 @@ def _backdate(*, order: Order, payment: Payment, moment) -> None:
     Order.objects.filter(pk=order.pk).update(paid_at=moment, receipt_sent_at=moment)
 
 
-def _backfill_payments(*, merchant: Merchant, day, cashier) -> int:
+def _backfill_payments(*, merchant: Merchant, day, actor: Actor) -> int:
     """Paid sample orders seeded before orders had payments get their cash payment now."""
     added = 0
     orders = Order.objects.filter(
@@ -136,7 +135,7 @@ def _backfill_payments(*, merchant: Merchant, day, cashier) -> int:
             reference_id=str(order.pk),
             amount_due=order.rounded_amount,
             amount_paid=_cash_handed_over(order.rounded_amount),
-            cashier=cashier,
+            actor=actor,
         )
         _backdate(order=order, payment=receipt.payment, moment=order.paid_at or order.created_at)
         added += 1

@@ -1,32 +1,17 @@
-"""What the paid receipt email shows: the order's lines and sums, and how it was paid."""
+"""The paid receipt email: what it shows (the order's lines and sums, and how it was paid) and
+its sending, once per order."""
 
 from datetime import datetime, tzinfo
 from decimal import Decimal
 
 from django.utils import timezone
 
+from merchants.emails import send_templated_email
 from orders.models import Order
+from orders.payments import PAID_FAMILY
+from orders.selectors import order_payment_list, order_queryset
 from payments.models import Payment
-from payments.selectors import payment_channel
-
-# Midtrans `payment_type` / Xendit `channel_code` → what a customer recognises.
-CHANNEL_LABELS = {
-    "cash": "Cash",
-    "qris": "QRIS",
-    "gopay": "GoPay",
-    "shopeepay": "ShopeePay",
-    "credit_card": "Card",
-    "bank_transfer": "Bank transfer",
-    "echannel": "Mandiri Bill",
-    "permata": "Permata virtual account",
-    "cstore": "Convenience store",
-    "akulaku": "Akulaku",
-    "kredivo": "Kredivo",
-    "ID_DANA": "DANA (QRIS)",
-    "ID_OVO": "OVO (QRIS)",
-    "ID_LINKAJA": "LinkAja (QRIS)",
-    "ID_SHOPEEPAY": "ShopeePay (QRIS)",
-}
+from payments.selectors import payment_channel_label
 
 
 def format_money(amount: Decimal, currency: str) -> str:
@@ -40,13 +25,6 @@ def format_moment(moment: datetime, tz: tzinfo) -> str:
     """ "5 May 2026, 10:20" in the merchant's time zone (templates would use the server's)."""
     local = timezone.localtime(moment, tz)
     return f"{local.day} {local:%b %Y, %H:%M}"
-
-
-def payment_method_label(payment: Payment) -> str:
-    channel = payment_channel(payment=payment)
-    if channel:
-        return CHANNEL_LABELS.get(channel, channel.replace("_", " ").capitalize())
-    return payment.get_method_display()
 
 
 def order_receipt_context(*, order: Order, payments: list[Payment]) -> dict:
@@ -84,7 +62,7 @@ def order_receipt_context(*, order: Order, payments: list[Payment]) -> dict:
         "tax": money(order.tax_amount) if order.tax_amount else "",
         "service_charge": money(order.service_charge_amount) if order.service_charge_amount else "",
         "total": money(order.total_amount),
-        "payment_method": payment_method_label(payment) if payment else "",
+        "payment_method": payment_channel_label(payment=payment) if payment else "",
         "paid_at": format_moment(paid_at, tz) if paid_at else "",
         "amount_paid": money(payment.amount) if payment else "",
         "cash_tendered": "",
@@ -94,3 +72,36 @@ def order_receipt_context(*, order: Order, payments: list[Payment]) -> dict:
         context["cash_tendered"] = money(payment.cash_tendered_amount or payment.amount)
         context["change"] = money(payment.change_amount or Decimal(0))
     return context
+
+
+def order_receipt_send(*, order_id: int) -> bool:
+    """Email the paid receipt to the order's customer, at most once; True when it went out.
+
+    `receipt_sent_at` is claimed by a conditional UPDATE before sending and released if sending
+    fails, so a redelivered or retried task never sends twice after a success. Nothing goes to a
+    cancelled order (money that came late is refunded instead), nor to a disabled customer.
+    """
+    claimed = (
+        Order.objects.filter(
+            pk=order_id,
+            receipt_sent_at__isnull=True,
+            payment_status__in=PAID_FAMILY,
+            customer__is_active=True,
+        )
+        .exclude(status=Order.Status.CANCELLED)
+        .update(receipt_sent_at=timezone.now())
+    )
+    if not claimed:
+        return False
+    order = order_queryset().select_related("merchant").get(pk=order_id)
+    try:
+        send_templated_email(
+            to=order.customer.email,
+            template="order_receipt",
+            context=order_receipt_context(order=order, payments=order_payment_list(order=order)),
+            merchant=order.merchant,
+        )
+    except Exception:
+        Order.objects.filter(pk=order_id).update(receipt_sent_at=None)  # let a retry send it
+        raise
+    return True

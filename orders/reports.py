@@ -35,7 +35,7 @@ from merchants.reports import (
     week_start,
 )
 from orders.models import Order, OrderItem
-from orders.services import PAID_FAMILY
+from orders.payments import PAID_FAMILY
 from payments.models import Payment
 from payments.reports import MethodTotal, received_totals, reference_ids, refunded_of_reference
 

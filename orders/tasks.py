@@ -6,7 +6,9 @@ from celery.utils.time import get_exponential_backoff_interval
 from merchants.emails import EMAIL_TASK_OPTIONS
 from merchants.errors import GatewayError
 from orders.idempotency import idempotency_prune
-from orders.services import order_cancel_open_payments, order_cancel_unpaid, order_receipt_send
+from orders.payments import order_cancel_open_payments
+from orders.receipts import order_receipt_send
+from orders.services import order_cancel_unpaid
 
 logger = logging.getLogger(__name__)
 

@@ -7,11 +7,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from catalog.models import Product
+from merchants.actors import Actor
 from merchants.demo import require_demo_pages
 from merchants.errors import DomainError
 from merchants.models import Merchant
 from orders.models import Order
-from orders.services import Actor, LineInput, order_create, order_payment_check, order_payment_start
+from orders.payments import order_payment_check, order_payment_start
+from orders.services import LineInput, order_create
 
 DEMO_ACTOR = Actor(label="demo page")
 SESSION_KEY = "demo_snap_orders"

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 
+from merchants.actors import Actor
 from merchants.admin_base import (
     MerchantScopedAdmin,
     MerchantScopedTabularInline,
@@ -96,9 +97,10 @@ class PaymentAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
     @admin.action(description="Refresh status from the gateway")
     def refresh_status(self, request, queryset):
         changed = failed = 0
+        actor = Actor.staff(request.user)
         for payment in queryset.select_related("merchant"):
             try:
-                updated = payment_check_status(payment=payment)
+                updated = payment_check_status(payment=payment, actor=actor)
             except DomainError as error:
                 failed += 1
                 self.message_user(
@@ -111,6 +113,7 @@ class PaymentAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
     @admin.action(description="Refund what is left (owners)", permissions=["refund"])
     def refund_in_full(self, request, queryset):
         done = 0
+        actor = Actor.staff(request.user)
         for payment in queryset.select_related("merchant"):
             if not self._has_role(request, Role.OWNER, payment):
                 self.message_user(
@@ -123,6 +126,7 @@ class PaymentAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
                 payment_refund(
                     payment=payment,
                     reason=f"Refunded in the admin by {request.user.get_username()}",
+                    actor=actor,
                 )
             except DomainError as error:
                 self.message_user(

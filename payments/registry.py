@@ -6,22 +6,31 @@ usually in its `AppConfig.ready()`:
     from payments import registry
     registry.register("order", order_payment_changed)
 
-`handler(payment, old_status, new_status)` runs inside the transaction that changes the payment,
-with the payment row locked, once per real status change. If it raises, the change is rolled
-back (and the gateway will tell us again), so handlers do quick database work only and queue the
-rest (emails) with `transaction.on_commit`.
+`handler(payment, old_status, new_status, *, actor)` runs inside the transaction that changes
+the payment, with the payment row locked, once per real status change. `actor`
+(`merchants.actors.Actor`) is who caused the change: the staff member or customer who called the
+payments service, or `SYSTEM` for webhooks, reconciliation and beat tasks. If the handler
+raises, the change is rolled back (and the gateway will tell us again), so handlers do quick
+database work only and queue the rest (emails) with `transaction.on_commit`.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
+
+from merchants.actors import Actor
 
 if TYPE_CHECKING:
     from payments.models import Payment
 
-Handler = Callable[["Payment", str, str], None]
+
+class Handler(Protocol):
+    def __call__(
+        self, payment: "Payment", old_status: str, new_status: str, *, actor: Actor
+    ) -> None: ...
+
 
 _handlers: dict[str, Handler] = {}
 
@@ -43,10 +52,10 @@ def handler_for(kind: str) -> Handler | None:
     return _handlers.get(kind)
 
 
-def notify(payment: "Payment", old_status: str, new_status: str) -> None:
+def notify(payment: "Payment", old_status: str, new_status: str, *, actor: Actor) -> None:
     handler = _handlers.get(payment.reference_kind)
     if handler is not None:
-        handler(payment, old_status, new_status)
+        handler(payment, old_status, new_status, actor=actor)
 
 
 @contextmanager

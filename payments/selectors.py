@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from merchants.models import Merchant
+from payments.gateways import midtrans, xendit
 from payments.models import Payment, PaymentEvent
 
 
@@ -52,6 +53,9 @@ def payment_channel(*, payment: Payment) -> str:
     while the gateway has not said."""
     if payment.gateway == Payment.Gateway.CASH:
         return "cash"
+    gateway = _GATEWAY_MODULES.get(payment.gateway)
+    if gateway is None:
+        return ""
     reports = (
         payment.events.exclude(kind__in=[PaymentEvent.Kind.REQUEST, PaymentEvent.Kind.RESPONSE])
         .order_by("-created_at", "-pk")
@@ -59,7 +63,21 @@ def payment_channel(*, payment: Payment) -> str:
     )
     for raw in reports:
         if isinstance(raw, dict):
-            channel = raw.get("payment_type") or raw.get("channel_code")
-            if isinstance(channel, str) and channel:
+            channel = gateway.reported_channel(raw)
+            if channel:
                 return channel
     return ""
+
+
+def payment_channel_label(*, payment: Payment) -> str:
+    """How the customer paid, in words they recognise ("GoPay", "DANA (QRIS)", "Cash"); the
+    payment method's name while the gateway has not said."""
+    gateway = _GATEWAY_MODULES.get(payment.gateway)
+    channel = payment_channel(payment=payment) if gateway is not None else ""
+    if not channel:
+        return payment.get_method_display()
+    return gateway.CHANNEL_LABELS.get(channel, channel.replace("_", " ").capitalize())
+
+
+# The modules that know what each gateway's stored payloads say (cash has none).
+_GATEWAY_MODULES = {Payment.Gateway.MIDTRANS: midtrans, Payment.Gateway.XENDIT: xendit}

@@ -1,4 +1,9 @@
-"""Writes for payments: create at a gateway, take cash, apply gateway statuses, refund.
+"""Writes for payments, the life cycle of a payment: create at a gateway, take cash, ask the
+gateway, cancel, expire, refund, apply gateway statuses, reconcile. What each gateway's payloads
+mean lives in `payments/gateways/` (one module per provider); webhooks in `payments/webhooks.py`.
+
+Longer than 500 lines on purpose: a status moves only through the private `_commit_change`, and
+keeping every function that moves one in this module is what keeps that rule easy to check.
 
 Rules every function here keeps:
 - A gateway call happens before anything is written, or inside the transaction that records it,
@@ -9,7 +14,6 @@ Rules every function here keeps:
   reference told through `payments.registry` inside the same transaction.
 """
 
-import hmac
 import logging
 import re
 import secrets
@@ -21,9 +25,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from merchants.errors import Conflict, DomainError, NotFound, PermissionDenied
+from merchants.actors import SYSTEM, Actor
+from merchants.errors import Conflict, DomainError
 from merchants.models import Merchant
 from payments import registry
+from payments.gateways import midtrans, xendit
 from payments.gateways.base import (
     ZERO_DECIMAL_CURRENCIES,
     CustomerDetails,
@@ -32,8 +38,7 @@ from payments.gateways.base import (
     items_total,
     to_minor_units,
 )
-from payments.gateways.midtrans import MidtransGateway, signature_is_valid
-from payments.gateways.xendit import PAID_STATUSES as XENDIT_PAID_STATUSES
+from payments.gateways.midtrans import MidtransGateway
 from payments.gateways.xendit import XenditGateway
 from payments.models import Payment, PaymentEvent
 from payments.selectors import payment_list_stale_pending
@@ -187,9 +192,10 @@ def payment_record_cash(
     reference_id: str,
     amount_due: Decimal,
     amount_paid: Decimal,
-    cashier,
+    actor: Actor,
 ) -> CashReceipt:
-    """Cash taken at the counter: a paid payment and the change to hand back.
+    """Cash taken at the counter by `actor` (its user is recorded as the cashier): a paid
+    payment and the change to hand back.
 
     `amount_due` is what the caller wants paid (already rounded to what cash can pay).
     """
@@ -214,7 +220,7 @@ def payment_record_cash(
             gateway_order_id=_new_gateway_order_id(reference_kind, reference_id),
             cash_tendered_amount=amount_paid,
             change_amount=change,
-            received_by=cashier,
+            received_by=actor.user,
         )
         payment = _commit_change(
             payment,
@@ -224,8 +230,9 @@ def payment_record_cash(
                 "amount_due": str(amount_due),
                 "amount_paid": str(amount_paid),
                 "change": str(change),
-                "cashier": getattr(cashier, "pk", None),
+                "cashier": getattr(actor.user, "pk", None),
             },
+            actor=actor,
         )
     return CashReceipt(payment=payment, change=change)
 
@@ -233,7 +240,9 @@ def payment_record_cash(
 # --- asking and telling the gateway ---------------------------------------------------------
 
 
-def payment_check_status(*, payment: Payment, source: str = Kind.STATUS_CHECK) -> Payment:
+def payment_check_status(
+    *, payment: Payment, actor: Actor, source: str = Kind.STATUS_CHECK
+) -> Payment:
     """Ask the gateway where the payment stands and apply the answer (idempotent).
 
     Midtrans knows a Snap payment only once the customer has picked a method; until then it
@@ -252,7 +261,7 @@ def payment_check_status(*, payment: Payment, source: str = Kind.STATUS_CHECK) -
         _log_exchange(payment, report.exchange)
         if report.payload is not None:
             return payment_apply_gateway_status(
-                payment=payment, gateway_payload=report.payload, source=source
+                payment=payment, gateway_payload=report.payload, source=source, actor=actor
             )
         locked = _lock(payment)
         if (
@@ -266,21 +275,24 @@ def payment_check_status(*, payment: Payment, source: str = Kind.STATUS_CHECK) -
                 kind=source,
                 raw=report.exchange.response,
                 message="Expired unused: the gateway never saw a payment before the expiry.",
+                actor=actor,
             )
         return locked
 
 
-def payment_cancel(*, payment: Payment) -> Payment:
+def payment_cancel(*, payment: Payment, actor: Actor) -> Payment:
     """Cancel a pending payment at the gateway (or here, if the gateway has none yet)."""
-    return _close_pending(payment, target=Status.CANCELLED, kind=Kind.CANCEL)
+    return _close_pending(payment, target=Status.CANCELLED, kind=Kind.CANCEL, actor=actor)
 
 
-def payment_expire(*, payment: Payment) -> Payment:
+def payment_expire(*, payment: Payment, actor: Actor) -> Payment:
     """Expire a pending payment now (its QR or token can no longer be paid)."""
-    return _close_pending(payment, target=Status.EXPIRED, kind=Kind.EXPIRE)
+    return _close_pending(payment, target=Status.EXPIRED, kind=Kind.EXPIRE, actor=actor)
 
 
-def payment_refund(*, payment: Payment, amount: Decimal | None = None, reason: str) -> Payment:
+def payment_refund(
+    *, payment: Payment, actor: Actor, amount: Decimal | None = None, reason: str
+) -> Payment:
     """Refund all that is left (`amount=None`) or part of a paid payment; never more than was
     paid minus what was refunded before. Midtrans refunds go through its refund API; cash
     refunds are recorded (the cashier hands the money back)."""
@@ -330,7 +342,7 @@ def payment_refund(*, payment: Payment, amount: Decimal | None = None, reason: s
             )
             payload["refund_reason"] = reason
             return payment_apply_gateway_status(
-                payment=locked, gateway_payload=payload, source=Kind.REFUND
+                payment=locked, gateway_payload=payload, source=Kind.REFUND, actor=actor
             )
         if locked.gateway == Payment.Gateway.CASH:
             locked.refunded_amount = new_total
@@ -340,6 +352,7 @@ def payment_refund(*, payment: Payment, amount: Decimal | None = None, reason: s
                 kind=Kind.REFUND,
                 raw={"amount": str(amount), "reason": reason, "refunded_total": str(new_total)},
                 extra_fields=("refunded_amount",),
+                actor=actor,
             )
         raise Conflict(
             "Xendit QRIS payments are refunded in the Xendit dashboard; this back-office cannot "
@@ -351,52 +364,11 @@ def payment_refund(*, payment: Payment, amount: Decimal | None = None, reason: s
 # --- the one place gateway statuses become ours ---------------------------------------------
 
 
-@dataclass(frozen=True)
-class GatewayOutcome:
-    status: str | None  # ours, or None when the gateway said something we do not act on
-    gateway_status: str
-    amount: Decimal | None
-    transaction_id: str
-    refunded_amount: Decimal | None
-    reference: str  # the gateway's copy of our order id, when it sent one
-    key: str  # what makes two reports of the same state the same
-
-
-# Midtrans transaction_status → ours (capture depends on fraud_status, see _midtrans_outcome).
-MIDTRANS_STATUSES: dict[str, str] = {
-    "pending": Status.PENDING,
-    "authorize": Status.PENDING,
-    "settlement": Status.PAID,
-    "deny": Status.FAILED,
-    "failure": Status.FAILED,
-    "cancel": Status.CANCELLED,
-    "expire": Status.EXPIRED,
-    "refund": Status.REFUNDED,
-    "chargeback": Status.REFUNDED,
-    "partial_refund": Status.PARTIALLY_REFUNDED,
-    "partial_chargeback": Status.PARTIALLY_REFUNDED,
-}
-MIDTRANS_CAPTURE: dict[str, str] = {
-    "": Status.PAID,  # low-risk channels send no fraud_status
-    "accept": Status.PAID,
-    "challenge": Status.PENDING,  # held for review: not paid until accepted
-    "deny": Status.FAILED,
-}
-# Xendit QR code / QR payment status → ours.
-XENDIT_STATUSES: dict[str, str] = {
-    **dict.fromkeys(XENDIT_PAID_STATUSES, Status.PAID),
-    "ACTIVE": Status.PENDING,
-    "PENDING": Status.PENDING,
-    "INACTIVE": Status.EXPIRED,  # only reported when no payment of the QR succeeded
-    "EXPIRED": Status.EXPIRED,
-    "FAILED": Status.FAILED,
-}
-
-
 def payment_apply_gateway_status(
-    *, payment: Payment, gateway_payload: dict, source: str
+    *, payment: Payment, gateway_payload: dict, source: str, actor: Actor
 ) -> Payment:
-    """Apply what a gateway reports (status API answer, verified notification or callback).
+    """Apply what a gateway reports (status API answer, verified notification or callback),
+    on behalf of `actor` (who asked: staff checking or refunding, or SYSTEM for webhooks).
 
     Idempotent: the same state reported twice changes nothing and writes nothing. A move the
     state graph does not allow (a late `pending` after `settlement`) is logged and ignored; a
@@ -404,9 +376,9 @@ def payment_apply_gateway_status(
     Returns the payment as it now stands.
     """
     if payment.gateway == Payment.Gateway.MIDTRANS:
-        outcome = _midtrans_outcome(gateway_payload)
+        outcome = midtrans.status_outcome(gateway_payload)
     elif payment.gateway == Payment.Gateway.XENDIT:
-        outcome = _xendit_outcome(gateway_payload)
+        outcome = xendit.status_outcome(gateway_payload)
     else:
         raise Conflict("Cash payments have no gateway status to apply.")
     if outcome.reference and outcome.reference != payment.gateway_order_id:
@@ -463,81 +435,8 @@ def payment_apply_gateway_status(
             message=message,
             dedupe_key=dedupe_key,
             extra_fields=tuple(fields),
+            actor=actor,
         )
-
-
-# --- webhooks -------------------------------------------------------------------------------
-
-
-def payment_handle_midtrans_notification(*, body: dict) -> Payment:
-    """A Midtrans HTTP notification: logged first, signature checked with the merchant's
-    server key, then the status fetched from Midtrans (the truth) and applied.
-
-    Unknown order → NotFound; bad signature → PermissionDenied; nothing changes in either case.
-    """
-    order_id = body.get("order_id") if isinstance(body.get("order_id"), str) else ""
-    payment = (
-        Payment.objects.select_related("merchant")
-        .filter(gateway_order_id=order_id, gateway=Payment.Gateway.MIDTRANS)
-        .first()
-        if order_id
-        else None
-    )
-    valid = (
-        signature_is_valid(body, server_key=payment.merchant.midtrans_server_key)
-        if payment is not None
-        else None
-    )
-    PaymentEvent.objects.create(
-        payment=payment,
-        kind=Kind.NOTIFICATION,
-        raw=body,
-        signature_valid=valid,
-        message=_webhook_note(payment, valid, f"order_id '{order_id}'"),
-    )
-    if payment is None:
-        raise NotFound(f"No Midtrans payment has order_id '{order_id}'.")
-    if not valid:
-        logger.warning("Midtrans notification for %s has a bad signature", order_id)
-        raise PermissionDenied("The signature_key does not match this order's server key.")
-    return payment_check_status(payment=payment)
-
-
-def xendit_callback_token_is_valid(token: str | None) -> bool:
-    expected = settings.XENDIT_CALLBACK_TOKEN
-    return bool(expected) and hmac.compare_digest(expected.encode(), (token or "").encode())
-
-
-def payment_handle_xendit_callback(*, body: dict, callback_token: str | None) -> Payment:
-    """A Xendit QR payment callback, flat or nested under `data`; the `x-callback-token`
-    header must equal `XENDIT_CALLBACK_TOKEN`. Logged first, like Midtrans notifications."""
-    data = body.get("data") if isinstance(body.get("data"), dict) else body
-    qr_code = data.get("qr_code") if isinstance(data.get("qr_code"), dict) else {}
-    reference = data.get("reference_id") or data.get("external_id") or qr_code.get("external_id")
-    qr_id = data.get("qr_id") or qr_code.get("id")
-    payment = None
-    if isinstance(reference, str) and reference:
-        payment = Payment.objects.filter(
-            gateway=Payment.Gateway.XENDIT, gateway_order_id=reference
-        ).first()
-    if payment is None and isinstance(qr_id, str) and qr_id:
-        payment = Payment.objects.filter(
-            gateway=Payment.Gateway.XENDIT, gateway_transaction_id=qr_id
-        ).first()
-    valid = xendit_callback_token_is_valid(callback_token)
-    PaymentEvent.objects.create(
-        payment=payment,
-        kind=Kind.CALLBACK,
-        raw=body,
-        signature_valid=valid,
-        message=_webhook_note(payment, valid, f"reference '{reference}'"),
-    )
-    if not valid:
-        logger.warning("Xendit callback with a wrong x-callback-token")
-        raise PermissionDenied("The x-callback-token does not match.")
-    if payment is None:
-        raise NotFound(f"No Xendit payment has reference '{reference}' or QR id '{qr_id}'.")
-    return payment_apply_gateway_status(payment=payment, gateway_payload=data, source=Kind.CALLBACK)
 
 
 # --- reconciliation -------------------------------------------------------------------------
@@ -561,7 +460,7 @@ def payment_reconcile_pending(
     for payment in payment_list_stale_pending(older_than_seconds=older_than_seconds, limit=limit):
         checked += 1
         try:
-            updated = payment_check_status(payment=payment)
+            updated = payment_check_status(payment=payment, actor=SYSTEM)
         except Exception:
             failed += 1
             logger.exception("Reconciling payment %s failed", payment.gateway_order_id)
@@ -582,8 +481,10 @@ def _commit_change(
     message: str = "",
     dedupe_key: str | None = None,
     extra_fields: tuple[str, ...] = (),
+    actor: Actor,
 ) -> Payment:
-    """Record one event and, if the status really changes, move it and tell the owner.
+    """Record one event and, if the status really changes, move it and tell the owner (who
+    records `actor` as the one who caused it).
 
     The caller holds the row lock (or has just created the row) and has checked nothing more
     than it wanted to: the move is checked here against ALLOWED_TRANSITIONS.
@@ -614,11 +515,11 @@ def _commit_change(
     if fields:
         payment.save(update_fields=[*sorted(fields), "updated_at"])
     if changed:
-        registry.notify(payment, old_status, new_status)
+        registry.notify(payment, old_status, new_status, actor=actor)
     return payment
 
 
-def _close_pending(payment: Payment, *, target: str, kind: str) -> Payment:
+def _close_pending(payment: Payment, *, target: str, kind: str, actor: Actor) -> Payment:
     verb = "cancelled" if target == Status.CANCELLED else "expired"
     if payment.status != Status.PENDING:
         raise Conflict(
@@ -632,7 +533,7 @@ def _close_pending(payment: Payment, *, target: str, kind: str) -> Payment:
             _log_exchange(payment, report.exchange)
             if report.payload is not None:
                 return payment_apply_gateway_status(
-                    payment=payment, gateway_payload=report.payload, source=kind
+                    payment=payment, gateway_payload=report.payload, source=kind, actor=actor
                 )
             return _commit_change(
                 _lock(payment),
@@ -640,10 +541,13 @@ def _close_pending(payment: Payment, *, target: str, kind: str) -> Payment:
                 kind=kind,
                 raw=report.exchange.response,
                 message=f"{verb.capitalize()} here: Midtrans had no transaction for it yet.",
+                actor=actor,
             )
     # Xendit dynamic QR codes lapse on their own at their expiry; cash was never taken.
     with transaction.atomic():
-        return _commit_change(_lock(payment), target, kind=kind, raw={}, message=f"{verb} here")
+        return _commit_change(
+            _lock(payment), target, kind=kind, raw={}, message=f"{verb} here", actor=actor
+        )
 
 
 def _lock(payment: Payment) -> Payment:
@@ -722,54 +626,3 @@ def _checked_amount(value, currency: str, field: str = "amount") -> Decimal:
             details={field: "a whole number"},
         )
     return amount.quantize(CENT)
-
-
-def _money(value) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value)).quantize(CENT)
-    except (InvalidOperation, ValueError):
-        return None
-
-
-def _midtrans_outcome(payload: dict) -> GatewayOutcome:
-    transaction_status = str(payload.get("transaction_status") or "").lower()
-    fraud_status = str(payload.get("fraud_status") or "").lower()
-    if transaction_status == "capture":
-        status = MIDTRANS_CAPTURE.get(fraud_status)
-    else:
-        status = MIDTRANS_STATUSES.get(transaction_status)
-    refunded = _money(payload.get("refund_amount"))
-    return GatewayOutcome(
-        status=status,
-        gateway_status="/".join(filter(None, [transaction_status, fraud_status])),
-        amount=_money(payload.get("gross_amount")),
-        transaction_id=str(payload.get("transaction_id") or ""),
-        refunded_amount=refunded,
-        reference=str(payload.get("order_id") or ""),
-        key=f"{transaction_status}:{fraud_status}:{refunded or ''}",
-    )
-
-
-def _xendit_outcome(payload: dict) -> GatewayOutcome:
-    status_text = str(payload.get("status") or "").upper()
-    object_id = str(payload.get("id") or "")
-    return GatewayOutcome(
-        status=XENDIT_STATUSES.get(status_text),
-        gateway_status=status_text.lower(),
-        amount=_money(payload.get("amount")),
-        # The QR id is what we keep; a payment object (qrpy_…) names it in qr_id.
-        transaction_id=str(
-            payload.get("qr_id") or (object_id if object_id.startswith("qr_") else "")
-        ),
-        refunded_amount=None,
-        reference=str(payload.get("reference_id") or ""),
-        key=f"{status_text}:{object_id}",
-    )
-
-
-def _webhook_note(payment: Payment | None, valid: bool | None, what: str) -> str:
-    if payment is None:
-        return f"No payment for {what}."
-    return "Verified." if valid else "Rejected: signature or token does not match."

@@ -7,6 +7,7 @@ from django.db.models import BooleanField, Case, Value, When
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
+from merchants.actors import Actor
 from merchants.admin_base import (
     MerchantScopedAdmin,
     MerchantScopedTabularInline,
@@ -16,7 +17,7 @@ from merchants.admin_base import (
 from merchants.errors import DomainError
 from merchants.exports import Column, CsvExportMixin
 from payments.models import Payment
-from photobox import services
+from photobox import photos, services
 from photobox.models import KioskLocation, KioskPrice, Photo, PhotoSession
 from photobox.reports import COUNTS_AS_TAKINGS, session_refunds
 from photobox.selectors import gallery_url, photo_count, photo_urls
@@ -324,7 +325,7 @@ class PhotoSessionAdmin(CsvExportMixin, MerchantScopedAdmin):
             if not self._has_role(request, Role.OWNER, session):
                 continue
             try:
-                services.photo_session_resend_email(session=session)
+                photos.photo_session_resend_email(session=session)
             except DomainError as error:
                 self.message_user(request, error.message, messages.ERROR)
                 continue
@@ -335,11 +336,12 @@ class PhotoSessionAdmin(CsvExportMixin, MerchantScopedAdmin):
     @admin.action(description="Refund money paid after the session ended", permissions=["change"])
     def refund_late_payment(self, request, queryset):
         refunded = 0
+        actor = Actor.staff(request.user)
         for session in queryset.select_related("payment__merchant"):
             if not self._has_role(request, Role.OWNER, session):
                 continue
             try:
-                services.photo_session_refund_late_payment(session=session)
+                services.photo_session_refund_late_payment(session=session, actor=actor)
             except DomainError as error:
                 self.message_user(request, f"{session}: {error.message}", messages.ERROR)
                 continue

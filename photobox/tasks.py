@@ -3,13 +3,13 @@
 from celery import shared_task
 
 from merchants.emails import EMAIL_TASK_OPTIONS
-from photobox import services
+from photobox import photos, services
 
 
 @shared_task(**EMAIL_TASK_OPTIONS)
 def photo_session_send_email_task(session_id: int, send_number: int) -> bool:
     """Email the gallery link; a second delivery of the same send sends nothing."""
-    return services.photo_session_send_email(session_id=session_id, send_number=send_number)
+    return photos.photo_session_send_email(session_id=session_id, send_number=send_number)
 
 
 @shared_task
@@ -21,7 +21,7 @@ def photo_session_expire_due_task() -> int:
 @shared_task
 def photo_session_clean_expired_task() -> dict:
     """Beat, daily: delete photos past their retention and mark their sessions cleaned."""
-    report = services.photo_sessions_clean_expired()
+    report = photos.photo_sessions_clean_expired()
     return {
         "deleted": report.deleted,
         "failed": report.failed,

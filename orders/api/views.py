@@ -8,6 +8,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from customers.auth import CustomerJWTAuthentication
+from merchants.actors import Actor
 from merchants.api.authentication import StaffTokenAuthentication
 from merchants.api.base import MerchantScopedMixin
 from merchants.api.permissions import Role
@@ -25,6 +26,14 @@ from orders.api.serializers import (
 from orders.filters import MyOrderFilterSet, OrderFilterSet, OrderSearchFilter
 from orders.idempotency import idempotent
 from orders.models import Order
+from orders.payments import (
+    order_pay_cash,
+    order_payment_cancel,
+    order_payment_check,
+    order_payment_expire,
+    order_payment_refund,
+    order_payment_start,
+)
 from orders.selectors import (
     ORDER_SEARCH_FIELDS,
     order_attach_payments,
@@ -32,19 +41,12 @@ from orders.selectors import (
     order_queryset,
 )
 from orders.services import (
-    Actor,
     CustomerInput,
     LineInput,
     order_cancel,
     order_complete,
     order_confirm,
     order_create,
-    order_pay_cash,
-    order_payment_cancel,
-    order_payment_check,
-    order_payment_expire,
-    order_payment_refund,
-    order_payment_start,
 )
 
 IDEMPOTENCY_HEADER = OpenApiParameter(

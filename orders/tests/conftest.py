@@ -54,4 +54,5 @@ def lines(*pairs):
 
 
 # Gateway stubs and a merchant with sandbox keys, shared with the payments app's tests.
+from orders.tests.paying import worked_example  # noqa: E402, F401
 from payments.tests.conftest import gw, pay_merchant  # noqa: E402, F401

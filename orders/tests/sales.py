@@ -10,16 +10,15 @@ from decimal import Decimal
 
 import time_machine
 
+from merchants.actors import SYSTEM, Actor
 from orders.models import Order
+from orders.payments import order_set_payment_status
 from orders.services import (
-    SYSTEM,
-    Actor,
     LineInput,
     order_cancel,
     order_complete,
     order_confirm,
     order_create,
-    order_set_payment_status,
 )
 from payments.models import Payment
 from payments.services import payment_record_cash, payment_refund
@@ -55,7 +54,7 @@ def ring_up(
                 reference_id=str(order.pk),
                 amount_due=order.rounded_amount,
                 amount_paid=order.rounded_amount + Decimal(10000),
-                cashier=cashier,
+                actor=actor,
             ).payment
         elif pay is not None:
             payment = PaymentFactory(
@@ -81,7 +80,7 @@ def ring_up(
 
 def _refund(payment: Payment, amount: Decimal) -> None:
     if payment.gateway == Payment.Gateway.CASH:
-        payment_refund(payment=payment, amount=amount, reason="cold coffee")
+        payment_refund(payment=payment, amount=amount, reason="cold coffee", actor=SYSTEM)
         return
     full = amount == payment.amount
     Payment.objects.filter(pk=payment.pk).update(

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from orders.models import Order
-from orders.services import order_payment_status_for
+from orders.payments import order_payment_status_for
 from payments.models import Payment
 
 P = Payment.Status

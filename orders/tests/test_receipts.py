@@ -6,7 +6,7 @@ from unittest import mock
 import pytest
 
 from orders.models import Order
-from orders.services import order_receipt_send
+from orders.receipts import order_receipt_send
 from orders.tasks import order_receipt_send_task
 from orders.tests.conftest import lines
 
@@ -37,7 +37,7 @@ def test_a_second_delivery_of_the_task_sends_nothing(paid_order, mailoutbox):
 
 def test_a_failed_send_is_released_for_the_retry(paid_order, mailoutbox):
     with (
-        mock.patch("orders.services.send_templated_email", side_effect=SMTPException("down")),
+        mock.patch("orders.receipts.send_templated_email", side_effect=SMTPException("down")),
         pytest.raises(SMTPException),
     ):
         order_receipt_send(order_id=paid_order.pk)

@@ -4,13 +4,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from merchants.actors import SYSTEM
 from orders.models import Order, OrderEvent
-from orders.services import (
-    SYSTEM,
-    order_cancel_unpaid,
-    order_release_stock,
-    order_set_payment_status,
-)
+from orders.payments import order_set_payment_status
+from orders.services import order_cancel_unpaid, order_release_stock
 from orders.tasks import order_cancel_unpaid_task
 from orders.tests.conftest import lines
 

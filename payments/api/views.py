@@ -7,6 +7,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from merchants.actors import Actor
 from merchants.api.base import MerchantScopedReadOnlyViewSet
 from merchants.api.permissions import Role
 from payments.api.serializers import (
@@ -17,12 +18,8 @@ from payments.api.serializers import (
 )
 from payments.filters import PaymentFilterSet
 from payments.models import Payment, PaymentEvent
-from payments.services import (
-    payment_check_status,
-    payment_handle_midtrans_notification,
-    payment_handle_xendit_callback,
-    payment_refund,
-)
+from payments.services import payment_check_status, payment_refund
+from payments.webhooks import payment_handle_midtrans_notification, payment_handle_xendit_callback
 
 
 class PaymentViewSet(MerchantScopedReadOnlyViewSet):
@@ -60,7 +57,9 @@ class PaymentViewSet(MerchantScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"], url_path="check-status")
     def check_status(self, request, pk=None):
         """Ask the gateway where this payment stands and apply the answer."""
-        payment = payment_check_status(payment=self.get_object())
+        payment = payment_check_status(
+            payment=self.get_object(), actor=Actor.staff(self.request.user)
+        )
         return Response(PaymentSerializer(payment, context=self.get_serializer_context()).data)
 
     @extend_schema(
@@ -77,6 +76,7 @@ class PaymentViewSet(MerchantScopedReadOnlyViewSet):
             payment=payment,
             amount=serializer.validated_data.get("amount"),
             reason=serializer.validated_data["reason"],
+            actor=Actor.staff(request.user),
         )
         return Response(PaymentSerializer(payment, context=self.get_serializer_context()).data)
 

@@ -7,7 +7,7 @@ Amounts stay `Decimal` everywhere else; an adapter turns them into the gateway's
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Protocol
 
 # Currencies the gateways here take as whole numbers (no minor unit on the wire).
@@ -98,3 +98,30 @@ class QrisGateway(Protocol):
     ) -> QrisCharge: ...
 
     def get_status(self, *, order_id: str, transaction_id: str) -> StatusReport: ...
+
+
+@dataclass(frozen=True)
+class GatewayOutcome:
+    """What a gateway's status payload (status answer, notification, callback) says, in our
+    terms; each provider module reads its own payloads into one (`status_outcome`)."""
+
+    status: str | None  # ours, or None when the gateway said something we do not act on
+    gateway_status: str
+    amount: Decimal | None
+    transaction_id: str
+    refunded_amount: Decimal | None
+    reference: str  # the gateway's copy of our order id, when it sent one
+    key: str  # what makes two reports of the same state the same
+
+
+CENT = Decimal("0.01")
+
+
+def reported_amount(value) -> Decimal | None:
+    """An amount as a gateway wrote it in a payload ("150000.00", 150000), or None."""
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value)).quantize(CENT)
+    except (InvalidOperation, ValueError):
+        return None

@@ -1,4 +1,6 @@
-"""Midtrans through `midtransclient` (Snap, Core API QRIS, status, cancel, expire, refund).
+"""Midtrans through `midtransclient` (Snap, Core API QRIS, status, cancel, expire, refund), and
+all this product knows of Midtrans' payloads: notification signatures, `transaction_status`
+and `fraud_status` → our statuses, `payment_type` → the channel a customer recognises.
 
 The only module that imports `midtransclient`. The library calls `requests.request` without a
 timeout and raises three unrelated exception families; here every call gets a timeout and every
@@ -22,18 +24,83 @@ from merchants.models import Merchant
 from payments.gateways.base import (
     CustomerDetails,
     GatewayExchange,
+    GatewayOutcome,
     LineItem,
     QrisCharge,
     SnapCheckout,
     StatusReport,
     items_total,
+    reported_amount,
     to_minor_units,
 )
+from payments.models import Payment
 
 logger = logging.getLogger(__name__)
 
 MIDTRANS_TIME_FORMAT = "%Y-%m-%d %H:%M:%S %z"
 NOT_FOUND = "404"
+
+Status = Payment.Status
+
+# transaction_status → ours (capture depends on fraud_status, see status_outcome).
+STATUSES: dict[str, str] = {
+    "pending": Status.PENDING,
+    "authorize": Status.PENDING,
+    "settlement": Status.PAID,
+    "deny": Status.FAILED,
+    "failure": Status.FAILED,
+    "cancel": Status.CANCELLED,
+    "expire": Status.EXPIRED,
+    "refund": Status.REFUNDED,
+    "chargeback": Status.REFUNDED,
+    "partial_refund": Status.PARTIALLY_REFUNDED,
+    "partial_chargeback": Status.PARTIALLY_REFUNDED,
+}
+CAPTURE_STATUSES: dict[str, str] = {
+    "": Status.PAID,  # low-risk channels send no fraud_status
+    "accept": Status.PAID,
+    "challenge": Status.PENDING,  # held for review: not paid until accepted
+    "deny": Status.FAILED,
+}
+# payment_type → what a customer recognises.
+CHANNEL_LABELS: dict[str, str] = {
+    "qris": "QRIS",
+    "gopay": "GoPay",
+    "shopeepay": "ShopeePay",
+    "credit_card": "Card",
+    "bank_transfer": "Bank transfer",
+    "echannel": "Mandiri Bill",
+    "permata": "Permata virtual account",
+    "cstore": "Convenience store",
+    "akulaku": "Akulaku",
+    "kredivo": "Kredivo",
+}
+
+
+def status_outcome(payload: dict) -> GatewayOutcome:
+    """A status answer or notification of Midtrans, in our terms."""
+    transaction_status = str(payload.get("transaction_status") or "").lower()
+    fraud_status = str(payload.get("fraud_status") or "").lower()
+    if transaction_status == "capture":
+        status = CAPTURE_STATUSES.get(fraud_status)
+    else:
+        status = STATUSES.get(transaction_status)
+    refunded = reported_amount(payload.get("refund_amount"))
+    return GatewayOutcome(
+        status=status,
+        gateway_status="/".join(filter(None, [transaction_status, fraud_status])),
+        amount=reported_amount(payload.get("gross_amount")),
+        transaction_id=str(payload.get("transaction_id") or ""),
+        refunded_amount=refunded,
+        reference=str(payload.get("order_id") or ""),
+        key=f"{transaction_status}:{fraud_status}:{refunded or ''}",
+    )
+
+
+def reported_channel(raw: dict) -> str:
+    """The `payment_type` of a stored status answer or notification ("gopay", "qris"…), or ""."""
+    channel = raw.get("payment_type")
+    return channel if isinstance(channel, str) else ""
 
 
 def signature_for(*, order_id: str, status_code: str, gross_amount: str, server_key: str) -> str:

@@ -1,10 +1,13 @@
-"""Xendit dynamic QRIS over plain `requests` (the official SDK has no QR Codes API).
+"""Xendit dynamic QRIS over plain `requests` (the official SDK has no QR Codes API), and all this
+product knows of Xendit's payloads: QR code and QR payment statuses → ours, callback bodies,
+`channel_code` → the e-wallet a customer recognises.
 
 Uses QR Codes API version 2022-07-31: without the `api-version` header the QR renders but the
 payment webhook never fires. Basic auth: the secret key as user name, empty password.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -15,11 +18,81 @@ from django.utils.dateparse import parse_datetime
 
 from merchants.errors import Conflict, GatewayError
 from merchants.models import Merchant
-from payments.gateways.base import GatewayExchange, QrisCharge, StatusReport, to_minor_units
+from payments.gateways.base import (
+    GatewayExchange,
+    GatewayOutcome,
+    QrisCharge,
+    StatusReport,
+    reported_amount,
+    to_minor_units,
+)
+from payments.models import Payment
 
 API_VERSION = "2022-07-31"
 # Payment statuses that mean the money arrived (v2 callback and the older v1 one).
 PAID_STATUSES = frozenset({"SUCCEEDED", "COMPLETED"})
+
+Status = Payment.Status
+
+# QR code / QR payment status → ours.
+STATUSES: dict[str, str] = {
+    **dict.fromkeys(PAID_STATUSES, Status.PAID),
+    "ACTIVE": Status.PENDING,
+    "PENDING": Status.PENDING,
+    "INACTIVE": Status.EXPIRED,  # only reported when no payment of the QR succeeded
+    "EXPIRED": Status.EXPIRED,
+    "FAILED": Status.FAILED,
+}
+# channel_code → what a customer recognises.
+CHANNEL_LABELS: dict[str, str] = {
+    "ID_DANA": "DANA (QRIS)",
+    "ID_OVO": "OVO (QRIS)",
+    "ID_LINKAJA": "LinkAja (QRIS)",
+    "ID_SHOPEEPAY": "ShopeePay (QRIS)",
+}
+
+
+def status_outcome(payload: dict) -> GatewayOutcome:
+    """A QR code, or a QR payment (from a status answer or a callback), in our terms."""
+    status_text = str(payload.get("status") or "").upper()
+    object_id = str(payload.get("id") or "")
+    return GatewayOutcome(
+        status=STATUSES.get(status_text),
+        gateway_status=status_text.lower(),
+        amount=reported_amount(payload.get("amount")),
+        # The QR id is what we keep; a payment object (qrpy_…) names it in qr_id.
+        transaction_id=str(
+            payload.get("qr_id") or (object_id if object_id.startswith("qr_") else "")
+        ),
+        refunded_amount=None,
+        reference=str(payload.get("reference_id") or ""),
+        key=f"{status_text}:{object_id}",
+    )
+
+
+def reported_channel(raw: dict) -> str:
+    """The `channel_code` of a stored QR payment ("ID_DANA"…), or ""."""
+    channel = raw.get("channel_code")
+    return channel if isinstance(channel, str) else ""
+
+
+@dataclass(frozen=True)
+class Callback:
+    """What a QR payment callback names, flat or nested under `data` (as sent, unchecked)."""
+
+    data: dict  # the QR payment object
+    reference: object  # our gateway order id, under one of the names Xendit has used
+    qr_id: object
+
+
+def callback_read(body: dict) -> Callback:
+    data = body.get("data") if isinstance(body.get("data"), dict) else body
+    qr_code = data.get("qr_code") if isinstance(data.get("qr_code"), dict) else {}
+    return Callback(
+        data=data,
+        reference=data.get("reference_id") or data.get("external_id") or qr_code.get("external_id"),
+        qr_id=data.get("qr_id") or qr_code.get("id"),
+    )
 
 
 class XenditGateway:

@@ -41,7 +41,7 @@ def status_changes():
     """Every (reference_id, old, new) the registry hands to the owner of "order" references."""
     calls: list[tuple[str, str, str]] = []
 
-    def handler(payment, old_status, new_status):
+    def handler(payment, old_status, new_status, *, actor):
         calls.append((payment.reference_id, old_status, new_status))
 
     with registry.registered("order", handler):

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import factory
 
+from merchants.actors import SYSTEM, Actor
 from merchants.models import Merchant
 from merchants.tests.factories import MerchantFactory
 from payments.models import Payment, PaymentEvent
@@ -49,6 +50,7 @@ def apply_midtrans(
     *,
     order_id: str | None = None,
     source: str = PaymentEvent.Kind.STATUS_CHECK,
+    actor: Actor = SYSTEM,
     **payload,
 ) -> Payment:
     """Apply what Midtrans would report (`status_payload`) to `payment`, through the service."""
@@ -63,4 +65,5 @@ def apply_midtrans(
             **payload,
         ),
         source=source,
+        actor=actor,
     )

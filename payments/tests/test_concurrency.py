@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from merchants.actors import SYSTEM
 from merchants.errors import DomainError
 from merchants.testing import requires_postgres, run_concurrently
 from payments.models import Payment, PaymentEvent
@@ -22,7 +23,10 @@ def test_simultaneous_settlements_are_applied_once(pay_merchant, status_changes)
     results = run_concurrently(
         lambda i: (
             payment_apply_gateway_status(
-                payment=payment, gateway_payload=payload, source=PaymentEvent.Kind.NOTIFICATION
+                payment=payment,
+                gateway_payload=payload,
+                source=PaymentEvent.Kind.NOTIFICATION,
+                actor=SYSTEM,
             ).status
         ),
         4,
@@ -37,7 +41,9 @@ def test_simultaneous_full_refunds_refund_once(gw, pay_merchant):
     payment = PaymentFactory(merchant=pay_merchant, amount=Decimal("150000"), status=Status.PAID)
     stubs.stub_refund(payment.gateway_order_id, 150000, refund_amount=150000, partial=False)
 
-    results = run_concurrently(lambda i: payment_refund(payment=payment, reason="Twice?"), 3)
+    results = run_concurrently(
+        lambda i: payment_refund(payment=payment, actor=SYSTEM, reason="Twice?"), 3
+    )
 
     refunded = [r for r in results if isinstance(r, Payment)]
     refused = [r for r in results if isinstance(r, DomainError)]

@@ -7,6 +7,7 @@ import responses
 import time_machine
 from django.utils import timezone
 
+from merchants.actors import SYSTEM, Actor
 from merchants.errors import Conflict, DomainError, GatewayError
 from merchants.models import Merchant
 from payments import registry
@@ -196,7 +197,7 @@ def test_xendit_refusal_is_a_gateway_error_and_writes_nothing(gw, pay_merchant):
 
 
 def check(payment):
-    return payment_check_status(payment=payment)
+    return payment_check_status(payment=payment, actor=SYSTEM)
 
 
 def test_settlement_marks_paid_once_and_tells_the_owner_once(gw, pending, status_changes):
@@ -240,9 +241,11 @@ def test_amount_mismatch_is_flagged_and_never_paid(gw, pending, status_changes):
 def test_late_pending_never_moves_a_paid_payment_back(pending, status_changes):
     settle = stubs.status_payload(pending.gateway_order_id, "settlement", 150000)
     late = stubs.status_payload(pending.gateway_order_id, "pending", 150000)
-    payment_apply_gateway_status(payment=pending, gateway_payload=settle, source=Kind.STATUS_CHECK)
+    payment_apply_gateway_status(
+        payment=pending, gateway_payload=settle, source=Kind.STATUS_CHECK, actor=SYSTEM
+    )
     result = payment_apply_gateway_status(
-        payment=pending, gateway_payload=late, source=Kind.STATUS_CHECK
+        payment=pending, gateway_payload=late, source=Kind.STATUS_CHECK, actor=SYSTEM
     )
     assert result.status == Status.PAID
     assert status_changes == [("42", Status.PENDING, Status.PAID)]
@@ -283,7 +286,7 @@ def test_a_payload_for_another_order_is_refused(pending):
 
 
 def test_a_failing_owner_handler_rolls_the_change_back(pending):
-    def broken(payment, old, new):
+    def broken(payment, old, new, *, actor):
         raise RuntimeError("orders is down")
 
     with registry.registered("order", broken), pytest.raises(RuntimeError):
@@ -318,7 +321,7 @@ def test_cash_payments_are_not_checked_at_any_gateway(gw, pay_merchant):
         reference_id="1",
         amount_due=Decimal("1000"),
         amount_paid=Decimal("1000"),
-        cashier=None,
+        actor=SYSTEM,
     )
     assert check(receipt.payment).status == Status.PAID
     assert len(gw.calls) == 0
@@ -329,7 +332,7 @@ def test_cash_payments_are_not_checked_at_any_gateway(gw, pay_merchant):
 
 def test_cancel_at_midtrans(gw, pending, status_changes):
     stubs.stub_cancel(pending.gateway_order_id, 150000)
-    result = payment_cancel(payment=pending)
+    result = payment_cancel(payment=pending, actor=SYSTEM)
     assert result.status == Status.CANCELLED
     assert status_changes == [("42", Status.PENDING, Status.CANCELLED)]
     assert applied_events(pending).get().kind == Kind.CANCEL
@@ -337,7 +340,7 @@ def test_cancel_at_midtrans(gw, pending, status_changes):
 
 def test_expire_at_midtrans_answers_407_and_is_applied(gw, pending):
     stubs.stub_expire(pending.gateway_order_id, 150000)
-    assert payment_expire(payment=pending).status == Status.EXPIRED
+    assert payment_expire(payment=pending, actor=SYSTEM).status == Status.EXPIRED
 
 
 def test_cancel_before_midtrans_knows_the_transaction(gw, pending):
@@ -346,14 +349,14 @@ def test_cancel_before_midtrans_knows_the_transaction(gw, pending):
         stubs.core_url(f"/v2/{pending.gateway_order_id}/cancel"),
         json=stubs.not_found_payload(),
     )
-    assert payment_cancel(payment=pending).status == Status.CANCELLED
+    assert payment_cancel(payment=pending, actor=SYSTEM).status == Status.CANCELLED
 
 
 def test_only_pending_payments_can_be_cancelled(gw, pending):
     pending.status = Status.PAID
     pending.save()
     with pytest.raises(Conflict, match="Only a pending payment"):
-        payment_cancel(payment=pending)
+        payment_cancel(payment=pending, actor=SYSTEM)
     assert len(gw.calls) == 0
 
 
@@ -375,7 +378,7 @@ def test_cash_answers_the_change(pay_merchant, owner, status_changes):
         reference_id="42",
         amount_due=Decimal("147500"),
         amount_paid=Decimal("200000"),
-        cashier=owner,
+        actor=Actor.staff(owner),
     )
     assert receipt.change == Decimal("52500")
     payment = receipt.payment
@@ -395,7 +398,7 @@ def test_too_little_cash_is_refused(pay_merchant, owner):
             reference_id="42",
             amount_due=Decimal("147500"),
             amount_paid=Decimal("147499"),
-            cashier=owner,
+            actor=Actor.staff(owner),
         )
     assert raised.value.status_code == 400
     assert "amount_paid" in raised.value.details
@@ -408,7 +411,9 @@ def test_too_little_cash_is_refused(pay_merchant, owner):
 def test_partial_then_full_refund_within_limits(gw, paid, status_changes):
     order_id = paid.gateway_order_id
     stubs.stub_refund(order_id, 150000, refund_amount=50000, partial=True)
-    partial = payment_refund(payment=paid, amount=Decimal("50000"), reason="One dish was cold")
+    partial = payment_refund(
+        payment=paid, actor=SYSTEM, amount=Decimal("50000"), reason="One dish was cold"
+    )
     assert partial.status == Status.PARTIALLY_REFUNDED
     assert partial.refunded_amount == Decimal("50000")
     assert json.loads(gw.calls[-1].request.body) == {
@@ -418,16 +423,16 @@ def test_partial_then_full_refund_within_limits(gw, paid, status_changes):
     }
 
     with pytest.raises(DomainError, match=r"At most 100000\.00 can still be refunded"):
-        payment_refund(payment=partial, amount=Decimal("100001"), reason="Too much")
+        payment_refund(payment=partial, actor=SYSTEM, amount=Decimal("100001"), reason="Too much")
 
     stubs.stub_refund(order_id, 150000, refund_amount=150000, partial=False)
-    full = payment_refund(payment=partial, reason="Customer left")
+    full = payment_refund(payment=partial, actor=SYSTEM, reason="Customer left")
     assert full.status == Status.REFUNDED
     assert full.refunded_amount == Decimal("150000")
     assert json.loads(gw.calls[-1].request.body)["amount"] == 100000
 
     with pytest.raises(Conflict, match="Only a paid payment"):
-        payment_refund(payment=full, amount=Decimal("1"), reason="Again")
+        payment_refund(payment=full, actor=SYSTEM, amount=Decimal("1"), reason="Again")
     assert status_changes[-2:] == [
         ("42", Status.PAID, Status.PARTIALLY_REFUNDED),
         ("42", Status.PARTIALLY_REFUNDED, Status.REFUNDED),
@@ -437,7 +442,7 @@ def test_partial_then_full_refund_within_limits(gw, paid, status_changes):
 
 def test_refund_notification_after_our_refund_changes_nothing(gw, paid):
     stubs.stub_refund(paid.gateway_order_id, 150000, refund_amount=50000, partial=True)
-    payment_refund(payment=paid, amount=Decimal("50000"), reason="Cold")
+    payment_refund(payment=paid, actor=SYSTEM, amount=Decimal("50000"), reason="Cold")
     before = paid.events.count()
     apply_midtrans(paid, "partial_refund", refund_amount="50000.00")
     assert paid.events.count() == before
@@ -445,11 +450,11 @@ def test_refund_notification_after_our_refund_changes_nothing(gw, paid):
 
 def test_refund_above_what_was_paid_or_zero_is_refused(gw, paid):
     with pytest.raises(DomainError, match=r"At most 150000\.00"):
-        payment_refund(payment=paid, amount=Decimal("150001"), reason="x")
+        payment_refund(payment=paid, actor=SYSTEM, amount=Decimal("150001"), reason="x")
     with pytest.raises(DomainError, match="more than zero"):
-        payment_refund(payment=paid, amount=Decimal("0"), reason="x")
+        payment_refund(payment=paid, actor=SYSTEM, amount=Decimal("0"), reason="x")
     with pytest.raises(DomainError, match="reason"):
-        payment_refund(payment=paid, reason="  ")
+        payment_refund(payment=paid, actor=SYSTEM, reason="  ")
     assert len(gw.calls) == 0
 
 
@@ -457,7 +462,7 @@ def test_refund_outage_changes_nothing(gw, paid):
     stubs.stub_core_error(responses.POST, f"/v2/{paid.gateway_order_id}/refund", status=500)
     before = paid.events.count()
     with pytest.raises(GatewayError):
-        payment_refund(payment=paid, amount=Decimal("1000"), reason="x")
+        payment_refund(payment=paid, actor=SYSTEM, amount=Decimal("1000"), reason="x")
     paid.refresh_from_db()
     assert paid.status == Status.PAID
     assert paid.refunded_amount == 0
@@ -471,12 +476,14 @@ def test_cash_refund_is_recorded_here(pay_merchant, owner):
         reference_id="9",
         amount_due=Decimal("30000"),
         amount_paid=Decimal("30000"),
-        cashier=owner,
+        actor=Actor.staff(owner),
     ).payment
-    partial = payment_refund(payment=payment, amount=Decimal("10000"), reason="Wrong size")
+    partial = payment_refund(
+        payment=payment, actor=SYSTEM, amount=Decimal("10000"), reason="Wrong size"
+    )
     assert (partial.status, partial.refunded_amount) == (
         Status.PARTIALLY_REFUNDED,
         Decimal("10000"),
     )
-    full = payment_refund(payment=partial, reason="Returned")
+    full = payment_refund(payment=partial, actor=SYSTEM, reason="Returned")
     assert (full.status, full.refunded_amount) == (Status.REFUNDED, Decimal("30000"))

@@ -6,6 +6,7 @@ import pytest
 import responses
 from django.urls import reverse
 
+from merchants.actors import SYSTEM
 from payments.models import Payment, PaymentEvent
 from payments.tests import stubs
 from payments.tests.factories import PaymentFactory
@@ -274,14 +275,14 @@ def test_xendit_status_check_tells_paid_from_expired(gw, qr):
     from payments.services import payment_check_status
 
     stubs.stub_xendit_qr_status("qr_abc", qr.gateway_order_id, 35000, status="ACTIVE")
-    assert payment_check_status(payment=qr).status == Status.PENDING
+    assert payment_check_status(payment=qr, actor=SYSTEM).status == Status.PENDING
     gw.replace(
         responses.GET,
         f"{stubs.XENDIT_BASE}/qr_codes/qr_abc",
         json=stubs.xendit_qr_payload(qr.gateway_order_id, 35000, status="INACTIVE", qr_id="qr_abc"),
     )
     stubs.stub_xendit_qr_payments("qr_abc", qr.gateway_order_id, 35000, paid=True)
-    assert payment_check_status(payment=qr).status == Status.PAID
+    assert payment_check_status(payment=qr, actor=SYSTEM).status == Status.PAID
     assert gw.calls[-1].request.headers["api-version"] == "2022-07-31"
 
 
@@ -290,4 +291,4 @@ def test_xendit_inactive_without_payment_is_expired(gw, qr):
 
     stubs.stub_xendit_qr_status("qr_abc", qr.gateway_order_id, 35000, status="INACTIVE")
     stubs.stub_xendit_qr_payments("qr_abc", qr.gateway_order_id, 35000, paid=False)
-    assert payment_check_status(payment=qr).status == Status.EXPIRED
+    assert payment_check_status(payment=qr, actor=SYSTEM).status == Status.EXPIRED

@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from merchants.api.base import MerchantScopedMixin, MerchantScopedViewSet
 from merchants.errors import NotFound
-from photobox import selectors, services
+from photobox import photos, selectors, services
 from photobox.api.pagination import PageOrOffsetPagination
 from photobox.api.serializers import (
     CleanupSerializer,
@@ -239,7 +239,7 @@ class PhotoSessionViewSet(
         """Send the gallery email again, optionally to a corrected address (owners)."""
         body = ResendEmailSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        session = services.photo_session_resend_email(
+        session = photos.photo_session_resend_email(
             session=self.get_object(), email=body.validated_data.get("email", "")
         )
         return Response(
@@ -329,7 +329,7 @@ class KioskPhotoUploadView(KioskView):
     )
     def post(self, request, external_id: str):
         files = request.FILES.getlist("files")
-        result = services.photo_session_add_photos(
+        result = photos.photo_session_add_photos(
             kiosk=request.auth, external_id=external_id, uploads=files
         )
         body = {
@@ -410,7 +410,7 @@ class MaintenanceCleanupView(APIView):
             days = int(raw) if raw.isdigit() and len(raw) <= 4 else 0
             if not 1 <= days <= 3650:
                 raise ValidationError({"days": ["A whole number of days from 1 to 3650."]})
-        report = services.photo_sessions_clean_expired(days=days)
+        report = photos.photo_sessions_clean_expired(days=days)
         return Response(
             {
                 "days": days,

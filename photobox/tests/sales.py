@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import time_machine
 
+from merchants.actors import SYSTEM
 from payments.models import Payment
 from payments.services import payment_refund
 from payments.tests import stubs
@@ -57,5 +58,5 @@ def sell(
             partial=refund < payment.amount,
         )
         with time_machine.travel(at + timedelta(days=1), tick=False):
-            payment_refund(payment=payment, amount=refund, reason="blurry prints")
+            payment_refund(payment=payment, amount=refund, reason="blurry prints", actor=SYSTEM)
     return PhotoSession.objects.get(pk=session.pk)

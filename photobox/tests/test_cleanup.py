@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from merchants.tests.imagedata import image_bytes
 from photobox.models import Photo, PhotoSession
-from photobox.services import photo_sessions_clean_expired
+from photobox.photos import photo_sessions_clean_expired
 from photobox.tasks import photo_session_clean_expired_task
 from photobox.tests.factories import CompletedSessionFactory
 

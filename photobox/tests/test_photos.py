@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from merchants.tests.imagedata import image_bytes, png_bomb, upload
 from photobox.models import Photo, PhotoSession
-from photobox.services import photo_session_send_email
+from photobox.photos import photo_session_send_email
 from photobox.tasks import photo_session_send_email_task
 from photobox.tests.conftest import kiosk_client_for
 from photobox.tests.factories import (
@@ -255,7 +255,7 @@ class TestEmail:
         PhotoFactory(session=paid)
         with (
             mock.patch(
-                "photobox.services.send_templated_email",
+                "photobox.photos.send_templated_email",
                 side_effect=smtplib.SMTPServerDisconnected("gone"),
             ),
             pytest.raises(smtplib.SMTPServerDisconnected),

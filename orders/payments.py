@@ -1,0 +1,447 @@
+"""Writes for the order side of payments: Snap checkout, cash at the counter, status checks,
+cancel, expire and refunds, and the registry handler that moves an order's payment status.
+
+An order may have several payments (a Snap attempt abandoned, then cash; a second attempt after
+the first expired). Its payment status is derived from all of them by `order_payment_status_for`
+and moved only along Order.PAYMENT_TRANSITIONS; every payment change leaves an OrderEvent naming
+who caused it (the actor each service is given, SYSTEM for webhooks and beat tasks).
+"""
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from merchants.actors import SYSTEM, Actor
+from merchants.errors import Conflict, DomainError, GatewayError
+from orders.models import Order, OrderEvent, OrderItem
+from orders.selectors import order_payment_list
+from orders.services import (
+    order_cancel,
+    order_cancel_open_payments_on_commit,
+    order_event_build,
+    order_lock,
+)
+from payments.gateways.base import CustomerDetails, LineItem
+from payments.models import Payment
+from payments.services import (
+    CashReceipt,
+    payment_cancel,
+    payment_check_status,
+    payment_create_snap,
+    payment_expire,
+    payment_record_cash,
+    payment_refund,
+)
+
+logger = logging.getLogger(__name__)
+
+PaymentStatus = Order.PaymentStatus
+PAID_FAMILY = frozenset(
+    {PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
+)
+
+
+def order_set_payment_status(
+    *, order: Order, to_status: str, actor: Actor = SYSTEM, paid_at=None, **payload
+) -> bool:
+    """Record a payment status change; an impossible move is ignored (and logged), not raised.
+
+    Gateways repeat and reorder notifications, so a late or duplicate one must not fail the
+    webhook; the payments app has already decided the payment's own state.
+    """
+    with transaction.atomic():
+        return _apply_payment_status(
+            order_lock(order), to_status=to_status, actor=actor, paid_at=paid_at, **payload
+        )
+
+
+def _apply_payment_status(
+    order: Order, *, to_status: str, actor: Actor, paid_at=None, **payload
+) -> bool:
+    """`order_set_payment_status` on an order row the caller has locked (updated in place)."""
+    old = order.payment_status
+    if to_status == old or to_status not in Order.PAYMENT_TRANSITIONS[old]:
+        if to_status != old:
+            logger.info("Order %s payment stays %s (asked: %s)", order.number, old, to_status)
+        return False
+    order.payment_status = to_status
+    fields = ["payment_status", "updated_at"]
+    if to_status == Order.PaymentStatus.PAID:
+        order.paid_at = paid_at or timezone.now()
+        fields.append("paid_at")
+    order.save(update_fields=fields)
+    order_event_build(order, actor, OrderEvent.Kind.PAYMENT, old, to_status, **payload).save()
+    if to_status == Order.PaymentStatus.EXPIRED and order.status == Order.Status.PENDING:
+        order_cancel(order=order, actor=actor, reason="payment expired")
+        order.status = Order.Status.CANCELLED
+    return True
+
+
+def order_payment_status_for(payments: list[Payment], *, current: str) -> str:
+    """What an order's payment status is, given all its payments (newest first).
+
+    Money counts first: any payment still paid → paid; else one partly refunded → partially
+    refunded; else all money returned → refunded. Without money in: an open attempt → pending;
+    money taken back by the gateway (a settlement reversed, a capture voided) → failed; otherwise
+    the newest attempt says it: failed, expired, or unpaid again once it was cancelled.
+    """
+    held = {p.status for p in payments if p.status in Payment.PAID_STATUSES}
+    if Payment.Status.PAID in held:
+        return PaymentStatus.PAID
+    if Payment.Status.PARTIALLY_REFUNDED in held:
+        return PaymentStatus.PARTIALLY_REFUNDED
+    if held:
+        return PaymentStatus.REFUNDED
+    if any(p.status == Payment.Status.PENDING for p in payments):
+        return PaymentStatus.PENDING
+    if not payments:
+        return PaymentStatus.UNPAID
+    if current in PAID_FAMILY:
+        return PaymentStatus.FAILED
+    return {
+        Payment.Status.FAILED: PaymentStatus.FAILED,
+        Payment.Status.EXPIRED: PaymentStatus.EXPIRED,
+    }.get(payments[0].status, PaymentStatus.UNPAID)
+
+
+def _payment_notes(order: Order, payments: list[Payment], payment: Payment) -> list[str]:
+    """What an owner must act on when money arrives where it was not expected."""
+    if payment.status != Payment.Status.PAID:
+        return []
+    notes = []
+    if order.status == Order.Status.CANCELLED:
+        notes.append("Paid after the order was cancelled: refund it.")
+    if sum(p.status in Payment.PAID_STATUSES for p in payments) > 1:
+        notes.append("Paid more than once: refund the extra payment.")
+    for note in notes:
+        logger.warning("Order %s, payment %s: %s", order.number, payment.gateway_order_id, note)
+    return notes
+
+
+def order_payment_sync(
+    *,
+    order: Order,
+    payment: Payment | None = None,
+    change: tuple[str, str] = ("", ""),
+    actor: Actor,
+) -> bool:
+    """Bring the order's payment status in line with its payments; True if it moved.
+
+    `payment` and `change` name the payment that just changed (from → to): that change is
+    written as an OrderEvent even when the order's own status stays (a second attempt, a paid
+    order paid again). When the order becomes paid, the receipt email is queued for after commit.
+    """
+    from orders.tasks import order_receipt_send_task
+
+    with transaction.atomic():
+        order = order_lock(order)
+        payments = order_payment_list(order=order)
+        old = order.payment_status
+        target = order_payment_status_for(payments, current=old)
+        payload = {}
+        if payment is not None:
+            payload = {
+                "payment_id": payment.pk,
+                "gateway": payment.gateway,
+                "method": payment.method,
+                "amount": str(payment.amount),
+                "payment_from": change[0],
+                "payment_to": change[1],
+            }
+            notes = _payment_notes(order, payments, payment)
+            if notes:
+                payload["note"] = " ".join(notes)
+        paid_at = min(
+            (p.paid_at for p in payments if p.status in Payment.PAID_STATUSES and p.paid_at),
+            default=None,
+        )
+        was_cancelled = order.status == Order.Status.CANCELLED
+        moved = _apply_payment_status(
+            order, to_status=target, actor=actor, paid_at=paid_at, **payload
+        )
+        if not moved and payment is not None:
+            order_event_build(order, actor, OrderEvent.Kind.PAYMENT, old, old, **payload).save()
+        if moved and target == PaymentStatus.PAID and not was_cancelled and order.customer_id:
+            order_receipt_send_task.delay_on_commit(order.pk)
+    return moved
+
+
+def order_payment_changed(
+    payment: Payment, old_status: str, new_status: str, *, actor: Actor
+) -> None:
+    """The payments registry handler for "order" references (see OrdersConfig.ready).
+
+    Runs inside the transaction that changes the payment; `actor` (who caused the change, SYSTEM
+    for webhooks and beat tasks) is recorded on the order's event. A payment naming no order of
+    its merchant is logged and left alone: the money is recorded on the payment either way.
+    """
+    reference = payment.reference_id
+    order = (
+        Order.objects.filter(merchant_id=payment.merchant_id, pk=int(reference)).first()
+        if reference.isdigit() and len(reference) <= 18
+        else None
+    )
+    if order is None:
+        logger.error(
+            "Payment %s names order %s, which merchant %s does not have",
+            payment.gateway_order_id,
+            reference,
+            payment.merchant_id,
+        )
+        return
+    order_payment_sync(order=order, payment=payment, change=(old_status, new_status), actor=actor)
+
+
+def _ensure_payable(order: Order) -> None:
+    if order.status == Order.Status.CANCELLED:
+        raise Conflict(
+            f"Order {order.number} is cancelled; it cannot be paid.", code="order_cancelled"
+        )
+    if order.payment_status == PaymentStatus.REFUNDED:
+        raise Conflict(
+            f"Order {order.number} was paid and refunded; ring up a new order to sell again.",
+            code="order_refunded",
+        )
+    if order.payment_status in PAID_FAMILY:
+        raise Conflict(
+            f"Order {order.number} is already paid; there is nothing more to pay.",
+            code="order_already_paid",
+        )
+    if order.total_amount <= 0:
+        raise Conflict(
+            f"Order {order.number} totals {order.total_amount}: there is nothing to pay.",
+            code="nothing_to_pay",
+        )
+
+
+def order_payment_items(order: Order) -> list[LineItem]:
+    """The lines the customer sees at the gateway: each order line at its base price, then the
+    discount (negative), tax and service charge as lines of their own, so they add up to the
+    order total exactly (subtotal − discount + tax + service)."""
+    items = [
+        LineItem(
+            id=f"line-{item.pk}",
+            name=item.product_name,
+            price=item.base_price,
+            quantity=item.quantity,
+        )
+        for item in order.items.all()
+        if item.base_price
+    ]
+    extras = (
+        ("discount", "Discount", -order.discount_amount),
+        ("tax", "Tax", order.tax_amount),
+        ("service", "Service charge", order.service_charge_amount),
+    )
+    items.extend(
+        LineItem(id=key, name=name, price=amount) for key, name, amount in extras if amount
+    )
+    return items
+
+
+@dataclass(frozen=True)
+class PaymentStart:
+    payment: Payment
+    reused: bool  # an earlier, still valid Snap token of this order
+    order: Order  # as read once the payment started (its payment status is the answer's)
+
+
+def order_payment_start(*, order: Order, actor: Actor) -> PaymentStart:
+    """A Midtrans Snap checkout for the order total (the same token again while it is valid).
+
+    A gateway failure raises before anything is written, here or in payments.
+    """
+    order = (
+        Order.objects.select_related("merchant", "customer")
+        .prefetch_related(Prefetch("items", queryset=OrderItem.objects.order_by("pk")))
+        .get(pk=order.pk)
+    )
+    _ensure_payable(order)
+    known = {payment.pk for payment in order_payment_list(order=order)}
+    customer = order.customer
+    details = (
+        CustomerDetails(first_name=customer.name, email=customer.email, phone=customer.phone)
+        if customer
+        else None
+    )
+    payment = payment_create_snap(
+        merchant=order.merchant,
+        reference_kind=Order.PAYMENT_REFERENCE_KIND,
+        reference_id=str(order.pk),
+        amount=order.total_amount,
+        items=order_payment_items(order),
+        customer=details,
+    )
+    reused = payment.pk in known
+    order_payment_sync(
+        order=order,
+        payment=None if reused else payment,
+        change=("", payment.status),
+        actor=actor,
+    )
+    current = Order.objects.get(pk=order.pk)
+    try:
+        # Cancelled or paid (cash at the counter) while Midtrans was answering: the cancel queued
+        # then may have run before this charge existed, so it is queued again for this one.
+        _ensure_payable(current)
+    except Conflict:
+        order_cancel_open_payments_on_commit(order)
+        raise
+    return PaymentStart(payment=payment, reused=reused, order=current)
+
+
+def order_payment_check(*, order: Order, actor: Actor) -> Payment:
+    """Ask the gateway about the order's open payment (or its newest one) and apply the answer;
+    the order's payment status is brought in line too."""
+    payments = order_payment_list(order=order)
+    gateway_payments = [p for p in payments if p.gateway != Payment.Gateway.CASH]
+    payment = next((p for p in gateway_payments if p.status == Payment.Status.PENDING), None)
+    payment = payment or next(iter(gateway_payments), None) or next(iter(payments), None)
+    if payment is None:
+        raise Conflict(
+            f"Order {order.number} has no payment yet; start one with create-payment.",
+            code="no_payment",
+        )
+    payment = payment_check_status(payment=payment, actor=actor)
+    order_payment_sync(order=order, actor=actor)
+    return payment
+
+
+def _open_payment(order: Order, verb: str) -> Payment:
+    payments = order_payment_list(order=order)
+    pending = next((p for p in payments if p.status == Payment.Status.PENDING), None)
+    if pending is not None:
+        return pending
+    why = (
+        f"its latest payment is {payments[0].get_status_display().lower()}"
+        if payments
+        else "it has no payment yet"
+    )
+    raise Conflict(
+        f"Order {order.number} has no pending payment to {verb}: {why}.",
+        code="no_pending_payment",
+        details={"payment_status": order.payment_status},
+    )
+
+
+def order_payment_cancel(*, order: Order, actor: Actor) -> Payment:
+    """Cancel the order's pending payment (at the gateway too); 409 when none is pending."""
+    payment = _open_payment(order, "cancel")
+    return payment_cancel(payment=payment, actor=actor)
+
+
+def order_payment_expire(*, order: Order, actor: Actor) -> Payment:
+    """Expire the order's pending payment now; a still-pending order is then cancelled and its
+    stock released, as when a payment expires on its own. 409 when none is pending."""
+    payment = _open_payment(order, "expire")
+    return payment_expire(payment=payment, actor=actor)
+
+
+def order_pay_cash(*, order: Order, amount_paid: Decimal, actor: Actor) -> CashReceipt:
+    """Cash at the counter for the order's rounded amount; answers the change.
+
+    The order row is locked, so a second tap (or a second till) finds it paid. A charge still
+    open at a gateway is cancelled by a task queued for after commit.
+    """
+    with transaction.atomic():
+        locked = order_lock(order)
+        _ensure_payable(locked)
+        due = locked.rounded_amount if locked.rounded_amount > 0 else locked.total_amount
+        receipt = payment_record_cash(
+            merchant=locked.merchant,
+            reference_kind=Order.PAYMENT_REFERENCE_KIND,
+            reference_id=str(locked.pk),
+            amount_due=due,
+            amount_paid=amount_paid,
+            actor=actor,
+        )
+        order_cancel_open_payments_on_commit(locked)
+    return receipt
+
+
+def order_payment_refund(
+    *,
+    order: Order,
+    actor: Actor,
+    reason: str,
+    amount: Decimal | None = None,
+    payment_id: int | None = None,
+) -> Payment:
+    """Refund all that is left of the order's payment, or `amount` of it; never more than was
+    paid (400). An order paid more than once needs `payment_id` to say which payment."""
+    payments = order_payment_list(order=order)
+    if payment_id is not None:
+        payment = next((p for p in payments if p.pk == payment_id), None)
+        if payment is None:
+            raise DomainError(
+                f"Order {order.number} has no payment {payment_id}.",
+                details={"payment_id": ["Not a payment of this order."]},
+            )
+    else:
+        refundable = [p for p in payments if p.refundable_amount > 0]
+        if not refundable:
+            raise Conflict(
+                f"Order {order.number} has nothing left to refund; its payment status is "
+                f"{order.get_payment_status_display().lower()}.",
+                code="nothing_to_refund",
+            )
+        if len(refundable) > 1:
+            ids = [p.pk for p in refundable]
+            raise Conflict(
+                f"Order {order.number} was paid by {len(ids)} payments "
+                f"({', '.join(map(str, ids))}); name the payment_id to refund.",
+                code="payment_id_required",
+                details={"payment_ids": ids},
+            )
+        payment = refundable[0]
+    return payment_refund(payment=payment, amount=amount, reason=reason, actor=actor)
+
+
+def order_cancel_open_payments(order_id: int) -> int:
+    """Cancel every charge of the order still open at a gateway; returns how many.
+
+    Run by `order_cancel_open_payments_task` after the order is cancelled or paid in cash. Safe
+    to run again: a charge no longer pending (cancelled, paid, expired) is left alone. A gateway
+    refusal (the charge was settled meanwhile, a wrong key) is logged and not raised: the charge
+    stays pending for reconciliation. A gateway that may recover (timeout, network, outage, 5xx)
+    does not stop the other charges; its error is raised at the end, so the task tries again.
+    """
+    order = Order.objects.select_related("merchant").filter(pk=order_id).first()
+    if order is None:
+        return 0
+    cancelled = 0
+    retry_error: Exception | None = None
+    for payment in order_payment_list(order=order):
+        if payment.status != Payment.Status.PENDING or payment.gateway == Payment.Gateway.CASH:
+            continue
+        try:
+            payment_cancel(payment=payment, actor=SYSTEM)
+        except (DomainError, OSError) as error:
+            logger.warning(
+                "Could not cancel payment %s of order %s at the gateway: %s",
+                payment.gateway_order_id,
+                order.number,
+                getattr(error, "message", error),
+            )
+            if _gateway_may_recover(error):
+                retry_error = retry_error or error
+            continue
+        cancelled += 1
+    if retry_error is not None:
+        raise retry_error
+    return cancelled
+
+
+def _gateway_may_recover(error: Exception) -> bool:
+    """A timeout, a network failure, an outage page or a 5xx (or 429) is worth another try; a
+    refusal (4xx) or a state conflict here is not."""
+    if isinstance(error, OSError):
+        return True
+    if not isinstance(error, GatewayError):
+        return False
+    code = str(error.details.get("status_code", ""))
+    return not code.isdigit() or int(code) >= 500 or int(code) == 429
