@@ -37,15 +37,15 @@ from django.utils.module_loading import import_string
 
 from merchants.errors import NotFound
 from merchants.models import Membership, Merchant
+from merchants.money import STORED_PLACES, money_str
 
 Role = Membership.Role
-CENT = Decimal("0.01")
 PANEL_TYPES = ("line", "bar", "hbar", "doughnut", "table")
 PANEL_UNITS = ("money", "count")
 ROLES = {"owner": Role.OWNER, "officer": Role.OFFICER}
 ZERO = Decimal(0)
 # The output field of money sums in aggregate queries.
-MONEY = DecimalField(max_digits=16, decimal_places=2)
+MONEY = DecimalField(max_digits=16, decimal_places=STORED_PLACES)
 
 
 def money_sum(expression) -> Coalesce:
@@ -98,7 +98,7 @@ def each_day(first: date, last: date) -> list[date]:
 
 def money(value) -> str:
     """A money amount as the API writes it: a decimal string with two places, never a float."""
-    return str(Decimal(value or 0).quantize(CENT))
+    return money_str(value)
 
 
 # --- what a panel answers ------------------------------------------------------------------

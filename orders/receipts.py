@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from merchants.money import currency_info, format_money
 from orders.models import Order
 from payments.models import Payment
 from payments.selectors import payment_channel
@@ -29,13 +30,6 @@ CHANNEL_LABELS = {
 }
 
 
-def format_money(amount: Decimal, currency: str) -> str:
-    """Rupiah the Indonesian way ("Rp 51.750"); other currencies with cents ("USD 12.50")."""
-    if currency.upper() == "IDR":
-        return "Rp " + f"{amount:,.0f}".replace(",", ".")
-    return f"{currency.upper()} {amount:,.2f}"
-
-
 def format_moment(moment: datetime, tz: tzinfo) -> str:
     """ "5 May 2026, 10:20" in the merchant's time zone (templates would use the server's)."""
     local = timezone.localtime(moment, tz)
@@ -53,9 +47,12 @@ def order_receipt_context(*, order: Order, payments: list[Payment]) -> dict:
     """Template context of `emails/order_receipt.*` for a paid order from `order_queryset()`."""
     currency = order.currency
     tz = order.merchant.tzinfo
+    # Amounts as the shop's customers read them (rupiah the Indonesian way, "Rp 51.750"; "USD
+    # 12.50"): the currency's own convention, whatever language the server runs in.
+    language = currency_info(currency).language
 
     def money(amount: Decimal) -> str:
-        return format_money(amount, currency)
+        return format_money(amount, currency, language=language)
 
     paid = [p for p in payments if p.status in Payment.PAID_STATUSES]
     payment = min(paid, key=lambda p: (p.paid_at or p.created_at, p.pk)) if paid else None

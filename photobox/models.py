@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from merchants.models import Merchant, TenantModel, TimeStampedModel
+from merchants.money import DEFAULT_CURRENCY, fits_currency, format_amount, precision_rule
 
 MACHINE_CODE_VALIDATOR = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
@@ -114,7 +115,8 @@ class KioskPrice(GuardedSaveMixin, TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.description} ({self.amount:,.0f} {self.merchant.currency})"
+        currency = self.merchant.currency
+        return f"{self.description} ({format_amount(self.amount, currency)} {currency})"
 
     @property
     def quota_remaining(self) -> int | None:
@@ -127,10 +129,9 @@ class KioskPrice(GuardedSaveMixin, TenantModel):
         if (
             merchant is not None
             and self.amount is not None
-            and merchant.currency.upper() == "IDR"
-            and self.amount != self.amount.to_integral_value()
+            and not fits_currency(self.amount, merchant.currency)
         ):
-            errors["amount"] = "Prices in IDR are whole amounts (e.g. 40000, not 40000.50)."
+            errors["amount"] = precision_rule(merchant.currency, what="Prices")
         if self.quota is not None and self.quota < self.quota_used:
             errors["quota"] = (
                 f"{self.quota_used} sessions are already sold or waiting for payment; the quota "
@@ -173,7 +174,7 @@ class PhotoSession(GuardedSaveMixin, TenantModel):
         max_length=64, unique=True, help_text="TRX-{location}-{YYYYmmddHHMMSS}-{8 hex}."
     )
     amount = models.DecimalField(max_digits=14, decimal_places=2)
-    currency = models.CharField(max_length=3, default="IDR")
+    currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
     email = models.EmailField(help_text="Where the gallery link is sent.")
     send_invoice = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
