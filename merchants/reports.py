@@ -4,16 +4,17 @@ data, and the registry of dashboard panels.
 Days are the merchant's local days (`Merchant.time_zone`, Asia/Jakarta by default): a sale at
 23:30 in Jakarta belongs to that day, one at 00:30 to the next, whatever the server's zone.
 
-Each app contributes its panels in its spot of `settings.DASHBOARD_PANELS`:
+Each app lists its panels in its `panels.py`, which settings gather into
+`settings.DASHBOARD_PANELS`:
 
-    DASHBOARD_PANELS.append({
+    DASHBOARD_PANELS = [{
         "name": "revenue-per-day",                 # the URL: /api/v1/reports/panels/revenue-per-day
         "title": "Revenue, last 30 days",
         "selector": "orders.reports.panel_revenue_per_day",  # (*, merchant, now) -> PanelData
         "type": "line",                            # line | bar | hbar | doughnut | table
         "role": "owner",                           # who may see it: owner | officer
         "order": 10,                               # position on the dashboard, lower first
-    })
+    }]
 
 Optional keys: "unit" (money | count), "stacked" (bar charts: the datasets stack, e.g. sessions
 by outcome), "colors" (one CSS colour per dataset, in order) and "business_types" (only the
