@@ -9,7 +9,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from merchants.models import TenantModel, TimeStampedModel, is_whole_amount_currency
+from merchants.models import TenantModel, TimeStampedModel
+from merchants.money import fits_currency, precision_rule
 
 PERCENT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 
@@ -120,12 +121,9 @@ class Product(TenantModel):
         if (
             merchant is not None
             and self.base_price is not None
-            and is_whole_amount_currency(merchant.currency)
-            and self.base_price != self.base_price.to_integral_value()
+            and not fits_currency(self.base_price, merchant.currency)
         ):
-            errors["base_price"] = (
-                f"Prices in {merchant.currency} are whole amounts (e.g. 25000, not 25000.50)."
-            )
+            errors["base_price"] = precision_rule(merchant.currency, what="Prices")
         if self.category_id and merchant is not None and self.category.merchant_id != merchant.pk:
             errors["category"] = "This category belongs to another merchant."
         if errors:

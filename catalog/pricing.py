@@ -3,19 +3,19 @@
 Rules: percent → base * (1 - v/100); nominal → base - v; override_price → v; never below zero.
 Of all promotions running at that moment for the product, the one giving the lowest final price
 wins (ties: the promotion that ends first, then the lowest id, so the answer is stable).
-Amounts are Decimal; whole-unit currencies such as IDR are rounded half up to whole units,
-others to cents.
+Amounts are Decimal, rounded half up to the currency's unit (`merchants.money.quantize_money`:
+whole rupiah for IDR, cents for USD).
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.utils import timezone
 
 from catalog.models import Product, Promotion, PromotionItem
-from merchants.models import is_whole_amount_currency
+from merchants.money import quantize_money
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -32,11 +32,6 @@ class PriceQuote:
         return self.base - self.final
 
 
-def round_amount(amount: Decimal, *, currency: str) -> Decimal:
-    unit = Decimal(1) if is_whole_amount_currency(currency) else Decimal("0.01")
-    return amount.quantize(unit, rounding=ROUND_HALF_UP).quantize(Decimal("0.01"))
-
-
 def discounted_price(
     *, base: Decimal, discount_type: str, value: Decimal, currency: str = "IDR"
 ) -> Decimal:
@@ -50,14 +45,14 @@ def discounted_price(
         final = value
     else:
         raise ValueError(f"Unknown discount type {discount_type!r}.")
-    return round_amount(max(final, ZERO), currency=currency)
+    return quantize_money(max(final, ZERO), currency)
 
 
 def best_quote(
     *, base: Decimal, promotions: Iterable[Promotion], currency: str = "IDR"
 ) -> PriceQuote:
     """The lowest price among `promotions` (assumed running), or the base price."""
-    base = round_amount(Decimal(base), currency=currency)
+    base = quantize_money(Decimal(base), currency)
     best = PriceQuote(base=base, final=base)
     best_key = None
     for promotion in promotions:

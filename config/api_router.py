@@ -21,7 +21,7 @@ from customers.api.views import (
     VerifyOtpView,
 )
 from merchants.api.reports import PanelListView, PanelView
-from merchants.api.routers import OptionalSlashRouter, api_path
+from merchants.api.routers import OptionalSlashRouter, api_path, router_view
 from merchants.api.views import (
     MerchantViewSet,
     StaffLogoutView,
@@ -39,6 +39,7 @@ from photobox.api.views import (
     KioskPhotoUploadView,
     KioskPriceListView,
     KioskPriceViewSet,
+    KioskSessionCreateView,
     KioskTransactionStatusView,
     MaintenanceCleanupView,
     PhotoSessionViewSet,
@@ -122,6 +123,14 @@ urlpatterns = [
         "payments/xendit/callback", XenditCallbackView.as_view(), name="payment-xendit-callback"
     ),
     # --- photobox urls ---
+    # Kiosks sell at the path where staff list sessions: POST is the kiosk's, the rest the staff's.
+    api_path(
+        "photobox/transactions",
+        KioskSessionCreateView.as_view(
+            other_methods_view=router_view(router, "photobox-transaction-list")
+        ),
+        name="photobox-kiosk-sale",
+    ),
     api_path(
         rf"photobox/transactions/external/(?P<external_id>{EXTERNAL_ID_PATTERN})",
         KioskTransactionStatusView.as_view(),

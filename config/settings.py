@@ -11,6 +11,17 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+# Each app's periodic tasks and dashboard panels, as plain data (no Django needed to read them).
+from catalog import panels as catalog_panels
+from catalog import schedule as catalog_schedule
+from customers import schedule as customers_schedule
+from orders import panels as orders_panels
+from orders import schedule as orders_schedule
+from payments import panels as payments_panels
+from payments import schedule as payments_schedule
+from photobox import panels as photobox_panels
+from photobox import schedule as photobox_schedule
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -34,7 +45,7 @@ APP_URL = env.str("APP_URL", default="http://127.0.0.1:8000").rstrip("/")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "merchants.apps.PosAdminConfig",  # django.contrib.admin with the product's admin site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -286,17 +297,33 @@ LOGGING = {
     },
 }
 
-# Periodic tasks installed once into django-celery-beat (editable in the admin afterwards).
+# Periodic tasks installed once into django-celery-beat (editable in the admin afterwards),
+# each app's from its schedule.py (see merchants/signals.py):
 # name -> {"task": dotted path, "every_seconds": N} or {"task": ..., "crontab": (minute, hour)}
-BEAT_SCHEDULE_DEFAULTS: dict[str, dict] = {}
+BEAT_SCHEDULE_DEFAULTS: dict[str, dict] = {
+    name: dict(entry)
+    for schedule in (
+        catalog_schedule,
+        customers_schedule,
+        orders_schedule,
+        payments_schedule,
+        photobox_schedule,
+    )
+    for name, entry in schedule.BEAT_SCHEDULE.items()
+}
 
-# Panels of the admin dashboard, each app adding its own in its spot below (see
-# merchants/reports.py): name, title, selector "(*, merchant, now) -> PanelData", type, role.
-DASHBOARD_PANELS: list[dict] = []
+# Panels of the admin dashboard, each app's from its panels.py (see merchants/reports.py):
+# name, title, selector "(*, merchant, now) -> PanelData", type, role.
+DASHBOARD_PANELS: list[dict] = [
+    *catalog_panels.DASHBOARD_PANELS,
+    *orders_panels.DASHBOARD_PANELS,
+    *payments_panels.DASHBOARD_PANELS,
+    *photobox_panels.DASHBOARD_PANELS,
+]
 # Links on the dashboard: {"title", "url_name" (an admin URL), "role"}.
-DASHBOARD_LINKS: list[dict] = []
+DASHBOARD_LINKS: list[dict] = [*orders_panels.DASHBOARD_LINKS]
 # Merchants of these business types see only the panels and links naming their type.
-DASHBOARD_DEDICATED_BUSINESS_TYPES: list[str] = []
+DASHBOARD_DEDICATED_BUSINESS_TYPES: list[str] = [*photobox_panels.DEDICATED_BUSINESS_TYPES]
 # Admin CSV exports read this many rows per database round trip (memory stays bounded).
 EXPORT_CHUNK_SIZE = env.int("EXPORT_CHUNK_SIZE", default=2000)
 
@@ -310,22 +337,6 @@ CATALOG_MAX_DETAIL_IMAGES = env.int("CATALOG_MAX_DETAIL_IMAGES", default=3)
 # The public menu (no login) is throttled per client address.
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["public_menu"] = env.str(
     "THROTTLE_PUBLIC_MENU", default="300/min"
-)
-# Owners get one email a day listing products at or below their low-stock threshold.
-BEAT_SCHEDULE_DEFAULTS["catalog: email low-stock alerts"] = {
-    "task": "catalog.tasks.low_stock_alerts_queue_task",
-    "crontab": ("0", "8"),
-}
-DASHBOARD_PANELS.append(
-    {
-        "name": "low-stock",
-        "title": "Low on stock",
-        "selector": "catalog.reports.panel_low_stock",
-        "type": "table",
-        "unit": "count",
-        "role": "officer",
-        "order": 60,
-    }
 )
 
 # --- customers -------------------------------------------------------------------------------
@@ -351,10 +362,6 @@ CUSTOMER_AUTH_THROTTLE_IP = env.str("CUSTOMER_AUTH_THROTTLE_IP", default="30/min
 CUSTOMER_AUTH_THROTTLE_EMAIL = env.str("CUSTOMER_AUTH_THROTTLE_EMAIL", default="20/hour")
 # Every endpoint called with a customer token, per customer.
 CUSTOMER_THROTTLE = env.str("CUSTOMER_THROTTLE", default="600/min")
-BEAT_SCHEDULE_DEFAULTS["customers: prune old login challenges"] = {
-    "task": "customers.tasks.login_challenge_prune_task",
-    "crontab": ("17", "3"),
-}
 
 # --- orders ----------------------------------------------------------------------------------
 # Pending orders still unpaid after this many minutes are cancelled and their stock released.
@@ -363,55 +370,8 @@ ORDER_PAYMENT_TIMEOUT_MINUTES = env.int("ORDER_PAYMENT_TIMEOUT_MINUTES", default
 IDEMPOTENCY_LOCK_SECONDS = env.int("IDEMPOTENCY_LOCK_SECONDS", default=60)
 # Stored answers to Idempotency-Keys are kept this long.
 IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
-BEAT_SCHEDULE_DEFAULTS["orders: cancel unpaid orders"] = {
-    "task": "orders.cancel_unpaid_orders",
-    "every_seconds": 60,
-}
-BEAT_SCHEDULE_DEFAULTS["orders: prune idempotency keys"] = {
-    "task": "orders.prune_idempotency_keys",
-    "crontab": ("15", "3"),
-}
 # The longest range one sales report covers, in days.
 REPORT_MAX_DAYS = env.int("REPORT_MAX_DAYS", default=366)
-DASHBOARD_LINKS.append(
-    {"title": "End-of-day report", "url_name": "admin:orders_order_daily_report", "role": "officer"}
-)
-DASHBOARD_PANELS += [
-    {
-        "name": "revenue-per-day",
-        "title": "Revenue per day, last 30 days",
-        "selector": "orders.reports.panel_revenue_per_day",
-        "type": "line",
-        "role": "owner",
-        "order": 10,
-    },
-    {
-        "name": "orders-by-status",
-        "title": "Today's orders by status",
-        "selector": "orders.reports.panel_orders_by_status_today",
-        "type": "bar",
-        "unit": "count",
-        "role": "officer",
-        "order": 20,
-    },
-    {
-        "name": "top-products-revenue",
-        "title": "Top 10 products by sales, this week",
-        "selector": "orders.reports.panel_top_products_by_revenue",
-        "type": "hbar",
-        "role": "owner",
-        "order": 40,
-    },
-    {
-        "name": "top-products-quantity",
-        "title": "Top 10 products by units, this week",
-        "selector": "orders.reports.panel_top_products_by_quantity",
-        "type": "hbar",
-        "unit": "count",
-        "role": "officer",
-        "order": 50,
-    },
-]
 
 # --- payments --------------------------------------------------------------------------------
 # Midtrans keys and the production flag are per merchant (admin). Empty base URLs mean the
@@ -426,19 +386,9 @@ XENDIT_CALLBACK_TOKEN = env.str("XENDIT_CALLBACK_TOKEN", default="")
 # Pending gateway payments older than this are asked about by the reconciliation task.
 PAYMENT_RECONCILE_AFTER_SECONDS = env.int("PAYMENT_RECONCILE_AFTER_SECONDS", default=300)
 PAYMENT_SNAP_EXPIRY_MINUTES = env.int("PAYMENT_SNAP_EXPIRY_MINUTES", default=60)
-BEAT_SCHEDULE_DEFAULTS["payments: reconcile pending payments"] = {
-    "task": "payments.tasks.payment_reconcile_pending_task",
-    "every_seconds": env.int("PAYMENT_RECONCILE_EVERY_SECONDS", default=180),
-}
-DASHBOARD_PANELS.append(
-    {
-        "name": "payment-methods",
-        "title": "Payment methods, last 30 days",
-        "selector": "payments.reports.panel_payment_methods",
-        "type": "doughnut",
-        "role": "owner",
-        "order": 30,
-    }
+# How often, in seconds, the reconciliation task asks the gateways about pending payments.
+BEAT_SCHEDULE_DEFAULTS[payments_schedule.RECONCILE]["every_seconds"] = env.int(
+    "PAYMENT_RECONCILE_EVERY_SECONDS", default=180
 )
 
 # --- photobox --------------------------------------------------------------------------------
@@ -468,50 +418,6 @@ if ENCRYPTION_ENABLED and len(ENCRYPTION_KEY.encode()) != 32:
     raise ImproperlyConfigured("ENCRYPTION_KEY must be exactly 32 characters (AES-256).")
 if ENCRYPTION_IV and len(ENCRYPTION_IV.encode()) != 16:
     raise ImproperlyConfigured("ENCRYPTION_IV must be exactly 16 characters (or empty).")
-BEAT_SCHEDULE_DEFAULTS["photobox: expire unpaid sessions"] = {
-    "task": "photobox.tasks.photo_session_expire_due_task",
-    "every_seconds": 60,
-}
-BEAT_SCHEDULE_DEFAULTS["photobox: delete expired photos"] = {
-    "task": "photobox.tasks.photo_session_clean_expired_task",
-    "crontab": ("40", "3"),
-}
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PhotoSessionStatusEnum"] = (
     "photobox.models.PhotoSession.Status"
 )
-# A photobox merchant sells kiosk sessions, not orders: its dashboard shows its kiosks instead
-# of the counter's panels (orders, products, stock, payment mix) and the end-of-day report.
-DASHBOARD_DEDICATED_BUSINESS_TYPES.append("photobox")
-DASHBOARD_PANELS += [
-    {
-        "name": "photobox-takings-per-day",
-        "title": "Kiosk takings per day, last 30 days",
-        "selector": "photobox.reports.panel_takings_per_day",
-        "type": "line",
-        "role": "owner",
-        "order": 70,
-        "business_types": ["photobox"],
-    },
-    {
-        "name": "photobox-sessions",
-        "title": "Photobox sessions per location, last 30 days",
-        "selector": "photobox.reports.panel_sessions_per_location",
-        "type": "bar",
-        "unit": "count",
-        "role": "officer",
-        "order": 80,
-        "business_types": ["photobox"],
-        "stacked": True,
-        # completed, expired, failed, pending (photobox.reports.OUTCOMES)
-        "colors": ["#7cb342", "#b0bec5", "#e57373", "#f5a623"],
-    },
-    {
-        "name": "photobox-takings",
-        "title": "Kiosk takings per location, last 30 days",
-        "selector": "photobox.reports.panel_takings_per_location",
-        "type": "hbar",
-        "role": "owner",
-        "order": 90,
-        "business_types": ["photobox"],
-    },
-]

@@ -5,15 +5,12 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from customers import views as customer_pages
-from merchants.dashboard import admin_index
 from merchants.health import health
 from orders import views as order_pages
 from photobox import views as photobox_pages
 
 urlpatterns = [
-    # The admin index with the dashboard (before the admin's own index, which it wraps).
-    path("admin/", admin.site.admin_view(admin_index), name="admin-dashboard"),
-    path("admin/", admin.site.urls),
+    path("admin/", admin.site.urls),  # merchants.admin_site: its index is the dashboard
     path("api/v1/", include(("config.api_router", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

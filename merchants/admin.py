@@ -7,10 +7,6 @@ from merchants.admin_base import MerchantScopedAdmin
 from merchants.models import Membership, Merchant, StaffToken, TableLocation
 from merchants.services import membership_grant
 
-admin.site.site_header = "POS Back-office"
-admin.site.site_title = "POS Back-office"
-admin.site.index_title = "Run your shop"
-
 User = get_user_model()
 
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class MerchantsConfig(AppConfig):
@@ -8,3 +9,10 @@ class MerchantsConfig(AppConfig):
 
     def ready(self) -> None:
         from merchants import checks, signals  # noqa: F401
+
+
+class PosAdminConfig(admin_apps.AdminConfig):
+    """Django's admin app with the product's site (merchants/admin_site.py) as `admin.site`."""
+
+    default = False  # listed by its full path in INSTALLED_APPS; "merchants" is MerchantsConfig
+    default_site = "merchants.admin_site.PosAdminSite"

@@ -1,4 +1,5 @@
-"""The admin index as a dashboard: the panels of `settings.DASHBOARD_PANELS` for one merchant.
+"""The admin index as a dashboard: the panels of `settings.DASHBOARD_PANELS` for one merchant
+(served as the admin site's index, merchants/admin_site.py).
 
 Owners and officers see their own merchant; someone with several merchants, and the operator
 (who sees them all), picks one with `?merchant=<slug>`, remembered in the session. The page
@@ -10,7 +11,7 @@ our own static files.
 
 from dataclasses import dataclass
 
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.urls import reverse
 
 from merchants.models import Membership, Merchant
@@ -89,9 +90,3 @@ def dashboard_context(request) -> dict:
         ],
         "links": [{"title": link.title, "url": reverse(link.url_name)} for link in links],
     }
-
-
-def admin_index(request, extra_context=None):
-    """Django's admin index with the dashboard above the list of apps."""
-    context = {"dashboard": dashboard_context(request), **(extra_context or {})}
-    return admin.site.index(request, extra_context=context)

@@ -38,11 +38,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from merchants.models import Membership, Merchant
+from merchants.money import money_str
 from merchants.tenancy import merchant_of, roles_by_merchant
 
 Role = Membership.Role
 BOM = "\ufeff"
-CENT = Decimal("0.01")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ROWS_PER_WRITE = 200
 
@@ -75,7 +75,7 @@ def csv_cell(value, tz) -> str:
         return "yes" if value else "no"
     if isinstance(value, Decimal):
         # Sums may come back as "6000": money always shows its cents ("6000.00").
-        return format(value.quantize(CENT) if value.as_tuple().exponent > -2 else value, "f")
+        return money_str(value) if value.as_tuple().exponent > -2 else format(value, "f")
     if isinstance(value, datetime):
         return timezone.localtime(value, tz).strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, date):

@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 
 from merchants.models import Merchant, TableLocation
+from merchants.money import STORED_PLACES
 
 MAX_ID = 2**63 - 1
 
@@ -45,7 +46,7 @@ class MoneyFilter(django_filters.NumberFilter):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_digits", 14)
-        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("decimal_places", STORED_PLACES)
         super().__init__(*args, **kwargs)
 
 

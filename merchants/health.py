@@ -3,6 +3,7 @@
 import logging
 import uuid
 
+from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -28,8 +29,8 @@ def _check_cache() -> None:
 
 
 def _check_broker() -> str | None:
-    from config.celery_app import app
-
+    # The project's Celery app (the Django fix-up makes it the default in every thread).
+    app = current_app
     if app.conf.task_always_eager:
         return "skipped"
     with app.connection_for_write() as conn:

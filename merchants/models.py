@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from merchants import money
 from merchants.crypto import EncryptedTextField
 
 
@@ -25,11 +26,6 @@ class TenantModel(TimeStampedModel):
 
     class Meta:
         abstract = True
-
-
-def is_whole_amount_currency(currency: str) -> bool:
-    """Currencies priced in whole units (no cents in practice)."""
-    return currency.upper() in {"IDR", "JPY", "KRW", "VND"}
 
 
 def validate_time_zone(value: str) -> None:
@@ -60,7 +56,12 @@ class Merchant(TimeStampedModel):
         max_length=20, choices=BusinessType.choices, default=BusinessType.FNB
     )
     pos_mode = models.CharField(max_length=20, choices=PosMode.choices, default=PosMode.CENTRALIZED)
-    currency = models.CharField(max_length=3, default="IDR")
+    currency = models.CharField(
+        max_length=3,
+        choices=money.CURRENCY_CHOICES,
+        default=money.DEFAULT_CURRENCY,
+        help_text="The ISO 4217 code of every price and total of this shop.",
+    )
     time_zone = models.CharField(
         max_length=64, default="Asia/Jakarta", validators=[validate_time_zone]
     )
@@ -98,7 +99,7 @@ class Merchant(TimeStampedModel):
     @property
     def currency_decimals(self) -> int:
         """Digits after the point in this shop's prices and totals."""
-        return 0 if is_whole_amount_currency(self.currency) else 2
+        return money.currency_exponent(self.currency)
 
     @property
     def has_midtrans_server_key(self) -> bool:

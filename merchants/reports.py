@@ -4,16 +4,17 @@ data, and the registry of dashboard panels.
 Days are the merchant's local days (`Merchant.time_zone`, Asia/Jakarta by default): a sale at
 23:30 in Jakarta belongs to that day, one at 00:30 to the next, whatever the server's zone.
 
-Each app contributes its panels in its spot of `settings.DASHBOARD_PANELS`:
+Each app lists its panels in its `panels.py`, which settings gather into
+`settings.DASHBOARD_PANELS`:
 
-    DASHBOARD_PANELS.append({
+    DASHBOARD_PANELS = [{
         "name": "revenue-per-day",                 # the URL: /api/v1/reports/panels/revenue-per-day
         "title": "Revenue, last 30 days",
         "selector": "orders.reports.panel_revenue_per_day",  # (*, merchant, now) -> PanelData
         "type": "line",                            # line | bar | hbar | doughnut | table
         "role": "owner",                           # who may see it: owner | officer
         "order": 10,                               # position on the dashboard, lower first
-    })
+    }]
 
 Optional keys: "unit" (money | count), "stacked" (bar charts: the datasets stack, e.g. sessions
 by outcome), "colors" (one CSS colour per dataset, in order) and "business_types" (only the
@@ -37,15 +38,15 @@ from django.utils.module_loading import import_string
 
 from merchants.errors import NotFound
 from merchants.models import Membership, Merchant
+from merchants.money import STORED_PLACES, money_str
 
 Role = Membership.Role
-CENT = Decimal("0.01")
 PANEL_TYPES = ("line", "bar", "hbar", "doughnut", "table")
 PANEL_UNITS = ("money", "count")
 ROLES = {"owner": Role.OWNER, "officer": Role.OFFICER}
 ZERO = Decimal(0)
 # The output field of money sums in aggregate queries.
-MONEY = DecimalField(max_digits=16, decimal_places=2)
+MONEY = DecimalField(max_digits=16, decimal_places=STORED_PLACES)
 
 
 def money_sum(expression) -> Coalesce:
@@ -98,7 +99,7 @@ def each_day(first: date, last: date) -> list[date]:
 
 def money(value) -> str:
     """A money amount as the API writes it: a decimal string with two places, never a float."""
-    return str(Decimal(value or 0).quantize(CENT))
+    return money_str(value)
 
 
 # --- what a panel answers ------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Install the default beat schedules once, so the operator can edit them in the admin.
 
-Each app lists its periodic tasks in `settings.BEAT_SCHEDULE_DEFAULTS`; an entry is created
-when missing and never overwritten, so an operator's change survives deploys.
+Each app lists its periodic tasks in its `schedule.py`, which settings gather into
+`settings.BEAT_SCHEDULE_DEFAULTS`; an entry is created when missing and never overwritten, so an
+operator's change survives deploys.
 """
 
 from django.conf import settings

@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from merchants.models import Merchant, TableLocation, TenantModel, TimeStampedModel
+from merchants.money import DEFAULT_CURRENCY
 
 ZERO = Decimal(0)
 
@@ -105,7 +106,7 @@ class Order(TenantModel):
     service_charge_amount = money()
     total_amount = money(help_text="subtotal − discount + tax + service charge.")
     rounded_amount = money(help_text="The total rounded for cash (IDR: to the nearest 100).")
-    currency = models.CharField(max_length=3, default="IDR")
+    currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
     # True while units of tracked products are held for this order; flipped exactly once.
     stock_reserved = models.BooleanField(default=False)
     confirmed_at = models.DateTimeField(null=True, blank=True)

@@ -1,35 +1,27 @@
 """How an order is priced. The one place these sums live; every amount comes from the server.
 
-Per line, rounded half up to the currency's unit (whole rupiah for IDR) at each step:
+Per line, rounded half up to the currency's unit (whole rupiah for IDR) at each step
+(`merchants.money.quantize_money`):
     line subtotal = final unit price × qty          (final price: catalog's pricing rule)
     line tax      = line subtotal × tax%
     line service  = line subtotal × service%
 Per order:
     subtotal = Σ base × qty,  discount = Σ (base − final) × qty
     total    = subtotal − discount + tax + service
-    rounded  = total to the nearest cash unit, half up (IDR: 100), used for cash
+    rounded  = total to the nearest cash step, half up (IDR: 100), used for cash
+               (`merchants.money.round_for_cash`)
 """
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from catalog.models import Product
-from catalog.pricing import PriceQuote, product_final_prices, round_amount
+from catalog.pricing import PriceQuote, product_final_prices
+from merchants.money import quantize_money, round_for_cash
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
-
-
-def cash_rounding_unit(currency: str) -> Decimal:
-    return Decimal(100) if currency.upper() == "IDR" else Decimal("0.01")
-
-
-def round_for_cash(amount: Decimal, *, currency: str) -> Decimal:
-    unit = cash_rounding_unit(currency)
-    return ((amount / unit).quantize(Decimal(1), rounding=ROUND_HALF_UP) * unit).quantize(
-        Decimal("0.01")
-    )
 
 
 @dataclass(frozen=True)
@@ -59,16 +51,16 @@ class OrderPricing:
 def price_line(
     *, product: Product, quantity: int, quote: PriceQuote, currency: str, notes: str = ""
 ) -> PricedLine:
-    line_subtotal = round_amount(quote.final * quantity, currency=currency)
+    line_subtotal = quantize_money(quote.final * quantity, currency)
     return PricedLine(
         product=product,
         quantity=quantity,
         quote=quote,
         line_subtotal=line_subtotal,
-        discount=round_amount((quote.base - quote.final) * quantity, currency=currency),
-        tax=round_amount(line_subtotal * product.tax_percent / HUNDRED, currency=currency),
-        service_charge=round_amount(
-            line_subtotal * product.service_charge_percent / HUNDRED, currency=currency
+        discount=quantize_money((quote.base - quote.final) * quantity, currency),
+        tax=quantize_money(line_subtotal * product.tax_percent / HUNDRED, currency),
+        service_charge=quantize_money(
+            line_subtotal * product.service_charge_percent / HUNDRED, currency
         ),
         notes=notes,
     )
@@ -88,7 +80,7 @@ def order_price(
         for product, qty, notes in lines
     ]
     subtotal = sum((line.quote.base * line.quantity for line in priced), ZERO)
-    subtotal = round_amount(subtotal, currency=currency)
+    subtotal = quantize_money(subtotal, currency)
     discount = sum((line.discount for line in priced), ZERO)
     tax = sum((line.tax for line in priced), ZERO)
     service = sum((line.service_charge for line in priced), ZERO)
@@ -101,5 +93,5 @@ def order_price(
         tax=tax,
         service_charge=service,
         total=total,
-        rounded=round_for_cash(total, currency=currency),
+        rounded=round_for_cash(total, currency),
     )

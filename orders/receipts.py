@@ -7,18 +7,12 @@ from decimal import Decimal
 from django.utils import timezone
 
 from merchants.emails import send_templated_email
+from merchants.money import currency_info, format_money
 from orders.models import Order
 from orders.payments import PAID_FAMILY
 from orders.selectors import order_payment_list, order_queryset
 from payments.models import Payment
 from payments.selectors import payment_channel_label
-
-
-def format_money(amount: Decimal, currency: str) -> str:
-    """Rupiah the Indonesian way ("Rp 51.750"); other currencies with cents ("USD 12.50")."""
-    if currency.upper() == "IDR":
-        return "Rp " + f"{amount:,.0f}".replace(",", ".")
-    return f"{currency.upper()} {amount:,.2f}"
 
 
 def format_moment(moment: datetime, tz: tzinfo) -> str:
@@ -31,9 +25,12 @@ def order_receipt_context(*, order: Order, payments: list[Payment]) -> dict:
     """Template context of `emails/order_receipt.*` for a paid order from `order_queryset()`."""
     currency = order.currency
     tz = order.merchant.tzinfo
+    # Amounts as the shop's customers read them (rupiah the Indonesian way, "Rp 51.750"; "USD
+    # 12.50"): the currency's own convention, whatever language the server runs in.
+    language = currency_info(currency).language
 
     def money(amount: Decimal) -> str:
-        return format_money(amount, currency)
+        return format_money(amount, currency, language=language)
 
     paid = [p for p in payments if p.status in Payment.PAID_STATUSES]
     payment = min(paid, key=lambda p: (p.paid_at or p.created_at, p.pk)) if paid else None

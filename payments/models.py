@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 
 from merchants.models import Merchant, TenantModel
+from merchants.money import DEFAULT_CURRENCY
 
 
 class Payment(TenantModel):
@@ -57,7 +58,7 @@ class Payment(TenantModel):
     gateway = models.CharField(max_length=20, choices=Gateway.choices)
     method = models.CharField(max_length=20, choices=Method.choices)
     amount = models.DecimalField(max_digits=14, decimal_places=2)
-    currency = models.CharField(max_length=3, default="IDR")
+    currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
     )

@@ -28,10 +28,10 @@ from django.utils import timezone
 from merchants.actors import SYSTEM, Actor
 from merchants.errors import Conflict, DomainError
 from merchants.models import Merchant
+from merchants.money import CENT, precision_problem
 from payments import registry
 from payments.gateways import midtrans, xendit
 from payments.gateways.base import (
-    ZERO_DECIMAL_CURRENCIES,
     CustomerDetails,
     GatewayExchange,
     LineItem,
@@ -47,7 +47,6 @@ logger = logging.getLogger(__name__)
 
 Status = Payment.Status
 Kind = PaymentEvent.Kind
-CENT = Decimal("0.01")
 
 
 # --- creating payments ----------------------------------------------------------------------
@@ -620,9 +619,7 @@ def _checked_amount(value, currency: str, field: str = "amount") -> Decimal:
     amount = _decimal_or_error(value, field)
     if amount <= 0:
         raise DomainError(f"{field} must be more than zero.", details={field: "> 0"})
-    if currency.upper() in ZERO_DECIMAL_CURRENCIES and amount != amount.to_integral_value():
-        raise DomainError(
-            f"{currency} amounts are whole numbers; {amount} has a fraction.",
-            details={field: "a whole number"},
-        )
+    problem = precision_problem(amount, currency)
+    if problem is not None:
+        raise DomainError(problem, details={field: problem})
     return amount.quantize(CENT)

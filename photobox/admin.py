@@ -39,8 +39,21 @@ def _keys_page(request, admin_site, rows, *, title: str) -> TemplateResponse:
     return response
 
 
+class GuardedRowAdmin(MerchantScopedAdmin):
+    """On an existing row, a field its model's plain save() refuses (the merchant) is shown, not
+    offered for editing: saving the form would be refused (see `GuardedSaveMixin`)."""
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            allowed = set(self.model.saved_by_plain_save)
+            fields = self.get_fields(request, obj)
+            readonly += [name for name in fields if name not in allowed and name not in readonly]
+        return readonly
+
+
 @admin.register(KioskLocation)
-class KioskLocationAdmin(MerchantScopedAdmin):
+class KioskLocationAdmin(GuardedRowAdmin):
     list_display = ("machine_code", "name", "merchant", "is_active", "key_prefix", "key_rotated_at")
     list_filter = ("merchant", "is_active")
     list_select_related = ("merchant",)
@@ -95,7 +108,7 @@ class KioskLocationAdmin(MerchantScopedAdmin):
 
 
 @admin.register(KioskPrice)
-class KioskPriceAdmin(MerchantScopedAdmin):
+class KioskPriceAdmin(GuardedRowAdmin):
     list_display = (
         "description",
         "merchant",

@@ -8,12 +8,13 @@ that are emailed to the customer as a private gallery link.
 import secrets
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldError, ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
 from merchants.models import Merchant, TenantModel, TimeStampedModel
+from merchants.money import DEFAULT_CURRENCY, fits_currency, format_amount, precision_rule
 
 MACHINE_CODE_VALIDATOR = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
@@ -21,24 +22,78 @@ MACHINE_CODE_VALIDATOR = RegexValidator(
 )
 
 
+class GuardedFieldError(FieldError):
+    """A plain `save()` was asked to write a field that only a service may change."""
+
+
 class GuardedSaveMixin:
     """A plain `save()` of an existing row writes only `saved_by_plain_save` (+ `updated_at`).
 
     Quota counters, keys, statuses and money move only through services (conditional UPDATEs
     or explicit `update_fields`); an admin form or serializer holding a copy read a moment
-    earlier must never write an older value of them back.
+    earlier must never write an older value of them back. So the values of the other fields
+    are remembered as read (or last saved); a plain `save()` leaves them as the database has
+    them, and raises `GuardedFieldError` naming the field when one of them was changed on the
+    copy, instead of dropping that change without a word.
     """
 
     saved_by_plain_save: tuple[str, ...] = ()
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._remember_guarded()
+        return instance
+
+    def refresh_from_db(self, using=None, fields=None, **kwargs):
+        super().refresh_from_db(using=using, fields=fields, **kwargs)
+        self._remember_guarded(fields)  # only what was read again
+
     def save(self, *args, **kwargs):
-        if (
+        plain = (
             not self._state.adding
             and kwargs.get("update_fields") is None
             and not kwargs.get("force_insert")
-        ):
+        )
+        if plain:
+            changed = self._guarded_changes()
+            if changed:
+                raise GuardedFieldError(
+                    f"{type(self).__name__}.save() does not write {', '.join(changed)}: "
+                    "services change it (conditional updates or save(update_fields=...)), so "
+                    "that a copy read earlier never writes an older value back."
+                )
             kwargs["update_fields"] = [*self.saved_by_plain_save, "updated_at"]
         super().save(*args, **kwargs)
+        self._remember_guarded(kwargs.get("update_fields"))
+
+    def _guarded_attnames(self) -> list[tuple[str, str]]:
+        """(name, attname) of the concrete fields a plain save leaves alone."""
+        allowed = {*self.saved_by_plain_save, "updated_at"}
+        return [
+            (f.name, f.attname)
+            for f in self._meta.concrete_fields
+            if not f.primary_key and f.name not in allowed
+        ]
+
+    def _remember_guarded(self, only=None) -> None:
+        loaded = self.__dict__
+        remembered = dict(getattr(self, "_guarded_values", {}))
+        for name, attname in self._guarded_attnames():
+            if attname in loaded and (only is None or name in only or attname in only):
+                remembered[attname] = loaded[attname]
+        self._guarded_values = remembered
+
+    def _guarded_changes(self) -> list[str]:
+        remembered = getattr(self, "_guarded_values", {})
+        current = self.__dict__
+        return [
+            name
+            for name, attname in self._guarded_attnames()
+            if attname in current
+            # Set on this copy though never read: as much a change as a new value.
+            and (attname not in remembered or current[attname] != remembered[attname])
+        ]
 
 
 def new_gallery_token() -> str:
@@ -114,7 +169,8 @@ class KioskPrice(GuardedSaveMixin, TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.description} ({self.amount:,.0f} {self.merchant.currency})"
+        currency = self.merchant.currency
+        return f"{self.description} ({format_amount(self.amount, currency)} {currency})"
 
     @property
     def quota_remaining(self) -> int | None:
@@ -127,10 +183,9 @@ class KioskPrice(GuardedSaveMixin, TenantModel):
         if (
             merchant is not None
             and self.amount is not None
-            and merchant.currency.upper() == "IDR"
-            and self.amount != self.amount.to_integral_value()
+            and not fits_currency(self.amount, merchant.currency)
         ):
-            errors["amount"] = "Prices in IDR are whole amounts (e.g. 40000, not 40000.50)."
+            errors["amount"] = precision_rule(merchant.currency, what="Prices")
         if self.quota is not None and self.quota < self.quota_used:
             errors["quota"] = (
                 f"{self.quota_used} sessions are already sold or waiting for payment; the quota "
@@ -173,7 +228,7 @@ class PhotoSession(GuardedSaveMixin, TenantModel):
         max_length=64, unique=True, help_text="TRX-{location}-{YYYYmmddHHMMSS}-{8 hex}."
     )
     amount = models.DecimalField(max_digits=14, decimal_places=2)
-    currency = models.CharField(max_length=3, default="IDR")
+    currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
     email = models.EmailField(help_text="Where the gallery link is sent.")
     send_invoice = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)

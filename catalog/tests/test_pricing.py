@@ -11,9 +11,9 @@ from catalog.pricing import (
     discounted_price,
     product_final_price,
     product_final_prices,
-    round_amount,
 )
 from catalog.tests.factories import ProductFactory, PromotionFactory
+from merchants.money import quantize_money
 
 PERCENT = Promotion.DiscountType.PERCENT
 NOMINAL = Promotion.DiscountType.NOMINAL
@@ -76,9 +76,9 @@ def test_best_quote_among_overlapping_promotions(promotions, expected_final, exp
 
 
 def test_round_amount():
-    assert round_amount(D("22500.5"), currency="IDR") == D(22501)
-    assert round_amount(D("22500.49"), currency="idr") == D(22500)
-    assert round_amount(D("1.005"), currency="USD") == D("1.01")
+    assert quantize_money(D("22500.5"), currency="IDR") == D(22501)
+    assert quantize_money(D("22500.49"), currency="idr") == D(22500)
+    assert quantize_money(D("1.005"), currency="USD") == D("1.01")
 
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -314,7 +314,7 @@ class TestEmailTask:
         assert mail.outbox == []
 
     def test_prune_runs_daily_on_beat(self, settings):
-        from config.celery_app import app
+        from celery import current_app as app
 
         [entry] = [
             e

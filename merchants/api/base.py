@@ -7,6 +7,7 @@ from rest_framework.relations import ManyRelatedField, PrimaryKeyRelatedField, R
 from rest_framework.views import APIView
 
 from merchants.api.permissions import HasMerchantRole, Role, required_role_for
+from merchants.money import STORED_PLACES
 from merchants.tenancy import (
     MERCHANT_HEADER,
     TenantContext,
@@ -178,7 +179,7 @@ class MerchantScopedAPIView(MerchantScopedMixin, APIView):
 def money_field(**kwargs) -> serializers.DecimalField:
     """Money in the API: a decimal string, never a float."""
     kwargs.setdefault("max_digits", 14)
-    kwargs.setdefault("decimal_places", 2)
+    kwargs.setdefault("decimal_places", STORED_PLACES)
     return serializers.DecimalField(**kwargs)
 
 

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from merchants.api.base import MerchantScopedAPIView, YearBoundedMixin
 from merchants.api.permissions import Role
+from merchants.money import STORED_PLACES
 from merchants.reports import PANEL_TYPES, PANEL_UNITS, Panel, panel_get, panels_for_role
 
 
@@ -22,7 +23,7 @@ class LocalDateField(YearBoundedMixin, serializers.DateField):
 
 def report_money(**kwargs) -> serializers.DecimalField:
     """Sums of many orders: a decimal string with two places."""
-    return serializers.DecimalField(max_digits=18, decimal_places=2, **kwargs)
+    return serializers.DecimalField(max_digits=18, decimal_places=STORED_PLACES, **kwargs)
 
 
 class ReportMerchantSerializer(serializers.Serializer):

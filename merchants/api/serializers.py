@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from merchants.api.base import MerchantScopedModelSerializer
 from merchants.models import Membership, Merchant, TableLocation
+from merchants.money import CURRENCY_CHOICES, SUPPORTED_CURRENCIES
 
 # Gateway secrets: write-only in the API, encrypted at rest, blank on update keeps the stored one.
 SECRET_FIELDS = ("midtrans_server_key", "xendit_secret_key")
@@ -18,7 +19,24 @@ def _secret_field() -> serializers.CharField:
     )
 
 
+class CurrencyField(serializers.ChoiceField):
+    """An ISO 4217 code the product supports, in any case ("idr" is IDR)."""
+
+    default_error_messages = {
+        "invalid_choice": "{input} is not a currency this product supports. Use one of: "
+        + ", ".join(SUPPORTED_CURRENCIES)
+        + "."
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(CURRENCY_CHOICES, **kwargs)
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(str(data).strip().upper())
+
+
 class MerchantSerializer(serializers.ModelSerializer):
+    currency = CurrencyField(required=False, help_text="ISO 4217 code of the shop's prices.")
     midtrans_server_key = _secret_field()
     has_midtrans_server_key = serializers.BooleanField(read_only=True)
     xendit_secret_key = _secret_field()
@@ -66,12 +84,6 @@ class MerchantSerializer(serializers.ModelSerializer):
             for name in ("slug", "is_active"):
                 fields[name].read_only = True
         return fields
-
-    def validate_currency(self, value: str) -> str:
-        value = value.upper()
-        if len(value) != 3 or not value.isalpha():
-            raise serializers.ValidationError("Use a three-letter ISO 4217 code, e.g. IDR.")
-        return value
 
     def update(self, instance, validated_data):
         # Blank means "keep": a form round-trip must never wipe a stored secret.

@@ -53,7 +53,7 @@ def test_health_reports_a_stopped_cache(client, monkeypatch):
 
 
 def test_health_reports_a_stopped_broker(client):
-    from config.celery_app import app
+    from celery import current_app as app
 
     previous = app.conf.broker_url
     app.conf.task_always_eager = False

@@ -91,3 +91,48 @@ def test_list_filters_and_search(client_for, operator):
     client = client_for(operator)
     assert client.get(URL, {"business_type": "retail"}).json()["count"] == 1
     assert client.get(URL, {"search": "warung"}).json()["count"] == 1
+
+
+@pytest.mark.parametrize("code", ["XYZ", "GBP", "IDRX"])
+def test_an_unsupported_currency_is_400_naming_the_supported_ones(owner_client, merchant, code):
+    response = owner_client.patch(detail(merchant), {"currency": code}, format="json")
+    assert response.status_code == 400
+    message = response.json()["error"]["message"]
+    assert f"{code} is not a currency this product supports" in message
+    assert "IDR" in message
+    merchant.refresh_from_db()
+    assert merchant.currency == "IDR"
+
+
+def test_a_supported_currency_in_any_case_is_stored_in_capitals(owner_client, merchant):
+    response = owner_client.patch(detail(merchant), {"currency": "jpy"}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["currency"] == "JPY"
+    merchant.refresh_from_db()
+    assert merchant.currency == "JPY"
+    assert merchant.currency_decimals == 0
+
+
+def test_the_admin_offers_only_supported_currencies(client, owner, merchant):
+    from django.urls import reverse
+
+    client.force_login(owner)
+    url = reverse("admin:merchants_merchant_change", args=[merchant.pk])
+    form = client.get(url).context["adminform"].form
+    assert next(iter(form.fields["currency"].choices))[0] == "IDR"
+    fields = {
+        "name": merchant.name,
+        "business_type": merchant.business_type,
+        "pos_mode": merchant.pos_mode,
+        "time_zone": merchant.time_zone,
+        "qris_gateway": merchant.qris_gateway,
+    }
+    response = client.post(url, {**fields, "currency": "XYZ"})
+    assert response.status_code == 200  # the form again, with the error
+    assert "XYZ is not one of the available choices" in response.content.decode()
+    merchant.refresh_from_db()
+    assert merchant.currency == "IDR"
+    response = client.post(url, {**fields, "currency": "SGD"})
+    assert response.status_code == 302
+    merchant.refresh_from_db()
+    assert merchant.currency == "SGD"

@@ -64,7 +64,7 @@ def cancel_task():
 def worker_retries():
     """Eager Celery that does not propagate runs a task's retries inline, back to back, as a
     worker would run them after their countdowns (with propagation the Retry itself escapes)."""
-    from config.celery_app import app
+    from celery import current_app as app
 
     app.conf.task_eager_propagates = False
     yield

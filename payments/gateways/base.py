@@ -10,17 +10,8 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Protocol
 
-# Currencies the gateways here take as whole numbers (no minor unit on the wire).
-ZERO_DECIMAL_CURRENCIES = frozenset({"IDR"})
-
-
-def to_minor_units(amount: Decimal, currency: str) -> int:
-    """The integer a gateway expects for `amount` (IDR 150000.00 → 150000)."""
-    if currency.upper() in ZERO_DECIMAL_CURRENCIES:
-        if amount != amount.to_integral_value():
-            raise ValueError(f"{currency} amounts must be whole numbers, got {amount}.")
-        return int(amount)
-    return int((amount * 100).to_integral_value())
+# Re-exported for the adapters: which units a currency has is the merchants kernel's rule.
+from merchants.money import to_minor_units as to_minor_units
 
 
 @dataclass(frozen=True)

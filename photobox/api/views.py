@@ -1,7 +1,6 @@
 """Photobox API: staff (locations, prices, transactions), kiosks, the gallery, maintenance."""
 
 from django.conf import settings
-from django.http import HttpResponse
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -22,7 +21,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from merchants.api.base import MerchantScopedMixin, MerchantScopedViewSet
-from merchants.errors import NotFound
 from photobox import photos, selectors, services
 from photobox.api.pagination import PageOrOffsetPagination
 from photobox.api.serializers import (
@@ -51,7 +49,6 @@ from photobox.auth import (
     KioskKeyAuthentication,
     KioskRateThrottle,
     MaintenanceTokenAuthentication,
-    kiosk_identity_from_header,
 )
 from photobox.encryption import maybe_encrypt
 from photobox.filters import (
@@ -146,11 +143,9 @@ class PhotoSessionViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Photo sessions: staff read them and resend their email; kiosks create them.
-
-    `GET` is for staff (officers read; filters, search, `page`/`limit` up to 100) while `POST`
-    on the same path is the kiosk's sale, authenticated by `X-Kiosk-Key` only.
-    """
+    """Photo sessions: staff read them and resend their email (officers read; filters, search,
+    `page`/`limit` up to 100). `POST` on the same collection path is the kiosk's sale,
+    authenticated by `X-Kiosk-Key` only."""
 
     queryset = PhotoSession.objects.all()
     serializer_class = PhotoSessionSerializer
@@ -161,39 +156,6 @@ class PhotoSessionViewSet(
     ordering = ["-created_at", "-pk"]
     # SortFilter: `ordering`, or `sort_by` + `sort_order`.
     filter_backends = [DjangoFilterBackend, SearchFilter, SortFilter]
-
-    # The kiosk's create shares the collection URL but none of the staff machinery.
-    def _is_kiosk_sale(self) -> bool:
-        action_name = getattr(self, "action", None)
-        if action_name is None and getattr(self, "request", None) is not None:
-            action_name = getattr(self, "action_map", {}).get(self.request.method.lower())
-        return action_name == "create"
-
-    def get_authenticators(self):
-        if self._is_kiosk_sale():
-            return [KioskKeyAuthentication()]
-        return super().get_authenticators()
-
-    def get_permissions(self):
-        if self._is_kiosk_sale():
-            return [IsKiosk()]
-        return super().get_permissions()
-
-    def get_throttles(self):
-        if self._is_kiosk_sale():
-            return [KioskRateThrottle()]
-        return super().get_throttles()
-
-    def get_renderers(self):
-        if self._is_kiosk_sale():
-            return [JSONRenderer()]
-        return super().get_renderers()
-
-    def initial(self, request, *args, **kwargs):
-        if self._is_kiosk_sale():
-            # No merchant resolution from staff memberships: the key names the location.
-            return super(MerchantScopedMixin, self).initial(request, *args, **kwargs)
-        return super().initial(request, *args, **kwargs)
 
     def base_queryset(self):
         return selectors.photo_session_queryset()
@@ -211,21 +173,6 @@ class PhotoSessionViewSet(
         if self.action == "retrieve":
             queryset = queryset.prefetch_related("photos")
         return queryset
-
-    @extend_schema(
-        summary="Kiosk: sell a session (reserve quota, charge QRIS)",
-        request=KioskSessionCreateSerializer,
-        responses={
-            201: KioskSessionCreatedSerializer,
-            409: OpenApiResponse(ERROR_REF, description="Sold out, or no gateway configured."),
-            502: OpenApiResponse(ERROR_REF, description="The gateway failed; nothing was sold."),
-        },
-    )
-    def create(self, request, *args, **kwargs):
-        body = KioskSessionCreateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        session = services.photo_session_create(kiosk=request.auth, **body.validated_data)
-        return Response(KioskSessionCreatedSerializer(session).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=ResendEmailSerializer,
@@ -251,53 +198,45 @@ class PhotoSessionViewSet(
 # --- kiosk --------------------------------------------------------------------------------------
 
 
-class KioskTransactionStatusView(KioskView):
-    """The kiosk's poll, every few seconds: at most two queries (the key lookup is cached),
-    no gateway call, no throttle bookkeeping.
+class KioskSessionCreateView(KioskView):
+    """The kiosk's sale: reserves a unit of the package's quota and charges QRIS, authenticated
+    by `X-Kiosk-Key` only. `GET` on the same path is the staff's list of sessions."""
 
-    A plain poll (GET without a query string, accepting JSON or anything) for a session of the
-    key's kiosk is answered before DRF's request/response machinery is built: the same key check
-    (with the poll's process-local tier), the same read, body and headers. That machinery
-    (request wrapping, content negotiation, authenticator and permission objects, rendering
-    through a template response) was about a seventh of what the poll cost above Django's own
-    cycle (docs/benchmarks.md). Everything else, every error included, takes DRF's full path,
-    so those answers are exactly what they were.
-    """
+    # The path is also the staff's list of sessions: the URL conf passes that list's view here
+    # (`as_view(other_methods_view=...)`), and every method but POST goes to it, with the staff's
+    # authentication, permissions and throttles.
+    other_methods_view = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method != "POST" and self.other_methods_view is not None:
+            return self.other_methods_view(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Kiosk: sell a session (reserve quota, charge QRIS)",
+        request=KioskSessionCreateSerializer,
+        responses={
+            201: KioskSessionCreatedSerializer,
+            409: OpenApiResponse(ERROR_REF, description="Sold out, or no gateway configured."),
+            502: OpenApiResponse(ERROR_REF, description="The gateway failed; nothing was sold."),
+        },
+    )
+    def post(self, request):
+        body = KioskSessionCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        session = services.photo_session_create(kiosk=request.auth, **body.validated_data)
+        return Response(KioskSessionCreatedSerializer(session).data, status=status.HTTP_201_CREATED)
+
+
+class KioskTransactionStatusView(KioskView):
+    """The kiosk's poll, every few seconds: one query once the key is known (the key's lookup is
+    cached, and remembered in the process for the poll), no gateway call, no throttle
+    bookkeeping."""
 
     throttle_classes = []
-    _DIRECT_ACCEPT = frozenset({"", "*/*", "application/json"})
 
     def get_authenticators(self):
         return [KioskKeyAuthentication(local=True)]  # with the poll's process-local tier
-
-    def dispatch(self, request, *args, **kwargs):
-        self._not_found = None
-        response = self._answer_directly(request, kwargs.get("external_id", ""))
-        if response is not None:
-            return response
-        return super().dispatch(request, *args, **kwargs)
-
-    def _answer_directly(self, request, external_id: str) -> HttpResponse | None:
-        meta = request.META
-        if (
-            request.method != "GET"
-            or meta.get("QUERY_STRING")
-            or meta.get("HTTP_ACCEPT", "").strip() not in self._DIRECT_ACCEPT
-        ):
-            return None
-        identity = kiosk_identity_from_header(request, local=True)
-        if identity is None:
-            return None  # no key, or not a valid one: DRF's 401 with its challenge
-        try:
-            row = selectors.kiosk_session_status(kiosk=identity, external_id=external_id)
-        except NotFound as exc:
-            self._not_found = exc  # DRF answers it without reading the session again
-            return None
-        return HttpResponse(
-            JSONRenderer().render(maybe_encrypt(kiosk_status_body(row))),
-            content_type=JSONRenderer.media_type,
-            headers=self.default_response_headers,  # Allow, as DRF sets it
-        )
 
     @extend_schema(
         summary="Kiosk: poll a session's status",
@@ -305,8 +244,6 @@ class KioskTransactionStatusView(KioskView):
         responses={200: _maybe_encrypted(KioskSessionStatusSerializer, "KioskSessionStatusBody")},
     )
     def get(self, request, external_id: str):
-        if self._not_found is not None:
-            raise self._not_found
         row = selectors.kiosk_session_status(kiosk=request.auth, external_id=external_id)
         return Response(maybe_encrypt(kiosk_status_body(row)))
 

@@ -1,23 +1,15 @@
-"""The kiosk poll's fast path: the key remembered in the process, the answer given before DRF's
-machinery, the shorter middleware chain. Each must answer exactly as the full path does, and a
-key that is rotated or switched off must still stop working."""
-
-import io
-from wsgiref.util import setup_testing_defaults
+"""The kiosk poll: the key remembered in the process (a key that is rotated or switched off must
+still stop working), and otherwise the path every API request takes."""
 
 import pytest
-from django.core import signals
 from django.core.cache import cache
-from django.db import close_old_connections
 from django.urls import reverse
 from rest_framework.views import APIView
 
 from photobox import auth
-from photobox.api.views import KioskTransactionStatusView
-from photobox.models import KioskLocation, PhotoSession
+from photobox.models import KioskLocation
 from photobox.tests.conftest import kiosk_client_for
 from photobox.tests.factories import KioskLocationFactory, PhotoSessionFactory
-from photobox.wsgi import SKIPPED_MIDDLEWARE, poll_middleware
 
 pytestmark = pytest.mark.django_db
 
@@ -145,12 +137,6 @@ class TestProcessLocalTier:
 
 
 @pytest.fixture
-def full_path_only(monkeypatch):
-    """Every poll through DRF's full path, as before the direct answer existed."""
-    monkeypatch.setattr(KioskTransactionStatusView, "_answer_directly", lambda *args: None)
-
-
-@pytest.fixture
 def drf_requests(monkeypatch):
     """Counts the requests DRF's machinery was built for."""
     built = []
@@ -164,38 +150,33 @@ def drf_requests(monkeypatch):
     return built
 
 
-HEADERS = ("Content-Type", "Vary", "Allow", "X-Frame-Options", "X-Content-Type-Options")
+@pytest.fixture
+def sessions_opened(monkeypatch):
+    """Paths the session middleware ran for."""
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    opened = []
+    real = SessionMiddleware.process_request
+    monkeypatch.setattr(
+        SessionMiddleware,
+        "process_request",
+        lambda self, request: opened.append(request.path) or real(self, request),
+    )
+    return opened
 
 
-def answer(response) -> tuple:
-    return (response.status_code, response.content, {h: response.get(h) for h in HEADERS})
+class TestOnePath:
+    """The poll is an ordinary DRF view behind the product's one middleware chain."""
 
-
-class TestDirectAnswer:
-    @pytest.mark.parametrize("accept", [None, "*/*", "application/json"])
-    def test_a_plain_poll_is_answered_without_drf(self, kiosk, session, drf_requests, accept):
-        headers = {"HTTP_ACCEPT": accept} if accept else {}
-        assert kiosk.get(poll_url(session), **headers).status_code == 200
-        assert drf_requests == []
-
-    @pytest.mark.parametrize("encrypted", [False, True])
-    def test_it_answers_exactly_what_drf_answers(
-        self, settings, kiosk, location, monkeypatch, encrypted
+    def test_the_poll_takes_drfs_path_and_every_middleware(
+        self, kiosk, session, drf_requests, sessions_opened
     ):
-        if encrypted:  # a fixed IV, so that two answers of the same row are equal
-            settings.ENCRYPTION_ENABLED = True
-            settings.ENCRYPTION_KEY = "k" * 32
-            settings.ENCRYPTION_IV = "i" * 16
-        for status in (PhotoSession.Status.PENDING, PhotoSession.Status.COMPLETED):
-            session = PhotoSessionFactory(
-                merchant=location.merchant, location=location, status=status
-            )
-            direct = answer(kiosk.get(poll_url(session)))
-            with monkeypatch.context() as patch:
-                patch.setattr(KioskTransactionStatusView, "_answer_directly", lambda *args: None)
-                full = answer(kiosk.get(poll_url(session)))
-            assert direct == full
-            assert direct[0] == 200
+        response = kiosk.get(poll_url(session))
+        assert response.status_code == 200
+        assert drf_requests == [poll_url(session)]
+        assert sessions_opened == [poll_url(session)]
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["X-Content-Type-Options"] == "nosniff"
 
     @pytest.mark.parametrize(
         ("extra", "query", "status"),
@@ -205,17 +186,13 @@ class TestDirectAnswer:
             ({}, "?format=xml", 404),
         ],
     )
-    def test_anything_but_a_plain_poll_takes_the_full_path(
-        self, kiosk, session, drf_requests, extra, query, status
-    ):
+    def test_negotiation_is_drfs(self, kiosk, session, extra, query, status):
         assert kiosk.get(poll_url(session) + query, **extra).status_code == status
-        assert len(drf_requests) == 1
 
-    def test_head_takes_the_full_path(self, kiosk, session, drf_requests):
+    def test_head(self, kiosk, session):
         assert kiosk.head(poll_url(session)).status_code == 200
-        assert len(drf_requests) == 1
 
-    def test_an_unknown_session_is_drfs_404_without_a_second_read(
+    def test_an_unknown_session_is_a_404_in_one_read(
         self, kiosk, location, django_assert_num_queries
     ):
         url = reverse("api:photobox-kiosk-status", args=["TRX-1-20250101100000-0000abcd"])
@@ -226,7 +203,7 @@ class TestDirectAnswer:
         with django_assert_num_queries(1):
             assert kiosk.get(url).status_code == 404
 
-    def test_no_or_a_wrong_key_is_drfs_401_with_its_challenge(self, location, session):
+    def test_no_or_a_wrong_key_is_a_401_with_its_challenge(self, location, session):
         for key in ("", "key-wrong", "x" * 300):
             client = kiosk_client_for(location, key) if key else kiosk_client_for(location)
             if not key:
@@ -235,88 +212,8 @@ class TestDirectAnswer:
             assert response.status_code == 401
             assert "KioskKey" in response["WWW-Authenticate"]
 
-    def test_the_full_path_answers_a_plain_poll_too(
-        self, kiosk, session, full_path_only, drf_requests
-    ):
-        assert kiosk.get(poll_url(session)).status_code == 200
-        assert len(drf_requests) == 1
-
-
-@pytest.fixture
-def wsgi_app():
-    """The deployed WSGI application, called as gunicorn calls it (the test client has its own
-    handler). Its request signals would close the test's transaction: unhooked meanwhile, as the
-    test client does."""
-    from config.wsgi import application
-
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield application
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
-
-
-def wsgi_get(application, path: str, **headers) -> tuple[str, dict[str, str], bytes]:
-    environ = {"PATH_INFO": path, "REQUEST_METHOD": "GET", "HTTP_HOST": "testserver"}
-    environ.update({f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()})
-    setup_testing_defaults(environ)
-    environ["wsgi.input"] = io.BytesIO(b"")
-    started = {}
-
-    def start_response(status, response_headers, exc_info=None):
-        started.update(status=status, headers=dict(response_headers))
-
-    body = b"".join(application(environ, start_response))
-    return started["status"], started["headers"], body
-
-
-class TestPollMiddleware:
-    def test_the_chain_is_the_products_less_what_serves_browsers(self, settings):
-        assert poll_middleware() == [m for m in settings.MIDDLEWARE if m not in SKIPPED_MIDDLEWARE]
-        assert "django.middleware.security.SecurityMiddleware" in poll_middleware()
-        assert "corsheaders.middleware.CorsMiddleware" in poll_middleware()
-        settings.MIDDLEWARE = [*settings.MIDDLEWARE, "some.LaterMiddleware"]
-        assert poll_middleware()[-1] == "some.LaterMiddleware"  # added later: kept
-
-    def test_the_deployed_app_answers_the_poll_with_the_same_headers(
-        self, wsgi_app, location, session, client
-    ):
-        key = f"key-{location.machine_code}"
-        status, headers, body = wsgi_get(wsgi_app, poll_url(session), x_kiosk_key=key)
-        assert status.startswith("200")
-        full = client.get(poll_url(session), HTTP_X_KIOSK_KEY=key)  # every middleware
-        assert body == full.content
-        assert {k: v for k, v in headers.items() if k in HEADERS} == {
-            h: full[h] for h in HEADERS if full.has_header(h)
-        }
-        assert headers["X-Frame-Options"] == "DENY"
-        assert headers["X-Content-Type-Options"] == "nosniff"
-
-    def test_the_poll_skips_sessions_and_everything_else_keeps_them(
-        self, wsgi_app, location, session, monkeypatch
-    ):
-        from django.contrib.sessions.middleware import SessionMiddleware
-
-        sessions_opened = []
-        real = SessionMiddleware.process_request
-        monkeypatch.setattr(
-            SessionMiddleware,
-            "process_request",
-            lambda self, request: sessions_opened.append(request.path) or real(self, request),
-        )
-        key = f"key-{location.machine_code}"
-        status, _, _ = wsgi_get(wsgi_app, poll_url(session), x_kiosk_key=key)
-        assert status.startswith("200")
-        assert sessions_opened == []
-        status, login_headers, _ = wsgi_get(wsgi_app, "/admin/login/")
-        assert status.startswith("200")
-        assert sessions_opened == ["/admin/login/"]
-        assert "csrftoken=" in login_headers.get("Set-Cookie", "")  # CSRF middleware ran
-
-    def test_errors_on_the_poll_path_are_still_json(self, wsgi_app, location):
-        status, headers, body = wsgi_get(
-            wsgi_app, "/api/v1/photobox/transactions/external/not-an-id", x_kiosk_key="k"
-        )
-        assert status.startswith("404")
-        assert headers["Content-Type"] == "application/json"
-        assert b'"not_found"' in body
+    def test_errors_on_the_poll_path_are_json(self, kiosk):
+        response = kiosk.get("/api/v1/photobox/transactions/external/not-an-id")
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
+        assert b'"not_found"' in response.content

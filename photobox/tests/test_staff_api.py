@@ -110,6 +110,20 @@ class TestPrices:
         response = owner_client.post(PRICES, {"amount": amount, "description": "X"})
         assert response.status_code == 400
 
+    @pytest.mark.parametrize(
+        ("currency", "amount", "status"),
+        [("JPY", "500.50", 400), ("JPY", "500", 201), ("USD", "4.50", 201)],
+    )
+    def test_amounts_follow_the_merchants_currency(
+        self, owner_client, merchant, currency, amount, status
+    ):
+        merchant.currency = currency
+        merchant.save()
+        response = owner_client.post(PRICES, {"amount": amount, "description": "X"})
+        assert response.status_code == status, response.content
+        if status == 400:
+            assert "whole amounts" in response.json()["error"]["details"]["amount"][0]
+
     @pytest.mark.parametrize("params", [{"location": "x"}, {"location": "0"}])
     def test_bad_filters_are_400(self, officer_client, params):
         response = officer_client.get(PRICES, params)
