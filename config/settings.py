@@ -6,6 +6,7 @@ URLs of PostgreSQL, Redis, SMTP and Cloudinary.
 """
 
 import hashlib
+import os
 from pathlib import Path
 
 import environ
@@ -18,11 +19,29 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=True)
+# DEBUG off is production: there every service must be named, or the product would run quietly
+# on SQLite, local memory, a console mailer and local files and still report healthy. A trial
+# run (or the bench) says ALLOW_EMBEDDED_DEFAULTS=true to accept those; secrets stay required.
+ALLOW_EMBEDDED_DEFAULTS = env.bool("ALLOW_EMBEDDED_DEFAULTS", default=False)
+if not DEBUG:
+    from config.production import missing_production_settings
+
+    _missing = missing_production_settings(os.environ, embedded=ALLOW_EMBEDDED_DEFAULTS)
+    if _missing:
+        raise ImproperlyConfigured(
+            "DEBUG is off, and these settings are missing: "
+            + ", ".join(_missing)
+            + ". Set them (docs/operations.md lists the production settings)"
+            + (
+                "."
+                if ALLOW_EMBEDDED_DEFAULTS
+                else ", or set ALLOW_EMBEDDED_DEFAULTS=true to run "
+                "on SQLite, local memory, console email and local media files."
+            )
+        )
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-development-key-only-for-the-embedded-default"
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
@@ -124,6 +143,14 @@ LOGIN_URL = "admin:login"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTPS only: redirect plain HTTP and tell browsers (HSTS). Off by default so the embedded
+# default and a plain-HTTP trial work; production turns them on (docs/operations.md).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# Probes from inside the network (container healthchecks, Prometheus) speak plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^metrics$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -333,9 +360,7 @@ DASHBOARD_PANELS.append(
 DEFAULT_MERCHANT = env.str("DEFAULT_MERCHANT", default="")
 # Customer JWTs are signed with their own key, never SECRET_KEY, so either can be rotated alone.
 CUSTOMER_JWT_SECRET = env.str("CUSTOMER_JWT_SECRET", default="")
-if not CUSTOMER_JWT_SECRET:
-    if not DEBUG:
-        raise ImproperlyConfigured("CUSTOMER_JWT_SECRET must be set when DEBUG is off.")
+if not CUSTOMER_JWT_SECRET:  # only with DEBUG on: production requires it (see the top)
     CUSTOMER_JWT_SECRET = hashlib.sha256(f"customer-jwt:{SECRET_KEY}".encode()).hexdigest()
 CUSTOMER_JWT_ISSUER = env.str("CUSTOMER_JWT_ISSUER", default="pos-backoffice")
 CUSTOMER_JWT_TTL_SECONDS = env.int("CUSTOMER_JWT_TTL_SECONDS", default=7 * 24 * 3600)
