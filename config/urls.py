@@ -1,9 +1,9 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from config.views import local_media
 from customers import views as customer_pages
 from merchants.dashboard import admin_index
 from merchants.health import health
@@ -41,8 +41,10 @@ urlpatterns = [
     ),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Local media files (the embedded default) only; the view refuses when a media store is set.
+urlpatterns.append(
+    re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$", local_media, name="local-media")
+)
 
 handler404 = "config.views.not_found"
 handler500 = "config.views.server_error"
