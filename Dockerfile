@@ -22,4 +22,5 @@ USER app
 EXPOSE 8000
 # Exec form: gunicorn is PID 1, so `docker stop` (SIGTERM) reaches it and in-flight requests
 # finish within the graceful timeout. Migrations run once, in the compose `migrate` job.
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--worker-class", "gthread", "--threads", "4"]
+# Threads, timeouts and recycling: gunicorn.conf.py (docs/operations.md).
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "config.wsgi:application"]

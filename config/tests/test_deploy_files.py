@@ -79,7 +79,9 @@ def test_web_runs_the_image_command_gunicorn_as_pid_1(services):
     assert "command" not in services["web"]
     cmd = re.search(r"^CMD (.+)$", (BASE_DIR / "Dockerfile").read_text(), re.MULTILINE).group(1)
     command = json.loads(cmd)  # exec form: no shell between Docker and gunicorn
-    assert command[0] == "gunicorn"
+    assert command[:3] == ["gunicorn", "--config", "gunicorn.conf.py"]
+    # Docker waits longer than gunicorn's graceful timeout (30 s) before it kills.
+    assert int(services["web"]["stop_grace_period"].rstrip("s")) > 30
 
 
 def test_app_services_run_in_production_mode(services):
