@@ -7,6 +7,8 @@ docs/operations.md explains each and how to size them.
 """
 
 import os
+import tempfile
+from pathlib import Path
 
 
 def _int(name: str, default: int) -> int:
@@ -39,3 +41,22 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 SHARED_MEMORY = "/dev/shm"  # noqa: S108 - gunicorn's own files, created with mkstemp
 if os.path.isdir(SHARED_MEMORY):
     worker_tmp_dir = SHARED_MEMORY
+
+# Metrics: every worker writes its counters to files in one folder, and /metrics sums them all
+# (prometheus_client's multiprocess mode). Set here, before any worker starts, so all inherit it.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="pos-metrics-")
+
+
+def on_starting(server):
+    """Counters start at zero with the server: files left by an earlier run go."""
+    folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    for leftover in folder.glob("*.db"):
+        leftover.unlink()
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -7,6 +7,7 @@ from config.views import local_media
 from customers import views as customer_pages
 from merchants.dashboard import admin_index
 from merchants.health import health
+from merchants.observability.metrics import metrics_view
 from orders import views as order_pages
 from photobox import views as photobox_pages
 
@@ -20,6 +21,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api-auth/", include("rest_framework.urls", namespace="rest_framework")),
     path("health/", health, name="health"),
+    path("metrics", metrics_view, name="metrics"),
     # --- customers pages ---
     re_path(
         r"^auth/magic/(?P<token>[A-Za-z0-9_-]+)/?$",

@@ -49,6 +49,7 @@ from photobox.auth import (
     IsKiosk,
     IsMaintenance,
     KioskKeyAuthentication,
+    KioskPrincipal,
     KioskRateThrottle,
     MaintenanceTokenAuthentication,
     kiosk_identity_from_header,
@@ -293,6 +294,8 @@ class KioskTransactionStatusView(KioskView):
         except NotFound as exc:
             self._not_found = exc  # DRF answers it without reading the session again
             return None
+        # Who asked, as DRF's path records it (the access line reads it).
+        request.user, request.auth = KioskPrincipal(identity), identity
         return HttpResponse(
             JSONRenderer().render(maybe_encrypt(kiosk_status_body(row))),
             content_type=JSONRenderer.media_type,
