@@ -8,9 +8,10 @@ WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends libpq5 \
     && rm -rf /var/lib/apt/lists/*
 
-# Dependencies first: this layer is rebuilt only when they change.
-COPY pyproject.toml README.md ./
-RUN pip install .
+# Dependencies first, exactly as locked (versions and hashes): this layer is rebuilt only when
+# the lock changes. `make lock` refreshes requirements.lock from pyproject.toml's ranges.
+COPY requirements.lock ./
+RUN pip install --require-hashes --no-deps -r requirements.lock
 
 COPY . .
 # Static files are collected at build time; nothing is reached, so no real settings are needed.
