@@ -2,7 +2,8 @@
 
 With no variable set at all this runs the embedded default: SQLite, local-memory cache, eager
 Celery, console email and local media files, with DEBUG on. Production sets DEBUG=false and the
-URLs of PostgreSQL, Redis, SMTP and Cloudinary.
+URLs of PostgreSQL, Redis, SMTP and a media store (Cloudinary or S3), and the secrets; without
+any of them it refuses to start, naming each (docs/operations.md, "Production settings").
 """
 
 import hashlib
