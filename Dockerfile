@@ -1,17 +1,27 @@
+# The product's image: web (gunicorn), worker, beat and the migrate job all run it.
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
 
 RUN apt-get update && apt-get install -y --no-install-recommends libpq5 \
     && rm -rf /var/lib/apt/lists/*
 
-COPY pyproject.toml README.md ./
-RUN pip install --upgrade pip && pip install .
-COPY . .
-RUN DEBUG=false SECRET_KEY=build-only CUSTOMER_JWT_SECRET=build-only python manage.py collectstatic --noinput
+# Dependencies first, exactly as locked (versions and hashes): this layer is rebuilt only when
+# the lock changes. `make lock` refreshes requirements.lock from pyproject.toml's ranges.
+COPY requirements.lock ./
+RUN pip install --require-hashes --no-deps -r requirements.lock
 
-RUN useradd --create-home app && chown -R app /app
+COPY . .
+# Static files are collected at build time; nothing is reached, so no real settings are needed.
+RUN DEBUG=false ALLOW_EMBEDDED_DEFAULTS=true SECRET_KEY=collectstatic-only \
+    CUSTOMER_JWT_SECRET=collectstatic-only python manage.py collectstatic --noinput
+
+RUN useradd --create-home --uid 10001 app && mkdir -p /app/media && chown app /app/media
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]
+# Exec form: gunicorn is PID 1, so `docker stop` (SIGTERM) reaches it and in-flight requests
+# finish within the graceful timeout. Migrations run once, in the compose `migrate` job.
+# Threads, timeouts and recycling: gunicorn.conf.py (docs/operations.md).
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "config.wsgi:application"]

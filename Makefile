@@ -4,15 +4,40 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format migrate seed worker beat e2e fuzz bench soak clean
+.PHONY: run test install lock test-newest lint format migrate seed worker beat e2e fuzz bench soak clean
 
-$(STAMP): pyproject.toml
+# Everything pinned, with hashes (requirements-dev.lock: the app, tests, browser tests, fuzzing);
+# then the project itself, editable and without dependencies (they are all in the lock).
+$(STAMP): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+UV_COMPILE := $(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.11 \
+	--generate-hashes --quiet
+
+## Refresh the lock files from pyproject.toml's ranges (newest versions allowed), for every
+## supported Python: requirements.lock (the image) and requirements-dev.lock (developers and CI)
+lock: install
+	$(PY) -m pip install --quiet 'uv>=0.9,<1'
+	$(UV_COMPILE) --upgrade --extra dev --extra e2e --extra fuzz -o requirements-dev.lock
+	$(UV_COMPILE) --constraint requirements-dev.lock -o requirements.lock
+
+NEWEST_PYTHON ?= python3.13
+NEWEST_VENV := .venv-newest
+
+## The test suite on the newest supported Python, with the newest versions pyproject.toml allows
+## (not the lock: this is what a new install would get)
+test-newest:
+	$(NEWEST_PYTHON) -m venv $(NEWEST_VENV)
+	$(NEWEST_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(NEWEST_VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	$(NEWEST_VENV)/bin/python -c "import sys, django; print('Python', sys.version.split()[0], '· Django', django.get_version())"
+	$(NEWEST_VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 ## Set up (venv, install, migrate, demo data) and serve on http://127.0.0.1:8000
 run: install
@@ -31,13 +56,11 @@ test: install
 
 ## Browser tests in Debian's Chromium (installed here if missing) driven by Playwright
 e2e: install
-	$(PY) -m pip install --quiet -e '.[dev,e2e]'
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	$(VENV)/bin/pytest -q e2e $(PYTEST_ARGS)
 
 ## Schemathesis over our own OpenAPI schema, in-process (FUZZ_EXAMPLES cases per operation)
 fuzz: install
-	$(PY) -m pip install --quiet -e '.[dev,fuzz]'
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-25} $(VENV)/bin/pytest -q fuzz $(PYTEST_ARGS)
 
 WRK := command -v wrk >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
@@ -75,4 +98,4 @@ beat: install
 	$(VENV)/bin/celery -A config beat -l info
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media staticfiles
+	rm -rf $(VENV) $(NEWEST_VENV) db.sqlite3 media staticfiles

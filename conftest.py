@@ -6,8 +6,9 @@ from rest_framework.test import APIClient
 from merchants.models import Membership
 from merchants.tests.factories import MembershipFactory, MerchantFactory, UserFactory
 
-# Shared fixtures that live with their helpers: `cloudinary_stub` (a local Cloudinary API).
-pytest_plugins = ["merchants.tests.cloudinary_stub"]
+# Shared fixtures that live with their helpers: `cloudinary_stub` (a local Cloudinary API),
+# `s3_media` (an S3-compatible bucket on moto's local server).
+pytest_plugins = ["merchants.tests.cloudinary_stub", "merchants.tests.s3_server"]
 
 
 @pytest.fixture(autouse=True)

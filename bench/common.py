@@ -47,6 +47,8 @@ def configure() -> dict[str, str]:
     env = {
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DEBUG": "false",
+        # Local media files and no field-encryption keys of its own: the bench measures requests.
+        "ALLOW_EMBEDDED_DEFAULTS": "true",
         "DATABASE_URL": database_url(),
         # Cache and throttle keys ("pos:*") are cleared at the start; nothing else is touched.
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL")
@@ -135,12 +137,18 @@ def server_cpu_seconds(url: str) -> float:
 
 @contextmanager
 def gunicorn(env: dict[str, str], *, workers: int = 2):
-    """The product (and the baseline) on gunicorn, sync workers as deployed; yields the base URL."""
+    """The product (and the baseline) on gunicorn with sync workers (the bench's own settings,
+    kept so its figures compare with earlier runs; production uses gthread, gunicorn.conf.py);
+    yields the base URL."""
     port = free_port()
     log = Path(tempfile.gettempdir()) / f"pos-bench-gunicorn-{port}.log"
     command = [
         str(Path(sys.executable).with_name("gunicorn")),
         "bench.wsgi:application",
+        # The bench's own settings (sync workers, as in its earlier runs), not the product's
+        # gunicorn.conf.py, which gunicorn would otherwise read from the working directory.
+        "--config",
+        os.devnull,
         "--workers",
         str(workers),
         "--bind",

@@ -2,10 +2,12 @@
 
 With no variable set at all this runs the embedded default: SQLite, local-memory cache, eager
 Celery, console email and local media files, with DEBUG on. Production sets DEBUG=false and the
-URLs of PostgreSQL, Redis, SMTP and Cloudinary.
+URLs of PostgreSQL, Redis, SMTP and a media store (Cloudinary or S3), and the secrets; without
+any of them it refuses to start, naming each (docs/operations.md, "Production settings").
 """
 
 import hashlib
+import os
 from pathlib import Path
 
 import environ
@@ -29,11 +31,29 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=True)
+# DEBUG off is production: there every service must be named, or the product would run quietly
+# on SQLite, local memory, a console mailer and local files and still report healthy. A trial
+# run (or the bench) says ALLOW_EMBEDDED_DEFAULTS=true to accept those; secrets stay required.
+ALLOW_EMBEDDED_DEFAULTS = env.bool("ALLOW_EMBEDDED_DEFAULTS", default=False)
+if not DEBUG:
+    from config.production import missing_production_settings
+
+    _missing = missing_production_settings(os.environ, embedded=ALLOW_EMBEDDED_DEFAULTS)
+    if _missing:
+        raise ImproperlyConfigured(
+            "DEBUG is off, and these settings are missing: "
+            + ", ".join(_missing)
+            + ". Set them (docs/operations.md lists the production settings)"
+            + (
+                "."
+                if ALLOW_EMBEDDED_DEFAULTS
+                else ", or set ALLOW_EMBEDDED_DEFAULTS=true to run "
+                "on SQLite, local memory, console email and local media files."
+            )
+        )
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-development-key-only-for-the-embedded-default"
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
@@ -70,6 +90,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: its request id and timing cover everything below (see merchants/observability).
+    "merchants.observability.middleware.RequestObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -135,6 +157,14 @@ LOGIN_URL = "admin:login"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTPS only: redirect plain HTTP and tell browsers (HSTS). Off by default so the embedded
+# default and a plain-HTTP trial work; production turns them on (docs/operations.md).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# Probes from inside the network (container healthchecks, Prometheus) speak plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^metrics$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -209,7 +239,10 @@ CORS_ALLOW_HEADERS = (
     "idempotency-key",
     "x-merchant",
     "x-kiosk-key",
+    "x-request-id",
 )
+# Browsers may read the request id of an answer (to quote it to support).
+CORS_EXPOSE_HEADERS = ["X-Request-ID"]
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
@@ -226,7 +259,13 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's database scheduler, writing a heartbeat that /health/ reads.
+CELERY_BEAT_SCHEDULER = "merchants.beat:HeartbeatScheduler"
+# Workers log through LOGGING below (JSON in production), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# /health/: how long a worker has to answer the ping, and how old beat's heartbeat may be.
+HEALTH_WORKER_PING_TIMEOUT = env.float("HEALTH_WORKER_PING_TIMEOUT", default=1.0)
+BEAT_HEARTBEAT_MAX_AGE_SECONDS = env.int("BEAT_HEARTBEAT_MAX_AGE_SECONDS", default=60)
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -282,20 +321,49 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# --- logging --------------------------------------------------------------------------------
+# --- logging, metrics, error reports (docs/operations.md) ------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+# json: one JSON object per line (production); plain: a readable line (development).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "merchants.observability.logs.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "merchants.observability.logs.JsonFormatter"},
     },
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+# /metrics answers `Authorization: Bearer <METRICS_TOKEN>`, or clients in these networks
+# (comma-separated, e.g. 10.0.0.0/8); with neither it answers nobody.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+# A Celery worker serves its own metrics (task runs) on this port when set; 0: off.
+CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0)
+CELERY_METRICS_ADDRESS = env.str("CELERY_METRICS_ADDRESS", default="0.0.0.0")  # noqa: S104
+# Error reports to Sentry, only when a DSN is set (never with personal data).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+if SENTRY_DSN:
+    from merchants.observability.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )
 
 # Periodic tasks installed once into django-celery-beat (editable in the admin afterwards),
 # each app's from its schedule.py (see merchants/signals.py):
@@ -344,9 +412,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["public_menu"] = env.str(
 DEFAULT_MERCHANT = env.str("DEFAULT_MERCHANT", default="")
 # Customer JWTs are signed with their own key, never SECRET_KEY, so either can be rotated alone.
 CUSTOMER_JWT_SECRET = env.str("CUSTOMER_JWT_SECRET", default="")
-if not CUSTOMER_JWT_SECRET:
-    if not DEBUG:
-        raise ImproperlyConfigured("CUSTOMER_JWT_SECRET must be set when DEBUG is off.")
+if not CUSTOMER_JWT_SECRET:  # only with DEBUG on: production requires it (see the top)
     CUSTOMER_JWT_SECRET = hashlib.sha256(f"customer-jwt:{SECRET_KEY}".encode()).hexdigest()
 CUSTOMER_JWT_ISSUER = env.str("CUSTOMER_JWT_ISSUER", default="pos-backoffice")
 CUSTOMER_JWT_TTL_SECONDS = env.int("CUSTOMER_JWT_TTL_SECONDS", default=7 * 24 * 3600)

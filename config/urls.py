@@ -1,11 +1,12 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from config.views import local_media
 from customers import views as customer_pages
 from merchants.health import health
+from merchants.observability.metrics import metrics_view
 from orders import views as order_pages
 from photobox import views as photobox_pages
 
@@ -17,6 +18,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api-auth/", include("rest_framework.urls", namespace="rest_framework")),
     path("health/", health, name="health"),
+    path("metrics", metrics_view, name="metrics"),
     # --- customers pages ---
     re_path(
         r"^auth/magic/(?P<token>[A-Za-z0-9_-]+)/?$",
@@ -38,8 +40,10 @@ urlpatterns = [
     ),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Local media files (the embedded default) only; the view refuses when a media store is set.
+urlpatterns.append(
+    re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$", local_media, name="local-media")
+)
 
 handler404 = "config.views.not_found"
 handler500 = "config.views.server_error"

@@ -1,8 +1,12 @@
-"""Error pages: JSON under /api/, Django's HTML pages elsewhere."""
+"""Error pages (JSON under /api/, Django's HTML pages elsewhere) and local media files."""
 
-from django.views import defaults
+from django.conf import settings
+from django.http import Http404
+from django.views import defaults, static
 
 from merchants.api.exceptions import json_404, json_500
+
+LOCAL_STORAGE = "django.core.files.storage.FileSystemStorage"
 
 
 def not_found(request, exception=None):
@@ -15,3 +19,14 @@ def server_error(request):
     if request.path.startswith("/api/"):
         return json_500(request)
     return defaults.server_error(request)
+
+
+def local_media(request, path):
+    """Media files of the embedded default (files under MEDIA_ROOT), served by this process.
+
+    With Cloudinary or an S3 bucket the files' URLs point there, and this answers 404: a web
+    process never streams uploads from another store.
+    """
+    if settings.STORAGES["default"]["BACKEND"] != LOCAL_STORAGE:
+        raise Http404("Media files are served by the media store.")
+    return static.serve(request, path, document_root=settings.MEDIA_ROOT)

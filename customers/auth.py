@@ -113,6 +113,7 @@ class CustomerPrincipal:
     is_staff = False
     is_superuser = False
     is_staff_principal = False  # merchants.api.permissions refuses such principals
+    principal_kind = "customer"  # the access log's user kind
 
     def __init__(self, customer: Customer, claims: dict):
         self.customer = customer

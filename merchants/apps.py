@@ -9,6 +9,7 @@ class MerchantsConfig(AppConfig):
 
     def ready(self) -> None:
         from merchants import checks, signals  # noqa: F401
+        from merchants.observability import worker  # noqa: F401 - Celery signal handlers
 
 
 class PosAdminConfig(admin_apps.AdminConfig):

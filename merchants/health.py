@@ -1,6 +1,13 @@
-"""`/health/`: can this instance reach what it needs? 200 when yes, 503 naming what is down."""
+"""`/health/`: can this instance reach what it needs? 200 when yes, 503 naming what is down.
+
+It also reports whether the background processes live: a Celery worker answers a ping, and
+beat's heartbeat (written by `merchants.beat.HeartbeatScheduler` on every tick) is fresh. Those
+never make this instance's answer a 503 (a load balancer must not pull healthy web servers out
+because a worker is down); the status then says "degraded" so an operator sees it.
+"""
 
 import logging
+import time
 import uuid
 
 from celery import current_app
@@ -38,22 +45,68 @@ def _check_broker() -> str | None:
     return None
 
 
+BEAT_HEARTBEAT_KEY = "beat:heartbeat"
+
+
+def beat_heartbeat_record() -> None:
+    """Beat is alive now (an int of epoch seconds: readable in Redis as it is)."""
+    cache.set(BEAT_HEARTBEAT_KEY, int(time.time()), timeout=None)
+
+
+def beat_heartbeat_age() -> float | None:
+    """Seconds since beat last ticked; None when it never did (or the cache lost it)."""
+    beat = cache.get(BEAT_HEARTBEAT_KEY)
+    return None if beat is None else max(time.time() - beat, 0.0)
+
+
+def _background_processes_expected() -> bool:
+    return not current_app.conf.task_always_eager
+
+
+def _check_worker() -> str | None:
+    app = current_app
+    if not _background_processes_expected():
+        return "skipped"
+    # Returns at the first answer; waits the whole timeout only when no worker is up.
+    if not app.control.ping(timeout=settings.HEALTH_WORKER_PING_TIMEOUT, limit=1):
+        raise RuntimeError("no worker answered the ping")
+    return None
+
+
+def _check_beat() -> str | None:
+    if not _background_processes_expected():
+        return "skipped"
+    age = beat_heartbeat_age()
+    if age is None:
+        raise RuntimeError("beat has written no heartbeat")
+    if age > settings.BEAT_HEARTBEAT_MAX_AGE_SECONDS:
+        raise RuntimeError(f"beat's last heartbeat is {age:.0f} s old")
+    return None
+
+
 CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
+# Reported, but down only "degrades" the answer (see the module docstring).
+LIVENESS_CHECKS = {"worker": _check_worker, "beat": _check_beat}
+
+
+def _run(name: str, check) -> tuple[str, bool]:
+    try:
+        return check() or "ok", True
+    except Exception as exc:  # any failure of a dependency is what this page reports
+        logger.warning("Health check %s failed: %s", name, exc)
+        # The class name tells an operator enough; the message may hold hosts or secrets.
+        return (f"down ({type(exc).__name__})" if settings.DEBUG else "down"), False
 
 
 @never_cache
 @require_GET
 def health(request):
-    results, healthy = {}, True
+    results, healthy, alive = {}, True, True
     for name, check in CHECKS.items():
-        try:
-            results[name] = check() or "ok"
-        except Exception as exc:  # any failure of a dependency is what this page reports
-            logger.warning("Health check %s failed: %s", name, exc)
-            healthy = False
-            # The class name tells an operator enough; the message may hold hosts or secrets.
-            results[name] = f"down ({type(exc).__name__})" if settings.DEBUG else "down"
-    return JsonResponse(
-        {"status": "ok" if healthy else "unhealthy", "checks": results},
-        status=200 if healthy else 503,
-    )
+        results[name], passed = _run(name, check)
+        healthy = healthy and passed
+    for name, check in LIVENESS_CHECKS.items():
+        results[name], passed = _run(name, check)
+        alive = alive and passed
+    status = "unhealthy" if not healthy else "ok" if alive else "degraded"
+    return JsonResponse({"status": status, "checks": results}, status=200 if healthy else 503)

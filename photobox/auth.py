@@ -148,12 +148,18 @@ class MachinePrincipal:
 class KioskPrincipal(MachinePrincipal):
     """`request.user` on kiosk endpoints."""
 
+    principal_kind = "kiosk"  # the access log's user kind
+
     def __init__(self, identity: KioskIdentity):
         self.identity = identity
 
     @property
     def pk(self) -> str:
         return f"kiosk:{self.identity.location_id}"
+
+    @property
+    def merchant_id(self) -> int:
+        return self.identity.merchant_id
 
     def __str__(self) -> str:
         return f"kiosk {self.identity.machine_code}"
@@ -215,6 +221,7 @@ class KioskRateThrottle(SimpleRateThrottle):
 
 class MaintenancePrincipal(MachinePrincipal):
     pk = "maintenance"
+    principal_kind = "maintenance"
 
     def __str__(self) -> str:
         return "maintenance"

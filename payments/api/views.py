@@ -1,8 +1,10 @@
+from collections.abc import Callable
+
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import AuthenticationFailed, ParseError, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,6 +12,8 @@ from rest_framework.views import APIView
 from merchants.actors import Actor
 from merchants.api.base import MerchantScopedReadOnlyViewSet
 from merchants.api.permissions import Role
+from merchants.errors import NotFound, PermissionDenied
+from merchants.observability.metrics import payment_webhook_observe
 from payments.api.serializers import (
     PaymentDetailSerializer,
     PaymentRefundSerializer,
@@ -87,6 +91,28 @@ def _json_object(request) -> dict:
     return dict(request.data)
 
 
+# What a webhook's exception says about the notification, for the outcome metric.
+_WEBHOOK_OUTCOMES = (
+    (NotFound, "unknown_payment"),
+    ((PermissionDenied, AuthenticationFailed), "rejected"),
+    ((ParseError, ValidationError), "invalid"),
+)
+
+
+def _observed_webhook(gateway: str, handle: Callable[[], Payment]) -> Payment:
+    """`handle()`, counted in `pos_payment_webhooks_total` by how it ended."""
+    try:
+        payment = handle()
+    except Exception as error:
+        outcome = next(
+            (name for kind, name in _WEBHOOK_OUTCOMES if isinstance(error, kind)), "error"
+        )
+        payment_webhook_observe(gateway=gateway, outcome=outcome)
+        raise
+    payment_webhook_observe(gateway=gateway, outcome="applied")
+    return payment
+
+
 class MidtransNotificationView(APIView):
     """Midtrans HTTP notification (set this URL in the Midtrans dashboard).
 
@@ -104,7 +130,10 @@ class MidtransNotificationView(APIView):
         auth=[],
     )
     def post(self, request):
-        payment = payment_handle_midtrans_notification(body=_json_object(request))
+        payment = _observed_webhook(
+            "midtrans",
+            lambda: payment_handle_midtrans_notification(body=_json_object(request)),
+        )
         return Response({"status": "ok", "payment_status": payment.status})
 
 
@@ -124,7 +153,10 @@ class XenditCallbackView(APIView):
         auth=[],
     )
     def post(self, request):
-        payment = payment_handle_xendit_callback(
-            body=_json_object(request), callback_token=request.headers.get("x-callback-token")
+        payment = _observed_webhook(
+            "xendit",
+            lambda: payment_handle_xendit_callback(
+                body=_json_object(request), callback_token=request.headers.get("x-callback-token")
+            ),
         )
         return Response({"status": "ok", "payment_status": payment.status}, status.HTTP_200_OK)
