@@ -1,4 +1,4 @@
-"""Settings, read from the environment (see `.env.example` and the README's settings table).
+"""Settings, read from the environment (see `.env.example` and docs/settings.md).
 
 With no variable set at all this runs the embedded default: SQLite, local-memory cache, eager
 Celery, console email and local media files, with DEBUG on. Production sets DEBUG=false and the
@@ -475,7 +475,7 @@ PHOTOBOX_POLL_KEY_LOCAL_SECONDS = env.int("PHOTOBOX_POLL_KEY_LOCAL_SECONDS", def
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["kiosk"] = env.str("THROTTLE_KIOSK", default="60/min")
 # X-Maintenance-Token for POST /api/v1/photobox/maintenance/cleanup; empty: the endpoint refuses.
 MAINTENANCE_TOKEN = env.str("MAINTENANCE_TOKEN", default="")
-# Optional AES-256-CBC encryption of the kiosk poll and gallery JSON (see the README).
+# Optional AES-256-CBC encryption of the kiosk poll and gallery JSON (docs/photobox.md).
 ENCRYPTION_ENABLED = env.bool("ENCRYPTION_ENABLED", default=False)
 ENCRYPTION_KEY = env.str("ENCRYPTION_KEY", default="")
 # A fixed IV (16 characters) gives the older {"data": ...} form; empty: a fresh IV per answer.

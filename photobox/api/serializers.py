@@ -253,7 +253,7 @@ class KioskUploadedSerializer(serializers.Serializer):
 
 
 class EncryptedSerializer(serializers.Serializer):
-    """The body when ENCRYPTION_ENABLED is on (see the README)."""
+    """The body when ENCRYPTION_ENABLED is on (docs/photobox.md, "Response encryption")."""
 
     iv = serializers.CharField(required=False, help_text="Base64 IV; absent with ENCRYPTION_IV.")
     data = serializers.CharField(help_text="Base64 AES-256-CBC ciphertext of the JSON body.")
