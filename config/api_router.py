@@ -24,7 +24,9 @@ from merchants.api.reports import PanelListView, PanelView
 from merchants.api.routers import OptionalSlashRouter, api_path
 from merchants.api.views import (
     MerchantViewSet,
+    StaffApiTokenViewSet,
     StaffLogoutView,
+    StaffMeView,
     StaffTokenView,
     TableLocationViewSet,
 )
@@ -47,6 +49,7 @@ from photobox.api.views import (
 router = OptionalSlashRouter()
 router.register("merchants", MerchantViewSet, basename="merchant")
 router.register("table-locations", TableLocationViewSet, basename="table-location")
+router.register("auth/staff/tokens", StaffApiTokenViewSet, basename="staff-api-token")
 
 # --- catalog ---
 router.register("product-categories", ProductCategoryViewSet, basename="product-category")
@@ -71,6 +74,7 @@ router.register("photobox/transactions", PhotoSessionViewSet, basename="photobox
 urlpatterns = [
     api_path("auth/staff/token", StaffTokenView.as_view(), name="staff-token"),
     api_path("auth/staff/logout", StaffLogoutView.as_view(), name="staff-logout"),
+    api_path("auth/staff/me", StaffMeView.as_view(), name="staff-me"),
     api_path("reports/panels", PanelListView.as_view(), name="report-panel-list"),
     api_path(r"reports/panels/(?P<name>[a-z0-9-]{1,60})", PanelView.as_view(), name="report-panel"),
     # --- catalog urls ---

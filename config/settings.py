@@ -121,6 +121,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Django's ModelBackend, refusing a locked-out login before the password is checked
+# (merchants/login_guard.py).
+AUTHENTICATION_BACKENDS = ["merchants.login_guard.LockoutModelBackend"]
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -131,9 +134,13 @@ X_FRAME_OPTIONS = "DENY"
 # encrypts; every key decrypts, so keys can be rotated. Defaults to one derived from SECRET_KEY.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
-# How many failed staff logins per username and address before the token endpoint says 429.
+# Failed staff logins (API token, /admin/login/, the browsable API's login) per username and
+# address, and per address alone, before a lock-out of STAFF_LOGIN_LOCKOUT_SECONDS.
 STAFF_LOGIN_MAX_FAILURES = env.int("STAFF_LOGIN_MAX_FAILURES", default=5)
+STAFF_LOGIN_MAX_FAILURES_PER_ADDRESS = env.int("STAFF_LOGIN_MAX_FAILURES_PER_ADDRESS", default=20)
 STAFF_LOGIN_LOCKOUT_SECONDS = env.int("STAFF_LOGIN_LOCKOUT_SECONDS", default=900)
+# Staff API tokens lapse after this many hours unused (each use, counted once a minute, renews).
+STAFF_TOKEN_TTL_HOURS = env.int("STAFF_TOKEN_TTL_HOURS", default=12)
 
 # --- i18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -240,8 +247,9 @@ REST_FRAMEWORK = {
         "user": env.str("THROTTLE_USER", default="1200/min"),
         "staff_login": env.str("THROTTLE_STAFF_LOGIN", default="30/min"),
     },
-    # Behind one reverse proxy: trust exactly one X-Forwarded-For hop.
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=0) or None,
+    # Reverse proxies in front of us. 0: the address is REMOTE_ADDR and X-Forwarded-For (which
+    # any client can write) is ignored; N: the N-th address from the right of it, our proxy's.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "merchants.api.exceptions.api_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -299,6 +307,11 @@ DASHBOARD_LINKS: list[dict] = []
 DASHBOARD_DEDICATED_BUSINESS_TYPES: list[str] = []
 # Admin CSV exports read this many rows per database round trip (memory stays bounded).
 EXPORT_CHUNK_SIZE = env.int("EXPORT_CHUNK_SIZE", default=2000)
+
+BEAT_SCHEDULE_DEFAULTS["merchants: prune expired staff tokens"] = {
+    "task": "merchants.tasks.staff_token_prune_expired_task",
+    "crontab": ("25", "3"),
+}
 
 # Pages for trying the customer flows in a browser (/demo/...); on with DEBUG by default.
 DEMO_PAGES_ENABLED = env.bool("DEMO_PAGES_ENABLED", default=DEBUG)

@@ -1,12 +1,28 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 
 from merchants.admin_base import MerchantScopedAdmin
+from merchants.login_guard import client_address, lock_message, login_lock_wait
 from merchants.models import Membership, Merchant, StaffToken, TableLocation
 from merchants.services import membership_grant
 
+
+class StaffAdminLoginForm(AdminAuthenticationForm):
+    """The admin's login, with the lock-out of repeated failures (merchants/login_guard.py)
+    and a message saying when to try again."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        wait = login_lock_wait(username=username, address=client_address(self.request))
+        if wait:
+            raise forms.ValidationError(lock_message(wait), code="locked")
+        return super().clean()
+
+
+admin.site.login_form = StaffAdminLoginForm
 admin.site.site_header = "POS Back-office"
 admin.site.site_title = "POS Back-office"
 admin.site.index_title = "Run your shop"
@@ -189,7 +205,7 @@ class TableLocationAdmin(MerchantScopedAdmin):
 class StaffTokenAdmin(admin.ModelAdmin):
     """Operator only: see and revoke API tokens. Keys are never shown (only hashes exist)."""
 
-    list_display = ("user", "prefix", "created_at", "last_used_at")
+    list_display = ("user", "prefix", "created_at", "last_used_at", "expires_at")
     list_select_related = ("user",)
     search_fields = ("user__username", "prefix")
     readonly_fields = ("user", "prefix", "created_at", "last_used_at")

@@ -7,4 +7,4 @@ class MerchantsConfig(AppConfig):
     verbose_name = "Merchants"
 
     def ready(self) -> None:
-        from merchants import checks, signals  # noqa: F401
+        from merchants import checks, login_guard, signals  # noqa: F401

@@ -1,4 +1,5 @@
 import zoneinfo
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -151,7 +152,11 @@ class TableLocation(TenantModel):
 
 
 class StaffToken(TimeStampedModel):
-    """An API token for a staff user. Only the SHA-256 of the key is stored."""
+    """An API token for a staff user. Only the SHA-256 of the key is stored.
+
+    It lapses `STAFF_TOKEN_TTL_HOURS` after its last use (or its creation): the expiry is
+    computed from `last_used_at`, which authentication renews at most once a minute.
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
@@ -165,3 +170,11 @@ class StaffToken(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.prefix}…"
+
+    @staticmethod
+    def ttl() -> timedelta:
+        return timedelta(hours=settings.STAFF_TOKEN_TTL_HOURS)
+
+    @property
+    def expires_at(self) -> datetime:
+        return (self.last_used_at or self.created_at) + self.ttl()

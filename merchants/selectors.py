@@ -19,3 +19,29 @@ def merchant_owner_emails(*, merchant: Merchant) -> list[str]:
         .values_list("email", flat=True)
         .distinct()
     )
+
+
+def staff_me(*, user) -> dict:
+    """The signed-in staff user and their role at every active merchant they belong to."""
+    memberships = (
+        Membership.objects.filter(user=user, merchant__is_active=True)
+        .select_related("merchant")
+        .order_by("merchant__name")
+    )
+    return {
+        "id": user.pk,
+        "username": user.get_username(),
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "is_operator": user.is_superuser,
+        "memberships": [
+            {
+                "merchant_id": membership.merchant_id,
+                "merchant_slug": membership.merchant.slug,
+                "merchant_name": membership.merchant.name,
+                "role": Membership.Role(membership.role).label.lower(),
+            }
+            for membership in memberships
+        ],
+    }

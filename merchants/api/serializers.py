@@ -2,7 +2,7 @@ from django.contrib.auth import authenticate
 from rest_framework import serializers
 
 from merchants.api.base import MerchantScopedModelSerializer
-from merchants.models import Membership, Merchant, TableLocation
+from merchants.models import Membership, Merchant, StaffToken, TableLocation
 
 # Gateway secrets: write-only in the API, encrypted at rest, blank on update keeps the stored one.
 SECRET_FIELDS = ("midtrans_server_key", "xendit_secret_key")
@@ -116,3 +116,36 @@ class StaffLoginSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True)
+
+
+class StaffApiTokenSerializer(serializers.ModelSerializer):
+    expires_at = serializers.DateTimeField(
+        read_only=True, help_text="Moves on with each use (it lapses after a time unused)."
+    )
+    current = serializers.SerializerMethodField(help_text="The token this request was made with.")
+
+    class Meta:
+        model = StaffToken
+        fields = ["id", "prefix", "created_at", "last_used_at", "expires_at", "current"]
+        read_only_fields = fields
+
+    def get_current(self, token) -> bool:
+        request = self.context.get("request")
+        return request is not None and getattr(request.auth, "pk", None) == token.pk
+
+
+class StaffMembershipSerializer(serializers.Serializer):
+    merchant_id = serializers.IntegerField()
+    merchant_slug = serializers.CharField()
+    merchant_name = serializers.CharField()
+    role = serializers.CharField(help_text="owner or officer")
+
+
+class StaffMeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.EmailField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    is_operator = serializers.BooleanField(help_text="The platform operator sees every merchant.")
+    memberships = StaffMembershipSerializer(many=True)

@@ -1,8 +1,6 @@
-from django.conf import settings
-from django.core.cache import cache
 from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
-from rest_framework.exceptions import PermissionDenied, Throttled
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import APIException, PermissionDenied, Throttled
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
@@ -13,12 +11,21 @@ from merchants.api.base import ID_PATTERN, MerchantScopedViewSet
 from merchants.api.permissions import IsOperator
 from merchants.api.serializers import (
     MerchantSerializer,
+    StaffApiTokenSerializer,
     StaffLoginSerializer,
+    StaffMeSerializer,
     TableLocationSerializer,
     TokenSerializer,
 )
 from merchants.filters import MerchantFilterSet, TableLocationFilterSet
+from merchants.login_guard import (
+    client_address,
+    lock_message,
+    login_failures_clear,
+    login_lock_wait,
+)
 from merchants.models import Membership, Merchant, StaffToken, TableLocation
+from merchants.selectors import staff_me
 from merchants.tenancy import roles_by_merchant
 
 
@@ -71,9 +78,13 @@ class TableLocationViewSet(MerchantScopedViewSet):
     ordering = ["number"]
 
 
-def _login_failure_key(request, username: str) -> str:
-    address = request.META.get("REMOTE_ADDR", "")
-    return f"staff-login-failures:{username.lower()}:{address}"
+class LoginLocked(Throttled):
+    """429 with the lock's own message (DRF's would append "Expected available in N seconds")
+    and Retry-After."""
+
+    def __init__(self, wait: int):
+        APIException.__init__(self, lock_message(wait))
+        self.wait = wait
 
 
 class StaffLoginThrottle(AnonRateThrottle):
@@ -81,7 +92,11 @@ class StaffLoginThrottle(AnonRateThrottle):
 
 
 class StaffTokenView(APIView):
-    """Exchange a staff username and password for an API token."""
+    """Exchange a staff username and password for an API token.
+
+    Failed logins lock the username from that address, and the address itself, for a while
+    (see merchants/login_guard.py); the 429 says when to try again (also in Retry-After).
+    """
 
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -89,20 +104,15 @@ class StaffTokenView(APIView):
 
     @extend_schema(request=StaffLoginSerializer, responses={200: TokenSerializer}, auth=[])
     def post(self, request):
-        username = str(request.data.get("username", ""))
-        failure_key = _login_failure_key(request, username)
-        failures = cache.get(failure_key, 0)
-        if failures >= settings.STAFF_LOGIN_MAX_FAILURES:
-            raise Throttled(
-                wait=settings.STAFF_LOGIN_LOCKOUT_SECONDS,
-                detail="Too many failed logins for this account; try again later.",
-            )
+        username = request.data.get("username", "") if isinstance(request.data, dict) else ""
+        address = client_address(request)
+        wait = login_lock_wait(username=username, address=address)
+        if wait:
+            raise LoginLocked(wait)
+        # A wrong password is counted by the user_login_failed signal (login_guard).
         serializer = StaffLoginSerializer(data=request.data, context={"request": request})
-        if not serializer.is_valid():
-            if "username" in request.data and "password" in request.data:
-                cache.set(failure_key, failures + 1, settings.STAFF_LOGIN_LOCKOUT_SECONDS)
-            serializer.is_valid(raise_exception=True)
-        cache.delete(failure_key)
+        serializer.is_valid(raise_exception=True)
+        login_failures_clear(username=username, address=address)
         token = staff_token_create(user=serializer.validated_data["user"])
         return Response({"token": token}, status=status.HTTP_200_OK)
 
@@ -116,3 +126,31 @@ class StaffLogoutView(APIView):
         if isinstance(request.auth, StaffToken):
             request.auth.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class StaffApiTokenViewSet(
+    mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """Your own API tokens (never their keys): see where you are signed in, revoke any of them.
+
+    `current` marks the token this request was made with.
+    """
+
+    serializer_class = StaffApiTokenSerializer
+    lookup_value_regex = ID_PATTERN
+    filter_backends = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False) or not self.request.user.is_authenticated:
+            return StaffToken.objects.none()
+        return StaffToken.objects.filter(user=self.request.user).order_by("-created_at", "-pk")
+
+
+class StaffMeView(APIView):
+    """Who you are: your account, and your role at each merchant you belong to."""
+
+    @extend_schema(responses={200: StaffMeSerializer})
+    def get(self, request):
+        if not getattr(request.user, "is_staff_principal", True):
+            raise PermissionDenied("Customers cannot use this endpoint.")
+        return Response(StaffMeSerializer(staff_me(user=request.user)).data)

@@ -1,7 +1,7 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from merchants.models import Membership, Merchant, TableLocation
+from merchants.models import Membership, Merchant, StaffToken, TableLocation
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -40,3 +40,12 @@ class TableLocationFactory(factory.django.DjangoModelFactory):
     merchant = factory.SubFactory(MerchantFactory)
     number = factory.Sequence(lambda n: f"T{n}")
     capacity = 4
+
+
+class StaffTokenFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StaffToken
+
+    user = factory.SubFactory(UserFactory)
+    key_hash = factory.Sequence(lambda n: f"{n:064x}")
+    prefix = factory.Sequence(lambda n: f"tok{n:05d}")

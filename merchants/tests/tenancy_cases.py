@@ -1,5 +1,5 @@
-from merchants.tests.factories import TableLocationFactory
-from merchants.tests.tenancy import EndpointCase
+from merchants.tests.factories import StaffTokenFactory, TableLocationFactory
+from merchants.tests.tenancy import EndpointCase, OwnRowsCase
 
 CASES = [
     EndpointCase(
@@ -7,4 +7,8 @@ CASES = [
         factory=TableLocationFactory,
         create_payload=lambda merchant: {"number": "Z9", "name": "Corner", "capacity": 2},
     ),
+]
+
+OWN_ROWS_CASES = [
+    OwnRowsCase(basename="staff-api-token", factory=StaffTokenFactory, detail_methods=("delete",)),
 ]
