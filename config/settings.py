@@ -308,6 +308,8 @@ DASHBOARD_DEDICATED_BUSINESS_TYPES: list[str] = []
 # Admin CSV exports read this many rows per database round trip (memory stays bounded).
 EXPORT_CHUNK_SIZE = env.int("EXPORT_CHUNK_SIZE", default=2000)
 
+# An emailed staff invitation can be accepted for this many hours.
+STAFF_INVITATION_TTL_HOURS = env.int("STAFF_INVITATION_TTL_HOURS", default=72)
 BEAT_SCHEDULE_DEFAULTS["merchants: prune expired staff tokens"] = {
     "task": "merchants.tasks.staff_token_prune_expired_task",
     "crontab": ("25", "3"),

@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from customers import views as customer_pages
+from merchants import views as merchant_pages
 from merchants.dashboard import admin_index
 from merchants.health import health
 from orders import views as order_pages
@@ -20,6 +21,12 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api-auth/", include("rest_framework.urls", namespace="rest_framework")),
     path("health/", health, name="health"),
+    # --- merchants pages ---
+    re_path(
+        r"^staff/invitations/(?P<token>[A-Za-z0-9_-]{16,128})/?$",
+        merchant_pages.staff_invitation,
+        name="staff-invitation-page",
+    ),
     # --- customers pages ---
     re_path(
         r"^auth/magic/(?P<token>[A-Za-z0-9_-]+)/?$",

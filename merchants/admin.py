@@ -3,23 +3,17 @@ from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
+from django.utils import timezone
 
 from merchants.admin_base import MerchantScopedAdmin
-from merchants.login_guard import client_address, lock_message, login_lock_wait
-from merchants.models import Membership, Merchant, StaffToken, TableLocation
-from merchants.services import membership_grant
+from merchants.login_guard import LockAwareLoginFormMixin
+from merchants.models import Membership, Merchant, StaffInvitation, StaffToken, TableLocation
+from merchants.selectors import staff_invitation_pending_exists
+from merchants.services import membership_grant, staff_invitation_create
 
 
-class StaffAdminLoginForm(AdminAuthenticationForm):
-    """The admin's login, with the lock-out of repeated failures (merchants/login_guard.py)
-    and a message saying when to try again."""
-
-    def clean(self):
-        username = self.cleaned_data.get("username") or ""
-        wait = login_lock_wait(username=username, address=client_address(self.request))
-        if wait:
-            raise forms.ValidationError(lock_message(wait), code="locked")
-        return super().clean()
+class StaffAdminLoginForm(LockAwareLoginFormMixin, AdminAuthenticationForm):
+    """The admin's login, saying when to try again after repeated failures."""
 
 
 admin.site.login_form = StaffAdminLoginForm
@@ -115,7 +109,9 @@ class MerchantAdmin(MerchantScopedAdmin):
 
 
 class StaffMemberForm(forms.ModelForm):
-    """Add a staff member: an existing account by username, or a new one with a password."""
+    """The operator's way to add a staff member: an existing account by username, or a new one
+    with a password. Owners invite by email instead (`StaffInvitationAdmin`): nobody attaches
+    another merchant's account without its holder's consent."""
 
     username = forms.CharField(max_length=150)
     email = forms.EmailField(required=False)
@@ -173,6 +169,10 @@ class MembershipAdmin(MerchantScopedAdmin):
     fields = ("user", "merchant", "role")
     readonly_fields = ("user",)
 
+    def has_add_permission(self, request, obj=None):
+        # Owners add staff by invitation (Staff invitations): the invitee consents.
+        return request.user.is_superuser
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = StaffMemberForm
@@ -189,6 +189,63 @@ class MembershipAdmin(MerchantScopedAdmin):
             obj.save(update_fields=["role", "updated_at"])
         else:
             form.instance = form.save()
+
+
+class StaffInvitationForm(forms.ModelForm):
+    class Meta:
+        model = StaffInvitation
+        fields = ("merchant", "email", "role")
+
+    def validate_unique(self):
+        pass  # several invitations to one address may exist, one of them pending
+
+    def clean(self):
+        cleaned = super().clean()
+        merchant, email = cleaned.get("merchant"), cleaned.get("email")
+        if merchant and email and staff_invitation_pending_exists(merchant=merchant, email=email):
+            self.add_error(
+                "email", "This address already has a pending invitation here; revoke it first."
+            )
+        return cleaned
+
+
+@admin.register(StaffInvitation)
+class StaffInvitationAdmin(MerchantScopedAdmin):
+    """Owners invite staff by email; the invitee accepts from the emailed link. The form says
+    nothing of accounts on the platform. Deleting a pending invitation revokes it."""
+
+    form = StaffInvitationForm
+    view_role = Membership.Role.OWNER
+    list_display = ("email", "merchant", "role", "status", "invited_by", "created_at")
+    list_filter = ("merchant", "role")
+    list_select_related = ("merchant", "invited_by")
+    search_fields = ("email",)
+    readonly_fields = ("invited_by", "expires_at", "email_sent_at", "accepted_at", "accepted_by")
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("merchant", "email", "role")
+        return ("merchant", "email", "role", *self.readonly_fields)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.accepted_at is not None:
+            return False  # accepted: change or remove the membership instead
+        return super().has_delete_permission(request, obj)
+
+    @admin.display(description="status")
+    def status(self, obj) -> str:
+        return StaffInvitation.Status(obj.status_at(timezone.now())).label
+
+    def save_model(self, request, obj, form, change):
+        form.instance = staff_invitation_create(
+            merchant=form.cleaned_data["merchant"],
+            email=form.cleaned_data["email"],
+            role=form.cleaned_data["role"],
+            invited_by=request.user,
+        )
 
 
 @admin.register(TableLocation)

@@ -26,7 +26,7 @@ from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.dispatch import receiver
 from rest_framework.throttling import BaseThrottle
 
@@ -113,6 +113,18 @@ def count_failed_login(sender, credentials, request=None, **kwargs) -> None:
 def forget_failed_logins(sender, request=None, user=None, **kwargs) -> None:
     if request is not None and user is not None:
         login_failures_clear(username=user.get_username(), address=client_address(request))
+
+
+class LockAwareLoginFormMixin:
+    """For Django login forms (`AuthenticationForm` and subclasses): a locked username or
+    address gets a message saying when to try again, instead of "wrong password"."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        wait = login_lock_wait(username=username, address=client_address(self.request))
+        if wait:
+            raise ValidationError(lock_message(wait), code="locked")
+        return super().clean()
 
 
 class LockoutModelBackend(ModelBackend):

@@ -178,3 +178,58 @@ class StaffToken(TimeStampedModel):
     @property
     def expires_at(self) -> datetime:
         return (self.last_used_at or self.created_at) + self.ttl()
+
+
+class StaffInvitation(TenantModel):
+    """An owner's offer of a role at their merchant, sent by email and accepted by the invitee.
+
+    Nobody becomes staff of a merchant without consenting: the invitee opens the emailed link and
+    accepts while signed in (or creates an account there). Only a hash of the link's token is
+    stored; the token is derived from `secret_seed` with the server's key, so the email task can
+    rebuild it from the row id.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        EXPIRED = "expired", "Expired"
+
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="staff_invitations"
+    )
+    email = models.EmailField()
+    role = models.PositiveSmallIntegerField(
+        choices=Membership.Role.choices, default=Membership.Role.OFFICER
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    secret_seed = models.CharField(max_length=64, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    expires_at = models.DateTimeField()
+    email_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["merchant", "email"], name="invitation_merchant_email")]
+
+    def __str__(self) -> str:
+        return f"{self.email} · {self.merchant} ({self.get_role_display()})"
+
+    def status_at(self, now: datetime) -> str:
+        if self.accepted_at is not None:
+            return self.Status.ACCEPTED
+        return self.Status.PENDING if self.expires_at > now else self.Status.EXPIRED

@@ -1,8 +1,9 @@
 """Reads for merchants and memberships."""
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from merchants.models import Membership, Merchant
+from merchants.models import Membership, Merchant, StaffInvitation
 
 
 def merchant_owner_emails(*, merchant: Merchant) -> list[str]:
@@ -45,3 +46,13 @@ def staff_me(*, user) -> dict:
             for membership in memberships
         ],
     }
+
+
+def staff_invitation_pending_exists(*, merchant: Merchant, email: str) -> bool:
+    """Whether `email` has an invitation to `merchant` not yet accepted nor expired."""
+    return StaffInvitation.objects.filter(
+        merchant=merchant,
+        email=email.strip().lower(),
+        accepted_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).exists()

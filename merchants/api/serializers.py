@@ -1,8 +1,9 @@
 from django.contrib.auth import authenticate
+from django.utils import timezone
 from rest_framework import serializers
 
 from merchants.api.base import MerchantScopedModelSerializer
-from merchants.models import Membership, Merchant, StaffToken, TableLocation
+from merchants.models import Membership, Merchant, StaffInvitation, StaffToken, TableLocation
 
 # Gateway secrets: write-only in the API, encrypted at rest, blank on update keeps the stored one.
 SECRET_FIELDS = ("midtrans_server_key", "xendit_secret_key")
@@ -149,3 +150,45 @@ class StaffMeSerializer(serializers.Serializer):
     last_name = serializers.CharField()
     is_operator = serializers.BooleanField(help_text="The platform operator sees every merchant.")
     memberships = StaffMembershipSerializer(many=True)
+
+
+ROLE_NAMES = {"owner": Membership.Role.OWNER, "officer": Membership.Role.OFFICER}
+
+
+class StaffInvitationSerializer(serializers.ModelSerializer):
+    role = serializers.ChoiceField(choices=list(ROLE_NAMES), help_text="owner or officer")
+    status = serializers.SerializerMethodField(help_text="pending, accepted or expired")
+    invited_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    accepted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = StaffInvitation
+        fields = [
+            "id",
+            "email",
+            "role",
+            "status",
+            "invited_by",
+            "created_at",
+            "expires_at",
+            "email_sent_at",
+            "accepted_at",
+            "accepted_by",
+        ]
+        read_only_fields = ["created_at", "expires_at", "email_sent_at", "accepted_at"]
+
+    def get_status(self, invitation) -> str:
+        return invitation.status_at(timezone.now())
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["role"] = Membership.Role(instance.role).label.lower()
+        return data
+
+
+class StaffInvitationAcceptSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=128, help_text="The token of the emailed link.")
+
+
+class StaffInvitationAcceptedSerializer(StaffMembershipSerializer):
+    pass

@@ -7,11 +7,15 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from merchants.api.authentication import staff_token_create
-from merchants.api.base import ID_PATTERN, MerchantScopedViewSet
-from merchants.api.permissions import IsOperator
+from merchants.api.base import ID_PATTERN, MerchantScopedMixin, MerchantScopedViewSet
+from merchants.api.permissions import IsOperator, Role
 from merchants.api.serializers import (
+    ROLE_NAMES,
     MerchantSerializer,
     StaffApiTokenSerializer,
+    StaffInvitationAcceptedSerializer,
+    StaffInvitationAcceptSerializer,
+    StaffInvitationSerializer,
     StaffLoginSerializer,
     StaffMeSerializer,
     TableLocationSerializer,
@@ -24,8 +28,13 @@ from merchants.login_guard import (
     login_failures_clear,
     login_lock_wait,
 )
-from merchants.models import Membership, Merchant, StaffToken, TableLocation
+from merchants.models import Membership, Merchant, StaffInvitation, StaffToken, TableLocation
 from merchants.selectors import staff_me
+from merchants.services import (
+    staff_invitation_accept,
+    staff_invitation_create,
+    staff_invitation_revoke,
+)
 from merchants.tenancy import roles_by_merchant
 
 
@@ -154,3 +163,60 @@ class StaffMeView(APIView):
         if not getattr(request.user, "is_staff_principal", True):
             raise PermissionDenied("Customers cannot use this endpoint.")
         return Response(StaffMeSerializer(staff_me(user=request.user)).data)
+
+
+class StaffInvitationViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    MerchantScopedMixin,
+    viewsets.GenericViewSet,
+):
+    """Invitations to work at the merchant (owners only). Creating one emails a link; the
+    invitee accepts it while signed in, or creates an account there. DELETE revokes one not
+    yet accepted."""
+
+    queryset = StaffInvitation.objects.select_related("invited_by", "accepted_by")
+    serializer_class = StaffInvitationSerializer
+    read_role = Role.OWNER
+    write_role = Role.OWNER
+    filterset_fields = ["email", "role"]
+    ordering_fields = ["created_at", "email"]
+    ordering = ["-created_at", "-pk"]
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = staff_invitation_create(
+            merchant=self.merchant,
+            email=data["email"],
+            role=ROLE_NAMES[data["role"]],
+            invited_by=self.request.user,
+        )
+
+    def perform_destroy(self, instance):
+        staff_invitation_revoke(invitation=instance)
+
+
+class StaffInvitationAcceptView(APIView):
+    """Accept an invitation as the signed-in user (the token is the last part of the emailed
+    link). You then have its role at its merchant."""
+
+    @extend_schema(
+        request=StaffInvitationAcceptSerializer, responses={200: StaffInvitationAcceptedSerializer}
+    )
+    def post(self, request):
+        if not getattr(request.user, "is_staff_principal", True):
+            raise PermissionDenied("Customers cannot use this endpoint.")
+        serializer = StaffInvitationAcceptSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = staff_invitation_accept(
+            token=serializer.validated_data["token"], user=request.user
+        )
+        body = {
+            "merchant_id": membership.merchant_id,
+            "merchant_slug": membership.merchant.slug,
+            "merchant_name": membership.merchant.name,
+            "role": Membership.Role(membership.role).label.lower(),
+        }
+        return Response(StaffInvitationAcceptedSerializer(body).data)

@@ -1,4 +1,9 @@
-from merchants.tests.factories import StaffTokenFactory, TableLocationFactory
+from merchants.models import Membership
+from merchants.tests.factories import (
+    StaffInvitationFactory,
+    StaffTokenFactory,
+    TableLocationFactory,
+)
 from merchants.tests.tenancy import EndpointCase, OwnRowsCase
 
 CASES = [
@@ -6,6 +11,13 @@ CASES = [
         basename="table-location",
         factory=TableLocationFactory,
         create_payload=lambda merchant: {"number": "Z9", "name": "Corner", "capacity": 2},
+    ),
+    EndpointCase(
+        basename="staff-invitation",
+        factory=StaffInvitationFactory,
+        create_payload=lambda merchant: {"email": "new-cashier@example.com", "role": "officer"},
+        read_role=Membership.Role.OWNER,
+        updatable=False,
     ),
 ]
 
