@@ -134,6 +134,9 @@ X_FRAME_OPTIONS = "DENY"
 # encrypts; every key decrypts, so keys can be rotated. Defaults to one derived from SECRET_KEY.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
+# JSON bodies nested deeper than this (arrays and objects) are a 400 anywhere in the API.
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
+
 # Failed staff logins (API token, /admin/login/, the browsable API's login) per username and
 # address, and per address alone, before a lock-out of STAFF_LOGIN_LOCKOUT_SECONDS.
 STAFF_LOGIN_MAX_FAILURES = env.int("STAFF_LOGIN_MAX_FAILURES", default=5)
@@ -232,6 +235,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "merchants.api.pagination.StandardPagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "merchants.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 100,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
@@ -438,6 +446,11 @@ PAYMENT_GATEWAY_TIMEOUT_SECONDS = env.float("PAYMENT_GATEWAY_TIMEOUT_SECONDS", d
 XENDIT_API_BASE_URL = env.str("XENDIT_API_BASE_URL", default="https://api.xendit.co").rstrip("/")
 # The webhook verification token from Xendit's dashboard; empty rejects every callback.
 XENDIT_CALLBACK_TOKEN = env.str("XENDIT_CALLBACK_TOKEN", default="")
+# Gateway notifications larger than this are refused (413) and nothing of them is stored.
+WEBHOOK_MAX_BYTES = env.int("WEBHOOK_MAX_BYTES", default=64 * 1024)
+# Rejected notifications (unknown payment, bad signature or token) per client address; past
+# this rate the address gets 429s. Verified notifications are never throttled.
+THROTTLE_WEBHOOK_REJECTED = env.str("THROTTLE_WEBHOOK_REJECTED", default="30/min")
 # Pending gateway payments older than this are asked about by the reconciliation task.
 PAYMENT_RECONCILE_AFTER_SECONDS = env.int("PAYMENT_RECONCILE_AFTER_SECONDS", default=300)
 PAYMENT_SNAP_EXPIRY_MINUTES = env.int("PAYMENT_SNAP_EXPIRY_MINUTES", default=60)

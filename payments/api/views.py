@@ -1,8 +1,8 @@
+from collections.abc import Callable
+
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ParseError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,6 +23,7 @@ from payments.services import (
     payment_handle_xendit_callback,
     payment_refund,
 )
+from payments.webhook_guard import WebhookRejections, webhook_body
 
 
 class PaymentViewSet(MerchantScopedReadOnlyViewSet):
@@ -81,22 +82,32 @@ class PaymentViewSet(MerchantScopedReadOnlyViewSet):
         return Response(PaymentSerializer(payment, context=self.get_serializer_context()).data)
 
 
-def _json_object(request) -> dict:
-    if not isinstance(request.data, dict):
-        raise ParseError("Expected a JSON object.")
-    return dict(request.data)
+class GatewayWebhookView(APIView):
+    """Base of the gateway webhooks: no login, bounded bodies, rejected calls throttled per
+    address (see payments/webhook_guard.py); verified ones are never turned away."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = []  # the gateway retries on its own schedule; never turn it away
+
+    def handle_webhook(self, request, handle: Callable[[dict], Payment]) -> Response:
+        rejections = WebhookRejections(request)
+        rejections.check()
+        body = webhook_body(request)
+        try:
+            payment = handle(body)
+        except WebhookRejections.rejected_errors:
+            rejections.record()
+            raise
+        return Response({"status": "ok", "payment_status": payment.status})
 
 
-class MidtransNotificationView(APIView):
+class MidtransNotificationView(GatewayWebhookView):
     """Midtrans HTTP notification (set this URL in the Midtrans dashboard).
 
     Logged first; the `signature_key` is checked with the merchant's server key (403 if wrong);
     then the status is fetched from Midtrans and applied. Unknown order_id → 404.
     """
-
-    authentication_classes = []
-    permission_classes = [AllowAny]
-    throttle_classes = []  # Midtrans retries on its own schedule; never turn it away.
 
     @extend_schema(
         request={"application/json": {"type": "object", "additionalProperties": True}},
@@ -104,16 +115,13 @@ class MidtransNotificationView(APIView):
         auth=[],
     )
     def post(self, request):
-        payment = payment_handle_midtrans_notification(body=_json_object(request))
-        return Response({"status": "ok", "payment_status": payment.status})
+        return self.handle_webhook(
+            request, lambda body: payment_handle_midtrans_notification(body=body)
+        )
 
 
-class XenditCallbackView(APIView):
+class XenditCallbackView(GatewayWebhookView):
     """Xendit QR payment callback; `x-callback-token` must match XENDIT_CALLBACK_TOKEN."""
-
-    authentication_classes = []
-    permission_classes = [AllowAny]
-    throttle_classes = []
 
     @extend_schema(
         request={"application/json": {"type": "object", "additionalProperties": True}},
@@ -124,7 +132,7 @@ class XenditCallbackView(APIView):
         auth=[],
     )
     def post(self, request):
-        payment = payment_handle_xendit_callback(
-            body=_json_object(request), callback_token=request.headers.get("x-callback-token")
+        token = request.headers.get("x-callback-token")
+        return self.handle_webhook(
+            request, lambda body: payment_handle_xendit_callback(body=body, callback_token=token)
         )
-        return Response({"status": "ok", "payment_status": payment.status}, status.HTTP_200_OK)
