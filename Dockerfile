@@ -9,7 +9,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends libpq5 \
 COPY pyproject.toml README.md ./
 RUN pip install --upgrade pip && pip install .
 COPY . .
-RUN DEBUG=false SECRET_KEY=build-only CUSTOMER_JWT_SECRET=build-only python manage.py collectstatic --noinput
+RUN DEBUG=false SECRET_KEY=build-only CUSTOMER_JWT_SECRET=build-only FIELD_ENCRYPTION_KEYS=build-only python manage.py collectstatic --noinput
 
 RUN useradd --create-home app && chown -R app /app
 USER app

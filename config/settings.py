@@ -130,9 +130,27 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
-# Keys that encrypt secrets stored in the database (merchants' gateway keys). The first key
-# encrypts; every key decrypts, so keys can be rotated. Defaults to one derived from SECRET_KEY.
+# Earlier SECRET_KEYs, still accepted for signatures (and, without FIELD_ENCRYPTION_KEYS, for
+# decrypting what they encrypted) while sessions and secrets move to the new one.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+# Fernet keys that encrypt secrets stored in the database (merchants' gateway keys). The first
+# encrypts; every key decrypts; `manage.py rotate_field_keys` re-encrypts with the first.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+
+
+def require_field_encryption_keys(*, debug: bool, keys: list[str]) -> None:
+    """Without DEBUG the keys are required: deriving them from SECRET_KEY would make rotating
+    SECRET_KEY (or losing it) lose every merchant's payment keys. With DEBUG they default to
+    keys derived from SECRET_KEY and SECRET_KEY_FALLBACKS (merchants/crypto.py)."""
+    if not debug and not [key for key in keys if key]:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS must be set when DEBUG is off (see .env.example; to keep "
+            "reading secrets written with the key derived from SECRET_KEY, list that derived key "
+            "after the new one and run `manage.py rotate_field_keys`)."
+        )
+
+
+require_field_encryption_keys(debug=DEBUG, keys=FIELD_ENCRYPTION_KEYS)
 
 # JSON bodies nested deeper than this (arrays and objects) are a 400 anywhere in the API.
 API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)

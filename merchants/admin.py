@@ -61,7 +61,7 @@ class MerchantAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in self.secret_fields:
-            if self.instance.pk and getattr(self.instance, name) and name in self.fields:
+            if self.instance.pk and self.instance.secret_is_stored(name) and name in self.fields:
                 self.fields[name].help_text = (
                     "A key is stored (encrypted). Type a new one to replace it; "
                     "leave blank to keep it."
@@ -71,7 +71,8 @@ class MerchantAdminForm(forms.ModelForm):
         cleaned = super().clean()
         for name in self.secret_fields:
             if name in cleaned and not cleaned[name]:
-                cleaned[name] = getattr(self.instance, name) if self.instance.pk else ""
+                # The stored value as it is (even one the keys cannot read: kept, not erased).
+                cleaned[name] = self.instance.__dict__.get(name, "") if self.instance.pk else ""
         return cleaned
 
 

@@ -1,4 +1,9 @@
-"""`/health/`: can this instance reach what it needs? 200 when yes, 503 naming what is down."""
+"""`/health/`: can this instance reach what it needs? 200 when yes, 503 naming what is down.
+
+It also names merchants whose stored secrets (gateway keys) no configured key decrypts, as
+`"secrets": "unreadable: merchants 3, 7"` and `"status": "degraded"`, still with a 200: one
+merchant's keys must not take every instance out of a load balancer.
+"""
 
 import logging
 import uuid
@@ -38,6 +43,26 @@ def _check_broker() -> str | None:
 
 
 CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
+SECRETS_CACHE_KEY = "health:unreadable-secrets"
+SECRETS_CACHE_SECONDS = 60
+
+
+def _unreadable_secrets_report() -> str:
+    """ "ok", or which rows hold secrets no key decrypts (checked once a minute at most)."""
+    from merchants.crypto import unreadable_secrets
+
+    report = cache.get(SECRETS_CACHE_KEY)
+    if report is None:
+        found = unreadable_secrets()
+        parts = []
+        for label, pks in found.items():
+            name = "merchants" if label == "merchants.Merchant" else label
+            parts.append(f"{name} {', '.join(str(pk) for pk in pks)}")
+        report = f"unreadable: {'; '.join(parts)}" if parts else "ok"
+        if parts:
+            logger.error("Stored secrets no FIELD_ENCRYPTION_KEYS key decrypts: %s", report)
+        cache.set(SECRETS_CACHE_KEY, report, SECRETS_CACHE_SECONDS)
+    return report
 
 
 @never_cache
@@ -52,7 +77,12 @@ def health(request):
             healthy = False
             # The class name tells an operator enough; the message may hold hosts or secrets.
             results[name] = f"down ({type(exc).__name__})" if settings.DEBUG else "down"
+    overall = "ok" if healthy else "unhealthy"
+    if healthy:
+        results["secrets"] = _unreadable_secrets_report()
+        if results["secrets"] != "ok":
+            overall = "degraded"
     return JsonResponse(
-        {"status": "ok" if healthy else "unhealthy", "checks": results},
+        {"status": overall, "checks": results},
         status=200 if healthy else 503,
     )
