@@ -255,7 +255,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "merchants.api.pagination.StandardPagination",
     "DEFAULT_PARSER_CLASSES": [
         "merchants.api.parsers.BoundedJSONParser",
-        "rest_framework.parsers.FormParser",
+        "merchants.api.parsers.BoundedFormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "PAGE_SIZE": 100,
