@@ -7,6 +7,7 @@ URLs of PostgreSQL, Redis, SMTP and Cloudinary.
 
 import hashlib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -68,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "merchants.csp.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -83,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "merchants.csp.context_processor",
             ],
         },
     },
@@ -129,6 +132,41 @@ CSRF_COOKIE_SECURE = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Served over HTTPS only: plain HTTP redirects to HTTPS (except /health/, for probes inside the
+# network), browsers are told to use HTTPS for SECURE_HSTS_SECONDS, cookies are sent on HTTPS only.
+SECURE_SSL = env.bool("SECURE_SSL", default=False)
+SECURE_SSL_REDIRECT = SECURE_SSL
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000) if SECURE_SSL else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+if SECURE_SSL:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+# Content-Security-Policy of every response (merchants/csp.py, shaped as Django 6's setting).
+# Scripts only from here or inline with this response's nonce; styles may be inline (the admin
+# and Chart.js set some); images also from https: (Cloudinary, S3); nothing may frame our pages.
+_SELF, _NONCE = "'self'", "<CSP_NONCE_SENTINEL>"
+SECURE_CSP = {
+    "default-src": [_SELF],
+    "script-src": [
+        _SELF,
+        _NONCE,
+        # The one inline handler of django-import-export's export page (select all fields).
+        "'unsafe-hashes'",
+        "'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='",
+    ],
+    "style-src": [_SELF, "'unsafe-inline'"],
+    "img-src": [_SELF, "data:", "blob:", "https:"],
+    "font-src": [_SELF, "data:"],
+    "connect-src": [_SELF],
+    "worker-src": [_SELF, "blob:"],
+    "object-src": ["'none'"],
+    "base-uri": [_SELF],
+    # The magic-link page's form hands the customer to the front end (APP_URL).
+    "form-action": [_SELF, "{0.scheme}://{0.netloc}".format(urlsplit(APP_URL))],
+    "frame-ancestors": ["'none'"],
+}
+SECURE_CSP_REPORT_ONLY = env.bool("SECURE_CSP_REPORT_ONLY", default=False)
 
 # Earlier SECRET_KEYs, still accepted for signatures (and, without FIELD_ENCRYPTION_KEYS, for
 # decrypting what they encrypted) while sessions and secrets move to the new one.
