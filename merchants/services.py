@@ -1,7 +1,5 @@
 """Writes for merchants, memberships and staff invitations."""
 
-import base64
-import hashlib
 import logging
 import secrets
 from datetime import timedelta
@@ -10,11 +8,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
 from merchants.emails import send_templated_email
 from merchants.errors import Conflict, DomainError, PermissionDenied
 from merchants.models import Membership, Merchant, StaffInvitation
+from merchants.secret_links import seeded_token, token_hash
 from merchants.selectors import staff_invitation_pending_exists
 
 logger = logging.getLogger(__name__)
@@ -40,12 +38,11 @@ def membership_grant(*, user, merchant: Merchant, role: int) -> Membership:
 
 
 def _invitation_token(seed: str) -> str:
-    digest = salted_hmac("merchants.staff-invitation", seed, algorithm="sha256").digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    return seeded_token("merchants.staff-invitation", seed)
 
 
 def hash_invitation_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return token_hash(token)
 
 
 def staff_invitation_url(invitation: StaffInvitation) -> str:
@@ -133,10 +130,7 @@ def staff_invitation_for_token(*, token: str) -> StaffInvitation | None:
     )
 
 
-@transaction.atomic
-def staff_invitation_accept(*, token: str, user) -> Membership:
-    """`user` (signed in, so consenting) accepts the invitation the token opens: they get its
-    role at its merchant. The link works once."""
+def _open_invitation(token: str) -> StaffInvitation:
     invitation = staff_invitation_for_token(token=token)
     if invitation is None:
         raise DomainError(
@@ -144,6 +138,14 @@ def staff_invitation_accept(*, token: str, user) -> Membership:
             "owner for a new one.",
             code="invalid_invitation",
         )
+    return invitation
+
+
+@transaction.atomic
+def staff_invitation_accept(*, token: str, user) -> Membership:
+    """`user` (signed in, so consenting) accepts the invitation the token opens: they get its
+    role at its merchant. The link works once."""
+    invitation = _open_invitation(token)
     if user.is_superuser:
         raise PermissionDenied("The platform operator cannot be added as staff.")
     accepted = StaffInvitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
@@ -159,13 +161,7 @@ def staff_invitation_accept_new_account(*, token: str, username: str, password: 
     """Create an account for the invitee (with the invitation's email) and accept at once.
 
     The caller validates the username and password (a sign-up form)."""
-    invitation = staff_invitation_for_token(token=token)
-    if invitation is None:
-        raise DomainError(
-            "This invitation is invalid, expired, revoked or already used; ask the shop's "
-            "owner for a new one.",
-            code="invalid_invitation",
-        )
+    invitation = _open_invitation(token)
     user = get_user_model().objects.create_user(
         username=username, email=invitation.email, password=password
     )

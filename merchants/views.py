@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from merchants.errors import DomainError
 from merchants.login_guard import LockAwareLoginFormMixin
+from merchants.secret_links import private_page
 from merchants.services import (
     staff_invitation_accept,
     staff_invitation_accept_new_account,
@@ -28,14 +29,6 @@ class InvitationSignupForm(BaseUserCreationForm):
         fields = ("username",)
 
 
-def _private(response: HttpResponse) -> HttpResponse:
-    # The token is in this page's URL: never leak it to another site or a shared cache.
-    response["Referrer-Policy"] = "same-origin"
-    response["Cache-Control"] = "no-store"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def staff_invitation(request, token: str):
@@ -47,7 +40,7 @@ def staff_invitation(request, token: str):
     invitation = staff_invitation_for_token(token=token)
     if invitation is None:
         page = render(request, "merchants/staff_invitation.html", {"invalid": True}, status=400)
-        return _private(page)
+        return private_page(page)
     action = request.POST.get("action") if request.method == "POST" else None
     login_form = InvitationLoginForm(
         request, data=request.POST if action == "login" else None, prefix="login"
@@ -79,7 +72,7 @@ def staff_invitation(request, token: str):
                 f"You are now {membership.get_role_display().lower()} at "
                 f"{membership.merchant.name}.",
             )
-            return _private(HttpResponseRedirect(reverse("admin:index"), status=303))
+            return private_page(HttpResponseRedirect(reverse("admin:index"), status=303))
     except DomainError as failure:
         error = failure.message
     context = {
@@ -90,4 +83,4 @@ def staff_invitation(request, token: str):
         "error": error,
     }
     status = 400 if error else 200
-    return _private(render(request, "merchants/staff_invitation.html", context, status=status))
+    return private_page(render(request, "merchants/staff_invitation.html", context, status=status))

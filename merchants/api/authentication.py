@@ -1,4 +1,3 @@
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -8,6 +7,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
 from merchants.models import StaffToken
+from merchants.secret_links import token_hash
 
 # Writing last_used_at on every request would turn each read into a write; a minute is plenty
 # (it is also how finely a token's sliding expiry moves).
@@ -15,7 +15,7 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def hash_token(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
+    return token_hash(key)
 
 
 def staff_token_create(*, user) -> str:

@@ -158,8 +158,12 @@ ROLE_NAMES = {"owner": Membership.Role.OWNER, "officer": Membership.Role.OFFICER
 class StaffInvitationSerializer(serializers.ModelSerializer):
     role = serializers.ChoiceField(choices=list(ROLE_NAMES), help_text="owner or officer")
     status = serializers.SerializerMethodField(help_text="pending, accepted or expired")
-    invited_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    accepted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    invited_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Who sent it."
+    )
+    accepted_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Who accepted it."
+    )
 
     class Meta:
         model = StaffInvitation

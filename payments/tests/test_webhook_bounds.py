@@ -1,28 +1,16 @@
 """Webhooks are bounded: what anyone can post to them costs us little and stores little."""
 
 import json
-from decimal import Decimal
 
 import pytest
 
 from payments.models import PaymentEvent
 from payments.tests import stubs
-from payments.tests.factories import PaymentFactory
 from payments.webhook_guard import UNVERIFIED_KEEP_BYTES
 
 pytestmark = pytest.mark.django_db
 NOTIFY = "/api/v1/payments/midtrans/notification"
 CALLBACK = "/api/v1/payments/xendit/callback"
-
-
-@pytest.fixture
-def pending(pay_merchant):
-    return PaymentFactory(
-        merchant=pay_merchant,
-        reference_id="42",
-        amount=Decimal("150000"),
-        gateway_order_id="ORDER-2024-0001",
-    )
 
 
 def post_raw(api_client, body: str, url=NOTIFY, **extra):
@@ -44,7 +32,9 @@ def test_unknown_order_keeps_only_a_truncated_body(api_client):
 
 
 def test_bad_signature_keeps_only_a_truncated_body(api_client, pending):
-    body = stubs.midtrans_notification("ORDER-2024-0001", "settlement", 150000, server_key="forged")
+    body = stubs.midtrans_notification(
+        pending.gateway_order_id, "settlement", 150000, server_key="forged"
+    )
     body["padding"] = "é" * 20_000
     assert api_client.post(NOTIFY, body, format="json").status_code == 403
     event = PaymentEvent.objects.get()
@@ -59,9 +49,9 @@ def test_small_rejected_bodies_are_kept_whole(api_client):
 
 
 def test_a_verified_notification_is_logged_whole(gw, api_client, pending):
-    body = stubs.midtrans_notification("ORDER-2024-0001", "settlement", 150000)
+    body = stubs.midtrans_notification(pending.gateway_order_id, "settlement", 150000)
     body["custom_field1"] = "y" * 10_000
-    stubs.stub_status("ORDER-2024-0001", "settlement", 150000)
+    stubs.stub_status(pending.gateway_order_id, "settlement", 150000)
     assert api_client.post(NOTIFY, body, format="json").status_code == 200
     assert pending.events.get(kind=PaymentEvent.Kind.NOTIFICATION).raw == body
 
@@ -84,7 +74,7 @@ def test_a_body_over_the_limit_is_413_and_nothing_is_stored(api_client, settings
 
 
 def test_nul_in_an_id_is_400(api_client, pending):
-    response = post_raw(api_client, json.dumps({"order_id": "ORDER-2024-0001\u0000x"}))
+    response = post_raw(api_client, json.dumps({"order_id": pending.gateway_order_id + "\u0000x"}))
     assert response.status_code == 400
     assert "NUL" in response.json()["error"]["message"]
     assert not PaymentEvent.objects.exists()
@@ -110,15 +100,15 @@ def test_rejected_notifications_are_throttled_per_address(gw, api_client, pendin
     assert codes == [404, 404, 404, 429, 429]
     assert PaymentEvent.objects.count() == 3
     # Another address is not affected.
-    body = stubs.midtrans_notification("ORDER-2024-0001", "settlement", 150000)
-    stubs.stub_status("ORDER-2024-0001", "settlement", 150000)
+    body = stubs.midtrans_notification(pending.gateway_order_id, "settlement", 150000)
+    stubs.stub_status(pending.gateway_order_id, "settlement", 150000)
     response = api_client.post(NOTIFY, body, format="json", REMOTE_ADDR="198.51.100.1")
     assert response.status_code == 200
 
 
 def test_verified_notifications_are_not_counted(gw, api_client, pending, settings):
     settings.THROTTLE_WEBHOOK_REJECTED = "2/min"
-    body = stubs.midtrans_notification("ORDER-2024-0001", "settlement", 150000)
+    body = stubs.midtrans_notification(pending.gateway_order_id, "settlement", 150000)
     for _ in range(4):
-        stubs.stub_status("ORDER-2024-0001", "settlement", 150000)
+        stubs.stub_status(pending.gateway_order_id, "settlement", 150000)
         assert api_client.post(NOTIFY, body, format="json").status_code == 200
