@@ -56,6 +56,7 @@ def configure() -> dict[str, str]:
         or "redis://127.0.0.1:6379/0",
         "SECRET_KEY": "bench-secret-key-" + "x" * 40,
         "CUSTOMER_JWT_SECRET": "bench-customer-jwt-secret-" + "y" * 32,
+        "FIELD_ENCRYPTION_KEYS": "iCAabZyce_QoNZf6w8cYhNIZL3Oe0LllCna700FAdF0=",
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "CONN_MAX_AGE": "60",
         "LOG_LEVEL": "WARNING",

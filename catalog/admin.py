@@ -58,9 +58,10 @@ class ProductImageForm(forms.ModelForm):
             except DomainError as error:
                 raise ValidationError(error.message) from None
             self.instance.width, self.instance.height = info.width, info.height
-            self.instance.size = info.size
-            # Stored under our own name with the real format's extension, as in the API.
-            upload.name = f"image.{info.extension}"
+            self.instance.size = info.file.size
+            # Pillow's re-encoding is stored (never the upload's bytes), under our own name
+            # with the real format's extension, as in the API.
+            return info.file
         return upload
 
 

@@ -57,11 +57,12 @@ def _store(*, product: Product, kind: str, upload, info: ImageInfo, sort_order: 
         kind=kind,
         width=info.width,
         height=info.height,
-        size=info.size,
+        size=info.file.size,
         sort_order=sort_order,
     )
-    # The stored name comes from us (kind, random part, the real format), never the client.
-    image.file.save(f"{kind}.{info.extension}", upload, save=False)
+    # The stored name comes from us (kind, random part, the real format), never the client;
+    # the stored bytes are Pillow's re-encoding, never the upload's.
+    image.file.save(f"{kind}.{info.extension}", info.file, save=False)
     try:
         image.save()
     except Exception:

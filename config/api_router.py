@@ -24,7 +24,11 @@ from merchants.api.reports import PanelListView, PanelView
 from merchants.api.routers import OptionalSlashRouter, api_path, router_view
 from merchants.api.views import (
     MerchantViewSet,
+    StaffApiTokenViewSet,
+    StaffInvitationAcceptView,
+    StaffInvitationViewSet,
     StaffLogoutView,
+    StaffMeView,
     StaffTokenView,
     TableLocationViewSet,
 )
@@ -48,6 +52,8 @@ from photobox.api.views import (
 router = OptionalSlashRouter()
 router.register("merchants", MerchantViewSet, basename="merchant")
 router.register("table-locations", TableLocationViewSet, basename="table-location")
+router.register("auth/staff/tokens", StaffApiTokenViewSet, basename="staff-api-token")
+router.register("staff/invitations", StaffInvitationViewSet, basename="staff-invitation")
 
 # --- catalog ---
 router.register("product-categories", ProductCategoryViewSet, basename="product-category")
@@ -72,6 +78,12 @@ router.register("photobox/transactions", PhotoSessionViewSet, basename="photobox
 urlpatterns = [
     api_path("auth/staff/token", StaffTokenView.as_view(), name="staff-token"),
     api_path("auth/staff/logout", StaffLogoutView.as_view(), name="staff-logout"),
+    api_path("auth/staff/me", StaffMeView.as_view(), name="staff-me"),
+    api_path(
+        "staff/invitations/accept",
+        StaffInvitationAcceptView.as_view(),
+        name="staff-invitation-accept",
+    ),
     api_path("reports/panels", PanelListView.as_view(), name="report-panel-list"),
     api_path(r"reports/panels/(?P<name>[a-z0-9-]{1,60})", PanelView.as_view(), name="report-panel"),
     # --- catalog urls ---

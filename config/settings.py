@@ -9,6 +9,7 @@ any of them it refuses to start, naming each (docs/operations.md, "Production se
 import hashlib
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -17,6 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 from catalog import panels as catalog_panels
 from catalog import schedule as catalog_schedule
 from customers import schedule as customers_schedule
+from merchants import schedule as merchants_schedule
 from orders import panels as orders_panels
 from orders import schedule as orders_schedule
 from payments import panels as payments_panels
@@ -101,6 +103,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "merchants.csp.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -116,6 +119,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "merchants.csp.context_processor",
             ],
         },
     },
@@ -154,27 +158,72 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Django's ModelBackend, refusing a locked-out login before the password is checked
+# (merchants/login_guard.py).
+AUTHENTICATION_BACKENDS = ["merchants.login_guard.LockoutModelBackend"]
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# HTTPS only: redirect plain HTTP and tell browsers (HSTS). Off by default so the embedded
-# default and a plain-HTTP trial work; production turns them on (docs/operations.md).
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Served over HTTPS only (SECURE_SSL=true): plain HTTP redirects to HTTPS, browsers are told to
+# use HTTPS for SECURE_HSTS_SECONDS (a year), cookies are sent on HTTPS only. Off by default so
+# the embedded default and a plain-HTTP trial work; each part can be set on its own too.
+SECURE_SSL = env.bool("SECURE_SSL", default=False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=SECURE_SSL)
 # Probes from inside the network (container healthchecks, Prometheus) speak plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^metrics$"]
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if SECURE_SSL else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
-SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "DENY"
+if SECURE_SSL:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+# Content-Security-Policy of every response (merchants/csp.py, shaped as Django 6's setting).
+# Scripts only from here or inline with this response's nonce; styles may be inline (the admin
+# and Chart.js set some); images also from https: (Cloudinary, S3); nothing may frame our pages.
+_SELF, _NONCE = "'self'", "<CSP_NONCE_SENTINEL>"
+SECURE_CSP = {
+    "default-src": [_SELF],
+    "script-src": [
+        _SELF,
+        _NONCE,
+        # The one inline handler of django-import-export's export page (select all fields).
+        "'unsafe-hashes'",
+        "'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='",
+    ],
+    "style-src": [_SELF, "'unsafe-inline'"],
+    "img-src": [_SELF, "data:", "blob:", "https:"],
+    "font-src": [_SELF, "data:"],
+    "connect-src": [_SELF],
+    "worker-src": [_SELF, "blob:"],
+    "object-src": ["'none'"],
+    "base-uri": [_SELF],
+    # The magic-link page's form hands the customer to the front end (APP_URL).
+    "form-action": [_SELF, "{0.scheme}://{0.netloc}".format(urlsplit(APP_URL))],
+    "frame-ancestors": ["'none'"],
+}
+SECURE_CSP_REPORT_ONLY = env.bool("SECURE_CSP_REPORT_ONLY", default=False)
 
-# Keys that encrypt secrets stored in the database (merchants' gateway keys). The first key
-# encrypts; every key decrypts, so keys can be rotated. Defaults to one derived from SECRET_KEY.
+# Earlier SECRET_KEYs, still accepted for signatures (and, without FIELD_ENCRYPTION_KEYS, for
+# decrypting what they encrypted) while sessions and secrets move to the new one.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+# Fernet keys that encrypt secrets stored in the database (merchants' gateway keys). The first
+# encrypts; every key decrypts; `manage.py rotate_field_keys` re-encrypts with the first.
+# Required with DEBUG off (config/production.py); unset, keys derive from SECRET_KEY and
+# SECRET_KEY_FALLBACKS (merchants/crypto.py), for development and ALLOW_EMBEDDED_DEFAULTS trials.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
-# How many failed staff logins per username and address before the token endpoint says 429.
+
+# JSON bodies nested deeper than this (arrays and objects) are a 400 anywhere in the API.
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
+
+# Failed staff logins (API token, /admin/login/, the browsable API's login) per username and
+# address, and per address alone, before a lock-out of STAFF_LOGIN_LOCKOUT_SECONDS.
 STAFF_LOGIN_MAX_FAILURES = env.int("STAFF_LOGIN_MAX_FAILURES", default=5)
+STAFF_LOGIN_MAX_FAILURES_PER_ADDRESS = env.int("STAFF_LOGIN_MAX_FAILURES_PER_ADDRESS", default=20)
 STAFF_LOGIN_LOCKOUT_SECONDS = env.int("STAFF_LOGIN_LOCKOUT_SECONDS", default=900)
+# Staff API tokens lapse after this many hours unused (each use, counted once a minute, renews).
+STAFF_TOKEN_TTL_HOURS = env.int("STAFF_TOKEN_TTL_HOURS", default=12)
 
 # --- i18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -275,6 +324,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "merchants.api.pagination.StandardPagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "merchants.api.parsers.BoundedJSONParser",
+        "merchants.api.parsers.BoundedFormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 100,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
@@ -290,8 +344,9 @@ REST_FRAMEWORK = {
         "user": env.str("THROTTLE_USER", default="1200/min"),
         "staff_login": env.str("THROTTLE_STAFF_LOGIN", default="30/min"),
     },
-    # Behind one reverse proxy: trust exactly one X-Forwarded-For hop.
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=0) or None,
+    # Reverse proxies in front of us. 0: the address is REMOTE_ADDR and X-Forwarded-For (which
+    # any client can write) is ignored; N: the N-th address from the right of it, our proxy's.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "merchants.api.exceptions.api_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -373,6 +428,7 @@ BEAT_SCHEDULE_DEFAULTS: dict[str, dict] = {
     for schedule in (
         catalog_schedule,
         customers_schedule,
+        merchants_schedule,
         orders_schedule,
         payments_schedule,
         photobox_schedule,
@@ -394,6 +450,9 @@ DASHBOARD_LINKS: list[dict] = [*orders_panels.DASHBOARD_LINKS]
 DASHBOARD_DEDICATED_BUSINESS_TYPES: list[str] = [*photobox_panels.DEDICATED_BUSINESS_TYPES]
 # Admin CSV exports read this many rows per database round trip (memory stays bounded).
 EXPORT_CHUNK_SIZE = env.int("EXPORT_CHUNK_SIZE", default=2000)
+
+# An emailed staff invitation can be accepted for this many hours.
+STAFF_INVITATION_TTL_HOURS = env.int("STAFF_INVITATION_TTL_HOURS", default=72)
 
 # Pages for trying the customer flows in a browser (/demo/...); on with DEBUG by default.
 DEMO_PAGES_ENABLED = env.bool("DEMO_PAGES_ENABLED", default=DEBUG)
@@ -449,6 +508,11 @@ PAYMENT_GATEWAY_TIMEOUT_SECONDS = env.float("PAYMENT_GATEWAY_TIMEOUT_SECONDS", d
 XENDIT_API_BASE_URL = env.str("XENDIT_API_BASE_URL", default="https://api.xendit.co").rstrip("/")
 # The webhook verification token from Xendit's dashboard; empty rejects every callback.
 XENDIT_CALLBACK_TOKEN = env.str("XENDIT_CALLBACK_TOKEN", default="")
+# Gateway notifications larger than this are refused (413) and nothing of them is stored.
+WEBHOOK_MAX_BYTES = env.int("WEBHOOK_MAX_BYTES", default=64 * 1024)
+# Rejected notifications (unknown payment, bad signature or token) per client address; past
+# this rate the address gets 429s. Verified notifications are never throttled.
+THROTTLE_WEBHOOK_REJECTED = env.str("THROTTLE_WEBHOOK_REJECTED", default="30/min")
 # Pending gateway payments older than this are asked about by the reconciliation task.
 PAYMENT_RECONCILE_AFTER_SECONDS = env.int("PAYMENT_RECONCILE_AFTER_SECONDS", default=300)
 PAYMENT_SNAP_EXPIRY_MINUTES = env.int("PAYMENT_SNAP_EXPIRY_MINUTES", default=60)

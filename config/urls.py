@@ -1,10 +1,15 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 from config.views import local_media
 from customers import views as customer_pages
+from merchants import views as merchant_pages
 from merchants.health import health
 from merchants.observability.metrics import metrics_view
 from orders import views as order_pages
@@ -14,11 +19,18 @@ urlpatterns = [
     path("admin/", admin.site.urls),  # merchants.admin_site: its index is the dashboard
     path("api/v1/", include(("config.api_router", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api-auth/", include("rest_framework.urls", namespace="rest_framework")),
     path("health/", health, name="health"),
     path("metrics", metrics_view, name="metrics"),
+    # --- merchants pages ---
+    re_path(
+        r"^staff/invitations/(?P<token>[A-Za-z0-9_-]{16,128})/?$",
+        merchant_pages.staff_invitation,
+        name="staff-invitation-page",
+    ),
     # --- customers pages ---
     re_path(
         r"^auth/magic/(?P<token>[A-Za-z0-9_-]+)/?$",

@@ -7,8 +7,6 @@ Requests do the same work whether the email is known or not, so answers and timi
 which addresses are customers.
 """
 
-import base64
-import hashlib
 import hmac
 import logging
 import secrets
@@ -26,6 +24,7 @@ from customers.models import Customer, LoginChallenge
 from merchants.emails import send_templated_email
 from merchants.errors import Conflict, DomainError, PermissionDenied
 from merchants.models import Merchant
+from merchants.secret_links import seeded_token, token_hash
 
 logger = logging.getLogger(__name__)
 Kind = LoginChallenge.Kind
@@ -123,12 +122,11 @@ def customer_revoke_tokens(*, customer: Customer) -> Customer:
 
 
 def _link_token(seed: str) -> str:
-    digest = salted_hmac("customers.login.link", seed, algorithm="sha256").digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    return seeded_token("customers.login.link", seed)
 
 
 def hash_link_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return token_hash(token)
 
 
 def _otp_code(seed: str) -> str:

@@ -3,7 +3,7 @@
 from urllib.parse import quote
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -13,17 +13,7 @@ from customers.auth import customer_token_issue
 from merchants.demo import require_demo_pages
 from merchants.errors import DomainError
 from merchants.models import Merchant
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    # The token is in this page's URL: never leak it to another site or a shared cache.
-    # `same-origin` rather than `no-referrer`: under `no-referrer` browsers send `Origin: null`
-    # with the confirm form's POST and Django's CSRF check refuses it; other sites still get
-    # no referrer at all.
-    response["Referrer-Policy"] = "same-origin"
-    response["Cache-Control"] = "no-store"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
+from merchants.secret_links import private_page
 
 
 @never_cache
@@ -39,10 +29,10 @@ def magic_link_confirm(request, token: str):
             page = render(
                 request, "customers/magic_link_confirm.html", {"error": error.message}, status=400
             )
-            return _private(page)
+            return private_page(page)
         issued = customer_token_issue(customer=result.customer)
         target = f"{settings.APP_URL}/auth/callback#token={quote(issued.token, safe='')}"
-        return _private(HttpResponseRedirect(target, status=303))
+        return private_page(HttpResponseRedirect(target, status=303))
 
     challenge = services.login_link_preview(token=token)
     context = {"challenge": challenge, "merchant": challenge.merchant if challenge else None}
@@ -54,7 +44,7 @@ def magic_link_confirm(request, token: str):
         context,
         status=200 if challenge else 400,
     )
-    return _private(page)
+    return private_page(page)
 
 
 @never_cache
@@ -78,4 +68,4 @@ def customer_auth_demo(request):
         "app_url": settings.APP_URL,
         "site_url": settings.SITE_URL,
     }
-    return _private(render(request, "customers/demo_customer_auth.html", context))
+    return private_page(render(request, "customers/demo_customer_auth.html", context))

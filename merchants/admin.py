@@ -2,10 +2,12 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
+from django.utils import timezone
 
 from merchants.admin_base import MerchantScopedAdmin
-from merchants.models import Membership, Merchant, StaffToken, TableLocation
-from merchants.services import membership_grant
+from merchants.models import Membership, Merchant, StaffInvitation, StaffToken, TableLocation
+from merchants.selectors import staff_invitation_pending_exists
+from merchants.services import membership_grant, staff_invitation_create
 
 User = get_user_model()
 
@@ -47,7 +49,7 @@ class MerchantAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in self.secret_fields:
-            if self.instance.pk and getattr(self.instance, name) and name in self.fields:
+            if self.instance.pk and self.instance.secret_is_stored(name) and name in self.fields:
                 self.fields[name].help_text = (
                     "A key is stored (encrypted). Type a new one to replace it; "
                     "leave blank to keep it."
@@ -57,7 +59,8 @@ class MerchantAdminForm(forms.ModelForm):
         cleaned = super().clean()
         for name in self.secret_fields:
             if name in cleaned and not cleaned[name]:
-                cleaned[name] = getattr(self.instance, name) if self.instance.pk else ""
+                # The stored value as it is (even one the keys cannot read: kept, not erased).
+                cleaned[name] = self.instance.__dict__.get(name, "") if self.instance.pk else ""
         return cleaned
 
 
@@ -95,7 +98,9 @@ class MerchantAdmin(MerchantScopedAdmin):
 
 
 class StaffMemberForm(forms.ModelForm):
-    """Add a staff member: an existing account by username, or a new one with a password."""
+    """The operator's way to add a staff member: an existing account by username, or a new one
+    with a password. Owners invite by email instead (`StaffInvitationAdmin`): nobody attaches
+    another merchant's account without its holder's consent."""
 
     username = forms.CharField(max_length=150)
     email = forms.EmailField(required=False)
@@ -153,6 +158,10 @@ class MembershipAdmin(MerchantScopedAdmin):
     fields = ("user", "merchant", "role")
     readonly_fields = ("user",)
 
+    def has_add_permission(self, request, obj=None):
+        # Owners add staff by invitation (Staff invitations): the invitee consents.
+        return request.user.is_superuser
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = StaffMemberForm
@@ -171,6 +180,63 @@ class MembershipAdmin(MerchantScopedAdmin):
             form.instance = form.save()
 
 
+class StaffInvitationForm(forms.ModelForm):
+    class Meta:
+        model = StaffInvitation
+        fields = ("merchant", "email", "role")
+
+    def validate_unique(self):
+        pass  # several invitations to one address may exist, one of them pending
+
+    def clean(self):
+        cleaned = super().clean()
+        merchant, email = cleaned.get("merchant"), cleaned.get("email")
+        if merchant and email and staff_invitation_pending_exists(merchant=merchant, email=email):
+            self.add_error(
+                "email", "This address already has a pending invitation here; revoke it first."
+            )
+        return cleaned
+
+
+@admin.register(StaffInvitation)
+class StaffInvitationAdmin(MerchantScopedAdmin):
+    """Owners invite staff by email; the invitee accepts from the emailed link. The form says
+    nothing of accounts on the platform. Deleting a pending invitation revokes it."""
+
+    form = StaffInvitationForm
+    view_role = Membership.Role.OWNER
+    list_display = ("email", "merchant", "role", "status", "invited_by", "created_at")
+    list_filter = ("merchant", "role")
+    list_select_related = ("merchant", "invited_by")
+    search_fields = ("email",)
+    readonly_fields = ("invited_by", "expires_at", "email_sent_at", "accepted_at", "accepted_by")
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("merchant", "email", "role")
+        return ("merchant", "email", "role", *self.readonly_fields)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.accepted_at is not None:
+            return False  # accepted: change or remove the membership instead
+        return super().has_delete_permission(request, obj)
+
+    @admin.display(description="status")
+    def status(self, obj) -> str:
+        return StaffInvitation.Status(obj.status_at(timezone.now())).label
+
+    def save_model(self, request, obj, form, change):
+        form.instance = staff_invitation_create(
+            merchant=form.cleaned_data["merchant"],
+            email=form.cleaned_data["email"],
+            role=form.cleaned_data["role"],
+            invited_by=request.user,
+        )
+
+
 @admin.register(TableLocation)
 class TableLocationAdmin(MerchantScopedAdmin):
     list_display = ("number", "name", "merchant", "zone", "capacity", "is_active")
@@ -185,7 +251,7 @@ class TableLocationAdmin(MerchantScopedAdmin):
 class StaffTokenAdmin(admin.ModelAdmin):
     """Operator only: see and revoke API tokens. Keys are never shown (only hashes exist)."""
 
-    list_display = ("user", "prefix", "created_at", "last_used_at")
+    list_display = ("user", "prefix", "created_at", "last_used_at", "expires_at")
     list_select_related = ("user",)
     search_fields = ("user__username", "prefix")
     readonly_fields = ("user", "prefix", "created_at", "last_used_at")

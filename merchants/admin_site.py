@@ -5,13 +5,21 @@ the default site, so `admin.site` and `@admin.register` are this site everywhere
 """
 
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.urls import path
+
+from merchants.login_guard import LockAwareLoginFormMixin
+
+
+class StaffAdminLoginForm(LockAwareLoginFormMixin, AdminAuthenticationForm):
+    """The admin's login, saying when to try again after repeated failures."""
 
 
 class PosAdminSite(admin.AdminSite):
     site_header = "POS Back-office"
     site_title = "POS Back-office"
     index_title = "Run your shop"
+    login_form = StaffAdminLoginForm
 
     def get_urls(self):
         # The index is the dashboard: the merchant's panels above Django's list of apps.

@@ -8,7 +8,7 @@ class MerchantsConfig(AppConfig):
     verbose_name = "Merchants"
 
     def ready(self) -> None:
-        from merchants import checks, signals  # noqa: F401
+        from merchants import checks, login_guard, signals  # noqa: F401
         from merchants.observability import worker  # noqa: F401 - Celery signal handlers
 
 

@@ -45,3 +45,10 @@ class GatewayError(DomainError):
 
     status_code = 502
     code = "gateway_error"
+
+
+class PayloadTooLarge(DomainError):
+    """A request body over a size limit (the message names the limit)."""
+
+    status_code = 413
+    code = "too_large"

@@ -4,6 +4,9 @@ It also reports whether the background processes live: a Celery worker answers a
 beat's heartbeat (written by `merchants.beat.HeartbeatScheduler` on every tick) is fresh. Those
 never make this instance's answer a 503 (a load balancer must not pull healthy web servers out
 because a worker is down); the status then says "degraded" so an operator sees it.
+It also names merchants whose stored secrets (gateway keys) no configured key decrypts, as
+`"secrets": "unreadable: merchants 3, 7"` and `"status": "degraded"`, still with a 200: one
+merchant's keys must not take every instance out of a load balancer.
 """
 
 import logging
@@ -98,6 +101,28 @@ def _run(name: str, check) -> tuple[str, bool]:
         return (f"down ({type(exc).__name__})" if settings.DEBUG else "down"), False
 
 
+SECRETS_CACHE_KEY = "health:unreadable-secrets"
+SECRETS_CACHE_SECONDS = 60
+
+
+def _unreadable_secrets_report() -> str:
+    """ "ok", or which rows hold secrets no key decrypts (checked once a minute at most)."""
+    from merchants.crypto import unreadable_secrets
+
+    report = cache.get(SECRETS_CACHE_KEY)
+    if report is None:
+        found = unreadable_secrets()
+        parts = []
+        for label, pks in found.items():
+            name = "merchants" if label == "merchants.Merchant" else label
+            parts.append(f"{name} {', '.join(str(pk) for pk in pks)}")
+        report = f"unreadable: {'; '.join(parts)}" if parts else "ok"
+        if parts:
+            logger.error("Stored secrets no FIELD_ENCRYPTION_KEYS key decrypts: %s", report)
+        cache.set(SECRETS_CACHE_KEY, report, SECRETS_CACHE_SECONDS)
+    return report
+
+
 @never_cache
 @require_GET
 def health(request):
@@ -108,5 +133,8 @@ def health(request):
     for name, check in LIVENESS_CHECKS.items():
         results[name], passed = _run(name, check)
         alive = alive and passed
+    if healthy:
+        results["secrets"], passed = _run("secrets", _unreadable_secrets_report)
+        alive = alive and passed and results["secrets"] == "ok"
     status = "unhealthy" if not healthy else "ok" if alive else "degraded"
     return JsonResponse({"status": status, "checks": results}, status=200 if healthy else 503)

@@ -1,4 +1,5 @@
 import zoneinfo
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -6,7 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 
 from merchants import money
-from merchants.crypto import EncryptedTextField
+from merchants.crypto import EncryptedTextField, unreadable_field_names
 
 
 class TimeStampedModel(models.Model):
@@ -103,11 +104,23 @@ class Merchant(TimeStampedModel):
 
     @property
     def has_midtrans_server_key(self) -> bool:
-        return bool(self.midtrans_server_key)
+        return self.secret_is_stored("midtrans_server_key")
 
     @property
     def has_xendit_secret_key(self) -> bool:
-        return bool(self.xendit_secret_key)
+        return self.secret_is_stored("xendit_secret_key")
+
+    def clean_fields(self, exclude=None):
+        # A secret no key reads is kept as stored (see merchants/crypto.py), not validated.
+        exclude = {*(exclude or ()), *unreadable_field_names(self)}
+        super().clean_fields(exclude=exclude)
+
+    def secret_is_stored(self, name: str) -> bool:
+        """Whether an encrypted field holds a value, without decrypting it (so also for one
+        the configured keys cannot read)."""
+        if name not in self.__dict__:
+            self.refresh_from_db(fields=[name])
+        return bool(self.__dict__[name])
 
 
 class Membership(TimeStampedModel):
@@ -152,7 +165,11 @@ class TableLocation(TenantModel):
 
 
 class StaffToken(TimeStampedModel):
-    """An API token for a staff user. Only the SHA-256 of the key is stored."""
+    """An API token for a staff user. Only the SHA-256 of the key is stored.
+
+    It lapses `STAFF_TOKEN_TTL_HOURS` after its last use (or its creation): the expiry is
+    computed from `last_used_at`, which authentication renews at most once a minute.
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
@@ -166,3 +183,66 @@ class StaffToken(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.prefix}…"
+
+    @staticmethod
+    def ttl() -> timedelta:
+        return timedelta(hours=settings.STAFF_TOKEN_TTL_HOURS)
+
+    @property
+    def expires_at(self) -> datetime:
+        return (self.last_used_at or self.created_at) + self.ttl()
+
+
+class StaffInvitation(TenantModel):
+    """An owner's offer of a role at their merchant, sent by email and accepted by the invitee.
+
+    Nobody becomes staff of a merchant without consenting: the invitee opens the emailed link and
+    accepts while signed in (or creates an account there). Only a hash of the link's token is
+    stored; the token is derived from `secret_seed` with the server's key, so the email task can
+    rebuild it from the row id.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        EXPIRED = "expired", "Expired"
+
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="staff_invitations"
+    )
+    email = models.EmailField()
+    role = models.PositiveSmallIntegerField(
+        choices=Membership.Role.choices, default=Membership.Role.OFFICER
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    secret_seed = models.CharField(max_length=64, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    expires_at = models.DateTimeField()
+    email_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["merchant", "email"], name="invitation_merchant_email")]
+
+    def __str__(self) -> str:
+        return f"{self.email} · {self.merchant} ({self.get_role_display()})"
+
+    def status_at(self, now: datetime) -> str:
+        if self.accepted_at is not None:
+            return self.Status.ACCEPTED
+        return self.Status.PENDING if self.expires_at > now else self.Status.EXPIRED

@@ -4,6 +4,7 @@ The one rule the API and the admin share: a tenant-owned queryset is only ever n
 `scope_to_merchant` / `scope_to_merchants`, which follow the model's `merchant_lookup`.
 """
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -79,13 +80,26 @@ def _memberships_with_merchants(user) -> list[Membership]:
     return memberships
 
 
+# What X-Merchant may hold: an id a bigint column can hold, or a slug. Anything else (a "²",
+# which str.isdigit() accepts, a NUL, which PostgreSQL refuses) names no merchant.
+_MERCHANT_ID = re.compile(r"[0-9]{1,18}")
+_MERCHANT_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
+
+
+def _merchant_named(value: str) -> Merchant | None:
+    if _MERCHANT_ID.fullmatch(value):
+        return Merchant.objects.filter(pk=int(value)).first()
+    if _MERCHANT_SLUG.fullmatch(value):
+        return Merchant.objects.filter(slug=value).first()
+    return None
+
+
 def resolve_tenant(user, header_value: str | None) -> TenantContext:
     """The merchant a staff request acts for: the named one, else the user's only merchant."""
     is_operator = bool(user.is_superuser)
     header_value = (header_value or "").strip()
     if header_value:
-        lookup = {"pk": int(header_value)} if header_value.isdigit() else {"slug": header_value}
-        merchant = Merchant.objects.filter(**lookup).first()
+        merchant = _merchant_named(header_value)
         if merchant is not None and is_operator:
             return TenantContext(merchant=merchant, role=Role.OWNER, is_operator=True)
         role = roles_by_merchant(user).get(merchant.pk) if merchant else None

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from catalog.models import Product
 from merchants.actors import Actor
+from merchants.csp import csp_extend
 from merchants.demo import require_demo_pages
 from merchants.errors import DomainError
 from merchants.models import Merchant
@@ -48,8 +49,19 @@ def _test_lines(merchant: Merchant) -> list[LineInput]:
     ]
 
 
+# What Snap needs besides our own origin: its script, the payment page it frames, its calls.
+MIDTRANS_SOURCES = ["https://app.midtrans.com", "https://app.sandbox.midtrans.com"]
+SNAP_CSP = {
+    "script-src": MIDTRANS_SOURCES,
+    "frame-src": MIDTRANS_SOURCES,
+    "connect-src": ["https://*.midtrans.com"],
+    "style-src": MIDTRANS_SOURCES,
+}
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
+@csp_extend(SNAP_CSP)
 def snap_embedded_demo(request):
     """GET explains and offers a button; POST `create` rings up a test order and opens Snap
     inside the page; POST `check` asks Midtrans where that order's payment stands."""

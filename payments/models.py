@@ -172,7 +172,18 @@ class PaymentEvent(models.Model):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise ValueError("Payment events are append-only.")
         self.raw = storable_json(self.raw)
+        if self.is_unverified_webhook:
+            # Anyone can post these: what they leave in the log is bounded.
+            from payments.webhook_guard import bounded_unverified_raw
+
+            self.raw = bounded_unverified_raw(self.raw)
         super().save(*args, **kwargs)
+
+    @property
+    def is_unverified_webhook(self) -> bool:
+        """A notification for no known payment, or whose signature or token did not match."""
+        webhook = self.kind in (self.Kind.NOTIFICATION, self.Kind.CALLBACK)
+        return webhook and (self.payment_id is None or self.signature_valid is False)
 
 
 def storable_json(value):

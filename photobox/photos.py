@@ -110,19 +110,20 @@ def photo_session_add_photos(
                 )
             first = last + 1
             photos = []
-            for index, (upload, info) in enumerate(zip(uploads, infos, strict=True)):
+            for index, info in enumerate(infos):
                 order = first + index
+                # Pillow's re-encoding is stored, never the upload's bytes.
                 name = default_storage.save(
                     f"photobox/{session.external_id}/{order:02d}-{secrets.token_hex(4)}"
                     f".{info.extension}",
-                    upload,
+                    info.file,
                 )
                 stored.append(name)
                 photos.append(
                     Photo(
                         session=session,
                         file=name,
-                        size=info.size,
+                        size=info.file.size,
                         width=info.width,
                         height=info.height,
                         order=order,

@@ -2,7 +2,7 @@ from django.db.models import Count, Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
@@ -30,6 +30,7 @@ from catalog.filters import (
 )
 from catalog.models import Product, ProductCategory, Promotion
 from merchants.api.base import MerchantScopedViewSet
+from merchants.api.parsers import BoundedFormParser, BoundedJSONParser
 from merchants.models import TableLocation
 
 
@@ -92,7 +93,7 @@ class ProductViewSet(MerchantScopedViewSet):
         detail=True,
         methods=["post", "delete"],
         url_path="thumbnail",
-        parser_classes=[MultiPartParser, FormParser],
+        parser_classes=[MultiPartParser, BoundedFormParser],
     )
     def thumbnail(self, request, pk=None):
         product = self.get_object()
@@ -120,7 +121,7 @@ class ProductViewSet(MerchantScopedViewSet):
         detail=True,
         methods=["post", "delete"],
         url_path="detail-images",
-        parser_classes=[MultiPartParser, FormParser, JSONParser],
+        parser_classes=[MultiPartParser, BoundedFormParser, BoundedJSONParser],
     )
     def detail_images(self, request, pk=None):
         product = self.get_object()

@@ -227,3 +227,36 @@ def test_concurrent_uploads_never_exceed_three_detail_images(merchant):
     assert sum(isinstance(result, list) for result in results) == 1
     assert all(isinstance(r, (list, Conflict)) for r in results), results
     assert ProductImage.objects.filter(product=product).count() == 2
+
+
+def test_a_polyglot_thumbnail_is_stored_without_its_foreign_bytes(owner_client, product, settings):
+    from merchants.tests.test_images import PAYLOAD, jpeg_with_metadata
+
+    polyglot = jpeg_with_metadata() + PAYLOAD
+    response = owner_client.post(
+        thumbnail_url(product),
+        {"file": upload("p.jpg", polyglot, "image/jpeg")},
+        format="multipart",
+    )
+    assert response.status_code == 201, response.content
+    [name] = stored_files(settings)
+    stored = (Path(settings.MEDIA_ROOT) / name).read_bytes()
+    assert PAYLOAD not in stored
+    assert b"Exif" not in stored
+    assert ProductImage.objects.get().size == len(stored)
+
+
+def test_the_admin_stores_the_re_encoded_image_too(product, settings):
+    from catalog.admin import ProductImageForm
+    from merchants.tests.test_images import PAYLOAD
+
+    form = ProductImageForm(
+        data={"kind": ProductImage.Kind.THUMBNAIL, "sort_order": 0},
+        files={"file": upload("p.png", image_bytes() + PAYLOAD)},
+        instance=ProductImage(product=product),
+    )
+    assert form.is_valid(), form.errors
+    image = form.save()
+    stored = (Path(settings.MEDIA_ROOT) / image.file.name).read_bytes()
+    assert PAYLOAD not in stored
+    assert image.size == len(stored)

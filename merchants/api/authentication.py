@@ -1,19 +1,21 @@
-import hashlib
 import secrets
 from datetime import timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
 from merchants.models import StaffToken
+from merchants.secret_links import token_hash
 
-# Writing last_used_at on every request would turn each read into a write; a minute is plenty.
+# Writing last_used_at on every request would turn each read into a write; a minute is plenty
+# (it is also how finely a token's sliding expiry moves).
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def hash_token(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
+    return token_hash(key)
 
 
 def staff_token_create(*, user) -> str:
@@ -21,6 +23,15 @@ def staff_token_create(*, user) -> str:
     key = secrets.token_urlsafe(32)
     StaffToken.objects.create(user=user, key_hash=hash_token(key), prefix=key[:8])
     return key
+
+
+def staff_token_prune_expired(*, now=None) -> int:
+    """Delete tokens unused for longer than `STAFF_TOKEN_TTL_HOURS`; return how many."""
+    cutoff = (now or timezone.now()) - StaffToken.ttl()
+    deleted, _ = StaffToken.objects.filter(
+        Q(last_used_at__lt=cutoff) | Q(last_used_at__isnull=True, created_at__lt=cutoff)
+    ).delete()
+    return deleted
 
 
 class StaffTokenAuthentication(TokenAuthentication):
@@ -35,6 +46,11 @@ class StaffTokenAuthentication(TokenAuthentication):
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("This account is disabled.")
         now = timezone.now()
+        if token.expires_at <= now:
+            token.delete()
+            raise exceptions.AuthenticationFailed("This token has expired. Log in again.")
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+            # Also slides the expiry: it is counted from the last use.
             StaffToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            token.last_used_at = now
         return token.user, token

@@ -2,7 +2,14 @@
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
@@ -33,7 +40,34 @@ def _first_message(detail) -> str:
     return str(detail)
 
 
+def _request_limit_error(exc: SuspiciousOperation) -> Response:
+    """Django's request limits (read while parsing a body) as the client's mistake it is."""
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return Response(
+            error_body(
+                "too_large",
+                f"The request body is larger than {limit} bytes, the most accepted here.",
+                {"limit_bytes": limit},
+            ),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, TooManyFilesSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        message = f"Too many files in one request; at most {limit} are accepted."
+        details = {"limit_files": limit}
+    elif isinstance(exc, TooManyFieldsSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        message = f"Too many fields in one request; at most {limit} are accepted."
+        details = {"limit_fields": limit}
+    else:
+        message, details = "The request is malformed.", {}
+    return Response(error_body("invalid", message, details), status=status.HTTP_400_BAD_REQUEST)
+
+
 def api_exception_handler(exc, context):
+    if isinstance(exc, SuspiciousOperation):
+        return _request_limit_error(exc)
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code)
     if isinstance(exc, ProtectedError | RestrictedError):

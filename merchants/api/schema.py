@@ -26,6 +26,7 @@ COMMON_ERRORS = {
 }
 WRITE_ERRORS = {
     "409": "Conflicts with the current state (status, stock, quota, a duplicate).",
+    "413": "The body is larger than the limit the message names.",
     "415": "The body's content type is not accepted, or the body cannot be read as it.",
     "502": "A payment or media provider failed; nothing was changed.",
 }

@@ -1,8 +1,9 @@
 from django.contrib.auth import authenticate
+from django.utils import timezone
 from rest_framework import serializers
 
 from merchants.api.base import MerchantScopedModelSerializer
-from merchants.models import Membership, Merchant, TableLocation
+from merchants.models import Membership, Merchant, StaffInvitation, StaffToken, TableLocation
 from merchants.money import CURRENCY_CHOICES, SUPPORTED_CURRENCIES
 
 # Gateway secrets: write-only in the API, encrypted at rest, blank on update keeps the stored one.
@@ -128,3 +129,82 @@ class StaffLoginSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True)
+
+
+class StaffApiTokenSerializer(serializers.ModelSerializer):
+    expires_at = serializers.DateTimeField(
+        read_only=True, help_text="Moves on with each use (it lapses after a time unused)."
+    )
+    current = serializers.SerializerMethodField(help_text="The token this request was made with.")
+
+    class Meta:
+        model = StaffToken
+        fields = ["id", "prefix", "created_at", "last_used_at", "expires_at", "current"]
+        read_only_fields = fields
+
+    def get_current(self, token) -> bool:
+        request = self.context.get("request")
+        return request is not None and getattr(request.auth, "pk", None) == token.pk
+
+
+class StaffMembershipSerializer(serializers.Serializer):
+    merchant_id = serializers.IntegerField()
+    merchant_slug = serializers.CharField()
+    merchant_name = serializers.CharField()
+    role = serializers.CharField(help_text="owner or officer")
+
+
+class StaffMeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.EmailField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    is_operator = serializers.BooleanField(help_text="The platform operator sees every merchant.")
+    memberships = StaffMembershipSerializer(many=True)
+
+
+ROLE_NAMES = {"owner": Membership.Role.OWNER, "officer": Membership.Role.OFFICER}
+
+
+class StaffInvitationSerializer(serializers.ModelSerializer):
+    role = serializers.ChoiceField(choices=list(ROLE_NAMES), help_text="owner or officer")
+    status = serializers.SerializerMethodField(help_text="pending, accepted or expired")
+    invited_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Who sent it."
+    )
+    accepted_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Who accepted it."
+    )
+
+    class Meta:
+        model = StaffInvitation
+        fields = [
+            "id",
+            "email",
+            "role",
+            "status",
+            "invited_by",
+            "created_at",
+            "expires_at",
+            "email_sent_at",
+            "accepted_at",
+            "accepted_by",
+        ]
+        read_only_fields = ["created_at", "expires_at", "email_sent_at", "accepted_at"]
+
+    def get_status(self, invitation) -> str:
+        return invitation.status_at(timezone.now())
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["role"] = Membership.Role(instance.role).label.lower()
+        return data
+
+
+class StaffInvitationAcceptSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=128, help_text="The token of the emailed link.")
+
+
+class StaffInvitationAcceptedSerializer(StaffMembershipSerializer):
+    pass

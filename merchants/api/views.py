@@ -1,24 +1,40 @@
-from django.conf import settings
-from django.core.cache import cache
 from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
-from rest_framework.exceptions import PermissionDenied, Throttled
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import APIException, PermissionDenied, Throttled
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from merchants.api.authentication import staff_token_create
-from merchants.api.base import ID_PATTERN, MerchantScopedViewSet
-from merchants.api.permissions import IsOperator
+from merchants.api.base import ID_PATTERN, MerchantScopedMixin, MerchantScopedViewSet
+from merchants.api.permissions import IsOperator, Role
 from merchants.api.serializers import (
+    ROLE_NAMES,
     MerchantSerializer,
+    StaffApiTokenSerializer,
+    StaffInvitationAcceptedSerializer,
+    StaffInvitationAcceptSerializer,
+    StaffInvitationSerializer,
     StaffLoginSerializer,
+    StaffMeSerializer,
     TableLocationSerializer,
     TokenSerializer,
 )
 from merchants.filters import MerchantFilterSet, TableLocationFilterSet
-from merchants.models import Membership, Merchant, StaffToken, TableLocation
+from merchants.login_guard import (
+    client_address,
+    lock_message,
+    login_failures_clear,
+    login_lock_wait,
+)
+from merchants.models import Membership, Merchant, StaffInvitation, StaffToken, TableLocation
+from merchants.selectors import staff_me
+from merchants.services import (
+    staff_invitation_accept,
+    staff_invitation_create,
+    staff_invitation_revoke,
+)
 from merchants.tenancy import roles_by_merchant
 
 
@@ -71,9 +87,13 @@ class TableLocationViewSet(MerchantScopedViewSet):
     ordering = ["number"]
 
 
-def _login_failure_key(request, username: str) -> str:
-    address = request.META.get("REMOTE_ADDR", "")
-    return f"staff-login-failures:{username.lower()}:{address}"
+class LoginLocked(Throttled):
+    """429 with the lock's own message (DRF's would append "Expected available in N seconds")
+    and Retry-After."""
+
+    def __init__(self, wait: int):
+        APIException.__init__(self, lock_message(wait))
+        self.wait = wait
 
 
 class StaffLoginThrottle(AnonRateThrottle):
@@ -81,7 +101,11 @@ class StaffLoginThrottle(AnonRateThrottle):
 
 
 class StaffTokenView(APIView):
-    """Exchange a staff username and password for an API token."""
+    """Exchange a staff username and password for an API token.
+
+    Failed logins lock the username from that address, and the address itself, for a while
+    (see merchants/login_guard.py); the 429 says when to try again (also in Retry-After).
+    """
 
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -89,20 +113,15 @@ class StaffTokenView(APIView):
 
     @extend_schema(request=StaffLoginSerializer, responses={200: TokenSerializer}, auth=[])
     def post(self, request):
-        username = str(request.data.get("username", ""))
-        failure_key = _login_failure_key(request, username)
-        failures = cache.get(failure_key, 0)
-        if failures >= settings.STAFF_LOGIN_MAX_FAILURES:
-            raise Throttled(
-                wait=settings.STAFF_LOGIN_LOCKOUT_SECONDS,
-                detail="Too many failed logins for this account; try again later.",
-            )
+        username = request.data.get("username", "") if isinstance(request.data, dict) else ""
+        address = client_address(request)
+        wait = login_lock_wait(username=username, address=address)
+        if wait:
+            raise LoginLocked(wait)
+        # A wrong password is counted by the user_login_failed signal (login_guard).
         serializer = StaffLoginSerializer(data=request.data, context={"request": request})
-        if not serializer.is_valid():
-            if "username" in request.data and "password" in request.data:
-                cache.set(failure_key, failures + 1, settings.STAFF_LOGIN_LOCKOUT_SECONDS)
-            serializer.is_valid(raise_exception=True)
-        cache.delete(failure_key)
+        serializer.is_valid(raise_exception=True)
+        login_failures_clear(username=username, address=address)
         token = staff_token_create(user=serializer.validated_data["user"])
         return Response({"token": token}, status=status.HTTP_200_OK)
 
@@ -116,3 +135,88 @@ class StaffLogoutView(APIView):
         if isinstance(request.auth, StaffToken):
             request.auth.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class StaffApiTokenViewSet(
+    mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """Your own API tokens (never their keys): see where you are signed in, revoke any of them.
+
+    `current` marks the token this request was made with.
+    """
+
+    serializer_class = StaffApiTokenSerializer
+    lookup_value_regex = ID_PATTERN
+    filter_backends = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False) or not self.request.user.is_authenticated:
+            return StaffToken.objects.none()
+        return StaffToken.objects.filter(user=self.request.user).order_by("-created_at", "-pk")
+
+
+class StaffMeView(APIView):
+    """Who you are: your account, and your role at each merchant you belong to."""
+
+    @extend_schema(responses={200: StaffMeSerializer})
+    def get(self, request):
+        if not getattr(request.user, "is_staff_principal", True):
+            raise PermissionDenied("Customers cannot use this endpoint.")
+        return Response(StaffMeSerializer(staff_me(user=request.user)).data)
+
+
+class StaffInvitationViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    MerchantScopedMixin,
+    viewsets.GenericViewSet,
+):
+    """Invitations to work at the merchant (owners only). Creating one emails a link; the
+    invitee accepts it while signed in, or creates an account there. DELETE revokes one not
+    yet accepted."""
+
+    queryset = StaffInvitation.objects.select_related("invited_by", "accepted_by")
+    serializer_class = StaffInvitationSerializer
+    read_role = Role.OWNER
+    write_role = Role.OWNER
+    filterset_fields = ["email", "role"]
+    ordering_fields = ["created_at", "email"]
+    ordering = ["-created_at", "-pk"]
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = staff_invitation_create(
+            merchant=self.merchant,
+            email=data["email"],
+            role=ROLE_NAMES[data["role"]],
+            invited_by=self.request.user,
+        )
+
+    def perform_destroy(self, instance):
+        staff_invitation_revoke(invitation=instance)
+
+
+class StaffInvitationAcceptView(APIView):
+    """Accept an invitation as the signed-in user (the token is the last part of the emailed
+    link). You then have its role at its merchant."""
+
+    @extend_schema(
+        request=StaffInvitationAcceptSerializer, responses={200: StaffInvitationAcceptedSerializer}
+    )
+    def post(self, request):
+        if not getattr(request.user, "is_staff_principal", True):
+            raise PermissionDenied("Customers cannot use this endpoint.")
+        serializer = StaffInvitationAcceptSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = staff_invitation_accept(
+            token=serializer.validated_data["token"], user=request.user
+        )
+        body = {
+            "merchant_id": membership.merchant_id,
+            "merchant_slug": membership.merchant.slug,
+            "merchant_name": membership.merchant.name,
+            "role": Membership.Role(membership.role).label.lower(),
+        }
+        return Response(StaffInvitationAcceptedSerializer(body).data)

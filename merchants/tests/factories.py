@@ -1,7 +1,10 @@
+from datetime import timedelta
+
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from merchants.models import Membership, Merchant, TableLocation
+from merchants.models import Membership, Merchant, StaffInvitation, StaffToken, TableLocation
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -40,3 +43,26 @@ class TableLocationFactory(factory.django.DjangoModelFactory):
     merchant = factory.SubFactory(MerchantFactory)
     number = factory.Sequence(lambda n: f"T{n}")
     capacity = 4
+
+
+class StaffTokenFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StaffToken
+
+    user = factory.SubFactory(UserFactory)
+    key_hash = factory.Sequence(lambda n: f"{n:064x}")
+    prefix = factory.Sequence(lambda n: f"tok{n:05d}")
+
+
+class StaffInvitationFactory(factory.django.DjangoModelFactory):
+    """A pending invitation (its link's token is unknown: use the service to get one)."""
+
+    class Meta:
+        model = StaffInvitation
+
+    merchant = factory.SubFactory(MerchantFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.com")
+    role = Membership.Role.OFFICER
+    secret_seed = factory.Sequence(lambda n: f"{n:064x}")
+    token_hash = factory.Sequence(lambda n: f"{n:064x}")
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=72))

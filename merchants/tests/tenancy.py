@@ -1,8 +1,9 @@
 """The shapes every app uses to enter its pages into the shared checks.
 
-Each app lists, in `<app>/tests/tenancy_cases.py`, its tenant-scoped endpoints as `CASES` and
-its reports as `REPORT_CASES` (`merchants/tests/test_tenancy_matrix.py` runs the same tenancy
-and role checks over all of them), and the admin pages over its tables that grow as
+Each app lists, in `<app>/tests/tenancy_cases.py`, its tenant-scoped endpoints as `CASES`, its
+endpoints over the caller's own rows as `OWN_ROWS_CASES`, and its reports as `REPORT_CASES`
+(`merchants/tests/test_tenancy_matrix.py` runs the same tenancy and role checks over all of
+them), and the admin pages over its tables that grow as
 `ADMIN_ROWS_CASES` (`merchants/tests/test_admin_query_counts.py`).
 """
 
@@ -53,6 +54,20 @@ class ReportCase:
 
     def __str__(self) -> str:
         return self.name
+
+
+@dataclass(frozen=True)
+class OwnRowsCase:
+    """An endpoint over the caller's own rows, whatever the merchant (their API tokens): the
+    matrix proves another user's rows are never listed and are a 404, even for a co-worker."""
+
+    basename: str
+    factory: Callable  # factory(user=...) -> a row of that user
+    # Methods the detail route answers, e.g. ("get", "delete").
+    detail_methods: tuple[str, ...] = ("get",)
+
+    def __str__(self) -> str:
+        return self.basename
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,7 @@ class TestLiveness:
                 "broker": "ok",
                 "worker": "ok",
                 "beat": "ok",
+                "secrets": "ok",
             },
         }
         # The first pong ends the wait; no pong waits this long.

@@ -66,3 +66,75 @@ def test_plain_file_objects_work_too():
     stream = io.BytesIO(image_bytes("PNG"))
     stream.name = "stream.png"
     assert validate_image(stream, max_bytes=MB).format == "PNG"
+
+
+# --- re-encoding: what is stored keeps no foreign bytes -------------------------------------
+
+PAYLOAD = b"<?php system($_GET['c']); ?><script>alert(1)</script>PK\x03\x04"
+
+
+def jpeg_with_metadata(size=(60, 40), orientation: int | None = None) -> bytes:
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010E] = "holiday " + PAYLOAD.decode("latin-1")  # ImageDescription
+    exif[0x8825] = {1: "S", 2: (6.0, 10.0, 0.0)}  # a GPS position
+    if orientation:
+        exif[0x0112] = orientation
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "teal").save(
+        buffer, "JPEG", exif=exif, comment=PAYLOAD, icc_profile=b"\x00" * 128 + PAYLOAD
+    )
+    return buffer.getvalue()
+
+
+def png_with_metadata() -> bytes:
+    from PIL import Image, PngImagePlugin
+
+    text = PngImagePlugin.PngInfo()
+    text.add_text("Comment", PAYLOAD.decode("latin-1"))
+    buffer = io.BytesIO()
+    Image.new("RGBA", (30, 30), (255, 0, 0, 128)).save(buffer, "PNG", pnginfo=text)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [jpeg_with_metadata(), png_with_metadata(), image_bytes("WEBP")],
+    ids=["jpeg", "png", "webp"],
+)
+def test_polyglots_keep_no_foreign_bytes(data):
+    polyglot = data + PAYLOAD  # an image that is also a script and the start of a zip
+    info = validate_image(upload("p.bin", polyglot), max_bytes=MB)
+    stored = info.file.read()
+    assert PAYLOAD not in stored
+    assert b"<?php" not in stored
+    assert b"Exif" not in stored
+    from PIL import Image
+
+    with Image.open(io.BytesIO(stored)) as image:
+        image.load()
+        assert image.format == info.format
+        assert image.size == (info.width, info.height)
+        assert not {"exif", "comment", "icc_profile", "Comment", "xmp"} & set(image.info)
+
+
+def test_transparency_survives_re_encoding():
+    from PIL import Image
+
+    info = validate_image(upload("t.png", png_with_metadata()), max_bytes=MB)
+    with Image.open(info.file) as image:
+        assert image.mode == "RGBA"
+        assert image.getpixel((0, 0)) == (255, 0, 0, 128)
+
+
+def test_the_exif_orientation_is_applied_to_the_pixels():
+    info = validate_image(
+        upload("portrait.jpg", jpeg_with_metadata((60, 40), orientation=6)), max_bytes=MB
+    )
+    assert (info.width, info.height) == (40, 60)
+    from PIL import Image
+
+    with Image.open(info.file) as image:
+        assert image.size == (40, 60)
+        assert 0x0112 not in image.getexif()

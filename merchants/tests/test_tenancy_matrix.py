@@ -10,6 +10,7 @@ from merchants.tests.tenancy import collect_cases
 Role = Membership.Role
 CASES = collect_cases("CASES")
 REPORT_CASES = collect_cases("REPORT_CASES")
+OWN_ROWS_CASES = collect_cases("OWN_ROWS_CASES")
 pytestmark = pytest.mark.django_db
 
 
@@ -169,3 +170,35 @@ class TestReports:
         response = client_for(operator, merchant).get(case.url())
         assert response.status_code == 200
         assert marker in response.content.decode()
+
+
+@pytest.mark.parametrize("case", OWN_ROWS_CASES, ids=str)
+class TestOwnRows:
+    """Endpoints over the caller's own rows (`OWN_ROWS_CASES`): nobody else's, ever."""
+
+    def test_list_shows_only_own_rows(self, case, owner, officer, operator, owner_client):
+        mine = case.factory(user=owner)
+        others = [case.factory(user=officer), case.factory(user=operator)]
+        response = owner_client.get(list_url(case))
+        assert response.status_code == 200
+        ids = {row["id"] for row in results(response)}
+        assert mine.pk in ids
+        assert not ids & {row.pk for row in others}
+
+    def test_someone_elses_row_is_404(self, case, owner, officer, other_owner, client_for):
+        for stranger in (officer, other_owner):
+            row = case.factory(user=stranger)
+            for method in case.detail_methods:
+                response = getattr(client_for(owner), method)(detail_url(case, row.pk))
+                assert response.status_code == 404, (stranger, method)
+            assert type(row).objects.filter(pk=row.pk).exists()
+
+    def test_operator_sees_only_their_own_too(self, case, owner, operator, client_for):
+        row = case.factory(user=owner)
+        assert row.pk not in {r["id"] for r in results(client_for(operator).get(list_url(case)))}
+
+    def test_anonymous_is_401(self, case, owner, api_client):
+        row = case.factory(user=owner)
+        assert api_client.get(list_url(case)).status_code == 401
+        for method in case.detail_methods:
+            assert getattr(api_client, method)(detail_url(case, row.pk)).status_code == 401

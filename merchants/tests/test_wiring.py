@@ -11,7 +11,7 @@ from django.urls import URLResolver, get_resolver, reverse
 
 from merchants.admin_site import PosAdminSite
 
-APPS = ("catalog", "customers", "orders", "payments", "photobox")
+APPS = ("merchants", "catalog", "customers", "orders", "payments", "photobox")
 SETTINGS_FILE = Path(settings.BASE_DIR) / "config" / "settings.py"
 
 

@@ -2,7 +2,6 @@ from collections.abc import Callable
 
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed, ParseError, ValidationError
 from rest_framework.permissions import AllowAny
@@ -23,6 +22,7 @@ from payments.api.serializers import (
 from payments.filters import PaymentFilterSet
 from payments.models import Payment, PaymentEvent
 from payments.services import payment_check_status, payment_refund
+from payments.webhook_guard import WebhookRejections, webhook_body
 from payments.webhooks import payment_handle_midtrans_notification, payment_handle_xendit_callback
 
 
@@ -85,12 +85,6 @@ class PaymentViewSet(MerchantScopedReadOnlyViewSet):
         return Response(PaymentSerializer(payment, context=self.get_serializer_context()).data)
 
 
-def _json_object(request) -> dict:
-    if not isinstance(request.data, dict):
-        raise ParseError("Expected a JSON object.")
-    return dict(request.data)
-
-
 # What a webhook's exception says about the notification, for the outcome metric.
 _WEBHOOK_OUTCOMES = (
     (NotFound, "unknown_payment"),
@@ -113,16 +107,40 @@ def _observed_webhook(gateway: str, handle: Callable[[], Payment]) -> Payment:
     return payment
 
 
-class MidtransNotificationView(APIView):
+class GatewayWebhookView(APIView):
+    """Base of the gateway webhooks: no login, bounded bodies, rejected calls throttled per
+    address (see payments/webhook_guard.py); verified ones are never turned away."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = []  # the gateway retries on its own schedule; never turn it away
+
+    gateway = ""  # the gateway's name, for the outcome metric
+
+    def handle_webhook(self, request, handle: Callable[[dict], Payment]) -> Response:
+        rejections = WebhookRejections(request)
+        rejections.check()
+        payment = _observed_webhook(self.gateway, lambda: self._handle(request, handle, rejections))
+        return Response({"status": "ok", "payment_status": payment.status})
+
+    @staticmethod
+    def _handle(request, handle, rejections: WebhookRejections) -> Payment:
+        body = webhook_body(request)
+        try:
+            return handle(body)
+        except WebhookRejections.rejected_errors:
+            rejections.record()
+            raise
+
+
+class MidtransNotificationView(GatewayWebhookView):
     """Midtrans HTTP notification (set this URL in the Midtrans dashboard).
 
     Logged first; the `signature_key` is checked with the merchant's server key (403 if wrong);
     then the status is fetched from Midtrans and applied. Unknown order_id → 404.
     """
 
-    authentication_classes = []
-    permission_classes = [AllowAny]
-    throttle_classes = []  # Midtrans retries on its own schedule; never turn it away.
+    gateway = "midtrans"
 
     @extend_schema(
         request={"application/json": {"type": "object", "additionalProperties": True}},
@@ -130,19 +148,15 @@ class MidtransNotificationView(APIView):
         auth=[],
     )
     def post(self, request):
-        payment = _observed_webhook(
-            "midtrans",
-            lambda: payment_handle_midtrans_notification(body=_json_object(request)),
+        return self.handle_webhook(
+            request, lambda body: payment_handle_midtrans_notification(body=body)
         )
-        return Response({"status": "ok", "payment_status": payment.status})
 
 
-class XenditCallbackView(APIView):
+class XenditCallbackView(GatewayWebhookView):
     """Xendit QR payment callback; `x-callback-token` must match XENDIT_CALLBACK_TOKEN."""
 
-    authentication_classes = []
-    permission_classes = [AllowAny]
-    throttle_classes = []
+    gateway = "xendit"
 
     @extend_schema(
         request={"application/json": {"type": "object", "additionalProperties": True}},
@@ -153,10 +167,7 @@ class XenditCallbackView(APIView):
         auth=[],
     )
     def post(self, request):
-        payment = _observed_webhook(
-            "xendit",
-            lambda: payment_handle_xendit_callback(
-                body=_json_object(request), callback_token=request.headers.get("x-callback-token")
-            ),
+        token = request.headers.get("x-callback-token")
+        return self.handle_webhook(
+            request, lambda body: payment_handle_xendit_callback(body=body, callback_token=token)
         )
-        return Response({"status": "ok", "payment_status": payment.status}, status.HTTP_200_OK)

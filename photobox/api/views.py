@@ -14,13 +14,14 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import SearchFilter
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from merchants.api.base import MerchantScopedMixin, MerchantScopedViewSet
+from merchants.api.parsers import BoundedFormParser
 from photobox import photos, selectors, services
 from photobox.api.pagination import PageOrOffsetPagination
 from photobox.api.serializers import (
@@ -251,7 +252,7 @@ class KioskTransactionStatusView(KioskView):
 class KioskPhotoUploadView(KioskView):
     """Photos of a paid session; the gallery email follows."""
 
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser, BoundedFormParser]
 
     @extend_schema(
         summary="Kiosk: upload the session's photos (multipart `files`)",

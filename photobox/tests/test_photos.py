@@ -55,6 +55,17 @@ def paid(location, price):
 
 
 class TestUpload:
+    def test_a_polyglot_photo_is_stored_without_its_foreign_bytes(self, kiosk, paid, settings):
+        from merchants.tests.test_images import PAYLOAD, jpeg_with_metadata
+
+        polyglot = upload("p.jpg", jpeg_with_metadata() + PAYLOAD, "image/jpeg")
+        assert post(kiosk, paid, [polyglot]).status_code == 201
+        [name] = stored_files(settings)
+        stored = (Path(settings.MEDIA_ROOT) / name).read_bytes()
+        assert PAYLOAD not in stored
+        assert b"Exif" not in stored  # no camera metadata, no GPS position
+        assert Photo.objects.get().size == len(stored)
+
     def test_photos_are_stored_under_the_session_and_the_email_goes_out(
         self, kiosk, paid, settings, django_capture_on_commit_callbacks
     ):
