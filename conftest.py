@@ -6,8 +6,9 @@ from rest_framework.test import APIClient
 from merchants.models import Membership
 from merchants.tests.factories import MembershipFactory, MerchantFactory, UserFactory
 
-# Shared fixtures that live with their helpers: `cloudinary_stub` (a local Cloudinary API).
-pytest_plugins = ["merchants.tests.cloudinary_stub"]
+# Shared fixtures that live with their helpers: `cloudinary_stub` (a local Cloudinary API),
+# `cache_down` and `broker_down` (Redis taken away as the cache and as the broker).
+pytest_plugins = ["merchants.tests.cloudinary_stub", "merchants.tests.outage"]
 
 
 @pytest.fixture(autouse=True)

@@ -102,16 +102,27 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, Redis ---------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# Redis seconds to connect and to answer before a call counts as failed.
+CACHE_REDIS_TIMEOUT_SECONDS = env.float("CACHE_REDIS_TIMEOUT_SECONDS", default=1.0)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Answers like a miss while Redis is unreachable (see merchants/cache.py).
+            "BACKEND": "merchants.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "pos",
+            "OPTIONS": {
+                "socket_connect_timeout": CACHE_REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": CACHE_REDIS_TIMEOUT_SECONDS,
+            },
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# After a failed cache call a process leaves Redis alone this many seconds (answers as a miss).
+CACHE_RETRY_SECONDS = env.float("CACHE_RETRY_SECONDS", default=5.0)
+# While Redis is down, one warning per cache operation per process this often, not per request.
+CACHE_DOWN_LOG_SECONDS = env.float("CACHE_DOWN_LOG_SECONDS", default=60.0)
 
 # --- auth and security ----------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -289,6 +300,17 @@ LOGGING = {
 # Periodic tasks installed once into django-celery-beat (editable in the admin afterwards).
 # name -> {"task": dotted path, "every_seconds": N} or {"task": ..., "crontab": (minute, hour)}
 BEAT_SCHEDULE_DEFAULTS: dict[str, dict] = {}
+
+# --- the outbox: tasks the broker could not take after their commit (merchants/outbox.py) ---
+# After a failed publish, a process stores tasks straight in the outbox this many seconds.
+OUTBOX_BROKER_RETRY_SECONDS = env.float("OUTBOX_BROKER_RETRY_SECONDS", default=5.0)
+# Rows sent per sweep transaction, and days a sent row is kept (visible in the admin).
+OUTBOX_SWEEP_BATCH_SIZE = env.int("OUTBOX_SWEEP_BATCH_SIZE", default=500)
+OUTBOX_KEEP_SENT_DAYS = env.int("OUTBOX_KEEP_SENT_DAYS", default=7)
+BEAT_SCHEDULE_DEFAULTS["merchants: send tasks kept in the outbox"] = {
+    "task": "merchants.tasks.outbox_send_pending_task",
+    "every_seconds": env.int("OUTBOX_SWEEP_EVERY_SECONDS", default=30),
+}
 
 # Panels of the admin dashboard, each app adding its own in its spot below (see
 # merchants/reports.py): name, title, selector "(*, merchant, now) -> PanelData", type, role.

@@ -3,8 +3,8 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 
-from merchants.admin_base import MerchantScopedAdmin
-from merchants.models import Membership, Merchant, StaffToken, TableLocation
+from merchants.admin_base import MerchantScopedAdmin, OperatorOnlyAdminMixin
+from merchants.models import Membership, Merchant, OutboxTask, StaffToken, TableLocation
 from merchants.services import membership_grant
 
 admin.site.site_header = "POS Back-office"
@@ -186,7 +186,7 @@ class TableLocationAdmin(MerchantScopedAdmin):
 
 
 @admin.register(StaffToken)
-class StaffTokenAdmin(admin.ModelAdmin):
+class StaffTokenAdmin(OperatorOnlyAdminMixin, admin.ModelAdmin):
     """Operator only: see and revoke API tokens. Keys are never shown (only hashes exist)."""
 
     list_display = ("user", "prefix", "created_at", "last_used_at")
@@ -195,17 +195,25 @@ class StaffTokenAdmin(admin.ModelAdmin):
     readonly_fields = ("user", "prefix", "created_at", "last_used_at")
     exclude = ("key_hash",)
 
-    def has_module_permission(self, request):
-        return request.user.is_superuser
 
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
+@admin.register(OutboxTask)
+class OutboxTaskAdmin(OperatorOnlyAdminMixin, admin.ModelAdmin):
+    """Operator only: tasks the broker could not take after their commit, and whether the sweep
+    has sent them since. Deleting a pending row means that task is never sent."""
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
+    list_display = ("task_name", "args", "created_at", "attempts", "last_attempt_at", "sent_at")
+    list_filter = (("sent_at", admin.EmptyFieldListFilter), "task_name")
+    list_select_related = ()
+    search_fields = ("task_name",)
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    readonly_fields = (
+        "task_name",
+        "args",
+        "kwargs",
+        "created_at",
+        "attempts",
+        "last_error",
+        "last_attempt_at",
+        "sent_at",
+    )

@@ -1,4 +1,9 @@
-"""`/health/`: can this instance reach what it needs? 200 when yes, 503 naming what is down."""
+"""`/health/`: can this instance reach what it needs? 200 when yes, 503 naming what is down.
+
+It also says how many tasks wait in the outbox (`outbox.pending`, and the age of the oldest):
+tasks the broker could not take after their commit, sent by the beat sweep once it is back.
+Rows waiting do not make the instance unhealthy; an operator watches their count and age.
+"""
 
 import logging
 import uuid
@@ -9,6 +14,8 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from merchants.outbox import outbox_pending_summary
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +59,10 @@ def health(request):
             healthy = False
             # The class name tells an operator enough; the message may hold hosts or secrets.
             results[name] = f"down ({type(exc).__name__})" if settings.DEBUG else "down"
-    return JsonResponse(
-        {"status": "ok" if healthy else "unhealthy", "checks": results},
-        status=200 if healthy else 503,
-    )
+    body = {"status": "ok" if healthy else "unhealthy", "checks": results}
+    try:
+        body["outbox"] = outbox_pending_summary()
+    except Exception as exc:  # the database check above already says why
+        logger.warning("Health: outbox not counted: %s", exc)
+        body["outbox"] = None
+    return JsonResponse(body, status=200 if healthy else 503)

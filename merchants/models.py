@@ -165,3 +165,36 @@ class StaffToken(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.prefix}…"
+
+
+class OutboxTask(models.Model):
+    """A Celery task the broker could not take after its transaction committed.
+
+    Written by `merchants.outbox.task_queue_on_commit` when publishing fails (the broker is
+    down), and sent again by the beat sweep `merchants.tasks.outbox_send_pending_task` once
+    the broker answers. Every task sent this way is idempotent (each email is claimed before it
+    goes), so a row sent twice does no harm.
+    """
+
+    task_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0, help_text="Sends tried by the sweep.")
+    last_error = models.TextField(blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # The sweep and /health/ read only the pending rows, oldest first.
+            models.Index(
+                fields=["created_at"],
+                name="outbox_pending_idx",
+                condition=models.Q(sent_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_name}{tuple(self.args)}"
