@@ -23,6 +23,7 @@ from customers.api.views import (
 from merchants.api.reports import PanelListView, PanelView
 from merchants.api.routers import OptionalSlashRouter, api_path
 from merchants.api.views import (
+    ExportJobViewSet,
     MerchantViewSet,
     StaffLogoutView,
     StaffTokenView,
@@ -47,6 +48,7 @@ from photobox.api.views import (
 router = OptionalSlashRouter()
 router.register("merchants", MerchantViewSet, basename="merchant")
 router.register("table-locations", TableLocationViewSet, basename="table-location")
+router.register("export-jobs", ExportJobViewSet, basename="export-job")
 
 # --- catalog ---
 router.register("product-categories", ProductCategoryViewSet, basename="product-category")

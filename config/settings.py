@@ -182,6 +182,12 @@ else:
 IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
 STORAGES = {
     "default": DEFAULT_STORAGE,
+    # Background CSV exports; Cloudinary keeps such files as "raw" resources, not images.
+    "exports": (
+        {"BACKEND": "merchants.storage.CloudinaryStorage", "OPTIONS": {"resource_type": "raw"}}
+        if CLOUDINARY_URL
+        else DEFAULT_STORAGE
+    ),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
         if not DEBUG
@@ -321,6 +327,11 @@ DASHBOARD_LINKS: list[dict] = []
 DASHBOARD_DEDICATED_BUSINESS_TYPES: list[str] = []
 # Admin CSV exports read this many rows per database round trip (memory stays bounded).
 EXPORT_CHUNK_SIZE = env.int("EXPORT_CHUNK_SIZE", default=2000)
+# An export of more rows than this is written by a Celery task (the admin shows its progress,
+# the requester downloads the file when ready) instead of streaming while a web worker waits.
+EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=5000)
+# A background export records how many rows it has written every this many rows.
+EXPORT_PROGRESS_EVERY = env.int("EXPORT_PROGRESS_EVERY", default=1000)
 
 # Pages for trying the customer flows in a browser (/demo/...); on with DEBUG by default.
 DEMO_PAGES_ENABLED = env.bool("DEMO_PAGES_ENABLED", default=DEBUG)
@@ -442,6 +453,14 @@ MIDTRANS_SNAP_BASE_URL = env.str("MIDTRANS_SNAP_BASE_URL", default="").rstrip("/
 MIDTRANS_API_BASE_URL = env.str("MIDTRANS_API_BASE_URL", default="").rstrip("/")
 # Every gateway call gives up after this many seconds (Midtrans waits 15 s for our webhook).
 PAYMENT_GATEWAY_TIMEOUT_SECONDS = env.float("PAYMENT_GATEWAY_TIMEOUT_SECONDS", default=8.0)
+# Gateway calls of one merchant in flight at once, across every process (counted in Redis); one
+# more waits this long for a slot, then answers 503 "gateway busy" with Retry-After. 0: no limit.
+PAYMENT_GATEWAY_MAX_CONCURRENT_PER_MERCHANT = env.int(
+    "PAYMENT_GATEWAY_MAX_CONCURRENT_PER_MERCHANT", default=4
+)
+PAYMENT_GATEWAY_ACQUIRE_TIMEOUT_SECONDS = env.float(
+    "PAYMENT_GATEWAY_ACQUIRE_TIMEOUT_SECONDS", default=1.0
+)
 XENDIT_API_BASE_URL = env.str("XENDIT_API_BASE_URL", default="https://api.xendit.co").rstrip("/")
 # The webhook verification token from Xendit's dashboard; empty rejects every callback.
 XENDIT_CALLBACK_TOKEN = env.str("XENDIT_CALLBACK_TOKEN", default="")

@@ -198,3 +198,67 @@ class OutboxTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name}{tuple(self.args)}"
+
+
+class ExportJob(TimeStampedModel):
+    """A CSV export too big to stream while the browser waits: written by a Celery task to the
+    exports storage, downloaded by the person who asked for it (see merchants/export_jobs.py)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a worker"
+        RUNNING = "running", "Being written"
+        DONE = "done", "Ready to download"
+        FAILED = "failed", "Failed"
+
+    ALLOWED_TRANSITIONS = {
+        Status.PENDING: {Status.RUNNING, Status.FAILED},
+        Status.RUNNING: {Status.DONE, Status.FAILED},
+        Status.DONE: set(),
+        Status.FAILED: set(),
+    }
+
+    merchant = models.ForeignKey(
+        Merchant,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="export_jobs",
+        help_text="The merchant whose rows it holds; empty: several (the operator's exports).",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs"
+    )
+    kind = models.CharField(max_length=100, help_text="What is exported, e.g. orders.order.")
+    filters = models.JSONField(
+        default=dict, blank=True, help_text="The list's filters, search and ordering."
+    )
+    selected_ids = models.JSONField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveIntegerField(default=0, help_text="Rows written so far.")
+    row_count = models.PositiveIntegerField(null=True, blank=True, help_text="Rows in all.")
+    filename = models.CharField(max_length=200, blank=True)
+    file_name = models.CharField(
+        max_length=300, blank=True, help_text="Where the file is in the exports storage."
+    )
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    merchant_lookup = "merchant"
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["requested_by", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.filename or self.kind} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int | None:
+        if not self.row_count:
+            return 100 if self.status == self.Status.DONE else None
+        return min(100, self.progress * 100 // self.row_count)

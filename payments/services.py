@@ -24,6 +24,7 @@ from django.utils import timezone
 from merchants.errors import Conflict, DomainError, NotFound, PermissionDenied
 from merchants.models import Merchant
 from payments import registry
+from payments.gateway_slots import gateway_slot
 from payments.gateways.base import (
     ZERO_DECIMAL_CURRENCIES,
     CustomerDetails,
@@ -662,9 +663,11 @@ def _adapter_for(payment: Payment) -> MidtransGateway | XenditGateway:
 
 
 def _logged_call(merchant: Merchant, call):
-    """Run a gateway call; a failure is logged (nothing is written) and raised as it is."""
+    """Run a gateway call in one of the merchant's gateway slots (see gateway_slots.py); a
+    failure is logged (nothing is written) and raised as it is."""
     try:
-        return call()
+        with gateway_slot(merchant.pk):
+            return call()
     except DomainError as error:
         logger.warning("Gateway call for merchant %s failed: %s", merchant.pk, error.message)
         raise
