@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format migrate seed worker beat e2e fuzz bench soak redis-outage-soak clean
+.PHONY: run test install lint format migrate seed worker beat e2e fuzz bench soak redis-outage-soak cluster-soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,16 @@ REDIS_SERVER := command -v redis-server >/dev/null 2>&1 || (apt-get update -qq &
 redis-outage-soak: install
 	@$(REDIS_SERVER)
 	$(PY) -m bench.outage
+
+CLUSTER_TOOLS := command -v haproxy >/dev/null 2>&1 && command -v pgbouncer >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy pgbouncer)
+
+## Two gunicorn instances behind HAProxy, PgBouncer (transaction mode) before PostgreSQL, Redis,
+## two Celery workers and beat, a Midtrans stand-in: CLUSTER_SOAK_SECONDS (90) of orders,
+## payments, kiosk polls, two big exports and a key rotation; written to docs/operations.md
+cluster-soak: install
+	@$(REDIS_SERVER)
+	@$(CLUSTER_TOOLS)
+	$(PY) -m bench.cluster
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -90,7 +90,8 @@ def main() -> None:
     redis_port, web_port = stack.free_port(), stack.free_port()
     env = environment(folder, redis_port)
     os.environ.pop("CELERY_BROKER_URL", None)
-    os.environ.update(env)
+    # This process prepares the data and reads the books; it does not need the soak's Redis.
+    os.environ.update({**env, "REDIS_URL": ""})
     import django
 
     django.setup()

@@ -98,6 +98,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several request threads share the file: wait for a lock instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Behind PgBouncer in transaction mode (or another pooler that hands each transaction to any
+# server connection): no server-side cursors, which live across transactions. Django already
+# leaves psycopg's prepared statements off. Run `migrate` against PostgreSQL itself.
+DATABASE_TRANSACTION_POOLING = env.bool("DATABASE_TRANSACTION_POOLING", default=False)
+if DATABASE_TRANSACTION_POOLING:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, Redis ---------------------------------------------------------------------------

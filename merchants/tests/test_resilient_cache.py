@@ -79,3 +79,10 @@ def test_health_still_reports_the_cache_down(cache_down, client):
     response = client.get("/health/")
     assert response.status_code == 503
     assert response.json()["checks"]["cache"].startswith("down")
+
+
+def test_a_probe_asking_for_the_database_only_stays_ready(cache_down, client):
+    response = client.get("/health/", {"checks": "database"})
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok"}
+    assert client.get("/health/", {"checks": "database,nothing"}).status_code == 400
