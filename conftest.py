@@ -11,6 +11,17 @@ from merchants.tests.factories import MembershipFactory, MerchantFactory, UserFa
 pytest_plugins = ["merchants.tests.cloudinary_stub", "merchants.tests.outage"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cache_keys_of_this_worker(worker_id):
+    """Parallel workers (pytest-xdist) sharing one Redis database keep to their own keys, so
+    one worker's `cache.clear()` never empties another's throttle counters or gateway slots."""
+    from django.conf import settings
+
+    if worker_id != "master":
+        cache = settings.CACHES["default"]
+        cache["KEY_PREFIX"] = f"{cache.get('KEY_PREFIX', '')}-{worker_id}"
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(settings, tmp_path):
     """Every test starts with an empty cache, eager Celery and media in a temp folder."""

@@ -131,4 +131,20 @@ class ResilientRedisCache(RedisCache):
         self._call("delete_many", None, super().delete_many, keys, version)
 
     def clear(self):
-        return self._call("clear", False, super().clear)
+        """Delete this cache's keys only. Django's own `clear()` empties the whole Redis
+        database, and the Celery broker's queues may live in the same one."""
+        return self._call("clear", False, self._delete_own_keys)
+
+    def _delete_own_keys(self) -> bool:
+        client = self._cache.get_client(write=True)
+        # Keys are "<prefix>:<version>:<name>" (":1:name" without a prefix): never the broker's.
+        pattern = f"{self.key_prefix}:*"
+        batch = []
+        for key in client.scan_iter(match=pattern, count=1000):
+            batch.append(key)
+            if len(batch) >= 1000:
+                client.delete(*batch)
+                batch.clear()
+        if batch:
+            client.delete(*batch)
+        return True

@@ -1,6 +1,7 @@
 """With Redis down the cache answers like a miss: throttles and lock-outs fail open, warned."""
 
 import logging
+import os
 from unittest import mock
 
 import pytest
@@ -86,3 +87,29 @@ def test_a_probe_asking_for_the_database_only_stays_ready(cache_down, client):
     assert response.status_code == 200
     assert response.json()["checks"] == {"database": "ok"}
     assert client.get("/health/", {"checks": "database,nothing"}).status_code == 400
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs a reachable Redis: REDIS_URL")
+def test_clear_leaves_other_keys_of_the_database_alone(settings):
+    """The broker's queues may share the cache's Redis database: clearing the cache keeps them."""
+    import redis
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "merchants.cache.ResilientRedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": f"pos-clear-{os.getpid()}",
+        }
+    }
+    raw = redis.Redis.from_url(os.environ["REDIS_URL"])
+    queue = f"celery-like-queue-{os.getpid()}"
+    raw.lpush(queue, "a task")
+    try:
+        cache.set("throttle", [1, 2])
+        assert cache.get("throttle") == [1, 2]
+        cache.clear()
+        assert cache.get("throttle") is None
+        assert raw.llen(queue) == 1
+    finally:
+        raw.delete(queue)
