@@ -54,10 +54,13 @@ from bench.gateway_standin import GatewayStandIn
 from bench.soak_data import (
     SOAK_SERVER_KEY,
     database_ready,
+    operations_section_write,
     receipts_in,
     soak_database_url,
+    soak_environment,
     soak_shop_create,
 )
+from bench.soak_data import verdict as soak_verdict
 
 SECONDS = int(os.environ.get("CLUSTER_SOAK_SECONDS", "90"))
 BEAT_SECONDS = int(os.environ.get("CLUSTER_BEAT_SECONDS", "10"))
@@ -67,7 +70,6 @@ POLL_RATE = float(os.environ.get("SOAK_POLL_RATE", "20"))
 EXPORT_ROWS = int(os.environ.get("CLUSTER_EXPORT_ROWS", "20000"))
 POLL_LOCAL_SECONDS = 10  # PHOTOBOX_POLL_KEY_LOCAL_SECONDS, the documented bound
 SETTLE_SECONDS = 120
-DOCS = common.BASE_DIR / "docs" / "operations.md"
 START, END = "<!-- cluster-soak:start -->", "<!-- cluster-soak:end -->"
 
 CREATE, CASH, SNAP, POLL, EXPORT = (
@@ -87,21 +89,11 @@ def environment(folder: Path, ports: dict[str, int]) -> tuple[dict, str]:
     pooled = urlunsplit(parts._replace(netloc=f"{parts.username}@127.0.0.1:{ports['pgbouncer']}"))
     lb = f"http://127.0.0.1:{ports['lb']}"
     env = {
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DEBUG": "false",
-        "ALLOW_EMBEDDED_DEFAULTS": "true",
-        "DATABASE_URL": pooled,
+        **soak_environment(folder, database=pooled, redis_port=ports["redis"]),
         "DATABASE_TRANSACTION_POOLING": "true",
         "CONN_MAX_AGE": "60",
-        "REDIS_URL": f"redis://127.0.0.1:{ports['redis']}/0",
-        "SECRET_KEY": "soak-secret-key-" + "x" * 40,
-        "CUSTOMER_JWT_SECRET": "soak-customer-jwt-secret-" + "y" * 32,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "NUM_PROXIES": "1",
         "SITE_URL": lb,
-        "EMAIL_URL": f"filemail:///{folder / 'mail'}",
-        "MEDIA_ROOT": str(folder / "media"),
-        "LOG_LEVEL": "WARNING",
         "MIDTRANS_SNAP_BASE_URL": f"http://127.0.0.1:{ports['gateway']}/snap/v1",
         "MIDTRANS_API_BASE_URL": f"http://127.0.0.1:{ports['gateway']}",
         # One client address sends everything; the throttles still run on every request.
@@ -109,7 +101,6 @@ def environment(folder: Path, ports: dict[str, int]) -> tuple[dict, str]:
         "THROTTLE_USER": "10000000/min",
         "EXPORT_SYNC_MAX_ROWS": str(min(5000, EXPORT_ROWS - 1)),
         "PHOTOBOX_POLL_KEY_LOCAL_SECONDS": str(POLL_LOCAL_SECONDS),
-        "PYTHONWARNINGS": "ignore:No directory at",
     }
     return env, direct
 
@@ -411,11 +402,12 @@ def main() -> None:  # one story, told in the order it happens
             thread.join()
         out.write("  traffic over; waiting for webhooks, receipts and exports\n")
         gateway.settle()
-        settled = wait_until_settled(folder, shop.merchant_id, books, snap_numbers, run_started_at)
+        settled = wait_until_settled(folder, shop, books, snap_numbers)
         beat.stop()
         beat_seconds = time.monotonic() - beat_started
         time.sleep(2)  # the last tasks beat sent reach a worker
         logs = {service.name: service.text() for service in services.services}
+        restarts = sum(service.restarts for service in services.services)
         webhook_answers = dict(gateway.notification_answers)
         webhook_retries, webhooks_given_up = (
             gateway.notification_retries,
@@ -438,11 +430,12 @@ def main() -> None:  # one story, told in the order it happens
         snap_calls=snap_calls,
         exports_expected=EXPORT_ROWS + len(books.numbers),
     )
+    findings["counts"]["worker restarts"] = restarts
     section = summary(info, recorder, findings, time.monotonic() - started)
     out.write("\n" + section + "\n")
     if os.environ.get("BENCH_NO_DOCS") != "1":
-        docs_write(section)
-        out.write(f"Written to {DOCS.relative_to(common.BASE_DIR)}\n")
+        operations_section_write(START, END, section)
+        out.write("Written to docs/operations.md\n")
     failed = [name for name in FINDINGS if findings[name]]
     if failed:
         raise SystemExit(f"Cluster soak failed: {', '.join(failed)} (logs in {folder})")
@@ -545,20 +538,20 @@ def rotate_and_probe(web: traffic.Http, shop, ports: dict, kiosk_key: KioskKey) 
     }
 
 
-def wait_until_settled(folder, merchant_id, books, snap_numbers, run_started_at) -> dict:
+def wait_until_settled(folder, shop, books, snap_numbers) -> dict:
     from merchants.models import ExportJob, OutboxTask
     from orders.models import Order
 
     started = time.monotonic()
     while True:
-        receipts = receipts_in(folder / "mail")
+        receipts = receipts_in(folder / "mail", brand=shop.name)
         paid = set(
-            Order.objects.filter(merchant_id=merchant_id, payment_status="paid")
+            Order.objects.filter(merchant_id=shop.merchant_id, payment_status="paid")
             .exclude(number__startswith="OLD-")
             .values_list("number", flat=True)
         )
         expected = set(books.paid) | set(snap_numbers)
-        jobs = ExportJob.objects.filter(merchant_id=merchant_id)
+        jobs = ExportJob.objects.filter(merchant_id=shop.merchant_id)
         done = (
             expected <= paid
             and all(receipts.get(n) for n in paid)
@@ -728,8 +721,7 @@ def summary(info: dict, recorder: traffic.Recorder, findings: dict, elapsed: flo
     conditions = os.environ.get("BENCH_CONDITIONS", "not stated")
 
     def verdict(name: str) -> str:
-        items = findings[name]
-        return "0 ✅" if not items else f"**{len(items)}** ❌ {'; '.join(map(str, items[:3]))}"
+        return soak_verdict(findings[name])
 
     rows = []
     for (kind, _), figures in recorder.summary().items():
@@ -788,15 +780,6 @@ def summary(info: dict, recorder: traffic.Recorder, findings: dict, elapsed: flo
             f"| counts | {', '.join(f'{k}: {v}' for k, v in counts.items())} |",
         ]
     )
-
-
-def docs_write(section: str) -> None:
-    text = DOCS.read_text() if DOCS.exists() else "# Operations\n"
-    if START not in text:
-        text = text.rstrip() + f"\n\n{START}\n{END}\n"
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    DOCS.write_text(f"{head}{START}\n{section.strip()}\n{END}{tail}")
 
 
 if __name__ == "__main__":

@@ -34,10 +34,13 @@ from bench import common, stack, traffic
 from bench.soak_data import (
     beat_interval_set,
     database_ready,
+    operations_section_write,
     receipts_in,
     soak_database_url,
+    soak_environment,
     soak_shop_create,
 )
+from bench.soak_data import verdict as soak_verdict
 
 SECONDS = int(os.environ.get("OUTAGE_SOAK_SECONDS", "40"))
 OUTAGE_AT = int(os.environ.get("OUTAGE_AT_SECONDS", "15"))
@@ -46,7 +49,6 @@ ORDER_RATE = float(os.environ.get("SOAK_ORDER_RATE", "4"))
 POLL_RATE = float(os.environ.get("SOAK_POLL_RATE", "20"))
 SWEEP_SECONDS = 5
 RECEIPT_WAIT_SECONDS = 120
-DOCS = common.BASE_DIR / "docs" / "operations.md"
 START, END = "<!-- redis-outage-soak:start -->", "<!-- redis-outage-soak:end -->"
 
 CREATE, PAY, POLL = "order create", "cash payment", "kiosk poll"
@@ -54,21 +56,10 @@ EXPECTED = {CREATE: 201, PAY: 200, POLL: 200}
 
 
 def environment(folder: Path, redis_port: int) -> dict[str, str]:
+    database = soak_database_url("pos_outage_soak")
     return {
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DEBUG": "false",
-        "ALLOW_EMBEDDED_DEFAULTS": "true",
-        "DATABASE_URL": soak_database_url("pos_outage_soak"),
-        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "SECRET_KEY": "soak-secret-key-" + "x" * 40,
-        "CUSTOMER_JWT_SECRET": "soak-customer-jwt-secret-" + "y" * 32,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        # django-environ drops the first slash of the path: four slashes make it absolute.
-        "EMAIL_URL": f"filemail:///{folder / 'mail'}",
-        "MEDIA_ROOT": str(folder / "media"),
-        "LOG_LEVEL": "WARNING",
+        **soak_environment(folder, database=database, redis_port=redis_port),
         "OUTBOX_SWEEP_EVERY_SECONDS": str(SWEEP_SECONDS),
-        "PYTHONWARNINGS": "ignore:No directory at",
     }
 
 
@@ -183,26 +174,28 @@ def main() -> None:
         for thread in threads:
             thread.join()
         out.write("  traffic over; waiting for the receipts\n")
-        receipts, pending, waited = wait_for_receipts(folder, books)
+        receipts, pending, waited = wait_for_receipts(folder, books, brand=shop.name)
         out.write(f"  waited {waited:.0f} s for the last receipt\n")
         logs = {service.name: service.text() for service in services.services}
+        restarts = sum(service.restarts for service in services.services)
     findings = check(shop, recorder, books, receipts, pending, events, logs)
+    findings["counts"]["worker restarts (exited when the broker went, started again)"] = restarts
     section = summary(info, recorder, findings, time.monotonic() - started)
     out.write("\n" + section + "\n")
     if os.environ.get("BENCH_NO_DOCS") != "1":
-        docs_write(section)
-        out.write(f"Written to {DOCS.relative_to(common.BASE_DIR)}\n")
+        operations_section_write(START, END, section)
+        out.write("Written to docs/operations.md\n")
     failed = [name for name in FINDINGS if findings[name]]
     if failed:
         raise SystemExit(f"Outage soak failed: {', '.join(failed)} (logs in {folder})")
 
 
-def wait_for_receipts(folder: Path, books: traffic.Books) -> tuple[dict, int, float]:
+def wait_for_receipts(folder: Path, books: traffic.Books, *, brand: str) -> tuple[dict, int, float]:
     from merchants.models import OutboxTask
 
     started = time.monotonic()
     while True:
-        receipts = receipts_in(folder / "mail")
+        receipts = receipts_in(folder / "mail", brand=brand)
         pending = OutboxTask.objects.filter(sent_at__isnull=True).count()
         done = pending == 0 and all(number in receipts for number in books.paid)
         if done or time.monotonic() - started > RECEIPT_WAIT_SECONDS:
@@ -256,8 +249,7 @@ def summary(info: dict, recorder: traffic.Recorder, findings: dict, elapsed: flo
     conditions = os.environ.get("BENCH_CONDITIONS", "not stated")
 
     def verdict(name: str) -> str:
-        items = findings[name]
-        return "0 ✅" if not items else f"**{len(items)}** ❌ {'; '.join(items[:3])}"
+        return soak_verdict(findings[name])
 
     rows = []
     order = {"before": 0, "outage": 1, "after": 2}
@@ -299,15 +291,6 @@ def summary(info: dict, recorder: traffic.Recorder, findings: dict, elapsed: flo
             f"| counts | {', '.join(f'{k}: {v}' for k, v in counts.items())} |",
         ]
     )
-
-
-def docs_write(section: str) -> None:
-    text = DOCS.read_text() if DOCS.exists() else "# Operations\n"
-    if START not in text:
-        text = text.rstrip() + f"\n\n{START}\n{END}\n"
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    DOCS.write_text(f"{head}{START}\n{section.strip()}\n{END}{tail}")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ SOAK_SERVER_KEY = "SB-Mid-server-soak-" + "k" * 16
 @dataclass(frozen=True)
 class SoakShop:
     merchant_id: int
+    name: str  # the brand on its emails
     slug: str
     token: str
     product_ids: list[int]
@@ -59,6 +60,46 @@ def soak_database_url(default_name: str) -> str:
     if not base.startswith("postgres"):
         base = "postgres://postgres@127.0.0.1:5432/pos"
     return urlunsplit(urlsplit(base)._replace(path=f"/{default_name}"))
+
+
+def soak_environment(folder, *, database: str, redis_port: int) -> dict[str, str]:
+    """The product's settings every process of a soak shares: production-like (DEBUG off),
+    its own Redis, the file email backend in the run's folder."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "false",
+        "ALLOW_EMBEDDED_DEFAULTS": "true",
+        "DATABASE_URL": database,
+        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "SECRET_KEY": "soak-secret-key-" + "x" * 40,
+        "CUSTOMER_JWT_SECRET": "soak-customer-jwt-secret-" + "y" * 32,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # django-environ drops the first slash of the path: four slashes make it absolute.
+        "EMAIL_URL": f"filemail:///{folder / 'mail'}",
+        "MEDIA_ROOT": str(folder / "media"),
+        "LOG_LEVEL": "WARNING",
+        "PYTHONWARNINGS": "ignore:No directory at",
+    }
+
+
+def verdict(items: list) -> str:
+    """A check's cell in a soak's table: 0 ✅, or how many failed and the first few."""
+    if not items:
+        return "0 ✅"
+    return f"**{len(items)}** ❌ {'; '.join(map(str, items[:3]))}"
+
+
+def operations_section_write(start: str, end: str, section: str) -> None:
+    """Put a soak's latest figures between its markers in docs/operations.md."""
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parent.parent / "docs" / "operations.md"
+    text = docs.read_text() if docs.exists() else "# Operations\n"
+    if start not in text:
+        text = text.rstrip() + f"\n\n{start}\n{end}\n"
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    docs.write_text(f"{head}{start}\n{section.strip()}\n{end}{tail}")
 
 
 def soak_shop_create(*, run_id: str, gateway: bool = False, customers: int = 20) -> SoakShop:
@@ -112,6 +153,7 @@ def soak_shop_create(*, run_id: str, gateway: bool = False, customers: int = 20)
     ]
     return SoakShop(
         merchant_id=merchant.pk,
+        name=merchant.name,
         slug=merchant.slug,
         token=staff_token_create(user=owner),
         product_ids=[p.pk for p in products],
@@ -132,8 +174,10 @@ def beat_interval_set(task: str, seconds: int) -> None:
     PeriodicTask.objects.filter(task=task).update(interval=interval, crontab=None, enabled=True)
 
 
-def receipts_in(folder) -> dict[str, int]:
-    """Order number → receipts found in the file email backend's folder."""
+def receipts_in(folder, *, brand: str) -> dict[str, int]:
+    """Order number → receipts from `brand` (the soak's shop) in the file backend's folder.
+
+    Only this shop's: a sweep may also send what an earlier run left in the outbox."""
     import email
     import re
     from collections import Counter
@@ -147,7 +191,7 @@ def receipts_in(folder) -> dict[str, int]:
                 continue
             message = email.message_from_string(raw.strip())
             subject = str(make_header(decode_header(message.get("Subject", ""))))
-            match = re.search(r"Your receipt (\S+) from", subject)
-            if match:
+            match = re.search(r"Your receipt (\S+) from (.+)$", subject)
+            if match and match.group(2).strip() == brand:
                 found[match.group(1)] += 1
     return dict(found)

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from contextlib import suppress
@@ -66,6 +67,10 @@ class Service:
     log: Path
     env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = None
+    # Started again when it exits on its own, as Kubernetes or a restart policy would.
+    supervised: bool = False
+    restarts: int = 0
+    stopping: bool = False
 
     def start(self) -> "Service":
         self._file = self.log.open("a")
@@ -89,6 +94,7 @@ class Service:
                 os.killpg(self.process.pid, sig)
 
     def stop(self, *, timeout: float = 20) -> None:
+        self.stopping = True
         if self.process is None:
             return
         self.signal(signal.SIGTERM)
@@ -116,13 +122,27 @@ class Stack:
     def __init__(self, folder: Path):
         self.folder = folder
         self.services: list[Service] = []
+        self._done = threading.Event()
+        threading.Thread(target=self._supervise, daemon=True).start()
 
     def __enter__(self) -> "Stack":
         return self
 
     def __exit__(self, *exc) -> None:
+        self._done.set()
         for service in reversed(self.services):
             service.stop()
+
+    def _supervise(self) -> None:
+        """Start a supervised service again when it exited on its own (a Celery worker may
+        exit on a lost broker connection: its container's restart policy brings it back)."""
+        while not self._done.wait(0.5):
+            for service in list(self.services):
+                if service.supervised and not service.stopping and not service.running:
+                    service._file.write(f"\n--- exited ({service.process.returncode}), restarted\n")
+                    service._file.close()
+                    service.restarts += 1
+                    service.start()
 
     def add(self, service: Service) -> Service:
         self.services.append(service)
@@ -199,53 +219,21 @@ class Stack:
         wait_for_http(f"http://127.0.0.1:{port}/health/", process=service.process, log=service.log)
         return service
 
+    def _celery(self, name: str, args: list[str], env: dict[str, str], ready: str) -> Service:
+        command = [str(BIN / "celery"), "-A", "config", *args, "--loglevel", "INFO"]
+        service = self.add(Service(name, command, self.folder / f"{name}.log", env))
+        self.wait_for_log(service, ready)
+        return service
+
     def celery_worker(self, env: dict[str, str], *, name: str = "worker") -> Service:
-        service = self.add(
-            Service(
-                name,
-                [
-                    str(BIN / "celery"),
-                    "-A",
-                    "config",
-                    "worker",
-                    "--hostname",
-                    f"{name}@%h",
-                    "--concurrency",
-                    "2",
-                    "--loglevel",
-                    "INFO",
-                    "--without-gossip",
-                    "--without-mingle",
-                ],
-                self.folder / f"{name}.log",
-                env,
-            )
-        )
-        self.wait_for_log(service, "ready.")
+        args = ["worker", "--hostname", f"{name}@%h", "--concurrency", "2"]
+        service = self._celery(name, [*args, "--without-gossip", "--without-mingle"], env, "ready.")
+        service.supervised = True
         return service
 
     def celery_beat(self, env: dict[str, str], *, name: str = "beat") -> Service:
-        service = self.add(
-            Service(
-                name,
-                [
-                    str(BIN / "celery"),
-                    "-A",
-                    "config",
-                    "beat",
-                    "--loglevel",
-                    "INFO",
-                    "--max-interval",
-                    "1",
-                    "--pidfile",
-                    str(self.folder / f"{name}.pid"),
-                ],
-                self.folder / f"{name}.log",
-                env,
-            )
-        )
-        self.wait_for_log(service, "beat: Starting")
-        return service
+        args = ["beat", "--max-interval", "1", "--pidfile", str(self.folder / f"{name}.pid")]
+        return self._celery(name, args, env, "beat: Starting")
 
     def binary(self, name: str, command: list[str], port: int, env=None) -> Service:
         service = self.add(Service(name, command, self.folder / f"{name}.log", env or {}))
