@@ -245,3 +245,15 @@ def test_an_api_job_holds_only_the_request_merchants_rows(
         )
     job = ExportJob.objects.get(pk=body["id"])
     assert (job.merchant, job.row_count) == (other_merchant, 3)
+
+
+def test_deleting_a_job_deletes_its_file(owner_admin, orders, django_capture_on_commit_callbacks):
+    from django.core.files.storage import storages
+
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_admin.get(reverse(EXPORT))
+    job = ExportJob.objects.get()
+    assert storages["exports"].exists(job.file_name)
+    with django_capture_on_commit_callbacks(execute=True):
+        job.delete()
+    assert not storages["exports"].exists(job.file_name)
