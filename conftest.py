@@ -7,8 +7,24 @@ from merchants.models import Membership
 from merchants.tests.factories import MembershipFactory, MerchantFactory, UserFactory
 
 # Shared fixtures that live with their helpers: `cloudinary_stub` (a local Cloudinary API),
-# `s3_media` (an S3-compatible bucket on moto's local server).
-pytest_plugins = ["merchants.tests.cloudinary_stub", "merchants.tests.s3_server"]
+# `s3_media` (an S3-compatible bucket on moto's local server), `cache_down` and `broker_down`
+# (Redis taken away as the cache and as the broker).
+pytest_plugins = [
+    "merchants.tests.cloudinary_stub",
+    "merchants.tests.s3_server",
+    "merchants.tests.outage",
+]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cache_keys_of_this_worker(worker_id):
+    """Parallel workers (pytest-xdist) sharing one Redis database keep to their own keys, so
+    one worker's `cache.clear()` never empties another's throttle counters or gateway slots."""
+    from django.conf import settings
+
+    if worker_id != "master":
+        cache = settings.CACHES["default"]
+        cache["KEY_PREFIX"] = f"{cache.get('KEY_PREFIX', '')}-{worker_id}"
 
 
 @pytest.fixture(autouse=True)

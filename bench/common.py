@@ -282,14 +282,16 @@ def machine() -> dict[str, str]:
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         postgres = cursor.fetchone()[0]
-    wrk = (
-        subprocess.run(  # noqa: S603
-            [wrk_binary(), "--version"], capture_output=True, text=True, check=False
+    wrk = "not installed"
+    if shutil.which("wrk"):
+        wrk = (
+            subprocess.run(  # noqa: S603
+                [wrk_binary(), "--version"], capture_output=True, text=True, check=False
+            )
+            .stdout.split("[")[0]
+            .strip()
+            or "wrk"
         )
-        .stdout.split("[")[0]
-        .strip()
-        or "wrk"
-    )
     import gunicorn as gunicorn_package
     from django import get_version
 

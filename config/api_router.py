@@ -23,6 +23,7 @@ from customers.api.views import (
 from merchants.api.reports import PanelListView, PanelView
 from merchants.api.routers import OptionalSlashRouter, api_path, router_view
 from merchants.api.views import (
+    ExportJobViewSet,
     MerchantViewSet,
     StaffApiTokenViewSet,
     StaffInvitationAcceptView,
@@ -54,6 +55,7 @@ router.register("merchants", MerchantViewSet, basename="merchant")
 router.register("table-locations", TableLocationViewSet, basename="table-location")
 router.register("auth/staff/tokens", StaffApiTokenViewSet, basename="staff-api-token")
 router.register("staff/invitations", StaffInvitationViewSet, basename="staff-invitation")
+router.register("export-jobs", ExportJobViewSet, basename="export-job")
 
 # --- catalog ---
 router.register("product-categories", ProductCategoryViewSet, basename="product-category")

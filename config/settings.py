@@ -135,20 +135,37 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several request threads share the file: wait for a lock instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Behind PgBouncer in transaction mode (or another pooler that hands each transaction to any
+# server connection): no server-side cursors, which live across transactions. Django already
+# leaves psycopg's prepared statements off. Run `migrate` against PostgreSQL itself.
+DATABASE_TRANSACTION_POOLING = env.bool("DATABASE_TRANSACTION_POOLING", default=False)
+if DATABASE_TRANSACTION_POOLING:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, Redis ---------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# Redis seconds to connect and to answer before a call counts as failed.
+CACHE_REDIS_TIMEOUT_SECONDS = env.float("CACHE_REDIS_TIMEOUT_SECONDS", default=1.0)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Answers like a miss while Redis is unreachable (see merchants/cache.py).
+            "BACKEND": "merchants.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "pos",
+            "OPTIONS": {
+                "socket_connect_timeout": CACHE_REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": CACHE_REDIS_TIMEOUT_SECONDS,
+            },
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# After a failed cache call a process leaves Redis alone this many seconds (answers as a miss).
+CACHE_RETRY_SECONDS = env.float("CACHE_RETRY_SECONDS", default=5.0)
+# While Redis is down, one warning per cache operation per process this often, not per request.
+CACHE_DOWN_LOG_SECONDS = env.float("CACHE_DOWN_LOG_SECONDS", default=60.0)
 
 # --- auth and security ----------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -261,6 +278,12 @@ else:
 IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
 STORAGES = {
     "default": DEFAULT_STORAGE,
+    # Background CSV exports; Cloudinary keeps such files as "raw" resources, not images.
+    "exports": (
+        {"BACKEND": "merchants.storage.CloudinaryStorage", "OPTIONS": {"resource_type": "raw"}}
+        if CLOUDINARY_URL
+        else DEFAULT_STORAGE
+    ),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
         if not DEBUG
@@ -436,6 +459,17 @@ BEAT_SCHEDULE_DEFAULTS: dict[str, dict] = {
     for name, entry in schedule.BEAT_SCHEDULE.items()
 }
 
+# --- the outbox: tasks the broker could not take after their commit (merchants/outbox.py) ---
+# After a failed publish, a process stores tasks straight in the outbox this many seconds.
+OUTBOX_BROKER_RETRY_SECONDS = env.float("OUTBOX_BROKER_RETRY_SECONDS", default=5.0)
+# Rows sent per sweep transaction, and days a sent row is kept (visible in the admin).
+OUTBOX_SWEEP_BATCH_SIZE = env.int("OUTBOX_SWEEP_BATCH_SIZE", default=500)
+OUTBOX_KEEP_SENT_DAYS = env.int("OUTBOX_KEEP_SENT_DAYS", default=7)
+# How often, in seconds, the beat sweep sends what waits in the outbox.
+BEAT_SCHEDULE_DEFAULTS[merchants_schedule.OUTBOX_SWEEP]["every_seconds"] = env.int(
+    "OUTBOX_SWEEP_EVERY_SECONDS", default=30
+)
+
 # Panels of the admin dashboard, each app's from its panels.py (see merchants/reports.py):
 # name, title, selector "(*, merchant, now) -> PanelData", type, role.
 DASHBOARD_PANELS: list[dict] = [
@@ -450,6 +484,11 @@ DASHBOARD_LINKS: list[dict] = [*orders_panels.DASHBOARD_LINKS]
 DASHBOARD_DEDICATED_BUSINESS_TYPES: list[str] = [*photobox_panels.DEDICATED_BUSINESS_TYPES]
 # Admin CSV exports read this many rows per database round trip (memory stays bounded).
 EXPORT_CHUNK_SIZE = env.int("EXPORT_CHUNK_SIZE", default=2000)
+# An export of more rows than this is written by a Celery task (the admin shows its progress,
+# the requester downloads the file when ready) instead of streaming while a web worker waits.
+EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=5000)
+# A background export records how many rows it has written every this many rows.
+EXPORT_PROGRESS_EVERY = env.int("EXPORT_PROGRESS_EVERY", default=1000)
 
 # An emailed staff invitation can be accepted for this many hours.
 STAFF_INVITATION_TTL_HOURS = env.int("STAFF_INVITATION_TTL_HOURS", default=72)
@@ -505,6 +544,14 @@ MIDTRANS_SNAP_BASE_URL = env.str("MIDTRANS_SNAP_BASE_URL", default="").rstrip("/
 MIDTRANS_API_BASE_URL = env.str("MIDTRANS_API_BASE_URL", default="").rstrip("/")
 # Every gateway call gives up after this many seconds (Midtrans waits 15 s for our webhook).
 PAYMENT_GATEWAY_TIMEOUT_SECONDS = env.float("PAYMENT_GATEWAY_TIMEOUT_SECONDS", default=8.0)
+# Gateway calls of one merchant in flight at once, across every process (counted in Redis); one
+# more waits this long for a slot, then answers 503 "gateway busy" with Retry-After. 0: no limit.
+PAYMENT_GATEWAY_MAX_CONCURRENT_PER_MERCHANT = env.int(
+    "PAYMENT_GATEWAY_MAX_CONCURRENT_PER_MERCHANT", default=4
+)
+PAYMENT_GATEWAY_ACQUIRE_TIMEOUT_SECONDS = env.float(
+    "PAYMENT_GATEWAY_ACQUIRE_TIMEOUT_SECONDS", default=1.0
+)
 XENDIT_API_BASE_URL = env.str("XENDIT_API_BASE_URL", default="https://api.xendit.co").rstrip("/")
 # The webhook verification token from Xendit's dashboard; empty rejects every callback.
 XENDIT_CALLBACK_TOKEN = env.str("XENDIT_CALLBACK_TOKEN", default="")

@@ -24,6 +24,7 @@ from customers.models import Customer, LoginChallenge
 from merchants.emails import send_templated_email
 from merchants.errors import Conflict, DomainError, PermissionDenied
 from merchants.models import Merchant
+from merchants.outbox import task_queue_on_commit
 from merchants.secret_links import seeded_token, token_hash
 
 logger = logging.getLogger(__name__)
@@ -209,7 +210,7 @@ def _challenge_create(*, merchant: Merchant, email: str, kind: str) -> LoginChal
     )
     # Known and unknown addresses alike get a row and a queued email (a first sign-in creates
     # the customer), so neither the answer nor its timing tells them apart.
-    login_challenge_send_task.delay_on_commit(challenge.pk)
+    task_queue_on_commit(login_challenge_send_task, challenge.pk)
     return challenge
 
 

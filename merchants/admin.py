@@ -2,12 +2,25 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
+from django.http import FileResponse, Http404
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
-from merchants.admin_base import MerchantScopedAdmin
-from merchants.models import Membership, Merchant, StaffInvitation, StaffToken, TableLocation
+from merchants.admin_base import MerchantScopedAdmin, OperatorOnlyAdminMixin
+from merchants.export_jobs import export_job_open
+from merchants.models import (
+    ExportJob,
+    Membership,
+    Merchant,
+    OutboxTask,
+    StaffInvitation,
+    StaffToken,
+    TableLocation,
+)
 from merchants.selectors import staff_invitation_pending_exists
 from merchants.services import membership_grant, staff_invitation_create
+from merchants.tenancy import roles_by_merchant
 
 User = get_user_model()
 
@@ -248,7 +261,7 @@ class TableLocationAdmin(MerchantScopedAdmin):
 
 
 @admin.register(StaffToken)
-class StaffTokenAdmin(admin.ModelAdmin):
+class StaffTokenAdmin(OperatorOnlyAdminMixin, admin.ModelAdmin):
     """Operator only: see and revoke API tokens. Keys are never shown (only hashes exist)."""
 
     list_display = ("user", "prefix", "created_at", "last_used_at", "expires_at")
@@ -257,11 +270,78 @@ class StaffTokenAdmin(admin.ModelAdmin):
     readonly_fields = ("user", "prefix", "created_at", "last_used_at")
     exclude = ("key_hash",)
 
+
+@admin.register(OutboxTask)
+class OutboxTaskAdmin(OperatorOnlyAdminMixin, admin.ModelAdmin):
+    """Operator only: tasks the broker could not take after their commit, and whether the sweep
+    has sent them since. Deleting a pending row means that task is never sent."""
+
+    list_display = ("task_name", "args", "created_at", "attempts", "last_attempt_at", "sent_at")
+    list_filter = (("sent_at", admin.EmptyFieldListFilter), "task_name")
+    list_select_related = ()
+    search_fields = ("task_name",)
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    readonly_fields = (
+        "task_name",
+        "args",
+        "kwargs",
+        "created_at",
+        "attempts",
+        "last_error",
+        "last_attempt_at",
+        "sent_at",
+    )
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(admin.ModelAdmin):
+    """CSV exports written in the background: each person sees and downloads their own (the
+    operator sees everyone's progress, and downloads only their own too)."""
+
+    list_display = ("__str__", "kind", "status", "progress_display", "created_at", "download")
+    list_filter = ("status", "kind")
+    list_select_related = ()
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    readonly_fields = (
+        "kind",
+        "merchant",
+        "requested_by",
+        "filters",
+        "status",
+        "progress_display",
+        "error",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "download",
+    )
+    fields = readonly_fields
+    change_form_template = "admin/merchants/exportjob/change_form.html"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("merchant", "requested_by")
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(requested_by=request.user)
+
+    def _may_export(self, request) -> bool:
+        if request.user.is_superuser:
+            return True
+        if not (request.user.is_active and request.user.is_staff):
+            return False
+        return any(
+            role >= Membership.Role.OWNER for role in roles_by_merchant(request.user).values()
+        )
+
     def has_module_permission(self, request):
-        return request.user.is_superuser
+        return self._may_export(request)
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
+        if obj is not None and not request.user.is_superuser:
+            return obj.requested_by_id == request.user.pk
+        return self._may_export(request)
 
     def has_add_permission(self, request):
         return False
@@ -270,4 +350,43 @@ class StaffTokenAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return self.has_view_permission(request, obj)
+
+    @admin.display(description="progress")
+    def progress_display(self, obj: ExportJob) -> str:
+        if obj.row_count is None:
+            return "counting rows…" if obj.status == ExportJob.Status.RUNNING else "–"
+        return f"{obj.progress:,} of {obj.row_count:,} rows ({obj.percent}%)"
+
+    @admin.display(description="file")
+    def download(self, obj: ExportJob) -> str:
+        if obj.status != ExportJob.Status.DONE:
+            return "–"
+        url = reverse("admin:merchants_exportjob_download", args=[obj.pk])
+        return format_html('<a href="{}">Download {}</a>', url, obj.filename)
+
+    def get_urls(self):
+        download = path(
+            "<int:pk>/download/",
+            self.admin_site.admin_view(self.download_view),
+            name="merchants_exportjob_download",
+        )
+        return [download, *super().get_urls()]
+
+    def download_view(self, request, pk: int):
+        job = ExportJob.objects.filter(pk=pk).first()
+        file = export_job_open(job, request.user) if job is not None else None
+        if file is None:
+            raise Http404("No export of yours is ready under this number.")
+        response = FileResponse(
+            file, as_attachment=True, filename=job.filename, content_type="text/csv; charset=utf-8"
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        job = ExportJob.objects.filter(pk=object_id).only("status").first() if object_id else None
+        context = {"refresh_seconds": 3 if job and not job.is_finished else None}
+        return super().changeform_view(
+            request, object_id, form_url, {**context, **(extra_context or {})}
+        )

@@ -143,6 +143,25 @@ class ReadOnlyPermissionsMixin:
         return False
 
 
+class OperatorOnlyAdminMixin:
+    """The platform operator's pages: nobody else sees them; nobody edits a row by hand."""
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
 class MerchantScopedAdmin(MerchantScopedPermissionsMixin, admin.ModelAdmin):
     """Base for every ModelAdmin of a tenant-owned model.
 

@@ -28,7 +28,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
@@ -148,7 +148,10 @@ class CsvExportMixin:
         return super().changelist_view(request, extra_context=context)
 
     def export_view(self, request):
-        """The changelist's rows as CSV: the same filters, search and ordering, every page."""
+        """The changelist's rows as CSV: the same filters, search and ordering, every page.
+
+        More than `EXPORT_SYNC_MAX_ROWS` rows: a background job writes the file instead, and
+        the answer is its page in the admin (progress, then the download link)."""
         if not self.has_export_permission(request):
             raise PermissionDenied
         try:
@@ -157,13 +160,33 @@ class CsvExportMixin:
             meta = self.model._meta
             url = reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")
             return HttpResponseRedirect(f"{url}?e=1")
+        if changelist.result_count > settings.EXPORT_SYNC_MAX_ROWS:
+            return self._export_in_background(request, changelist.result_count, request.GET)
         return self.export_csv(request, changelist.queryset)
 
     @admin.action(description="Export selected to CSV")
     def export_selected(self, request, queryset):
         if not self.has_export_permission(request):
             raise PermissionDenied
+        count = queryset.count()
+        if count > settings.EXPORT_SYNC_MAX_ROWS:
+            across = request.POST.get("select_across") == "1"
+            selected = (
+                None if across else [int(pk) for pk in request.POST.getlist("_selected_action")]
+            )
+            return self._export_in_background(request, count, request.GET, selected)
         return self.export_csv(request, queryset)
+
+    def _export_in_background(self, request, count: int, filters, selected=None):
+        from merchants.export_jobs import export_job_from_admin
+
+        job = export_job_from_admin(request, self, filters, selected)
+        messages.info(
+            request,
+            f"{count} rows are more than a page can wait for: the file is being written. This "
+            "page shows how far it is; its download link appears here when it is ready.",
+        )
+        return HttpResponseRedirect(reverse("admin:merchants_exportjob_change", args=[job.pk]))
 
     def get_export_queryset(self, request, queryset: QuerySet) -> QuerySet:
         """Hook: annotate what the columns read (one query per chunk, never one per row)."""
@@ -175,27 +198,31 @@ class CsvExportMixin:
             queryset = queryset.prefetch_related(*self.export_prefetch_related)
         return queryset
 
-    def export_filename(self, request) -> str:
+    def export_filename(self, request, merchant: Merchant | None = None) -> str:
         roles = {} if request.user.is_superuser else roles_by_merchant(request.user)
         scope = "all"
-        if len(roles) == 1:
+        if merchant is not None:
+            scope = merchant.slug
+        elif len(roles) == 1:
             slugs = Merchant.objects.filter(pk__in=roles).values_list("slug", flat=True)
             scope = slugs.first() or scope
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         return f"{slugify(self.model._meta.verbose_name_plural)}-{scope}-{stamp}.csv"
 
     def export_csv(self, request, queryset: QuerySet) -> StreamingHttpResponse:
-        columns = list(self.export_columns)
-        queryset = self.get_export_queryset(request, queryset)
+        header, rows = export_rows(self, self.get_export_queryset(request, queryset))
+        return csv_response(filename=self.export_filename(request), header=header, rows=rows)
 
-        def rows() -> Iterator[list[str]]:
-            for obj in queryset.iterator(chunk_size=settings.EXPORT_CHUNK_SIZE):
-                owner = merchant_of(obj)
-                tz = owner.tzinfo if owner is not None else timezone.get_current_timezone()
-                yield [csv_cell(column.read(obj), tz) for column in columns]
 
-        return csv_response(
-            filename=self.export_filename(request),
-            header=[column.header for column in columns],
-            rows=rows(),
-        )
+def export_rows(model_admin: CsvExportMixin, queryset: QuerySet):
+    """(header, rows) of an export: the admin's columns over `queryset` (already prepared by
+    `get_export_queryset`), read in chunks, each cell as a spreadsheet should see it."""
+    columns = list(model_admin.export_columns)
+
+    def rows() -> Iterator[list[str]]:
+        for obj in queryset.iterator(chunk_size=settings.EXPORT_CHUNK_SIZE):
+            owner = merchant_of(obj)
+            tz = owner.tzinfo if owner is not None else timezone.get_current_timezone()
+            yield [csv_cell(column.read(obj), tz) for column in columns]
+
+    return [column.header for column in columns], rows()

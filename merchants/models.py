@@ -246,3 +246,100 @@ class StaffInvitation(TenantModel):
         if self.accepted_at is not None:
             return self.Status.ACCEPTED
         return self.Status.PENDING if self.expires_at > now else self.Status.EXPIRED
+
+
+class OutboxTask(models.Model):
+    """A Celery task the broker could not take after its transaction committed.
+
+    Written by `merchants.outbox.task_queue_on_commit` when publishing fails (the broker is
+    down), and sent again by the beat sweep `merchants.tasks.outbox_send_pending_task` once
+    the broker answers. Every task sent this way is idempotent (each email is claimed before it
+    goes), so a row sent twice does no harm.
+    """
+
+    task_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0, help_text="Sends tried by the sweep.")
+    last_error = models.TextField(blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # The sweep and /health/ read only the pending rows, oldest first.
+            models.Index(
+                fields=["created_at"],
+                name="outbox_pending_idx",
+                condition=models.Q(sent_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_name}{tuple(self.args)}"
+
+
+class ExportJob(TimeStampedModel):
+    """A CSV export too big to stream while the browser waits: written by a Celery task to the
+    exports storage, downloaded by the person who asked for it (see merchants/export_jobs.py)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a worker"
+        RUNNING = "running", "Being written"
+        DONE = "done", "Ready to download"
+        FAILED = "failed", "Failed"
+
+    ALLOWED_TRANSITIONS = {
+        Status.PENDING: {Status.RUNNING, Status.FAILED},
+        Status.RUNNING: {Status.DONE, Status.FAILED},
+        Status.DONE: set(),
+        Status.FAILED: set(),
+    }
+
+    merchant = models.ForeignKey(
+        Merchant,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="export_jobs",
+        help_text="The merchant whose rows it holds; empty: several (the operator's exports).",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs"
+    )
+    kind = models.CharField(max_length=100, help_text="What is exported, e.g. orders.order.")
+    filters = models.JSONField(
+        default=dict, blank=True, help_text="The list's filters, search and ordering."
+    )
+    selected_ids = models.JSONField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveIntegerField(default=0, help_text="Rows written so far.")
+    row_count = models.PositiveIntegerField(null=True, blank=True, help_text="Rows in all.")
+    filename = models.CharField(max_length=200, blank=True)
+    file_name = models.CharField(
+        max_length=300, blank=True, help_text="Where the file is in the exports storage."
+    )
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    merchant_lookup = "merchant"
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["requested_by", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.filename or self.kind} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int | None:
+        if not self.row_count:
+            return 100 if self.status == self.Status.DONE else None
+        return min(100, self.progress * 100 // self.row_count)

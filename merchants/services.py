@@ -12,6 +12,7 @@ from django.utils import timezone
 from merchants.emails import send_templated_email
 from merchants.errors import Conflict, DomainError, PermissionDenied
 from merchants.models import Membership, Merchant, StaffInvitation
+from merchants.outbox import task_queue_on_commit
 from merchants.secret_links import seeded_token, token_hash
 from merchants.selectors import staff_invitation_pending_exists
 
@@ -80,7 +81,7 @@ def staff_invitation_create(
     )
     invitation.full_clean()
     invitation.save()
-    staff_invitation_send_task.delay_on_commit(invitation.pk)
+    task_queue_on_commit(staff_invitation_send_task, invitation.pk)
     return invitation
 
 

@@ -1,4 +1,5 @@
-"""Install the default beat schedules once, so the operator can edit them in the admin.
+"""Install the default beat schedules once, so the operator can edit them in the admin; delete
+an export job's file with the job.
 
 Each app lists its periodic tasks in its `schedule.py`, which settings gather into
 `settings.BEAT_SCHEDULE_DEFAULTS`; an entry is created when missing and never overwritten, so an
@@ -6,7 +7,7 @@ operator's change survives deploys.
 """
 
 from django.conf import settings
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate
 from django.dispatch import receiver
 
 
@@ -35,3 +36,16 @@ def install_default_beat_schedules(sender, **kwargs) -> None:
                 timezone=settings.TIME_ZONE,
             )
         PeriodicTask.objects.create(name=name, task=entry["task"], **schedule)
+
+
+@receiver(post_delete, sender="merchants.ExportJob")
+def export_job_file_delete(sender, instance, **kwargs) -> None:
+    """An export job deleted (in the admin, or with its merchant or user) takes its file along,
+    once the deletion is committed."""
+    if not instance.file_name:
+        return
+    from django.core.files.storage import storages
+    from django.db import transaction
+
+    name = instance.file_name
+    transaction.on_commit(lambda: storages["exports"].delete(name))

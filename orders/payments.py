@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from merchants.actors import SYSTEM, Actor
 from merchants.errors import Conflict, DomainError, GatewayError
+from merchants.outbox import task_queue_on_commit
 from orders.models import Order, OrderEvent, OrderItem
 from orders.selectors import order_payment_list
 from orders.services import (
@@ -166,7 +167,7 @@ def order_payment_sync(
         if not moved and payment is not None:
             order_event_build(order, actor, OrderEvent.Kind.PAYMENT, old, old, **payload).save()
         if moved and target == PaymentStatus.PAID and not was_cancelled and order.customer_id:
-            order_receipt_send_task.delay_on_commit(order.pk)
+            task_queue_on_commit(order_receipt_send_task, order.pk)
     return moved
 
 

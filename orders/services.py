@@ -17,6 +17,7 @@ from customers.services import customer_get_or_create_by_email, customer_update
 from merchants.actors import SYSTEM, Actor
 from merchants.errors import Conflict, DomainError
 from merchants.models import Merchant, TableLocation
+from merchants.outbox import task_queue_on_commit
 from merchants.reports import local_today
 from orders.models import Order, OrderEvent, OrderItem, OrderNumberSequence
 from orders.pricing import PricedLine, order_price
@@ -281,18 +282,13 @@ def order_cancel_open_payments_on_commit(order: Order) -> None:
     """Queue the task that cancels the order's charges still open at a gateway, after commit: the
     cashier's answer never waits for the gateway, and a change rolled back queues nothing.
 
-    `delay_on_commit`, made robust: the order is cancelled or paid either way, so a broker that
-    cannot take the task (or, with Celery eager, a gateway failure) is logged rather than turned
-    into an error for a change already committed; reconciliation still sees the charge pending.
+    Robust: the order is cancelled or paid either way, so a broker that cannot take the task
+    leaves it in the outbox, and with Celery eager a gateway failure is logged rather than
+    turned into an error for a change already committed.
     """
     from orders.tasks import order_cancel_open_payments_task
 
-    order_id = order.pk
-
-    def queue_cancel_open_payments() -> None:
-        order_cancel_open_payments_task.delay(order_id)
-
-    transaction.on_commit(queue_cancel_open_payments, robust=True)
+    task_queue_on_commit(order_cancel_open_payments_task, order.pk, robust=True)
 
 
 def order_confirm(*, order: Order, actor: Actor) -> Order:

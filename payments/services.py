@@ -30,6 +30,7 @@ from merchants.errors import Conflict, DomainError
 from merchants.models import Merchant
 from merchants.money import CENT, precision_problem
 from payments import registry
+from payments.gateway_slots import gateway_slot
 from payments.gateways import midtrans, xendit
 from payments.gateways.base import (
     CustomerDetails,
@@ -565,9 +566,11 @@ def _adapter_for(payment: Payment) -> MidtransGateway | XenditGateway:
 
 
 def _logged_call(merchant: Merchant, call):
-    """Run a gateway call; a failure is logged (nothing is written) and raised as it is."""
+    """Run a gateway call in one of the merchant's gateway slots (see gateway_slots.py); a
+    failure is logged (nothing is written) and raised as it is."""
     try:
-        return call()
+        with gateway_slot(merchant.pk):
+            return call()
     except DomainError as error:
         logger.warning("Gateway call for merchant %s failed: %s", merchant.pk, error.message)
         raise

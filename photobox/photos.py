@@ -17,6 +17,7 @@ from django.utils import timezone
 from merchants.emails import send_templated_email
 from merchants.errors import Conflict, DomainError
 from merchants.images import validate_image
+from merchants.outbox import task_queue_on_commit
 from merchants.storage import storage_delete_prefix
 from photobox.auth import KioskIdentity
 from photobox.models import Photo, PhotoSession, effective_status
@@ -154,7 +155,7 @@ def _delete_quietly(name: str) -> None:
 def _queue_email(session_id: int, send_number: int) -> None:
     from photobox.tasks import photo_session_send_email_task
 
-    photo_session_send_email_task.delay_on_commit(session_id, send_number)
+    task_queue_on_commit(photo_session_send_email_task, session_id, send_number)
 
 
 def _check_gallery_open(session: PhotoSession, now: datetime) -> None:

@@ -69,7 +69,11 @@ def api_exception_handler(exc, context):
     if isinstance(exc, SuspiciousOperation):
         return _request_limit_error(exc)
     if isinstance(exc, DomainError):
-        return Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code)
+        response = Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:  # a busy dependency: when to come back
+            response["Retry-After"] = str(retry_after)
+        return response
     if isinstance(exc, ProtectedError | RestrictedError):
         return Response(
             error_body(

@@ -1,9 +1,17 @@
 from django.contrib.auth import authenticate
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework import serializers
 
 from merchants.api.base import MerchantScopedModelSerializer
-from merchants.models import Membership, Merchant, StaffInvitation, StaffToken, TableLocation
+from merchants.models import (
+    ExportJob,
+    Membership,
+    Merchant,
+    StaffInvitation,
+    StaffToken,
+    TableLocation,
+)
 from merchants.money import CURRENCY_CHOICES, SUPPORTED_CURRENCIES
 
 # Gateway secrets: write-only in the API, encrypted at rest, blank on update keeps the stored one.
@@ -208,3 +216,69 @@ class StaffInvitationAcceptSerializer(serializers.Serializer):
 
 class StaffInvitationAcceptedSerializer(StaffMembershipSerializer):
     pass
+
+
+class ExportJobSerializer(serializers.ModelSerializer):
+    """A background CSV export: poll its `url` until `status` is `done`, then get `download_url`."""
+
+    url = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+    percent = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = ExportJob
+        fields = (
+            "id",
+            "url",
+            "kind",
+            "filters",
+            "status",
+            "progress",
+            "row_count",
+            "percent",
+            "filename",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "download_url",
+        )
+        read_only_fields = fields
+
+    def _absolute(self, name: str, pk: int) -> str:
+        request = self.context.get("request")
+        path = reverse(name, args=[pk])
+        return request.build_absolute_uri(path) if request is not None else path
+
+    def get_url(self, job: ExportJob) -> str:
+        return self._absolute("api:export-job-detail", job.pk)
+
+    def get_download_url(self, job: ExportJob) -> str | None:
+        if job.status != ExportJob.Status.DONE:
+            return None
+        return self._absolute("api:export-job-download", job.pk)
+
+
+class ExportJobCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=(), help_text="What to export, e.g. orders.order or photobox.photosession."
+    )
+    filters = serializers.DictField(
+        child=serializers.JSONField(),
+        required=False,
+        default=dict,
+        help_text='The admin list\'s filters as in its address, e.g. {"status__exact": "paid"}.',
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from merchants.export_jobs import exportables
+
+        self.fields["kind"].choices = sorted(exportables())
+
+    def validate_filters(self, value: dict) -> dict:
+        for key, item in value.items():
+            items = item if isinstance(item, list) else [item]
+            if not all(isinstance(i, str | int | float | bool) for i in items):
+                raise serializers.ValidationError(f"{key}: give a text or a list of texts.")
+        return {k: [str(i) for i in v] if isinstance(v, list) else str(v) for k, v in value.items()}

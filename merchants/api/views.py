@@ -1,5 +1,7 @@
-from drf_spectacular.utils import extend_schema
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied, Throttled
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -11,6 +13,8 @@ from merchants.api.base import ID_PATTERN, MerchantScopedMixin, MerchantScopedVi
 from merchants.api.permissions import IsOperator, Role
 from merchants.api.serializers import (
     ROLE_NAMES,
+    ExportJobCreateSerializer,
+    ExportJobSerializer,
     MerchantSerializer,
     StaffApiTokenSerializer,
     StaffInvitationAcceptedSerializer,
@@ -21,6 +25,8 @@ from merchants.api.serializers import (
     TableLocationSerializer,
     TokenSerializer,
 )
+from merchants.errors import Conflict
+from merchants.export_jobs import export_job_create, export_job_open
 from merchants.filters import MerchantFilterSet, TableLocationFilterSet
 from merchants.login_guard import (
     client_address,
@@ -28,7 +34,14 @@ from merchants.login_guard import (
     login_failures_clear,
     login_lock_wait,
 )
-from merchants.models import Membership, Merchant, StaffInvitation, StaffToken, TableLocation
+from merchants.models import (
+    ExportJob,
+    Membership,
+    Merchant,
+    StaffInvitation,
+    StaffToken,
+    TableLocation,
+)
 from merchants.selectors import staff_me
 from merchants.services import (
     staff_invitation_accept,
@@ -220,3 +233,64 @@ class StaffInvitationAcceptView(APIView):
             "role": Membership.Role(membership.role).label.lower(),
         }
         return Response(StaffInvitationAcceptedSerializer(body).data)
+
+
+class ExportJobViewSet(
+    MerchantScopedMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """CSV exports written in the background, for owners: `POST` one (202 with the job and its
+    `url`), poll that `url` until `status` is `done`, then `GET` its `download_url`.
+
+    Each caller sees and downloads only the exports they asked for, of the request's merchant.
+    """
+
+    queryset = ExportJob.objects.all()
+    serializer_class = ExportJobSerializer
+    read_role = Role.OWNER
+    write_role = Role.OWNER
+    filterset_fields = ["status", "kind"]
+    search_fields: list[str] = []
+    ordering_fields = ["created_at"]
+    ordering = ["-created_at"]
+
+    def get_queryset(self):
+        # Your own exports only: the file is yours, even another owner's is not.
+        return super().get_queryset().filter(requested_by=self.request.user)
+
+    @extend_schema(request=ExportJobCreateSerializer, responses={202: ExportJobSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = ExportJobCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        job = export_job_create(
+            user=request.user,
+            merchant=self.merchant,
+            kind=serializer.validated_data["kind"],
+            filters=serializer.validated_data["filters"],
+        )
+        body = ExportJobSerializer(job, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+    @extend_schema(
+        responses={
+            (200, "text/csv"): OpenApiResponse(description="The CSV file (UTF-8 with a BOM).")
+        }
+    )
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        job = self.get_object()
+        file = export_job_open(job, request.user)
+        if file is None:
+            raise Conflict(
+                f"This export is {job.get_status_display().lower()}; download it once its status "
+                "is done.",
+                code="export_not_ready",
+            )
+        response = FileResponse(
+            file, as_attachment=True, filename=job.filename, content_type="text/csv; charset=utf-8"
+        )
+        response["Cache-Control"] = "no-store"
+        return response

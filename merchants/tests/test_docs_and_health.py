@@ -108,6 +108,7 @@ class TestLiveness:
                 "beat": "ok",
                 "secrets": "ok",
             },
+            "outbox": {"pending": 0, "oldest_pending_seconds": 0},
         }
         # The first pong ends the wait; no pong waits this long.
         assert asked == [{"timeout": settings.HEALTH_WORKER_PING_TIMEOUT, "limit": 1}]

@@ -85,7 +85,7 @@ def test_the_receipt_is_queued_once_on_commit_when_paid(
     )
     order_id = response.json()["id"]
     with (
-        mock.patch("orders.tasks.order_receipt_send_task.delay_on_commit") as queued,
+        mock.patch("orders.tasks.order_receipt_send_task.delay") as queued,
         django_capture_on_commit_callbacks(execute=True),
     ):
         officer_client.post(f"{URL}/{order_id}/pay-cash", {"amount_paid": "50000"}, format="json")
