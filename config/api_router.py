@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from catalog.api.views import (
+    ModifierGroupViewSet,
     ProductCategoryViewSet,
     ProductViewSet,
     PromotionViewSet,
@@ -53,6 +54,7 @@ router.register("table-locations", TableLocationViewSet, basename="table-locatio
 router.register("product-categories", ProductCategoryViewSet, basename="product-category")
 router.register("products", ProductViewSet, basename="product")
 router.register("promotions", PromotionViewSet, basename="promotion")
+router.register("modifier-groups", ModifierGroupViewSet, basename="modifier-group")
 
 # --- customers ---
 router.register("customers", CustomerViewSet, basename="customer")

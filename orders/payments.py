@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from merchants.actors import SYSTEM, Actor
 from merchants.errors import Conflict, DomainError, GatewayError
+from merchants.money import quantize_money
 from orders.models import Order, OrderEvent, OrderItem
 from orders.selectors import order_payment_list
 from orders.services import (
@@ -40,9 +41,7 @@ from payments.services import (
 logger = logging.getLogger(__name__)
 
 PaymentStatus = Order.PaymentStatus
-PAID_FAMILY = frozenset(
-    {PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
-)
+PAID_FAMILY = Order.SETTLED_PAYMENT_STATUSES
 
 
 def order_set_payment_status(
@@ -219,19 +218,26 @@ def _ensure_payable(order: Order) -> None:
 
 
 def order_payment_items(order: Order) -> list[LineItem]:
-    """The lines the customer sees at the gateway: each order line at its base price, then the
+    """The lines the customer sees at the gateway: each order line at its list price, then the
     discount (negative), tax and service charge as lines of their own, so they add up to the
-    order total exactly (subtotal − discount + tax + service)."""
-    items = [
-        LineItem(
-            id=f"line-{item.pk}",
-            name=item.product_name,
-            price=item.base_price,
-            quantity=item.quantity,
-        )
-        for item in order.items.all()
-        if item.base_price
-    ]
+    order total exactly (subtotal − discount + tax + service). With prices that include tax a
+    line's list amount is net of tax; one that does not divide by its quantity goes as one
+    line of "3 × name"."""
+    items = []
+    for item in order.items.all():
+        amount = item.line_subtotal_amount + item.discount_amount
+        if not amount:
+            continue
+        unit = amount / item.quantity
+        if unit == quantize_money(unit, order.currency):
+            items.append(
+                LineItem(
+                    id=f"line-{item.pk}", name=item.product_name, price=unit, quantity=item.quantity
+                )
+            )
+        else:
+            name = f"{item.quantity} × {item.product_name}"
+            items.append(LineItem(id=f"line-{item.pk}", name=name, price=amount))
     extras = (
         ("discount", "Discount", -order.discount_amount),
         ("tax", "Tax", order.tax_amount),

@@ -1,17 +1,48 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from merchants.api.base import MerchantScopedSerializerMixin, money_field
+from merchants.api.base import MAX_ID, MerchantScopedSerializerMixin, money_field
 from merchants.models import TableLocation
 from orders.models import Order, OrderEvent, OrderItem
 from orders.services import MAX_LINES, MAX_QUANTITY
 from payments.api.serializers import PaymentRefundSerializer
 from payments.models import Payment
 
+MAX_MODIFIERS = 30
 
-class OrderLineInputSerializer(serializers.Serializer):
-    product_id = serializers.IntegerField(min_value=1)
-    qty = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+
+def quantity_field(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, **kwargs)
+
+
+class QuantityAliasMixin:
+    """`qty` is the contract's word, `quantity` the docs' word: either is accepted (not both
+    with different values) and the validated data says `qty`."""
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        quantity = attrs.pop("quantity", None)
+        if quantity is not None and attrs.get("qty") not in (None, quantity):
+            raise serializers.ValidationError({"qty": "Send qty or quantity, not both."})
+        if quantity is not None:
+            attrs["qty"] = quantity
+        if attrs.get("qty") is None:
+            raise serializers.ValidationError({"qty": "This field is required."})
+        return attrs
+
+
+class OrderLineInputSerializer(QuantityAliasMixin, serializers.Serializer):
+    product_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    qty = quantity_field(required=False, help_text="How many (or `quantity`).")
+    quantity = quantity_field(required=False, write_only=True, help_text="Same as `qty`.")
     notes = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    modifier_option_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        default=list,
+        max_length=MAX_MODIFIERS,
+        help_text="The options chosen from the product's modifier groups.",
+    )
 
 
 class OrderCreateSerializer(MerchantScopedSerializerMixin, serializers.Serializer):
@@ -40,9 +71,19 @@ class OrderCreateSerializer(MerchantScopedSerializerMixin, serializers.Serialize
         return attrs
 
 
+class ModifierSnapshotSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The option's id when the line was rung up.")
+    group_id = serializers.IntegerField()
+    group = serializers.CharField()
+    name = serializers.CharField()
+    price_delta = money_field()
+
+
 class OrderItemSerializer(serializers.ModelSerializer):
-    base_price = money_field()
-    final_price = money_field()
+    base_price = money_field(help_text="Unit list price with its modifiers.")
+    final_price = money_field(help_text="Unit price after the promotion, with its modifiers.")
+    modifiers = ModifierSnapshotSerializer(many=True, read_only=True)
+    order_discount_amount = money_field(help_text="This line's share of the staff discount.")
     line_subtotal_amount = money_field()
     discount_amount = money_field()
     tax_amount = money_field()
@@ -67,6 +108,8 @@ class OrderItemSerializer(serializers.ModelSerializer):
             "tax_amount",
             "service_charge_amount",
             "notes",
+            "modifiers",
+            "order_discount_amount",
         ]
         read_only_fields = fields
 
@@ -89,6 +132,33 @@ class OrderTableSerializer(serializers.Serializer):
     number = serializers.CharField()
 
 
+class StaffDiscountSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Order.DiscountKind.choices)
+    value = money_field(help_text="Percent, or the amount off.")
+    reason = serializers.CharField()
+    amount = money_field(help_text="What it takes off before tax (part of discount_amount).")
+
+
+@extend_schema_field(StaffDiscountSerializer(allow_null=True))
+class StaffDiscountField(serializers.Field):
+    """The order's staff discount as one object, or null."""
+
+    def get_attribute(self, instance):
+        return instance
+
+    def to_representation(self, order):
+        if not order.staff_discount_kind:
+            return None
+        return StaffDiscountSerializer(
+            {
+                "kind": order.staff_discount_kind,
+                "value": order.staff_discount_value,
+                "reason": order.staff_discount_reason,
+                "amount": order.staff_discount_amount,
+            }
+        ).data
+
+
 class OrderSerializer(serializers.ModelSerializer):
     customer = OrderCustomerSerializer(read_only=True, allow_null=True)
     table = OrderTableSerializer(read_only=True, allow_null=True)
@@ -103,6 +173,11 @@ class OrderSerializer(serializers.ModelSerializer):
     service_charge_amount = money_field()
     total_amount = money_field()
     rounded_amount = money_field()
+    staff_discount = StaffDiscountField(read_only=True)
+    amount_paid = money_field(help_text="What the order's payments brought in so far.")
+    amount_due = money_field(
+        help_text="What is still to pay (0 once paid or cancelled); cash pays it rounded."
+    )
 
     class Meta:
         model = Order
@@ -133,6 +208,11 @@ class OrderSerializer(serializers.ModelSerializer):
             "cancelled_at",
             "paid_at",
             "receipt_sent_at",
+            "prices_include_tax",
+            "staff_discount",
+            "amount_paid",
+            "amount_due",
+            "split_from",
         ]
         read_only_fields = fields
 
@@ -231,3 +311,34 @@ class OrderRefundSerializer(PaymentRefundSerializer):
         max_value=2**63 - 1,
         help_text="Which payment, when the order was paid more than once.",
     )
+
+
+class OrderQuoteSerializer(serializers.ModelSerializer):
+    """What an order of these lines would be now: the order answer's money and lines."""
+
+    items = OrderItemSerializer(many=True, read_only=True, source="item_list")
+    subtotal_amount = money_field()
+    discount_amount = money_field()
+    tax_amount = money_field()
+    service_charge_amount = money_field()
+    total_amount = money_field()
+    rounded_amount = money_field()
+    amount_paid = money_field()
+    amount_due = money_field()
+
+    class Meta:
+        model = Order
+        fields = [
+            "currency",
+            "prices_include_tax",
+            "subtotal_amount",
+            "discount_amount",
+            "tax_amount",
+            "service_charge_amount",
+            "total_amount",
+            "rounded_amount",
+            "amount_paid",
+            "amount_due",
+            "items",
+        ]
+        read_only_fields = fields

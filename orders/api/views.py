@@ -20,6 +20,7 @@ from orders.api.serializers import (
     OrderPayCashSerializer,
     OrderPaymentResultSerializer,
     OrderPaymentStartSerializer,
+    OrderQuoteSerializer,
     OrderRefundSerializer,
     OrderSerializer,
 )
@@ -47,7 +48,22 @@ from orders.services import (
     order_complete,
     order_confirm,
     order_create,
+    order_preview,
 )
+
+
+def line_inputs(lines: list[dict]) -> list[LineInput]:
+    """Validated `lines` of a request body as the services take them."""
+    return [
+        LineInput(
+            product_id=line["product_id"],
+            quantity=line["qty"],
+            notes=line["notes"],
+            modifier_option_ids=tuple(line["modifier_option_ids"]),
+        )
+        for line in lines
+    ]
+
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -83,7 +99,15 @@ class OrderViewSet(
     write_role = Role.OFFICER
     action_roles = {"refund": Role.OWNER}
     customer_actions = frozenset(
-        {"create", "retrieve", "my_orders", "create_payment", "check_status", "cancel_payment"}
+        {
+            "create",
+            "quote",
+            "retrieve",
+            "my_orders",
+            "create_payment",
+            "check_status",
+            "cancel_payment",
+        }
     )
 
     # Detail actions on the order's payments: they load what they need themselves.
@@ -99,7 +123,7 @@ class OrderViewSet(
     def get_serializer_class(self):
         if self.action == "retrieve":
             return OrderDetailSerializer
-        if self.action == "create":
+        if self.action in ("create", "quote"):
             return OrderCreateSerializer
         return super().get_serializer_class()
 
@@ -133,10 +157,7 @@ class OrderViewSet(
             )
         order = order_create(
             merchant=self.merchant,
-            lines=[
-                LineInput(product_id=line["product_id"], quantity=line["qty"], notes=line["notes"])
-                for line in data["lines"]
-            ],
+            lines=line_inputs(data["lines"]),
             actor=self._actor(),
             customer=customer,
             table=data.get("table"),
@@ -146,6 +167,20 @@ class OrderViewSet(
         )
         order.payment_list = []  # just created: no payment yet
         return Response(OrderDetailSerializer(order).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=OrderCreateSerializer, responses={200: OrderQuoteSerializer})
+    @action(detail=False, methods=["post"])
+    def quote(self, request):
+        """What `POST /orders` with this body would charge, line by line, without writing
+        anything (for a till pricing its cart after every tap): the same checks and sums,
+        the same 4xx. Staff and customers."""
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        preview = order_preview(
+            merchant=self.merchant, lines=line_inputs(data["lines"]), table=data.get("table")
+        )
+        return Response(OrderQuoteSerializer(preview).data)
 
     def retrieve(self, request, *args, **kwargs):
         order = self.get_object()
