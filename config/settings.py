@@ -275,6 +275,7 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "orders.models.Order.Status",
         "OrderPaymentStatusEnum": "orders.models.Order.PaymentStatus",
         "PaymentStatusEnum": "payments.models.Payment.Status",
+        "StaffDiscountKindEnum": "orders.models.Order.DiscountKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -289,3 +289,19 @@ def price_line(
     """One line without modifiers, tax excluded, no staff discount (for bulk history loads)."""
     spec = line_spec(product=product, quantity=quantity, quote=quote, notes=notes)
     return _price_line(spec, share=ZERO, currency=currency, prices_include_tax=False)
+
+
+def item_spec(item) -> LineSpec:
+    """An order line (`OrderItem`) as a spec, from its own snapshot: an open bill is priced
+    again (a line added or voided, a discount given, a split) without reading the catalog."""
+    return LineSpec(
+        quantity=item.quantity,
+        unit_base=item.base_price,
+        unit_final=item.final_price,
+        tax_percent=item.tax_percent,
+        service_charge_percent=item.service_charge_percent,
+        quote=PriceQuote(base=item.base_price, final=item.final_price),
+        modifiers=tuple(ModifierChoice.from_snapshot(data) for data in item.modifiers),
+        notes=item.notes,
+        item_id=item.pk,
+    )

@@ -60,7 +60,7 @@ def order_event_build(
     )
 
 
-def _next_number(*, merchant: Merchant, day) -> str:
+def order_number_next(*, merchant: Merchant, day) -> str:
     """INV-YYYYMMDD-NNNN; the sequence row stays locked until the order commits, so no gaps.
 
     One statement: the day's first order inserts the row at 1, the others add one to it and
@@ -280,7 +280,7 @@ def order_create(
         day = local_today(merchant, now)
         order = Order.objects.create(
             merchant=merchant,
-            number=_next_number(merchant=merchant, day=day),
+            number=order_number_next(merchant=merchant, day=day),
             business_date=day,
             customer=customer,
             table=table,
@@ -305,7 +305,8 @@ def order_create(
     return order
 
 
-def _stock_lines(items: list[OrderItem]) -> list[StockLine]:
+def order_stock_lines(items: list[OrderItem]) -> list[StockLine]:
+    """The units the lines hold, as catalog's stock functions take them (naming each line)."""
     return [
         StockLine(
             product_id=item.product_id, quantity=item.reserved_quantity, order_line_id=item.pk
@@ -402,7 +403,7 @@ def order_release_stock(*, order: Order, actor: Actor = SYSTEM) -> bool:
             "pk", "product_id", "reserved_quantity"
         )
         quantities = stock_release(
-            lines=_stock_lines(list(held)),
+            lines=order_stock_lines(list(held)),
             actor=actor,
             reason=f"Order {order.number} cancelled",
             order_id=order.pk,

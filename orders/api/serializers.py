@@ -342,3 +342,38 @@ class OrderQuoteSerializer(serializers.ModelSerializer):
             "items",
         ]
         read_only_fields = fields
+
+
+class OrderLinesAddSerializer(serializers.Serializer):
+    lines = OrderLineInputSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
+
+
+class OrderLineVoidSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=255, help_text="Why, for the order's history.")
+
+
+class OrderMoveSerializer(MerchantScopedSerializerMixin, serializers.Serializer):
+    table_id = serializers.PrimaryKeyRelatedField(
+        queryset=TableLocation.objects.all(), source="table", help_text="The table to move to."
+    )
+
+
+class OrderSplitLineSerializer(QuantityAliasMixin, serializers.Serializer):
+    line_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    qty = quantity_field(required=False, help_text="How many units move (or `quantity`).")
+    quantity = quantity_field(required=False, write_only=True, help_text="Same as `qty`.")
+
+
+class OrderSplitSerializer(serializers.Serializer):
+    lines = OrderSplitLineSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
+
+
+class OrderSplitResultSerializer(serializers.Serializer):
+    order = OrderDetailSerializer(help_text="The bill split from, priced again.")
+    new_order = OrderDetailSerializer(help_text="The new bill, at the same table.")
+
+
+class OrderDiscountSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Order.DiscountKind.choices)
+    value = money_field(min_value=0, help_text="Percent (0-100) or the amount off.")
+    reason = serializers.CharField(max_length=255)

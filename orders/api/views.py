@@ -17,12 +17,27 @@ from orders.api.serializers import (
     OrderCashReceiptSerializer,
     OrderCreateSerializer,
     OrderDetailSerializer,
+    OrderDiscountSerializer,
+    OrderLinesAddSerializer,
+    OrderLineVoidSerializer,
+    OrderMoveSerializer,
     OrderPayCashSerializer,
     OrderPaymentResultSerializer,
     OrderPaymentStartSerializer,
     OrderQuoteSerializer,
     OrderRefundSerializer,
     OrderSerializer,
+    OrderSplitResultSerializer,
+    OrderSplitSerializer,
+)
+from orders.bills import (
+    SplitLine,
+    order_discount_remove,
+    order_discount_set,
+    order_line_void,
+    order_lines_add,
+    order_move,
+    order_split,
 )
 from orders.filters import MyOrderFilterSet, OrderFilterSet, OrderSearchFilter
 from orders.idempotency import idempotent
@@ -181,6 +196,96 @@ class OrderViewSet(
             merchant=self.merchant, lines=line_inputs(data["lines"]), table=data.get("table")
         )
         return Response(OrderQuoteSerializer(preview).data)
+
+    def _role(self) -> int:
+        return Role.OWNER if self.tenant.is_operator else self.tenant.role
+
+    def _detail(self, order, code=status.HTTP_200_OK) -> Response:
+        return Response(OrderDetailSerializer(order_detail_get(pk=order.pk)).data, status=code)
+
+    def _body(self, serializer_class):
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    # --- open bills ---------------------------------------------------------------------
+
+    @extend_schema(request=OrderLinesAddSerializer, responses={200: OrderDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def lines(self, request, pk=None):
+        """Add lines to an open bill (same lines as when creating an order); stock is taken
+        for them and the order is priced again. 409 once paid, completed or cancelled."""
+        order = self.get_object()
+        data = self._body(OrderLinesAddSerializer)
+        order = order_lines_add(order=order, lines=line_inputs(data["lines"]), actor=self._actor())
+        return self._detail(order)
+
+    @extend_schema(request=OrderLineVoidSerializer, responses={200: OrderDetailSerializer})
+    @action(detail=True, methods=["post"], url_path=r"lines/(?P<line_id>[0-9]{1,18})/void")
+    def void_line(self, request, pk=None, line_id=None):
+        """Void one line of an open bill: its stock goes back (once) and the order is priced
+        again. Officers while the order is pending; owners also once it is confirmed."""
+        order = self.get_object()
+        data = self._body(OrderLineVoidSerializer)
+        order = order_line_void(
+            order=order,
+            line_id=int(line_id),
+            reason=data["reason"],
+            actor=self._actor(),
+            role=self._role(),
+        )
+        return self._detail(order)
+
+    @extend_schema(request=OrderMoveSerializer, responses={200: OrderDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        """Move a pending or confirmed order to another table."""
+        order = self.get_object()
+        data = self._body(OrderMoveSerializer)
+        order = order_move(order=order, table=data["table"], actor=self._actor())
+        return self._detail(order)
+
+    @extend_schema(request=OrderSplitSerializer, responses={201: OrderSplitResultSerializer})
+    @action(detail=True, methods=["post"])
+    def split(self, request, pk=None):
+        """Move quantities of lines to a new bill at the same table (before any payment);
+        both bills are priced again, stock does not change."""
+        order = self.get_object()
+        data = self._body(OrderSplitSerializer)
+        result = order_split(
+            order=order,
+            lines=[
+                SplitLine(line_id=line["line_id"], quantity=line["qty"]) for line in data["lines"]
+            ],
+            actor=self._actor(),
+        )
+        body = {
+            "order": order_detail_get(pk=result.order.pk),
+            "new_order": order_detail_get(pk=result.new_order.pk),
+        }
+        return Response(OrderSplitResultSerializer(body).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["POST"], request=OrderDiscountSerializer, responses={200: OrderDetailSerializer}
+    )
+    @extend_schema(methods=["DELETE"], request=None, responses={200: OrderDetailSerializer})
+    @action(detail=True, methods=["post", "delete"])
+    def discount(self, request, pk=None):
+        """Give a discount on the whole bill (percent or amount, with a reason), or remove it
+        (DELETE). Officers up to the merchant's limit; owners any."""
+        order = self.get_object()
+        if request.method == "DELETE":
+            return self._detail(order_discount_remove(order=order, actor=self._actor()))
+        data = self._body(OrderDiscountSerializer)
+        order = order_discount_set(
+            order=order,
+            kind=data["kind"],
+            value=data["value"],
+            reason=data["reason"],
+            actor=self._actor(),
+            role=self._role(),
+        )
+        return self._detail(order)
 
     def retrieve(self, request, *args, **kwargs):
         order = self.get_object()
