@@ -31,7 +31,12 @@ from merchants.api.views import (
 )
 from orders.api.reports import DailyReportView, SalesReportView
 from orders.api.views import OrderViewSet
-from payments.api.views import MidtransNotificationView, PaymentViewSet, XenditCallbackView
+from payments.api.views import (
+    MidtransNotificationView,
+    PaymentMethodViewSet,
+    PaymentViewSet,
+    XenditCallbackView,
+)
 from photobox.api.views import (
     EXTERNAL_ID_PATTERN,
     GALLERY_TOKEN_PATTERN,
@@ -64,6 +69,7 @@ router.register("orders", OrderViewSet, basename="order")
 
 # --- payments ---
 router.register("payments", PaymentViewSet, basename="payment")
+router.register("payment-methods", PaymentMethodViewSet, basename="payment-method")
 
 # --- photobox ---
 router.register("photobox/locations", KioskLocationViewSet, basename="photobox-location")

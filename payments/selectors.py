@@ -41,7 +41,7 @@ def payment_list_stale_pending(*, older_than_seconds: int, limit: int = 500) -> 
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     return (
         Payment.objects.filter(status=Payment.Status.PENDING, created_at__lt=cutoff)
-        .exclude(gateway=Payment.Gateway.CASH)
+        .exclude(gateway__in=[Payment.Gateway.CASH, Payment.Gateway.MANUAL])
         .select_related("merchant")
         .order_by("created_at", "pk")[:limit]
     )
@@ -51,8 +51,8 @@ def payment_channel(*, payment: Payment) -> str:
     """How the customer paid, as the gateway last reported it: Midtrans' `payment_type`
     ("gopay", "qris", "bank_transfer"…), Xendit's `channel_code` ("ID_DANA"…), "cash", or ""
     while the gateway has not said."""
-    if payment.gateway == Payment.Gateway.CASH:
-        return "cash"
+    if payment.is_recorded_here:
+        return payment.method
     gateway = _GATEWAY_MODULES.get(payment.gateway)
     if gateway is None:
         return ""
@@ -75,6 +75,8 @@ def payment_channel_label(*, payment: Payment) -> str:
     gateway = _GATEWAY_MODULES.get(payment.gateway)
     channel = payment_channel(payment=payment) if gateway is not None else ""
     if not channel:
+        if payment.payment_method_id and payment.gateway == Payment.Gateway.MANUAL:
+            return payment.payment_method.name
         return payment.get_method_display()
     return gateway.CHANNEL_LABELS.get(channel, channel.replace("_", " ").capitalize())
 

@@ -6,7 +6,7 @@ from merchants.models import TableLocation
 from orders.models import Order, OrderEvent, OrderItem
 from orders.services import MAX_LINES, MAX_QUANTITY
 from payments.api.serializers import PaymentRefundSerializer
-from payments.models import Payment
+from payments.models import Payment, PaymentMethod
 
 MAX_MODIFIERS = 30
 
@@ -230,6 +230,16 @@ class OrderPaymentSerializer(serializers.ModelSerializer):
     redirect_url = serializers.CharField(
         read_only=True, help_text="Midtrans' payment page; empty for QRIS and cash."
     )
+    payment_method_name = serializers.CharField(
+        source="payment_method.name",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="The merchant's payment method it was taken by, if one was named.",
+    )
+    qr_string = serializers.CharField(
+        read_only=True, help_text="The QRIS code to show (QRIS charges); empty otherwise."
+    )
 
     class Meta:
         model = Payment
@@ -248,6 +258,10 @@ class OrderPaymentSerializer(serializers.ModelSerializer):
             "cash_tendered_amount",
             "change_amount",
             "created_at",
+            "payment_method",
+            "payment_method_name",
+            "tender_reference",
+            "qr_string",
         ]
         read_only_fields = fields
 
@@ -377,3 +391,37 @@ class OrderDiscountSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Order.DiscountKind.choices)
     value = money_field(min_value=0, help_text="Percent (0-100) or the amount off.")
     reason = serializers.CharField(max_length=255)
+
+
+class OrderTenderSerializer(MerchantScopedSerializerMixin, serializers.Serializer):
+    method_id = serializers.PrimaryKeyRelatedField(
+        queryset=PaymentMethod.objects.all(),
+        source="payment_method",
+        help_text="One of the merchant's payment methods (GET /api/v1/payment-methods).",
+    )
+    amount = money_field(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        help_text="Cash: what the customer hands over; other methods: what they pay. Leave "
+        "out for all that is due.",
+    )
+    reference = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=100,
+        help_text="An approval code, a transfer reference.",
+    )
+
+
+class OrderTenderResultSerializer(serializers.Serializer):
+    payment = OrderPaymentSerializer()
+    change = money_field(help_text="Cash to hand back (0 unless cash covered the rest).")
+    reused = serializers.BooleanField(
+        help_text="A gateway charge of this order still valid, answered again."
+    )
+    amount_paid = money_field()
+    amount_due = money_field(help_text="What is still to pay after this tender.")
+    order_status = serializers.ChoiceField(choices=Order.Status.choices)
+    order_payment_status = serializers.ChoiceField(choices=Order.PaymentStatus.choices)

@@ -29,6 +29,8 @@ from orders.api.serializers import (
     OrderSerializer,
     OrderSplitResultSerializer,
     OrderSplitSerializer,
+    OrderTenderResultSerializer,
+    OrderTenderSerializer,
 )
 from orders.bills import (
     SplitLine,
@@ -44,6 +46,7 @@ from orders.idempotency import idempotent
 from orders.models import Order
 from orders.payments import (
     order_pay_cash,
+    order_payment_add,
     order_payment_cancel,
     order_payment_check,
     order_payment_expire,
@@ -127,7 +130,15 @@ class OrderViewSet(
 
     # Detail actions on the order's payments: they load what they need themselves.
     payment_actions = frozenset(
-        {"create_payment", "check_status", "pay_cash", "cancel_payment", "expire_payment", "refund"}
+        {
+            "create_payment",
+            "check_status",
+            "pay_cash",
+            "cancel_payment",
+            "expire_payment",
+            "refund",
+            "tender",
+        }
     )
 
     def base_queryset(self):
@@ -406,6 +417,39 @@ class OrderViewSet(
                 }
             ).data
         )
+
+    @extend_schema(
+        request=OrderTenderSerializer,
+        responses={201: OrderTenderResultSerializer, 200: OrderTenderResultSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="payments")
+    def tender(self, request, pk=None):
+        """Take a payment for part or all of what is due, by one of the merchant's payment
+        methods (staff). Cash gives change on the tender that covers the rest; other methods
+        never take more than is due; gateway methods start a Snap or QRIS charge. The order
+        is paid once its payments cover the total; `amount_due` says what is left."""
+        order = self.get_object()
+        data = self._body(OrderTenderSerializer)
+        result = order_payment_add(
+            order=order,
+            payment_method=data["payment_method"],
+            actor=self._actor(),
+            amount=data.get("amount"),
+            reference=data["reference"],
+        )
+        current = result.order
+        body = OrderTenderResultSerializer(
+            {
+                "payment": result.payment,
+                "change": result.change,
+                "reused": result.reused,
+                "amount_paid": current.amount_paid,
+                "amount_due": current.amount_due,
+                "order_status": current.status,
+                "order_payment_status": current.payment_status,
+            }
+        ).data
+        return Response(body, status=status.HTTP_200_OK if result.reused else 201)
 
     @extend_schema(request=None, responses={200: OrderPaymentResultSerializer})
     @action(detail=True, methods=["post"], url_path="cancel-payment")

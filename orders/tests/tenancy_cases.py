@@ -40,6 +40,7 @@ CASES = [
             ("post", "split"),
             ("post", "discount"),
             ("delete", "discount"),
+            ("post", "payments"),
         ),
         updatable=False,
         deletable=False,
