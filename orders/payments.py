@@ -27,6 +27,7 @@ from orders.services import (
     order_cancel_open_payments_on_commit,
     order_complete,
     order_confirm,
+    order_create,
     order_event_build,
     order_lock,
 )
@@ -34,6 +35,8 @@ from payments.gateways.base import CustomerDetails, LineItem
 from payments.models import Payment, PaymentMethod
 from payments.services import (
     CashReceipt,
+    cash_tender_checked,
+    manual_tender_checked,
     payment_cancel,
     payment_charge_qris,
     payment_check_status,
@@ -149,6 +152,10 @@ def cash_tolerance(payments: list[Payment], currency: str) -> Decimal:
         p.gateway == Payment.Gateway.CASH and p.status in Payment.PAID_STATUSES for p in payments
     ):
         return ZERO
+    return _rounding_shortfall(currency)
+
+
+def _rounding_shortfall(currency: str) -> Decimal:
     # The largest amount rounding half up leaves unpaid: whole units strictly under a half step.
     unit = minor_unit(currency)
     units = math.ceil(cash_step(currency) / 2 / unit)
@@ -691,3 +698,104 @@ def _gateway_may_recover(error: Exception) -> bool:
         return False
     code = str(error.details.get("status_code", ""))
     return not code.isdigit() or int(code) >= 500 or int(code) == 429
+
+
+# --- the counter sale: created, paid and completed at once -------------------------------
+
+
+@dataclass(frozen=True)
+class TenderInput:
+    payment_method: PaymentMethod
+    amount: Decimal | None = None
+    reference: str = ""
+
+
+def _check_counter_tenders(tenders: list[TenderInput]) -> None:
+    for index, tender in enumerate(tenders):
+        if tender.payment_method.is_gateway:
+            name = tender.payment_method.name
+            raise DomainError(
+                f"Payment {index + 1}: {name} is paid at the gateway; start it once the order "
+                "exists (POST /api/v1/orders/{id}/payments).",
+                details={"payments": {str(index): {"method_id": ["A gateway method."]}}},
+            )
+
+
+def _not_covered(order: Order) -> DomainError:
+    currency = order.currency
+    return DomainError(
+        f"The payments cover {format_money(order.amount_paid, currency)} of the "
+        f"{format_money(order.total_amount, currency)} to pay; add a payment for the "
+        f"{format_money(order.amount_due, currency)} left, or leave out complete.",
+        code="not_paid",
+        details={"payments": [f"{order.amount_due} still due"]},
+    )
+
+
+def order_counter_sale(
+    *,
+    merchant,
+    lines,
+    actor: Actor,
+    tenders: list[TenderInput],
+    complete: bool = False,
+    **order_fields,
+) -> Order:
+    """An order created and paid by its tenders (cash and manual methods) in one transaction,
+    and with `complete` completed too: all or nothing, so a tender refused or payments that
+    do not cover the total leave no order, no payment and no stock taken."""
+    _check_counter_tenders(tenders)
+    with transaction.atomic():
+        order = order_create(merchant=merchant, lines=lines, actor=actor, **order_fields)
+        for tender in tenders:
+            order_payment_add(
+                order=order,
+                payment_method=tender.payment_method,
+                actor=actor,
+                amount=tender.amount,
+                reference=tender.reference,
+            )
+        order = Order.objects.get(pk=order.pk)
+        if complete:
+            if not order.is_settled:
+                raise _not_covered(order)
+            order = order_complete_paid(order=order, actor=actor)
+    return order
+
+
+def order_preview_tenders(
+    order: Order, tenders: list[TenderInput], *, complete: bool = False
+) -> Decimal:
+    """What the tenders of a counter sale would do to an unsaved order (`order_preview`):
+    the same checks as `order_payment_add`, nothing written. Sets its `amount_paid` and
+    payment status; answers the change to hand back."""
+    _check_counter_tenders(tenders)
+    change, cash = ZERO, False
+    for tender in tenders:
+        _ensure_payable(order)
+        method = tender.payment_method
+        if method.is_cash:
+            due = order_cash_due(order)
+            checked = cash_tender_checked(
+                merchant=order.merchant,
+                amount_due=due,
+                amount_paid=due if tender.amount is None else tender.amount,
+                payment_method=method,
+                allow_partial=True,
+            )
+            amount, cash = checked.amount, True
+            change += checked.change
+        else:
+            amount = manual_tender_checked(
+                merchant=order.merchant,
+                payment_method=method,
+                amount=order.amount_due if tender.amount is None else tender.amount,
+                amount_due=order.amount_due,
+            )
+        order.amount_paid += amount
+        tolerance = _rounding_shortfall(order.currency) if cash else ZERO
+        if order.amount_paid + tolerance >= order.total_amount:
+            order.payment_status = PaymentStatus.PAID
+    if complete and not order.is_settled:
+        raise _not_covered(order)
+    return change

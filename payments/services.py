@@ -225,14 +225,15 @@ def payment_record_cash(
     several): then the payment is for the cash handed over and there is no change.
     `payment_method` is the merchant's cash method it was taken by, if any.
     """
-    amount_due = _checked_amount(amount_due, merchant.currency)
-    # Whole rupiah: no coin pays a fraction of one.
-    amount_paid = _checked_amount(amount_paid, merchant.currency, field="amount_paid")
-    amount, change = cash_tender_split(
-        amount_due=amount_due, amount_paid=amount_paid, allow_partial=allow_partial
+    tender = cash_tender_checked(
+        merchant=merchant,
+        amount_due=amount_due,
+        amount_paid=amount_paid,
+        payment_method=payment_method,
+        allow_partial=allow_partial,
     )
-    if payment_method is not None:
-        _check_method(payment_method, merchant, kinds={PaymentMethod.Kind.CASH})
+    amount_due, amount_paid = tender.amount_due, tender.amount_paid
+    amount, change = tender.amount, tender.change
     with transaction.atomic():
         payment = _payment_create(
             merchant=merchant,
@@ -280,16 +281,9 @@ def payment_record_manual(
     Money that is not cash has no change: `amount` above `amount_due` is a 400 naming
     `amount`. `reference` is what staff noted (an approval code, a transfer reference).
     """
-    _check_method(payment_method, merchant, kinds=PaymentMethod.MANUAL_KINDS)
-    amount = _checked_amount(amount, merchant.currency)
-    amount_due = _checked_amount(amount_due, merchant.currency, field="amount_due")
-    if amount > amount_due:
-        raise DomainError(
-            f"{payment_method.name} cannot take more than the {amount_due} due ({amount} "
-            "asked); only cash gives change.",
-            code="tender_above_due",
-            details={"amount": f"at most {amount_due}"},
-        )
+    amount = manual_tender_checked(
+        merchant=merchant, payment_method=payment_method, amount=amount, amount_due=amount_due
+    )
     with transaction.atomic():
         payment = _payment_create(
             merchant=merchant,
@@ -316,6 +310,52 @@ def payment_record_manual(
             },
             actor=actor,
         )
+
+
+def manual_tender_checked(
+    *, merchant: Merchant, payment_method: PaymentMethod, amount: Decimal, amount_due: Decimal
+) -> Decimal:
+    """The amount of a manual tender once checked (the rules of `payment_record_manual`)."""
+    _check_method(payment_method, merchant, kinds=PaymentMethod.MANUAL_KINDS)
+    amount = _checked_amount(amount, merchant.currency)
+    amount_due = _checked_amount(amount_due, merchant.currency, field="amount_due")
+    if amount > amount_due:
+        raise DomainError(
+            f"{payment_method.name} cannot take more than the {amount_due} due ({amount} "
+            "asked); only cash gives change.",
+            code="tender_above_due",
+            details={"amount": f"at most {amount_due}"},
+        )
+    return amount
+
+
+@dataclass(frozen=True)
+class CashTender:
+    amount_due: Decimal
+    amount_paid: Decimal  # handed over
+    amount: Decimal  # what it pays
+    change: Decimal
+
+
+def cash_tender_checked(
+    *,
+    merchant: Merchant,
+    amount_due: Decimal,
+    amount_paid: Decimal,
+    payment_method: PaymentMethod | None = None,
+    allow_partial: bool = False,
+) -> CashTender:
+    """A cash tender once checked (the rules of `payment_record_cash`): what it pays and the
+    change."""
+    amount_due = _checked_amount(amount_due, merchant.currency)
+    # Whole rupiah: no coin pays a fraction of one.
+    amount_paid = _checked_amount(amount_paid, merchant.currency, field="amount_paid")
+    if payment_method is not None:
+        _check_method(payment_method, merchant, kinds={PaymentMethod.Kind.CASH})
+    amount, change = cash_tender_split(
+        amount_due=amount_due, amount_paid=amount_paid, allow_partial=allow_partial
+    )
+    return CashTender(amount_due=amount_due, amount_paid=amount_paid, amount=amount, change=change)
 
 
 def _check_method(method: PaymentMethod, merchant: Merchant, *, kinds) -> None:

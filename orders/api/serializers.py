@@ -45,6 +45,28 @@ class OrderLineInputSerializer(QuantityAliasMixin, serializers.Serializer):
     )
 
 
+class OrderTenderSerializer(MerchantScopedSerializerMixin, serializers.Serializer):
+    method_id = serializers.PrimaryKeyRelatedField(
+        queryset=PaymentMethod.objects.all(),
+        source="payment_method",
+        help_text="One of the merchant's payment methods (GET /api/v1/payment-methods).",
+    )
+    amount = money_field(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        help_text="Cash: what the customer hands over; other methods: what they pay. Leave "
+        "out for all that is due.",
+    )
+    reference = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=100,
+        help_text="An approval code, a transfer reference.",
+    )
+
+
 class OrderCreateSerializer(MerchantScopedSerializerMixin, serializers.Serializer):
     """What a cashier or a customer sends; prices are never accepted, only products and counts."""
 
@@ -60,6 +82,18 @@ class OrderCreateSerializer(MerchantScopedSerializerMixin, serializers.Serialize
     customer_email = serializers.EmailField(required=False, allow_blank=True)
     customer_name = serializers.CharField(required=False, allow_blank=True, max_length=120)
     customer_phone = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    # Staff only: a counter sale, paid (and completed) as it is created.
+    payments = OrderTenderSerializer(
+        many=True,
+        required=False,
+        max_length=10,
+        help_text="Tenders taken now (cash and manual methods): the order is created and "
+        "paid in one step, or not at all.",
+    )
+    complete = serializers.BooleanField(
+        default=False,
+        help_text="Also complete it: the payments must cover the total (400 otherwise).",
+    )
 
     def validate(self, attrs):
         if attrs.get("customer_id") and attrs.get("customer_email"):
@@ -339,6 +373,7 @@ class OrderQuoteSerializer(serializers.ModelSerializer):
     rounded_amount = money_field()
     amount_paid = money_field()
     amount_due = money_field()
+    change = money_field(help_text="Cash to hand back, when `payments` were sent.")
 
     class Meta:
         model = Order
@@ -353,6 +388,7 @@ class OrderQuoteSerializer(serializers.ModelSerializer):
             "rounded_amount",
             "amount_paid",
             "amount_due",
+            "change",
             "items",
         ]
         read_only_fields = fields
@@ -391,28 +427,6 @@ class OrderDiscountSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Order.DiscountKind.choices)
     value = money_field(min_value=0, help_text="Percent (0-100) or the amount off.")
     reason = serializers.CharField(max_length=255)
-
-
-class OrderTenderSerializer(MerchantScopedSerializerMixin, serializers.Serializer):
-    method_id = serializers.PrimaryKeyRelatedField(
-        queryset=PaymentMethod.objects.all(),
-        source="payment_method",
-        help_text="One of the merchant's payment methods (GET /api/v1/payment-methods).",
-    )
-    amount = money_field(
-        required=False,
-        allow_null=True,
-        min_value=0,
-        help_text="Cash: what the customer hands over; other methods: what they pay. Leave "
-        "out for all that is due.",
-    )
-    reference = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        default="",
-        max_length=100,
-        help_text="An approval code, a transfer reference.",
-    )
 
 
 class OrderTenderResultSerializer(serializers.Serializer):

@@ -45,6 +45,8 @@ from orders.filters import MyOrderFilterSet, OrderFilterSet, OrderSearchFilter
 from orders.idempotency import idempotent
 from orders.models import Order
 from orders.payments import (
+    TenderInput,
+    order_counter_sale,
     order_pay_cash,
     order_payment_add,
     order_payment_cancel,
@@ -52,6 +54,7 @@ from orders.payments import (
     order_payment_expire,
     order_payment_refund,
     order_payment_start,
+    order_preview_tenders,
 )
 from orders.selectors import (
     ORDER_SEARCH_FIELDS,
@@ -80,6 +83,18 @@ def line_inputs(lines: list[dict]) -> list[LineInput]:
             modifier_option_ids=tuple(line["modifier_option_ids"]),
         )
         for line in lines
+    ]
+
+
+def tender_inputs(tenders: list[dict]) -> list[TenderInput]:
+    """Validated `payments` of a request body as the services take them."""
+    return [
+        TenderInput(
+            payment_method=tender["payment_method"],
+            amount=tender.get("amount"),
+            reference=tender["reference"],
+        )
+        for tender in tenders
     ]
 
 
@@ -173,6 +188,7 @@ class OrderViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         if self.customer is not None:
+            self._no_counter_sale(data)
             customer = self.customer
         else:
             customer = CustomerInput(
@@ -181,18 +197,28 @@ class OrderViewSet(
                 name=data.get("customer_name", ""),
                 phone=data.get("customer_phone", ""),
             )
-        order = order_create(
-            merchant=self.merchant,
-            lines=line_inputs(data["lines"]),
-            actor=self._actor(),
-            customer=customer,
-            table=data.get("table"),
-            order_type=data["order_type"],
-            guest_count=data["guest_count"],
-            notes=data["notes"],
-        )
+        fields = {
+            "merchant": self.merchant,
+            "lines": line_inputs(data["lines"]),
+            "actor": self._actor(),
+            "customer": customer,
+            "table": data.get("table"),
+            "order_type": data["order_type"],
+            "guest_count": data["guest_count"],
+            "notes": data["notes"],
+        }
+        if data.get("payments") or data["complete"]:
+            order = order_counter_sale(
+                **fields, tenders=tender_inputs(data.get("payments", [])), complete=data["complete"]
+            )
+            return self._detail(order, status.HTTP_201_CREATED)
+        order = order_create(**fields)
         order.payment_list = []  # just created: no payment yet
         return Response(OrderDetailSerializer(order).data, status=status.HTTP_201_CREATED)
+
+    def _no_counter_sale(self, data) -> None:
+        if data.get("payments") or data["complete"]:
+            raise PermissionDenied("Payments and complete are for staff at the counter.")
 
     @extend_schema(request=OrderCreateSerializer, responses={200: OrderQuoteSerializer})
     @action(detail=False, methods=["post"])
@@ -203,8 +229,13 @@ class OrderViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        if self.customer is not None:
+            self._no_counter_sale(data)
         preview = order_preview(
             merchant=self.merchant, lines=line_inputs(data["lines"]), table=data.get("table")
+        )
+        preview.change = order_preview_tenders(
+            preview, tender_inputs(data.get("payments", [])), complete=data["complete"]
         )
         return Response(OrderQuoteSerializer(preview).data)
 

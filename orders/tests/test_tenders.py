@@ -237,3 +237,87 @@ def test_a_merchant_that_completes_paid_orders(officer_client, merchant, kopi, m
     kinds = list(order.events.values_list("kind", "to_status"))
     assert ("status", "confirmed") in kinds
     assert ("status", "completed") in kinds
+
+
+# --- the counter sale ---------------------------------------------------------------------
+
+
+def sale(client, *pairs, payments, complete=True, **headers):
+    from orders.tests.conftest import lines
+
+    body = {"lines": lines(*pairs), "order_type": "takeaway", "payments": payments}
+    if complete is not None:
+        body["complete"] = complete
+    return client.post("/api/v1/orders", body, format="json", **headers)
+
+
+def test_a_counter_sale_is_created_paid_and_completed_at_once(
+    officer_client, nasi_goreng, croissant, methods
+):
+    payments = [
+        {"method_id": methods[Kind.CARD].pk, "amount": "30000", "reference": "APPR 1"},
+        {"method_id": methods[Kind.CASH].pk, "amount": "50000"},
+    ]
+    body = {"lines": [{"product_id": nasi_goreng.pk, "qty": 2}], "payments": payments}
+    quoted = officer_client.post("/api/v1/orders/quote", {**body, "complete": True}, format="json")
+    assert quoted.status_code == 200, quoted.content
+    assert (quoted.json()["amount_due"], quoted.json()["change"]) == ("0.00", "28200.00")
+    response = sale(officer_client, (nasi_goreng, 2), (croissant, 1), payments=payments)
+    assert response.status_code == 201, response.content
+    order = response.json()
+    assert (order["status"], order["payment_status"], order["amount_due"]) == (
+        "completed",
+        "paid",
+        "0.00",
+    )
+    cash = next(p for p in order["payments"] if p["method"] == "cash")
+    assert (cash["amount"], cash["change_amount"]) == ("43800.00", "6200.00")  # 73750 − 30000
+    croissant.refresh_from_db()
+    assert croissant.stock == 4
+
+
+def test_payments_short_of_the_total_write_nothing(officer_client, nasi_goreng, croissant, methods):
+    payments = [{"method_id": methods[Kind.CARD].pk, "amount": "30000"}]
+    response = sale(officer_client, (nasi_goreng, 2), (croissant, 1), payments=payments)
+    assert response.status_code == 400
+    assert "cover" in response.json()["error"]["message"]
+    assert not Order.objects.exists()
+    assert not Payment.objects.exists()
+    croissant.refresh_from_db()
+    assert croissant.stock == 5
+    too_much = [{"method_id": methods[Kind.CARD].pk, "amount": "99999"}]
+    assert sale(officer_client, (nasi_goreng, 2), payments=too_much).status_code == 400
+    assert not Order.objects.exists()
+
+
+def test_a_counter_sale_takes_no_gateway_method_and_no_customer(
+    officer_client, customer_client, kopi, methods
+):
+    snap = [{"method_id": methods[Kind.MIDTRANS_SNAP].pk}]
+    response = sale(officer_client, (kopi, 1), payments=snap)
+    assert response.status_code == 400
+    assert "paid at the gateway" in response.json()["error"]["message"]
+    cash = [{"method_id": methods[Kind.CASH].pk}]
+    assert sale(customer_client, (kopi, 1), payments=cash).status_code == 403
+    assert sale(officer_client, (kopi, 1), payments=[]).status_code == 400  # complete, unpaid
+    assert not Order.objects.exists()
+
+
+def test_paid_without_complete_stays_open_unless_the_merchant_completes(
+    officer_client, merchant, kopi, methods
+):
+    cash = [{"method_id": methods[Kind.CASH].pk, "amount": "20000"}]
+    response = sale(officer_client, (kopi, 1), payments=cash, complete=None)
+    assert (response.json()["status"], response.json()["payment_status"]) == ("pending", "paid")
+    merchant.complete_when_paid = True
+    merchant.save()
+    response = sale(officer_client, (kopi, 1), payments=cash, complete=None)
+    assert response.json()["status"] == "completed"
+
+
+def test_a_replayed_counter_sale_pays_once(officer_client, kopi, methods):
+    cash = [{"method_id": methods[Kind.CASH].pk, "amount": "20000"}]
+    first = sale(officer_client, (kopi, 1), payments=cash, HTTP_IDEMPOTENCY_KEY="till-7")
+    again = sale(officer_client, (kopi, 1), payments=cash, HTTP_IDEMPOTENCY_KEY="till-7")
+    assert first.json()["id"] == again.json()["id"]
+    assert Payment.objects.count() == 1
