@@ -14,9 +14,13 @@ def payment_list_for_reference(
     *, merchant: Merchant, reference_kind: str, reference_id: str
 ) -> QuerySet[Payment]:
     """Every attempt at paying one reference, newest first."""
-    return Payment.objects.filter(
-        merchant=merchant, reference_kind=reference_kind, reference_id=str(reference_id)
-    ).order_by("-created_at", "-pk")
+    return (
+        Payment.objects.filter(
+            merchant=merchant, reference_kind=reference_kind, reference_id=str(reference_id)
+        )
+        .select_related("payment_method")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def payment_latest_for_reference(
