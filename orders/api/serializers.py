@@ -193,7 +193,22 @@ class StaffDiscountField(serializers.Field):
         ).data
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderMoneyMixin(serializers.Serializer):
+    """The money of an order, as its answers and its quote write it."""
+
+    subtotal_amount = money_field()
+    discount_amount = money_field()
+    tax_amount = money_field()
+    service_charge_amount = money_field()
+    total_amount = money_field()
+    rounded_amount = money_field()
+    amount_paid = money_field(help_text="What the order's payments brought in so far.")
+    amount_due = money_field(
+        help_text="What is still to pay (0 once paid or cancelled); cash pays it rounded."
+    )
+
+
+class OrderSerializer(OrderMoneyMixin, serializers.ModelSerializer):
     customer = OrderCustomerSerializer(read_only=True, allow_null=True)
     table = OrderTableSerializer(read_only=True, allow_null=True)
     items = OrderItemSerializer(many=True, read_only=True, source="item_list")
@@ -201,17 +216,7 @@ class OrderSerializer(serializers.ModelSerializer):
         child=serializers.CharField(), read_only=True, help_text="Moves the workflow allows now."
     )
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    subtotal_amount = money_field()
-    discount_amount = money_field()
-    tax_amount = money_field()
-    service_charge_amount = money_field()
-    total_amount = money_field()
-    rounded_amount = money_field()
     staff_discount = StaffDiscountField(read_only=True)
-    amount_paid = money_field(help_text="What the order's payments brought in so far.")
-    amount_due = money_field(
-        help_text="What is still to pay (0 once paid or cancelled); cash pays it rounded."
-    )
 
     class Meta:
         model = Order
@@ -361,18 +366,10 @@ class OrderRefundSerializer(PaymentRefundSerializer):
     )
 
 
-class OrderQuoteSerializer(serializers.ModelSerializer):
+class OrderQuoteSerializer(OrderMoneyMixin, serializers.ModelSerializer):
     """What an order of these lines would be now: the order answer's money and lines."""
 
     items = OrderItemSerializer(many=True, read_only=True, source="item_list")
-    subtotal_amount = money_field()
-    discount_amount = money_field()
-    tax_amount = money_field()
-    service_charge_amount = money_field()
-    total_amount = money_field()
-    rounded_amount = money_field()
-    amount_paid = money_field()
-    amount_due = money_field()
     change = money_field(help_text="Cash to hand back, when `payments` were sent.")
 
     class Meta:
