@@ -39,7 +39,7 @@ MODIFIER_GROUPS = [
 PRODUCT_GROUPS = {
     "Kopi Susu Gula Aren": ["Size", "Sugar", "Extra shot"],
     "Cappuccino": ["Size", "Sugar", "Extra shot"],
-    "Americano": ["Size", "Extra shot"],
+    "Americano": ["Extra shot"],
     "Matcha Latte": ["Size", "Sugar"],
     "Es Teh Manis": ["Sugar"],
 }

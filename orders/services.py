@@ -419,7 +419,8 @@ def order_release_stock(*, order: Order, actor: Actor = SYSTEM) -> bool:
 
 
 def order_cancel_unpaid(*, now=None) -> list[str]:
-    """Cancel pending orders left unpaid past ORDER_PAYMENT_TIMEOUT_MINUTES; returns numbers."""
+    """Cancel pending orders left unpaid past ORDER_PAYMENT_TIMEOUT_MINUTES (none of it paid);
+    returns their numbers."""
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES)
     stale = Order.objects.filter(
@@ -430,6 +431,8 @@ def order_cancel_unpaid(*, now=None) -> list[str]:
             Order.PaymentStatus.EXPIRED,
         ],
         created_at__lt=cutoff,
+        # A bill part paid (one tender of several taken) is being settled, not abandoned.
+        amount_paid=0,
     ).only("pk", "number", "status")
     cancelled = []
     for order in stale.iterator():
