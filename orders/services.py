@@ -407,6 +407,7 @@ def order_release_stock(*, order: Order, actor: Actor = SYSTEM) -> bool:
             actor=actor,
             reason=f"Order {order.number} cancelled",
             order_id=order.pk,
+            kind=StockKind.CANCEL,
         )
         order.stock_reserved = False
         order_event_build(
