@@ -397,6 +397,19 @@ def _discount_checked(order: Order, *, kind: str, value: Decimal) -> None:
         raise DomainError(problem, details={"value": [problem]})
 
 
+def _discount_save(order: Order, *, kind: str, value: Decimal | None, reason: str) -> None:
+    order.staff_discount_kind, order.staff_discount_value = kind, value
+    order.staff_discount_reason = reason
+    order.save(
+        update_fields=[
+            "staff_discount_kind",
+            "staff_discount_value",
+            "staff_discount_reason",
+            "updated_at",
+        ]
+    )
+
+
 def order_discount_set(
     *, order: Order, kind: str, value: Decimal, reason: str, actor: Actor, role: int
 ) -> Order:
@@ -430,17 +443,7 @@ def order_discount_set(
                 f"Officers may give at most {limit.normalize():f}% off at "
                 f"{order.merchant.name}; this is {asked:f}%. Ask an owner."
             )
-        order.staff_discount_kind = kind
-        order.staff_discount_value = value
-        order.staff_discount_reason = reason
-        order.save(
-            update_fields=[
-                "staff_discount_kind",
-                "staff_discount_value",
-                "staff_discount_reason",
-                "updated_at",
-            ]
-        )
+        _discount_save(order, kind=kind, value=value, reason=reason)
         order_reprice(order, items=items)
         _ensure_covers_paid(order)
         order_event_build(
@@ -463,16 +466,7 @@ def order_discount_remove(*, order: Order, actor: Actor) -> Order:
         _ensure_open(order, "change its discount")
         if not order.staff_discount_kind:
             raise Conflict(f"Order {order.number} has no discount to remove.", code="no_discount")
-        order.staff_discount_kind, order.staff_discount_value = "", None
-        order.staff_discount_reason = ""
-        order.save(
-            update_fields=[
-                "staff_discount_kind",
-                "staff_discount_value",
-                "staff_discount_reason",
-                "updated_at",
-            ]
-        )
+        _discount_save(order, kind="", value=None, reason="")
         order_reprice(order)
         order_event_build(
             order, actor, OrderEvent.Kind.DISCOUNT, removed=True, total=str(order.total_amount)
