@@ -10,9 +10,12 @@ from import_export.forms import ConfirmImportForm, ImportForm
 from catalog import services
 from catalog.models import (
     LowStockAlert,
+    ModifierGroup,
+    ModifierOption,
     Product,
     ProductCategory,
     ProductImage,
+    ProductModifierGroup,
     Promotion,
     PromotionItem,
 )
@@ -141,6 +144,17 @@ class LowStockListFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ProductModifierGroupInline(MerchantScopedTabularInline):
+    """The product's modifier groups and their order on the till and the menu."""
+
+    model = ProductModifierGroup
+    extra = 0
+    fields = ("group", "sort_order")
+    autocomplete_fields = ("group",)
+    verbose_name = "modifier group"
+    verbose_name_plural = "Modifier groups (sizes, sugar, add-ons), in order"
+
+
 @admin.register(Product)
 class ProductAdmin(ImportExportMixin, MerchantScopedAdmin):
     resource_classes = [ProductResource]
@@ -171,7 +185,7 @@ class ProductAdmin(ImportExportMixin, MerchantScopedAdmin):
     list_select_related = ("merchant", "category")
     search_fields = ("name", "description", "sku", "barcode")
     autocomplete_fields = ("category",)
-    inlines = [ProductImageInline]
+    inlines = [ProductImageInline, ProductModifierGroupInline]
     date_hierarchy = "created_at"
     show_full_result_count = False
     actions = ("activate", "deactivate", "mark_available", "mark_unavailable")
@@ -185,6 +199,17 @@ class ProductAdmin(ImportExportMixin, MerchantScopedAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("images")
+
+    def get_changeform_initial_data(self, request):
+        # A new product starts with its merchant's default tax and service charge.
+        initial = super().get_changeform_initial_data(request)
+        merchants = list(self.scoped_choices(request, Merchant)[:2])
+        if len(merchants) == 1:
+            initial.setdefault("tax_percent", merchants[0].default_tax_percent)
+            initial.setdefault(
+                "service_charge_percent", merchants[0].default_service_charge_percent
+            )
+        return initial
 
     @admin.display(description="")
     def thumbnail(self, product):
@@ -306,6 +331,26 @@ class PromotionAdmin(MerchantScopedAdmin):
     @admin.display(boolean=True, description="Running now")
     def running_now(self, promotion):
         return promotion.is_running()
+
+
+class ModifierOptionInline(MerchantScopedTabularInline):
+    model = ModifierOption
+    extra = 1
+    fields = ("name", "price_delta", "sort_order", "is_active")
+
+
+@admin.register(ModifierGroup)
+class ModifierGroupAdmin(MerchantScopedAdmin):
+    """Sizes (choose 1), sugar levels, add-ons (choose up to N), with their options inline."""
+
+    list_display = ("name", "merchant", "min_select", "max_select", "sort_order", "is_active")
+    list_filter = ("merchant", "is_active")
+    list_select_related = ("merchant",)
+    list_editable = ("sort_order", "is_active")
+    search_fields = ("name", "options__name")
+    ordering = ("merchant", "sort_order", "name")
+    inlines = [ModifierOptionInline]
+    fields = ("merchant", "name", "min_select", "max_select", "sort_order", "is_active")
 
 
 @admin.register(LowStockAlert)

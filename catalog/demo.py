@@ -1,12 +1,13 @@
-"""Demo menu for Kopi Kita: categories, a dozen products, stock on a few, one promotion."""
+"""Demo menu for Kopi Kita: categories, a dozen products, stock on a few, one promotion, and
+modifier groups (size, sugar, extra shot) on the drinks."""
 
 from datetime import timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
-from catalog.models import Product, ProductCategory, Promotion
-from catalog.services import promotion_save
+from catalog.models import ModifierGroup, Product, ProductCategory, Promotion
+from catalog.services import modifier_group_save, product_set_modifier_groups, promotion_save
 from merchants.models import Merchant
 
 CATEGORIES = [("Coffee", 10), ("Non-coffee", 20), ("Food", 30), ("Snacks", 40), ("Beans", 50)]
@@ -26,6 +27,55 @@ PRODUCTS = [
     ("Croissant", "Snacks", 20000, "KK-CROIS", "8991234500017", 12),
     ("Kopi Kita House Blend 250 g", "Beans", 85000, "KK-BEANS-250", "8991234500024", 4),
 ]
+
+
+# name, min, max, [(option, price delta)]
+MODIFIER_GROUPS = [
+    ("Size", 1, 1, [("Regular", 0), ("Large", 5000)]),
+    ("Sugar", 0, 1, [("Normal sugar", 0), ("Less sugar", 0), ("No sugar", 0)]),
+    ("Extra shot", 0, 2, [("Espresso shot", 6000), ("Oat milk", 7000)]),
+]
+# product → its groups, in order
+PRODUCT_GROUPS = {
+    "Kopi Susu Gula Aren": ["Size", "Sugar", "Extra shot"],
+    "Cappuccino": ["Size", "Sugar", "Extra shot"],
+    "Americano": ["Extra shot"],
+    "Matcha Latte": ["Size", "Sugar"],
+    "Es Teh Manis": ["Sugar"],
+}
+
+
+def seed_modifiers(kopi: Merchant, products: dict[str, Product]) -> None:
+    groups = {}
+    for index, (name, low, high, options) in enumerate(MODIFIER_GROUPS):
+        groups[name] = modifier_group_save(
+            merchant=kopi,
+            group=ModifierGroup.objects.filter(merchant=kopi, name=name).first(),
+            options=[
+                {"name": option, "price_delta": Decimal(delta), "is_active": True}
+                | _kept_id(kopi, name, option)
+                for option, delta in options
+            ],
+            name=name,
+            min_select=low,
+            max_select=high,
+            sort_order=index,
+            is_active=True,
+        )
+    for product, names in PRODUCT_GROUPS.items():
+        product_set_modifier_groups(
+            product=products[product], groups=[groups[name] for name in names]
+        )
+
+
+def _kept_id(kopi: Merchant, group: str, option: str) -> dict:
+    # Reseeding keeps each option's id, so order lines keep pointing at the same options.
+    from catalog.models import ModifierOption
+
+    kept = ModifierOption.objects.filter(
+        group__merchant=kopi, group__name=group, name=option
+    ).first()
+    return {"id": kept.pk} if kept else {}
 
 
 def seed(stdout) -> None:
@@ -57,6 +107,7 @@ def seed(stdout) -> None:
                 "sort_order": index,
             },
         )
+    seed_modifiers(kopi, products)
     now = timezone.now()
     promotion = Promotion.objects.filter(merchant=kopi, name="Nasi Goreng Week").first()
     promotion_save(
@@ -74,5 +125,5 @@ def seed(stdout) -> None:
     )
     stdout.write(
         f"  catalog: {len(CATEGORIES)} categories, {len(PRODUCTS)} products at Kopi Kita, "
-        "10% off Nasi Goreng"
+        f"10% off Nasi Goreng, {len(MODIFIER_GROUPS)} modifier groups on the drinks"
     )

@@ -3,16 +3,14 @@ import secrets
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from merchants.models import TenantModel, TimeStampedModel
+from merchants.models import PERCENT_VALIDATORS, TenantModel, TimeStampedModel
 from merchants.money import fits_currency, precision_rule
-
-PERCENT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 
 
 class ProductCategory(TenantModel):
@@ -76,6 +74,9 @@ class Product(TenantModel):
     )
     is_active = models.BooleanField(default=True, help_text="Off: retired from the catalog.")
     sort_order = models.PositiveIntegerField(default=0)
+    modifier_groups = models.ManyToManyField(
+        "ModifierGroup", through="ProductModifierGroup", related_name="products", blank=True
+    )
 
     class Meta:
         ordering = ["sort_order", "name"]
@@ -280,3 +281,120 @@ class LowStockAlert(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.merchant} · {self.day}: {self.product_count} low"
+
+
+class ModifierGroup(TenantModel):
+    """Choices a product is sold with: a size (choose exactly one), add-ons (choose up to N).
+
+    An order line names the options it takes; the server checks `min_select` ≤ chosen ≤
+    `max_select` for each of the product's groups and adds each option's `price_delta` to the
+    unit price (promotions apply to the product's base price only).
+    """
+
+    name = models.CharField(max_length=80)
+    min_select = models.PositiveSmallIntegerField(
+        default=0, help_text="How many options must be chosen at least (1 for a size)."
+    )
+    max_select = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text="How many options may be chosen at most.",
+    )
+    sort_order = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True, help_text="Off: not offered on any product.")
+
+    class Meta:
+        ordering = ["sort_order", "name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_select__gte=1) & Q(max_select__gte=models.F("min_select")),
+                name="modifier_group_select_range",
+                violation_error_message="max_select must be at least 1 and at least min_select.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        super().clean()
+        self.name = (self.name or "").strip()
+        if (
+            self.min_select is not None
+            and self.max_select is not None
+            and self.min_select > self.max_select
+        ):
+            raise ValidationError(
+                {"max_select": f"At least min_select ({self.min_select}); got {self.max_select}."}
+            )
+
+    def rule_text(self) -> str:
+        """How many to choose, for people: "choose 1", "choose up to 3", "choose 1 to 2"."""
+        low, high = self.min_select, self.max_select
+        if low == high:
+            return f"choose {low}"
+        if low == 0:
+            return f"choose up to {high}"
+        return f"choose {low} to {high}"
+
+
+class ModifierOption(TimeStampedModel):
+    group = models.ForeignKey(ModifierGroup, on_delete=models.CASCADE, related_name="options")
+    name = models.CharField(max_length=80)
+    price_delta = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0))],
+        help_text="Added to the unit price when chosen (0 for a free choice).",
+    )
+    sort_order = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True, help_text="Off: not offered (sold out).")
+
+    merchant_lookup = "group__merchant"
+
+    class Meta:
+        ordering = ["group", "sort_order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(price_delta__gte=0), name="modifier_option_delta_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group.name}: {self.name}" if self.group_id else self.name
+
+    def clean(self):
+        super().clean()
+        self.name = (self.name or "").strip()
+        merchant = self.group.merchant if self.group_id else None
+        if (
+            merchant is not None
+            and self.price_delta is not None
+            and not fits_currency(self.price_delta, merchant.currency)
+        ):
+            raise ValidationError({"price_delta": precision_rule(merchant.currency, what="Prices")})
+
+
+class ProductModifierGroup(TimeStampedModel):
+    """A product offers a group, in this order among its groups."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="modifier_links")
+    group = models.ForeignKey(ModifierGroup, on_delete=models.CASCADE, related_name="product_links")
+    sort_order = models.PositiveIntegerField(default=0)
+
+    merchant_lookup = "product__merchant"
+
+    class Meta:
+        ordering = ["product", "sort_order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "group"], name="product_modifier_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} on {self.product}"
+
+    def clean(self):
+        super().clean()
+        if self.product_id and self.group_id and self.product.merchant_id != self.group.merchant_id:
+            raise ValidationError({"group": "This group belongs to another merchant."})

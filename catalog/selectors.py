@@ -3,7 +3,16 @@
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from catalog.models import Product, ProductCategory, ProductImage, Promotion, PromotionItem
+from catalog.models import (
+    ModifierGroup,
+    ModifierOption,
+    Product,
+    ProductCategory,
+    ProductImage,
+    ProductModifierGroup,
+    Promotion,
+    PromotionItem,
+)
 from merchants.errors import DomainError, NotFound
 from merchants.models import Merchant, TableLocation
 
@@ -29,6 +38,59 @@ def product_images(product: Product) -> list[ProductImage]:
     if images is None:
         images = product.image_list = list(product.images.order_by(*IMAGE_ORDER))
     return images
+
+
+def product_modifier_links_prefetch() -> Prefetch:
+    """The products' modifier groups in their order, as `product.modifier_link_list`."""
+    return Prefetch(
+        "modifier_links",
+        queryset=ProductModifierGroup.objects.order_by("sort_order", "pk").only(
+            "pk", "product_id", "group_id", "sort_order"
+        ),
+        to_attr="modifier_link_list",
+    )
+
+
+def product_modifier_group_ids(product: Product) -> list[int]:
+    """The ids of the product's modifier groups in order: prefetched by
+    `product_modifier_links_prefetch()`, else read once (one query)."""
+    links = getattr(product, "modifier_link_list", None)
+    if links is None:
+        links = product.modifier_link_list = list(
+            ProductModifierGroup.objects.filter(product=product).order_by("sort_order", "pk")
+        )
+    return [link.group_id for link in links]
+
+
+def product_menu_modifier_groups(products: list[Product]) -> dict[int, list[ModifierGroup]]:
+    """For the public menu: each product's active groups in order, each group with its active
+    options in order as `group.menu_options`; one query for a whole page. A group with no
+    active option is left out (nothing could be chosen from it)."""
+    by_product: dict[int, dict[int, ModifierGroup]] = {product.pk: {} for product in products}
+    if not products:
+        return {}
+    options = (
+        ModifierOption.objects.filter(
+            is_active=True,
+            group__is_active=True,
+            group__product_links__product_id__in=list(by_product),
+        )
+        .select_related("group")
+        .annotate(
+            menu_product_id=F("group__product_links__product_id"),
+            menu_link_order=F("group__product_links__sort_order"),
+            menu_link_id=F("group__product_links__pk"),
+        )
+        .order_by("menu_product_id", "menu_link_order", "menu_link_id", "sort_order", "pk")
+    )
+    for option in options:
+        groups = by_product[option.menu_product_id]
+        group = groups.get(option.group_id)
+        if group is None:
+            group = groups[option.group_id] = option.group
+            group.menu_options = []
+        group.menu_options.append(option)
+    return {pk: list(groups.values()) for pk, groups in by_product.items()}
 
 
 def with_category_name(queryset: QuerySet[Product]) -> QuerySet[Product]:

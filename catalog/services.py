@@ -11,12 +11,22 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.models import LowStockAlert, Product, ProductImage, Promotion, PromotionItem
+from catalog.models import (
+    LowStockAlert,
+    ModifierGroup,
+    ModifierOption,
+    Product,
+    ProductImage,
+    ProductModifierGroup,
+    Promotion,
+    PromotionItem,
+)
 from catalog.pricing import PriceQuote, product_final_price, product_final_prices
 from catalog.selectors import product_list_low_stock
 from merchants.actors import Actor
@@ -31,16 +41,20 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "PriceQuote",
+    "StockKind",
     "StockLine",
     "low_stock_alert_send",
+    "modifier_group_save",
     "product_detail_images_add",
     "product_detail_images_remove",
     "product_final_price",
     "product_final_prices",
     "product_set_flags",
+    "product_set_modifier_groups",
     "product_thumbnail_remove",
     "product_thumbnail_set",
     "promotion_save",
+    "stock_check",
     "stock_release",
     "stock_reserve",
 ]
@@ -227,6 +241,85 @@ def promotion_save(
     return promotion
 
 
+@transaction.atomic
+def modifier_group_save(
+    *,
+    merchant: Merchant,
+    group: ModifierGroup | None = None,
+    options: list[dict] | None = None,
+    **fields,
+) -> ModifierGroup:
+    """Create or update a modifier group and (when given) replace its options as a whole.
+
+    `options`: dicts of `name`, `price_delta`, `is_active` and, for an option kept, its `id`;
+    options of the group not listed are deleted (order lines keep their own snapshot of each
+    option, so no order changes). The group's and each option's rules are checked before
+    anything is written; an id of another group is a 400.
+    """
+    group = group or ModifierGroup(merchant=merchant)
+    for name, value in fields.items():
+        setattr(group, name, value)
+    group.full_clean()
+    group.save()
+    if options is None:
+        return group
+    existing = {option.pk: option for option in ModifierOption.objects.filter(group=group)}
+    unknown = sorted({o["id"] for o in options if o.get("id")} - existing.keys())
+    if unknown:
+        raise DomainError(
+            f"{group.name} has no option {', '.join(map(str, unknown))}; leave out the id to add "
+            "a new option.",
+            details={"options": {"unknown_ids": unknown}},
+        )
+    kept = []
+    for index, data in enumerate(options):
+        option = existing.get(data.get("id")) or ModifierOption(group=group)
+        option.group = group
+        for name in ("name", "price_delta", "is_active"):
+            if name in data:
+                setattr(option, name, data[name])
+        option.sort_order = index
+        try:
+            option.full_clean()
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items()
+            )
+            raise DomainError(
+                f"Option {index + 1} ({option.name or 'no name'}): {problems}",
+                details={"options": {str(index): error.message_dict}},
+            ) from None
+        option.save()
+        kept.append(option.pk)
+    ModifierOption.objects.filter(group=group).exclude(pk__in=kept).delete()
+    return group
+
+
+@transaction.atomic
+def product_set_modifier_groups(*, product: Product, groups: Sequence[ModifierGroup]) -> None:
+    """The product offers exactly `groups`, in this order (replaced as a whole)."""
+    foreign = [group.pk for group in groups if group.merchant_id != product.merchant_id]
+    if foreign:
+        raise DomainError(
+            "Some modifier groups belong to another merchant.",
+            details={"modifier_group_ids": foreign},
+        )
+    ids = [group.pk for group in groups]
+    if len(set(ids)) != len(ids):
+        raise DomainError(
+            "A modifier group is listed twice.", details={"modifier_group_ids": ["Duplicate."]}
+        )
+    links = {link.group_id: link for link in ProductModifierGroup.objects.filter(product=product)}
+    ProductModifierGroup.objects.filter(product=product).exclude(group_id__in=ids).delete()
+    for index, pk in enumerate(ids):
+        link = links.get(pk)
+        if link is None:
+            ProductModifierGroup.objects.create(product=product, group_id=pk, sort_order=index)
+        elif link.sort_order != index:
+            link.sort_order = index
+            link.save(update_fields=["sort_order", "updated_at"])
+
+
 def low_stock_alert_send(*, merchant_id: int, now=None) -> bool:
     """Email the merchant's owners every active product at or below its low-stock threshold,
     at most once per local day; True when an email went out.
@@ -282,6 +375,15 @@ def low_stock_alert_send(*, merchant_id: int, now=None) -> bool:
 # lines hold stock. Both functions run inside the caller's transaction.
 
 
+class StockKind:
+    """Why stock changed, as a stock ledger labels it: a sale takes units; a line voided from an
+    open bill or an order cancelled (or expired unpaid) gives them back."""
+
+    SALE = "sale"
+    VOID = "void"
+    CANCEL = "cancel"
+
+
 @dataclass(frozen=True)
 class StockLine:
     """Units of one product taken or given back, and the order line they belong to, if any."""
@@ -306,16 +408,43 @@ def _stock_delta_case(quantities: dict[int, int]) -> Case:
     )
 
 
+def _not_enough(pk: int, name: str, left: int, asked: int) -> Conflict:
+    return Conflict(
+        f"Not enough stock for {name}: {left} left, {asked} asked.",
+        code="insufficient_stock",
+        details={"product_id": pk, "available": left, "requested": asked},
+    )
+
+
+def stock_check(*, wanted: Sequence[tuple[Product, int]]) -> None:
+    """Raise the Conflict `stock_reserve` would raise for these (product, units), reading the
+    products as loaded (no lock, no query): what a quote tells before anything is taken."""
+    units: Counter[int] = Counter()
+    products = {}
+    for product, quantity in wanted:
+        if product.track_stock:
+            units[product.pk] += quantity
+            products[product.pk] = product
+    for pk in sorted(units):
+        if products[pk].stock < units[pk]:
+            raise _not_enough(pk, products[pk].name, products[pk].stock, units[pk])
+
+
 def stock_reserve(
-    *, lines: Sequence[StockLine], actor: Actor, reason: str = "", order_id: int | None = None
+    *,
+    lines: Sequence[StockLine],
+    actor: Actor,
+    reason: str = "",
+    order_id: int | None = None,
+    kind: str = StockKind.SALE,
 ) -> dict[int, int]:
     """Take units of tracked products for a sale, or raise Conflict naming the product and what
     is left; answers the units taken per product id.
 
     Rows are locked in product-id order (so two baskets never deadlock), checked, then updated
     in one conditional statement: a constant number of queries however many lines there are.
-    `actor`, `reason`, `order_id` and each line's `order_line_id` say who took the units and for
-    what (a stock ledger records them).
+    `actor`, `kind` (`StockKind`), `reason`, `order_id` and each line's `order_line_id` say who
+    took the units and for what (a stock ledger records them).
     """
     quantities = _units_by_product(lines)
     if not quantities:
@@ -330,11 +459,7 @@ def stock_reserve(
     for pk in sorted(quantities):
         left, name = locked[pk]
         if left < quantities[pk]:
-            raise Conflict(
-                f"Not enough stock for {name}: {left} left, {quantities[pk]} asked.",
-                code="insufficient_stock",
-                details={"product_id": pk, "available": left, "requested": quantities[pk]},
-            )
+            raise _not_enough(pk, name, left, quantities[pk])
     delta = _stock_delta_case(quantities)
     updated = Product.objects.filter(pk__in=quantities.keys(), stock__gte=delta).update(
         stock=F("stock") - delta
@@ -345,11 +470,17 @@ def stock_reserve(
 
 
 def stock_release(
-    *, lines: Sequence[StockLine], actor: Actor, reason: str = "", order_id: int | None = None
+    *,
+    lines: Sequence[StockLine],
+    actor: Actor,
+    reason: str = "",
+    order_id: int | None = None,
+    kind: str = StockKind.CANCEL,
 ) -> dict[int, int]:
-    """Give units back to stock (an order cancelled, its payment expired); answers the units
-    given back per product id. The caller makes sure it happens once (an order flips its
-    `stock_reserved` first). `actor`, `reason` and the ids say why, as for `stock_reserve`."""
+    """Give units back to stock (an order cancelled, its payment expired, a line voided);
+    answers the units given back per product id. The caller makes sure it happens once (an
+    order flips its `stock_reserved` first, a voided line zeroes its `reserved_quantity`).
+    `actor`, `kind`, `reason` and the ids say why, as for `stock_reserve`."""
     quantities = _units_by_product(lines)
     if quantities:
         delta = _stock_delta_case(quantities)

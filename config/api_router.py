@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from catalog.api.views import (
+    ModifierGroupViewSet,
     ProductCategoryViewSet,
     ProductViewSet,
     PromotionViewSet,
@@ -35,7 +36,12 @@ from merchants.api.views import (
 )
 from orders.api.reports import DailyReportView, SalesReportView
 from orders.api.views import OrderViewSet
-from payments.api.views import MidtransNotificationView, PaymentViewSet, XenditCallbackView
+from payments.api.views import (
+    MidtransNotificationView,
+    PaymentMethodViewSet,
+    PaymentViewSet,
+    XenditCallbackView,
+)
 from photobox.api.views import (
     EXTERNAL_ID_PATTERN,
     GALLERY_TOKEN_PATTERN,
@@ -61,6 +67,7 @@ router.register("export-jobs", ExportJobViewSet, basename="export-job")
 router.register("product-categories", ProductCategoryViewSet, basename="product-category")
 router.register("products", ProductViewSet, basename="product")
 router.register("promotions", PromotionViewSet, basename="promotion")
+router.register("modifier-groups", ModifierGroupViewSet, basename="modifier-group")
 
 # --- customers ---
 router.register("customers", CustomerViewSet, basename="customer")
@@ -70,6 +77,7 @@ router.register("orders", OrderViewSet, basename="order")
 
 # --- payments ---
 router.register("payments", PaymentViewSet, basename="payment")
+router.register("payment-methods", PaymentMethodViewSet, basename="payment-method")
 
 # --- photobox ---
 router.register("photobox/locations", KioskLocationViewSet, basename="photobox-location")

@@ -392,6 +392,7 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "orders.models.Order.Status",
         "OrderPaymentStatusEnum": "orders.models.Order.PaymentStatus",
         "PaymentStatusEnum": "payments.models.Payment.Status",
+        "StaffDiscountKindEnum": "orders.models.Order.DiscountKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -563,6 +564,8 @@ THROTTLE_WEBHOOK_REJECTED = env.str("THROTTLE_WEBHOOK_REJECTED", default="30/min
 # Pending gateway payments older than this are asked about by the reconciliation task.
 PAYMENT_RECONCILE_AFTER_SECONDS = env.int("PAYMENT_RECONCILE_AFTER_SECONDS", default=300)
 PAYMENT_SNAP_EXPIRY_MINUTES = env.int("PAYMENT_SNAP_EXPIRY_MINUTES", default=60)
+# How long a QRIS code for an order (a tender by a Midtrans or Xendit QRIS method) can be paid.
+ORDER_QRIS_EXPIRY_MINUTES = env.int("ORDER_QRIS_EXPIRY_MINUTES", default=15)
 # How often, in seconds, the reconciliation task asks the gateways about pending payments.
 BEAT_SCHEDULE_DEFAULTS[payments_schedule.RECONCILE]["every_seconds"] = env.int(
     "PAYMENT_RECONCILE_EVERY_SECONDS", default=180

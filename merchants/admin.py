@@ -57,10 +57,25 @@ class MerchantAdminForm(forms.ModelForm):
             "midtrans_is_production",
             "qris_gateway",
             "xendit_secret_key",
+            "prices_include_tax",
+            "default_tax_percent",
+            "default_service_charge_percent",
+            "officer_max_discount_percent",
+            "complete_when_paid",
         )
+
+    # Percent settings: left blank, they keep what is stored (0 for a new merchant).
+    percent_fields = (
+        "default_tax_percent",
+        "default_service_charge_percent",
+        "officer_max_discount_percent",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in self.percent_fields:
+            if name in self.fields:
+                self.fields[name].required = False
         for name in self.secret_fields:
             if self.instance.pk and self.instance.secret_is_stored(name) and name in self.fields:
                 self.fields[name].help_text = (
@@ -74,6 +89,9 @@ class MerchantAdminForm(forms.ModelForm):
             if name in cleaned and not cleaned[name]:
                 # The stored value as it is (even one the keys cannot read: kept, not erased).
                 cleaned[name] = self.instance.__dict__.get(name, "") if self.instance.pk else ""
+        for name in self.percent_fields:
+            if name in cleaned and cleaned[name] is None:
+                cleaned[name] = getattr(self.instance, name)
         return cleaned
 
 
@@ -93,6 +111,18 @@ class MerchantAdmin(MerchantScopedAdmin):
             {"fields": ("midtrans_client_key", "midtrans_server_key", "midtrans_is_production")},
         ),
         ("QRIS", {"fields": ("qris_gateway", "xendit_secret_key")}),
+        (
+            "Sales",
+            {
+                "fields": (
+                    "prices_include_tax",
+                    "default_tax_percent",
+                    "default_service_charge_percent",
+                    "officer_max_discount_percent",
+                    "complete_when_paid",
+                )
+            },
+        ),
     )
 
     def has_add_permission(self, request, obj=None):

@@ -1,9 +1,10 @@
 import zoneinfo
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from merchants import money
@@ -32,6 +33,16 @@ class TenantModel(TimeStampedModel):
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(f"'{value}' is not a known time zone (for example Asia/Jakarta).")
+
+
+PERCENT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
+
+
+def percent_field(**kwargs) -> models.DecimalField:
+    """A percentage, 0 to 100 with two decimals (tax, service charge, a discount limit)."""
+    return models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal(0), validators=PERCENT_VALIDATORS, **kwargs
+    )
 
 
 class Merchant(TimeStampedModel):
@@ -85,10 +96,42 @@ class Merchant(TimeStampedModel):
         help_text="Xendit secret API key. Stored encrypted; never shown again once saved.",
     )
 
+    # How the shop sells (see docs/orders.md): prices, discounts, the end of a paid order.
+    prices_include_tax = models.BooleanField(
+        default=False,
+        help_text="On: menu prices already include tax (27500 incl. 10% is 25000 + 2500 tax). "
+        "Off: tax is added on top of the prices.",
+    )
+    default_tax_percent = percent_field(help_text="Tax percent new products start with.")
+    default_service_charge_percent = percent_field(
+        help_text="Service charge percent new products start with."
+    )
+    officer_max_discount_percent = percent_field(
+        help_text="The largest discount (percent of the bill) an officer may give; owners any."
+    )
+    complete_when_paid = models.BooleanField(
+        default=False,
+        help_text="On: an order is completed as soon as it is paid (counter service). "
+        "Off: staff complete it when it is served.",
+    )
+
     merchant_lookup = "pk"
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    default_tax_percent__gte=0,
+                    default_tax_percent__lte=100,
+                    default_service_charge_percent__gte=0,
+                    default_service_charge_percent__lte=100,
+                    officer_max_discount_percent__gte=0,
+                    officer_max_discount_percent__lte=100,
+                ),
+                name="merchant_percents_in_range",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -114,6 +157,11 @@ class Merchant(TimeStampedModel):
         # A secret no key reads is kept as stored (see merchants/crypto.py), not validated.
         exclude = {*(exclude or ()), *unreadable_field_names(self)}
         super().clean_fields(exclude=exclude)
+
+    def validate_constraints(self, exclude=None):
+        # No constraint reads a secret, and one no key reads must not be decrypted to check them.
+        exclude = {*(exclude or ()), *unreadable_field_names(self)}
+        super().validate_constraints(exclude=exclude)
 
     def secret_is_stored(self, name: str) -> bool:
         """Whether an encrypted field holds a value, without decrypting it (so also for one

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -5,6 +7,9 @@ from django.db.models import BooleanField, Case, Value, When
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import smart_split, unescape_string_literal
 
 from merchants.actors import Actor
@@ -34,20 +39,34 @@ class ReadOnlyInline(ReadOnlyPermissionsMixin, MerchantScopedTabularInline):
     show_change_link = False
 
 
+def _modifiers(item: OrderItem) -> str:
+    return ", ".join(
+        f"{choice['group']}: {choice['name']}"
+        + (f" (+{choice['price_delta']})" if Decimal(choice["price_delta"]) else "")
+        for choice in item.modifiers
+    )
+
+
 class OrderItemInline(ReadOnlyInline):
     model = OrderItem
     fields = (
         "product_name",
+        "modifiers_chosen",
         "quantity",
         "base_price",
         "final_price",
         "promotion_name",
         "line_subtotal_amount",
+        "order_discount_amount",
         "tax_amount",
         "service_charge_amount",
         "notes",
     )
     readonly_fields = fields
+
+    @admin.display(description="Modifiers")
+    def modifiers_chosen(self, item):
+        return _modifiers(item) or "—"
 
 
 class OrderEventInline(ReadOnlyInline):
@@ -122,7 +141,18 @@ class OrderAdmin(OrderPaymentsAdminMixin, CsvExportMixin, MerchantScopedAdmin):
         (None, {"fields": ("number", "merchant", "status", "payment_status", "business_date")}),
         (
             "Who and where",
-            {"fields": ("order_type", "table", "guest_count", "customer", "created_by", "notes")},
+            {
+                "fields": (
+                    "order_type",
+                    "table",
+                    "guest_count",
+                    "customer",
+                    "created_by",
+                    "split_from",
+                    "notes",
+                    "voided_lines",
+                )
+            },
         ),
         (
             "Money",
@@ -135,6 +165,20 @@ class OrderAdmin(OrderPaymentsAdminMixin, CsvExportMixin, MerchantScopedAdmin):
                     "service_charge_amount",
                     "total_amount",
                     "rounded_amount",
+                    "prices_include_tax",
+                    "amount_paid",
+                    "amount_due",
+                )
+            },
+        ),
+        (
+            "Discount by staff",
+            {
+                "fields": (
+                    "staff_discount_kind",
+                    "staff_discount_value",
+                    "staff_discount_reason",
+                    "staff_discount_amount",
                 )
             },
         ),
@@ -161,6 +205,15 @@ class OrderAdmin(OrderPaymentsAdminMixin, CsvExportMixin, MerchantScopedAdmin):
         "service_charge_amount",
         "total_amount",
         "rounded_amount",
+        "prices_include_tax",
+        "amount_paid",
+        "amount_due",
+        "staff_discount_kind",
+        "staff_discount_value",
+        "staff_discount_reason",
+        "staff_discount_amount",
+        "split_from",
+        "voided_lines",
         "created_at",
         "confirmed_at",
         "completed_at",
@@ -185,6 +238,29 @@ class OrderAdmin(OrderPaymentsAdminMixin, CsvExportMixin, MerchantScopedAdmin):
                     output_field=BooleanField(),
                 ),
             )
+        )
+
+    @admin.display(description="Voided lines")
+    def voided_lines(self, obj):
+        """Lines taken off the bill, kept with who voided them, when and why."""
+        voided = OrderItem.all_lines.filter(order=obj, voided_at__isnull=False).order_by("pk")
+        return (
+            format_html_join(
+                mark_safe("<br>"),
+                "{} × {} ({}) · voided by {} on {}: {}",
+                (
+                    (
+                        item.quantity,
+                        item.product_name,
+                        item.final_price,
+                        item.voided_by,
+                        f"{timezone.localtime(item.voided_at, obj.merchant.tzinfo):%Y-%m-%d %H:%M}",
+                        item.void_reason,
+                    )
+                    for item in voided
+                ),
+            )
+            or "—"
         )
 
     def get_search_results(self, request, queryset, search_term):

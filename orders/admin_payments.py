@@ -36,24 +36,31 @@ class OrderPaymentsAdminMixin:
         rows = format_html_join(
             "",
             "<tr><td><a href='{}'>{}</a></td><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td>"
-            "<td>{}</td><td>{}</td></tr>",
+            "<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
                     reverse("admin:payments_payment_change", args=[p.pk]),
                     p.gateway_order_id,
                     p.get_gateway_display(),
-                    p.get_method_display(),
+                    p.payment_method.name if p.payment_method_id else p.get_method_display(),
                     p.amount,
                     p.currency,
                     p.get_status_display() + (" · amount mismatch" if p.amount_mismatch else ""),
                     p.refunded_amount or "",
                     f"{timezone.localtime(p.paid_at, tz):%Y-%m-%d %H:%M}" if p.paid_at else "",
+                    p.change_amount or "",
+                    p.tender_reference,
                 )
                 for p in payments
             ),
         )
         return format_html(
             "<table><thead><tr><th>Payment</th><th>Gateway</th><th>Method</th><th>Amount</th>"
-            "<th>Status</th><th>Refunded</th><th>Paid</th></tr></thead><tbody>{}</tbody></table>",
+            "<th>Status</th><th>Refunded</th><th>Paid</th><th>Change</th><th>Reference</th>"
+            "</tr></thead><tbody>{}</tbody></table><p>Paid {} {} · still due {} {}</p>",
             rows,
+            obj.amount_paid,
+            obj.currency,
+            obj.amount_due,
+            obj.currency,
         )

@@ -23,15 +23,20 @@ from orders.services import (
     order_confirm,
     order_create,
 )
+from payments.demo import payment_methods_seed
 from payments.models import Payment
 from payments.services import payment_record_cash
 
-# (hour, minutes, [(product name, qty)], order type, table number, final state, paid)
+# (hour, minutes, [(product name, qty[, options])], order type, table number, final state, paid)
+# Drinks without options named get the first option of each group that needs one (Regular).
 PLAN = [
     (
         7,
         15,
-        [("Kopi Susu Gula Aren", 2), ("Roti Bakar Cokelat", 1)],
+        [
+            ("Kopi Susu Gula Aren", 2, ["Large", "Less sugar", "Espresso shot"]),
+            ("Roti Bakar Cokelat", 1),
+        ],
         "takeaway",
         None,
         "completed",
@@ -64,6 +69,18 @@ PLAN = [
 ]
 
 
+def _line(merchant, name: str, quantity: int, options: list[str] | None = None) -> LineInput:
+    product = _product(merchant, name)
+    chosen = []
+    for link in product.modifier_links.select_related("group").order_by("sort_order", "pk"):
+        group_options = list(link.group.options.filter(is_active=True))
+        named = [option.pk for option in group_options if option.name in (options or [])]
+        if not named and link.group.min_select and group_options:
+            named = [group_options[0].pk]
+        chosen.extend(named)
+    return LineInput(product_id=product.pk, quantity=quantity, modifier_option_ids=tuple(chosen))
+
+
 def _product(merchant, name):
     product = Product.objects.filter(merchant=merchant, name=name).first()
     return product or Product.objects.filter(merchant=merchant, is_active=True).first()
@@ -73,6 +90,7 @@ def seed(stdout) -> None:
     merchant = Merchant.objects.filter(slug="kopi-kita").first()
     if merchant is None or not Product.objects.filter(merchant=merchant).exists():
         return
+    payment_methods_seed(merchant)  # before any cash is taken, so it names the cash method
     seed_history(merchant, stdout)
     today = local_today(merchant)
     cashier = get_user_model().objects.get(username="cashier")
@@ -86,7 +104,7 @@ def seed(stdout) -> None:
     for index, (hour, minute, lines, kind, table, state, paid) in enumerate(PLAN):
         order = order_create(
             merchant=merchant,
-            lines=[LineInput(product_id=_product(merchant, n).pk, quantity=q) for n, q in lines],
+            lines=[_line(merchant, *line) for line in lines],
             actor=actor,
             customer=customers[index % len(customers)] if customers and index % 2 else None,
             table=TableLocation.objects.filter(merchant=merchant, number=table).first(),
@@ -116,7 +134,11 @@ def _cash_handed_over(due: Decimal) -> Decimal:
 
 def _backdate(*, order: Order, payment: Payment, moment) -> None:
     # Paid when it was placed; the receipt counts as sent, so seeding emails no demo customer.
-    Payment.objects.filter(pk=payment.pk).update(paid_at=moment)
+    Payment.objects.filter(
+        merchant_id=payment.merchant_id,
+        reference_kind=payment.reference_kind,
+        reference_id=payment.reference_id,
+    ).update(paid_at=moment)
     Order.objects.filter(pk=order.pk).update(paid_at=moment, receipt_sent_at=moment)
 
 

@@ -62,6 +62,14 @@ class Order(TenantModel):
         },
         PaymentStatus.REFUNDED: set(),
     }
+    # Money came in for the whole order (some may have gone back since): nothing more is due.
+    SETTLED_PAYMENT_STATUSES = frozenset(
+        {PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
+    )
+
+    class DiscountKind(models.TextChoices):
+        PERCENT = "percent", "Percent of the bill"
+        AMOUNT = "amount", "Amount off the bill"
 
     class Type(models.TextChoices):
         DINE_IN = "dine_in", "Dine in"
@@ -100,13 +108,41 @@ class Order(TenantModel):
     payment_status = models.CharField(
         max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID
     )
-    subtotal_amount = money(help_text="Σ base price × quantity.")
-    discount_amount = money(help_text="Σ (base − final price) × quantity.")
+    subtotal_amount = money(
+        help_text="Σ base price × quantity (net of tax when prices include it)."
+    )
+    discount_amount = money(
+        help_text="Σ (base − final price) × quantity, plus the staff discount if any."
+    )
     tax_amount = money()
     service_charge_amount = money()
     total_amount = money(help_text="subtotal − discount + tax + service charge.")
     rounded_amount = money(help_text="The total rounded for cash (IDR: to the nearest 100).")
     currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
+    prices_include_tax = models.BooleanField(
+        default=False, help_text="The merchant's prices included tax when the order was placed."
+    )
+    staff_discount_kind = models.CharField(
+        max_length=10, choices=DiscountKind.choices, blank=True, help_text="Blank: none."
+    )
+    staff_discount_value = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, help_text="Percent or amount."
+    )
+    staff_discount_reason = models.CharField(max_length=255, blank=True)
+    staff_discount_amount = money(
+        help_text="What the staff discount takes off, before tax (part of discount_amount)."
+    )
+    amount_paid = money(
+        help_text="Σ of the order's payments that brought money in (before any refund)."
+    )
+    split_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="split_orders",
+        help_text="The bill this one was split from.",
+    )
     # True while units of tracked products are held for this order; flipped exactly once.
     stock_reserved = models.BooleanField(default=False)
     confirmed_at = models.DateTimeField(null=True, blank=True)
@@ -144,6 +180,28 @@ class Order(TenantModel):
     def allowed_next_statuses(self) -> list[str]:
         return sorted(self.ALLOWED_TRANSITIONS[self.status])
 
+    @property
+    def is_settled(self) -> bool:
+        """Paid in full (or paid and refunded since): nothing more is due."""
+        return self.payment_status in self.SETTLED_PAYMENT_STATUSES
+
+    @property
+    def amount_due(self) -> Decimal:
+        """What is still to pay: the total less what the payments brought in (0 once paid, or
+        once cancelled). Cash pays it rounded (`merchants.money.round_for_cash`)."""
+        if self.status == self.Status.CANCELLED or self.is_settled:
+            return ZERO
+        return max(self.total_amount - self.amount_paid, ZERO)
+
+
+class ActiveLineManager(models.Manager):
+    """The lines that count: a line voided from an open bill is kept (for its history and its
+    stock record) but is no longer part of the order, its totals, receipts or reports.
+    `OrderItem.all_lines` reaches voided ones too."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(voided_at__isnull=True)
+
 
 class OrderItem(models.Model):
     """One line, with everything the price was made of at the time (a snapshot)."""
@@ -154,9 +212,18 @@ class OrderItem(models.Model):
     )
     product_name = models.CharField(max_length=120)
     product_type = models.CharField(max_length=10)
-    base_price = models.DecimalField(max_digits=14, decimal_places=2)
+    base_price = models.DecimalField(
+        max_digits=14, decimal_places=2, help_text="Unit list price with its modifiers."
+    )
     final_price = models.DecimalField(
-        max_digits=14, decimal_places=2, help_text="Unit price after the promotion."
+        max_digits=14,
+        decimal_places=2,
+        help_text="Unit price after the promotion, with its modifiers.",
+    )
+    modifiers = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The options chosen: [{id, group_id, group, name, price_delta}].",
     )
     promotion_id = models.PositiveBigIntegerField(null=True, blank=True)
     promotion_name = models.CharField(max_length=120, blank=True)
@@ -166,16 +233,28 @@ class OrderItem(models.Model):
     reserved_quantity = models.PositiveIntegerField(
         default=0, help_text="Units taken from stock (0 for untracked products)."
     )
-    line_subtotal_amount = money(help_text="Final price × quantity.")
-    discount_amount = money(help_text="(Base − final price) × quantity.")
+    line_subtotal_amount = money(
+        help_text="Final price × quantity (net of tax when prices include it)."
+    )
+    discount_amount = money(help_text="(Base − final price) × quantity: promotions.")
+    order_discount_amount = money(help_text="This line's share of the staff discount.")
     tax_amount = money()
     service_charge_amount = money()
     notes = models.CharField(max_length=255, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.CharField(max_length=80, blank=True, help_text="Who voided it.")
+    void_reason = models.CharField(max_length=255, blank=True)
 
     merchant_lookup = "order__merchant"
 
+    objects = ActiveLineManager()
+    all_lines = models.Manager()  # noqa: DJ012 (a manager, not a field)
+
     class Meta:
         ordering = ["order", "pk"]
+        # The related managers (`order.items`) hide voided lines too; see ActiveLineManager.
+        default_manager_name = "objects"
+        base_manager_name = "all_lines"
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.product_name}"
@@ -189,6 +268,11 @@ class OrderEvent(models.Model):
         STATUS = "status", "Status changed"
         PAYMENT = "payment", "Payment status changed"
         STOCK_RELEASED = "stock_released", "Stock released"
+        LINES_ADDED = "lines_added", "Lines added"
+        LINE_VOIDED = "line_voided", "Line voided"
+        MOVED = "moved", "Moved to another table"
+        SPLIT = "split", "Split"
+        DISCOUNT = "discount", "Discount changed"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -8,42 +8,51 @@ who caused it (the actor each service is given, SYSTEM for webhooks and beat tas
 """
 
 import logging
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
 from merchants.actors import SYSTEM, Actor
 from merchants.errors import Conflict, DomainError, GatewayError
+from merchants.money import cash_step, format_money, minor_unit, quantize_money, round_for_cash
 from merchants.outbox import task_queue_on_commit
 from orders.models import Order, OrderEvent, OrderItem
 from orders.selectors import order_payment_list
 from orders.services import (
     order_cancel,
     order_cancel_open_payments_on_commit,
+    order_complete,
+    order_confirm,
+    order_create,
     order_event_build,
     order_lock,
 )
 from payments.gateways.base import CustomerDetails, LineItem
-from payments.models import Payment
+from payments.models import Payment, PaymentMethod
 from payments.services import (
     CashReceipt,
+    cash_tender_checked,
+    manual_tender_checked,
     payment_cancel,
+    payment_charge_qris,
     payment_check_status,
     payment_create_snap,
     payment_expire,
     payment_record_cash,
+    payment_record_manual,
     payment_refund,
 )
 
 logger = logging.getLogger(__name__)
 
 PaymentStatus = Order.PaymentStatus
-PAID_FAMILY = frozenset(
-    {PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
-)
+ZERO = Decimal(0)
+PAID_FAMILY = Order.SETTLED_PAYMENT_STATUSES
 
 
 def order_set_payment_status(
@@ -82,20 +91,45 @@ def _apply_payment_status(
     return True
 
 
-def order_payment_status_for(payments: list[Payment], *, current: str) -> str:
+def order_payment_status_for(
+    payments: list[Payment],
+    *,
+    current: str,
+    due: Decimal | None = None,
+    tolerance: Decimal = ZERO,
+) -> str:
     """What an order's payment status is, given all its payments (newest first).
 
-    Money counts first: any payment still paid → paid; else one partly refunded → partially
-    refunded; else all money returned → refunded. Without money in: an open attempt → pending;
-    money taken back by the gateway (a settlement reversed, a capture voided) → failed; otherwise
-    the newest attempt says it: failed, expired, or unpaid again once it was cancelled.
+    With `due` (the order total), the order counts as paid only once the payments that
+    brought money in cover it (within `tolerance`, what cash rounding may leave: see
+    `cash_tolerance`); before that it is still unpaid (or pending while a charge is open),
+    however many tenders paid part of it. Without `due`, any payment that brought money in
+    covers it.
+
+    Money counts first. Covered, with `due`: the payments still hold it all after refunds →
+    paid; some of it → partially refunded; none → refunded (without `due`: any payment still
+    paid → paid; else one partly refunded → partially refunded; else refunded). Without money
+    in: an open attempt → pending; money taken back by the gateway (a settlement reversed, a
+    capture voided) → failed; otherwise the newest attempt says it: failed, expired, or unpaid
+    again once it was cancelled.
     """
-    held = {p.status for p in payments if p.status in Payment.PAID_STATUSES}
-    if Payment.Status.PAID in held:
-        return PaymentStatus.PAID
-    if Payment.Status.PARTIALLY_REFUNDED in held:
-        return PaymentStatus.PARTIALLY_REFUNDED
-    if held:
+    held_payments = [p for p in payments if p.status in Payment.PAID_STATUSES]
+    held = {p.status for p in held_payments}
+    covered = bool(held) and (
+        due is None or sum((p.amount for p in held_payments), ZERO) + tolerance >= due
+    )
+    if covered and due is not None:
+        # What the payments still hold after refunds: all of it (a tender refunded was one
+        # too many) is paid; some of it, partly refunded; none, refunded.
+        kept = sum((p.amount - p.refunded_amount for p in held_payments), ZERO)
+        if kept + tolerance >= due:
+            return PaymentStatus.PAID
+        return PaymentStatus.PARTIALLY_REFUNDED if kept > 0 else PaymentStatus.REFUNDED
+    if covered:
+        if Payment.Status.PAID in held:
+            return PaymentStatus.PAID
+        if Payment.Status.PARTIALLY_REFUNDED in held:
+            return PaymentStatus.PARTIALLY_REFUNDED
         return PaymentStatus.REFUNDED
     if any(p.status == Payment.Status.PENDING for p in payments):
         return PaymentStatus.PENDING
@@ -103,10 +137,34 @@ def order_payment_status_for(payments: list[Payment], *, current: str) -> str:
         return PaymentStatus.UNPAID
     if current in PAID_FAMILY:
         return PaymentStatus.FAILED
+    if held:
+        return PaymentStatus.UNPAID  # part paid: the rest is still due
     return {
         Payment.Status.FAILED: PaymentStatus.FAILED,
         Payment.Status.EXPIRED: PaymentStatus.EXPIRED,
     }.get(payments[0].status, PaymentStatus.UNPAID)
+
+
+def cash_tolerance(payments: list[Payment], currency: str) -> Decimal:
+    """How far below the total paid money may stay and still cover it: cash pays what is left
+    rounded to the cash step, half up (IDR 51749 left → 51700 taken), so once cash is among
+    the tenders anything under half a step is covered. Nothing otherwise."""
+    if not any(
+        p.gateway == Payment.Gateway.CASH and p.status in Payment.PAID_STATUSES for p in payments
+    ):
+        return ZERO
+    return _rounding_shortfall(currency)
+
+
+def _rounding_shortfall(currency: str) -> Decimal:
+    # The largest amount rounding half up leaves unpaid: whole units strictly under a half step.
+    unit = minor_unit(currency)
+    units = math.ceil(cash_step(currency) / 2 / unit)
+    return (units - 1) * unit
+
+
+def _money_in(payments: list[Payment]) -> Decimal:
+    return sum((p.amount for p in payments if p.status in Payment.PAID_STATUSES), ZERO)
 
 
 def _payment_notes(order: Order, payments: list[Payment], payment: Payment) -> list[str]:
@@ -116,7 +174,11 @@ def _payment_notes(order: Order, payments: list[Payment], payment: Payment) -> l
     notes = []
     if order.status == Order.Status.CANCELLED:
         notes.append("Paid after the order was cancelled: refund it.")
-    if sum(p.status in Payment.PAID_STATUSES for p in payments) > 1:
+    others = [p for p in payments if p.pk != payment.pk]
+    if (
+        _money_in(others)
+        and _money_in(others) + cash_tolerance(others, order.currency) >= order.total_amount
+    ):
         notes.append("Paid more than once: refund the extra payment.")
     for note in notes:
         logger.warning("Order %s, payment %s: %s", order.number, payment.gateway_order_id, note)
@@ -142,7 +204,16 @@ def order_payment_sync(
         order = order_lock(order)
         payments = order_payment_list(order=order)
         old = order.payment_status
-        target = order_payment_status_for(payments, current=old)
+        target = order_payment_status_for(
+            payments,
+            current=old,
+            due=order.total_amount,
+            tolerance=cash_tolerance(payments, order.currency),
+        )
+        money_in = _money_in(payments)
+        if money_in != order.amount_paid:
+            order.amount_paid = money_in
+            order.save(update_fields=["amount_paid", "updated_at"])
         payload = {}
         if payment is not None:
             payload = {
@@ -166,9 +237,23 @@ def order_payment_sync(
         )
         if not moved and payment is not None:
             order_event_build(order, actor, OrderEvent.Kind.PAYMENT, old, old, **payload).save()
-        if moved and target == PaymentStatus.PAID and not was_cancelled and order.customer_id:
-            task_queue_on_commit(order_receipt_send_task, order.pk)
+        if moved and target == PaymentStatus.PAID and not was_cancelled:
+            if order.customer_id:
+                task_queue_on_commit(order_receipt_send_task, order.pk)
+            if order.merchant.complete_when_paid:
+                order_complete_paid(order=order, actor=actor)
     return moved
+
+
+def order_complete_paid(*, order: Order, actor: Actor) -> Order:
+    """A paid order served at once (a counter sale, a merchant that completes paid orders):
+    confirmed if it was pending, then completed, each move an event of its own. An order
+    already completed is left as it is."""
+    if order.status == Order.Status.PENDING:
+        order = order_confirm(order=order, actor=actor)
+    if order.status == Order.Status.CONFIRMED:
+        order = order_complete(order=order, actor=actor)
+    return order
 
 
 def order_payment_changed(
@@ -220,19 +305,26 @@ def _ensure_payable(order: Order) -> None:
 
 
 def order_payment_items(order: Order) -> list[LineItem]:
-    """The lines the customer sees at the gateway: each order line at its base price, then the
+    """The lines the customer sees at the gateway: each order line at its list price, then the
     discount (negative), tax and service charge as lines of their own, so they add up to the
-    order total exactly (subtotal − discount + tax + service)."""
-    items = [
-        LineItem(
-            id=f"line-{item.pk}",
-            name=item.product_name,
-            price=item.base_price,
-            quantity=item.quantity,
-        )
-        for item in order.items.all()
-        if item.base_price
-    ]
+    order total exactly (subtotal − discount + tax + service). With prices that include tax a
+    line's list amount is net of tax; one that does not divide by its quantity goes as one
+    line of "3 × name"."""
+    items = []
+    for item in order.items.all():
+        amount = item.line_subtotal_amount + item.discount_amount
+        if not amount:
+            continue
+        unit = amount / item.quantity
+        if unit == quantize_money(unit, order.currency):
+            items.append(
+                LineItem(
+                    id=f"line-{item.pk}", name=item.product_name, price=unit, quantity=item.quantity
+                )
+            )
+        else:
+            name = f"{item.quantity} × {item.product_name}"
+            items.append(LineItem(id=f"line-{item.pk}", name=name, price=amount))
     extras = (
         ("discount", "Discount", -order.discount_amount),
         ("tax", "Tax", order.tax_amount),
@@ -251,8 +343,16 @@ class PaymentStart:
     order: Order  # as read once the payment started (its payment status is the answer's)
 
 
-def order_payment_start(*, order: Order, actor: Actor) -> PaymentStart:
-    """A Midtrans Snap checkout for the order total (the same token again while it is valid).
+def order_payment_start(
+    *,
+    order: Order,
+    actor: Actor,
+    amount: Decimal | None = None,
+    payment_method: PaymentMethod | None = None,
+) -> PaymentStart:
+    """A Midtrans Snap checkout for what is due (the same token again while it is valid), or
+    for `amount` of it (one tender of several). The whole order goes to Snap line by line; a
+    part goes as one line.
 
     A gateway failure raises before anything is written, here or in payments.
     """
@@ -262,6 +362,7 @@ def order_payment_start(*, order: Order, actor: Actor) -> PaymentStart:
         .get(pk=order.pk)
     )
     _ensure_payable(order)
+    amount = _gateway_amount(order, amount)
     known = {payment.pk for payment in order_payment_list(order=order)}
     customer = order.customer
     details = (
@@ -269,15 +370,38 @@ def order_payment_start(*, order: Order, actor: Actor) -> PaymentStart:
         if customer
         else None
     )
+    items = (
+        order_payment_items(order)
+        if amount == order.total_amount
+        else [LineItem(id="part", name=f"Order {order.number} (part)", price=amount)]
+    )
     payment = payment_create_snap(
         merchant=order.merchant,
         reference_kind=Order.PAYMENT_REFERENCE_KIND,
         reference_id=str(order.pk),
-        amount=order.total_amount,
-        items=order_payment_items(order),
+        amount=amount,
+        items=items,
         customer=details,
+        payment_method=payment_method,
     )
-    reused = payment.pk in known
+    return _gateway_started(order, payment, reused=payment.pk in known, actor=actor)
+
+
+def _gateway_amount(order: Order, amount: Decimal | None) -> Decimal:
+    due = order.amount_due
+    if amount is None:
+        return due
+    if amount > due:
+        raise DomainError(
+            f"Only {format_money(due, order.currency)} is due on order {order.number}; a "
+            "gateway charge cannot be for more.",
+            code="tender_above_due",
+            details={"amount": f"at most {due}"},
+        )
+    return amount
+
+
+def _gateway_started(order: Order, payment: Payment, *, reused: bool, actor: Actor):
     order_payment_sync(
         order=order,
         payment=None if reused else payment,
@@ -286,13 +410,39 @@ def order_payment_start(*, order: Order, actor: Actor) -> PaymentStart:
     )
     current = Order.objects.get(pk=order.pk)
     try:
-        # Cancelled or paid (cash at the counter) while Midtrans was answering: the cancel queued
-        # then may have run before this charge existed, so it is queued again for this one.
+        # Cancelled or paid (cash at the counter) while the gateway was answering: the cancel
+        # queued then may have run before this charge existed, so it is queued again for it.
         _ensure_payable(current)
     except Conflict:
         order_cancel_open_payments_on_commit(order)
         raise
     return PaymentStart(payment=payment, reused=reused, order=current)
+
+
+def order_payment_qris(
+    *, order: Order, payment_method: PaymentMethod, actor: Actor, amount: Decimal | None = None
+) -> PaymentStart:
+    """A dynamic QRIS code for what is due (or `amount` of it) from the gateway the method
+    names (Midtrans or Xendit), valid ORDER_QRIS_EXPIRY_MINUTES."""
+    order = Order.objects.select_related("merchant").get(pk=order.pk)
+    _ensure_payable(order)
+    amount = _gateway_amount(order, amount)
+    gateway = (
+        Payment.Gateway.XENDIT
+        if payment_method.kind == PaymentMethod.Kind.XENDIT_QRIS
+        else Payment.Gateway.MIDTRANS
+    )
+    payment = payment_charge_qris(
+        merchant=order.merchant,
+        reference_kind=Order.PAYMENT_REFERENCE_KIND,
+        reference_id=str(order.pk),
+        amount=amount,
+        expiry_minutes=settings.ORDER_QRIS_EXPIRY_MINUTES,
+        description=f"Order {order.number}",
+        gateway=gateway,
+        payment_method=payment_method,
+    )
+    return _gateway_started(order, payment, reused=False, actor=actor)
 
 
 def order_payment_check(*, order: Order, actor: Actor) -> Payment:
@@ -342,8 +492,28 @@ def order_payment_expire(*, order: Order, actor: Actor) -> Payment:
     return payment_expire(payment=payment, actor=actor)
 
 
+def order_cash_due(order: Order) -> Decimal:
+    """What cash pays of the order now: what is due, rounded to the cash step (IDR: 100), or
+    the due itself when that rounds to nothing."""
+    rounded = round_for_cash(order.amount_due, order.currency)
+    return rounded if rounded > 0 else order.amount_due
+
+
+def order_cash_method(merchant) -> PaymentMethod | None:
+    """The merchant's cash payment method (the first active one), for cash taken without
+    naming one (`pay-cash`), so it shows under its name in reports."""
+    return (
+        PaymentMethod.objects.filter(
+            merchant=merchant, kind=PaymentMethod.Kind.CASH, is_active=True
+        )
+        .order_by("sort_order", "pk")
+        .first()
+    )
+
+
 def order_pay_cash(*, order: Order, amount_paid: Decimal, actor: Actor) -> CashReceipt:
-    """Cash at the counter for the order's rounded amount; answers the change.
+    """Cash at the counter for all that is due, rounded (the order's rounded amount when
+    nothing was paid before); answers the change.
 
     The order row is locked, so a second tap (or a second till) finds it paid. A charge still
     open at a gateway is cancelled by a task queued for after commit.
@@ -351,17 +521,100 @@ def order_pay_cash(*, order: Order, amount_paid: Decimal, actor: Actor) -> CashR
     with transaction.atomic():
         locked = order_lock(order)
         _ensure_payable(locked)
-        due = locked.rounded_amount if locked.rounded_amount > 0 else locked.total_amount
         receipt = payment_record_cash(
             merchant=locked.merchant,
             reference_kind=Order.PAYMENT_REFERENCE_KIND,
             reference_id=str(locked.pk),
-            amount_due=due,
+            amount_due=order_cash_due(locked),
             amount_paid=amount_paid,
             actor=actor,
+            payment_method=order_cash_method(locked.merchant),
         )
         order_cancel_open_payments_on_commit(locked)
     return receipt
+
+
+@dataclass(frozen=True)
+class TenderResult:
+    payment: Payment
+    change: Decimal
+    order: Order  # as it stands after the tender
+    reused: bool = False  # a gateway charge of this order still valid, answered again
+
+
+def order_payment_add(
+    *,
+    order: Order,
+    payment_method: PaymentMethod,
+    actor: Actor,
+    amount: Decimal | None = None,
+    reference: str = "",
+) -> TenderResult:
+    """Take one tender for part or all of what is due, by one of the merchant's methods.
+
+    Cash: `amount` is what the customer hands over (default: what is due, rounded); at least
+    the rounded due settles the order and the rest is change, less pays part of it. Card,
+    transfer, printed QRIS, e-wallet, other: `amount` (default: all that is due) never above
+    what is due. Gateway methods start a charge (Snap or QRIS) for `amount` (default: all that
+    is due), paid when the gateway says so. The order is paid once its payments cover the
+    total; a gateway charge still open is then cancelled after commit.
+    """
+    if payment_method.merchant_id != order.merchant_id:
+        raise DomainError(
+            "That payment method belongs to another merchant.",
+            details={"method_id": ["Not a payment method of this merchant."]},
+        )
+    if payment_method.is_gateway:
+        if not payment_method.is_active:
+            raise DomainError(
+                f"{payment_method.name} is switched off; choose another payment method.",
+                details={"method_id": ["Inactive."]},
+            )
+        if payment_method.kind == PaymentMethod.Kind.MIDTRANS_SNAP:
+            started = order_payment_start(
+                order=order, actor=actor, amount=amount, payment_method=payment_method
+            )
+        else:
+            started = order_payment_qris(
+                order=order, payment_method=payment_method, actor=actor, amount=amount
+            )
+        return TenderResult(
+            payment=started.payment, change=ZERO, order=started.order, reused=started.reused
+        )
+    with transaction.atomic():
+        locked = order_lock(order)
+        _ensure_payable(locked)
+        reference_kind, reference_id = Order.PAYMENT_REFERENCE_KIND, str(locked.pk)
+        if payment_method.is_cash:
+            due = order_cash_due(locked)
+            receipt = payment_record_cash(
+                merchant=locked.merchant,
+                reference_kind=reference_kind,
+                reference_id=reference_id,
+                amount_due=due,
+                amount_paid=due if amount is None else amount,
+                actor=actor,
+                payment_method=payment_method,
+                allow_partial=True,
+            )
+            payment, change = receipt.payment, receipt.change
+        else:
+            due = locked.amount_due
+            payment = payment_record_manual(
+                merchant=locked.merchant,
+                reference_kind=reference_kind,
+                reference_id=reference_id,
+                payment_method=payment_method,
+                amount=due if amount is None else amount,
+                amount_due=due,
+                actor=actor,
+                reference=reference,
+            )
+            change = ZERO
+        current = Order.objects.get(pk=locked.pk)
+        if current.is_settled:
+            order_cancel_open_payments_on_commit(current)
+    return TenderResult(payment=payment, change=change, order=current)
 
 
 def order_payment_refund(
@@ -446,3 +699,104 @@ def _gateway_may_recover(error: Exception) -> bool:
         return False
     code = str(error.details.get("status_code", ""))
     return not code.isdigit() or int(code) >= 500 or int(code) == 429
+
+
+# --- the counter sale: created, paid and completed at once -------------------------------
+
+
+@dataclass(frozen=True)
+class TenderInput:
+    payment_method: PaymentMethod
+    amount: Decimal | None = None
+    reference: str = ""
+
+
+def _check_counter_tenders(tenders: list[TenderInput]) -> None:
+    for index, tender in enumerate(tenders):
+        if tender.payment_method.is_gateway:
+            name = tender.payment_method.name
+            raise DomainError(
+                f"Payment {index + 1}: {name} is paid at the gateway; start it once the order "
+                "exists (POST /api/v1/orders/{id}/payments).",
+                details={"payments": {str(index): {"method_id": ["A gateway method."]}}},
+            )
+
+
+def _not_covered(order: Order) -> DomainError:
+    currency = order.currency
+    return DomainError(
+        f"The payments cover {format_money(order.amount_paid, currency)} of the "
+        f"{format_money(order.total_amount, currency)} to pay; add a payment for the "
+        f"{format_money(order.amount_due, currency)} left, or leave out complete.",
+        code="not_paid",
+        details={"payments": [f"{order.amount_due} still due"]},
+    )
+
+
+def order_counter_sale(
+    *,
+    merchant,
+    lines,
+    actor: Actor,
+    tenders: list[TenderInput],
+    complete: bool = False,
+    **order_fields,
+) -> Order:
+    """An order created and paid by its tenders (cash and manual methods) in one transaction,
+    and with `complete` completed too: all or nothing, so a tender refused or payments that
+    do not cover the total leave no order, no payment and no stock taken."""
+    _check_counter_tenders(tenders)
+    with transaction.atomic():
+        order = order_create(merchant=merchant, lines=lines, actor=actor, **order_fields)
+        for tender in tenders:
+            order_payment_add(
+                order=order,
+                payment_method=tender.payment_method,
+                actor=actor,
+                amount=tender.amount,
+                reference=tender.reference,
+            )
+        order = Order.objects.get(pk=order.pk)
+        if complete:
+            if not order.is_settled:
+                raise _not_covered(order)
+            order = order_complete_paid(order=order, actor=actor)
+    return order
+
+
+def order_preview_tenders(
+    order: Order, tenders: list[TenderInput], *, complete: bool = False
+) -> Decimal:
+    """What the tenders of a counter sale would do to an unsaved order (`order_preview`):
+    the same checks as `order_payment_add`, nothing written. Sets its `amount_paid` and
+    payment status; answers the change to hand back."""
+    _check_counter_tenders(tenders)
+    change, cash = ZERO, False
+    for tender in tenders:
+        _ensure_payable(order)
+        method = tender.payment_method
+        if method.is_cash:
+            due = order_cash_due(order)
+            checked = cash_tender_checked(
+                merchant=order.merchant,
+                amount_due=due,
+                amount_paid=due if tender.amount is None else tender.amount,
+                payment_method=method,
+                allow_partial=True,
+            )
+            amount, cash = checked.amount, True
+            change += checked.change
+        else:
+            amount = manual_tender_checked(
+                merchant=order.merchant,
+                payment_method=method,
+                amount=order.amount_due if tender.amount is None else tender.amount,
+                amount_due=order.amount_due,
+            )
+        order.amount_paid += amount
+        tolerance = _rounding_shortfall(order.currency) if cash else ZERO
+        if order.amount_paid + tolerance >= order.total_amount:
+            order.payment_status = PaymentStatus.PAID
+    if complete and not order.is_settled:
+        raise _not_covered(order)
+    return change

@@ -44,8 +44,28 @@ def order_receipt_context(*, order: Order, payments: list[Payment]) -> dict:
             "promotion": item.promotion_name,
             "amount": money(item.line_subtotal_amount),
             "notes": item.notes,
+            "modifiers": ", ".join(
+                choice["name"]
+                + (
+                    f" (+{money(Decimal(choice['price_delta']))})"
+                    if Decimal(choice["price_delta"])
+                    else ""
+                )
+                for choice in item.modifiers
+            ),
         }
         for item in order.item_list
+    ]
+    promotions = order.discount_amount - order.staff_discount_amount
+    tenders = [
+        {
+            "method": _tender_label(p),
+            "amount": money(p.amount),
+            "cash_tendered": money(p.cash_tendered_amount) if p.cash_tendered_amount else "",
+            "change": money(p.change_amount) if p.change_amount else "",
+            "reference": p.tender_reference,
+        }
+        for p in sorted(paid, key=lambda p: (p.paid_at or p.created_at, p.pk))
     ]
     context = {
         "customer_name": order.customer.name if order.customer else "",
@@ -55,7 +75,12 @@ def order_receipt_context(*, order: Order, payments: list[Payment]) -> dict:
         "table": order.table.number if order.table else "",
         "lines": lines,
         "subtotal": money(order.subtotal_amount),
-        "discount": money(order.discount_amount) if order.discount_amount else "",
+        "discount": money(promotions) if promotions else "",
+        "staff_discount": money(order.staff_discount_amount) if order.staff_discount_amount else "",
+        "staff_discount_reason": order.staff_discount_reason,
+        "prices_include_tax": order.prices_include_tax,
+        # More than one tender (a split payment): each is listed.
+        "tenders": tenders if len(tenders) > 1 else [],
         "tax": money(order.tax_amount) if order.tax_amount else "",
         "service_charge": money(order.service_charge_amount) if order.service_charge_amount else "",
         "total": money(order.total_amount),
@@ -69,6 +94,12 @@ def order_receipt_context(*, order: Order, payments: list[Payment]) -> dict:
         context["cash_tendered"] = money(payment.cash_tendered_amount or payment.amount)
         context["change"] = money(payment.change_amount or Decimal(0))
     return context
+
+
+def _tender_label(payment: Payment) -> str:
+    if payment.payment_method_id is not None:
+        return payment.payment_method.name
+    return payment_channel_label(payment=payment)
 
 
 def order_receipt_send(*, order_id: int) -> bool:

@@ -7,8 +7,10 @@ its payments (`payments.Payment` rows of kind "order") refunded, subtracted on t
 sale: a day's figures show what that day's sales finally brought in.
 
 gross = Σ subtotal (list prices × quantities); total = gross − discounts + tax + service;
-net = total − refunds. Products and categories show line sales (final price × quantity, before
-tax, service and refunds): a refund belongs to a payment, not to a line.
+net = total − refunds. Discounts are promotions and discounts staff gave on the bill. Products
+and categories show line sales (final price × quantity, before tax, service and refunds: a
+refund belongs to a payment, not to a line) and line discounts (promotions and the line's share
+of a staff discount, so they add up to the orders' discounts). Voided lines count nowhere.
 """
 
 from collections.abc import Iterable
@@ -271,7 +273,8 @@ def _line_aggregates() -> dict:
         "quantity": Coalesce(Sum("quantity"), 0),
         "orders": Count("order_id", distinct=True),
         "sales": money_sum("line_subtotal_amount"),
-        "discounts": money_sum("discount_amount"),
+        # Promotions and each line's share of a staff discount: the orders' discounts, per line.
+        "discounts": money_sum(F("discount_amount") + F("order_discount_amount")),
     }
 
 

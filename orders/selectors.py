@@ -50,11 +50,15 @@ def order_attach_payments(orders: Iterable[Order]) -> None:
     orders = list(orders)
     by_reference: dict[tuple[int, str], list[Payment]] = {}
     if orders:
-        payments = Payment.objects.filter(
-            merchant_id__in={order.merchant_id for order in orders},
-            reference_kind=Order.PAYMENT_REFERENCE_KIND,
-            reference_id__in=[str(order.pk) for order in orders],
-        ).order_by("-created_at", "-pk")
+        payments = (
+            Payment.objects.filter(
+                merchant_id__in={order.merchant_id for order in orders},
+                reference_kind=Order.PAYMENT_REFERENCE_KIND,
+                reference_id__in=[str(order.pk) for order in orders],
+            )
+            .select_related("payment_method")
+            .order_by("-created_at", "-pk")
+        )
         for payment in payments:
             by_reference.setdefault((payment.merchant_id, payment.reference_id), []).append(payment)
     for order in orders:

@@ -11,7 +11,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from catalog.models import Product
-from catalog.services import StockLine, stock_release, stock_reserve
+from catalog.modifiers import ModifierSelection, modifier_choices_resolve, with_modifier_flag
+from catalog.services import StockKind, StockLine, stock_check, stock_release, stock_reserve
 from customers.models import Customer
 from customers.services import customer_get_or_create_by_email, customer_update
 from merchants.actors import SYSTEM, Actor
@@ -20,7 +21,7 @@ from merchants.models import Merchant, TableLocation
 from merchants.outbox import task_queue_on_commit
 from merchants.reports import local_today
 from orders.models import Order, OrderEvent, OrderItem, OrderNumberSequence
-from orders.pricing import PricedLine, order_price
+from orders.pricing import LineSpec, OrderPricing, PricedLine, line_specs, order_totals
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ class LineInput:
     product_id: int
     quantity: int
     notes: str = ""
+    modifier_option_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ def order_event_build(
     )
 
 
-def _next_number(*, merchant: Merchant, day) -> str:
+def order_number_next(*, merchant: Merchant, day) -> str:
     """INV-YYYYMMDD-NNNN; the sequence row stays locked until the order commits, so no gaps.
 
     One statement: the day's first order inserts the row at 1, the others add one to it and
@@ -79,7 +81,9 @@ def _next_number(*, merchant: Merchant, day) -> str:
 
 def _load_products(*, merchant: Merchant, lines: list[LineInput]) -> dict[int, Product]:
     ids = {line.product_id for line in lines}
-    products = {p.pk: p for p in Product.objects.filter(merchant=merchant, pk__in=ids)}
+    products = {
+        p.pk: p for p in with_modifier_flag(Product.objects.filter(merchant=merchant, pk__in=ids))
+    }
     missing = sorted(ids - products.keys())
     if missing:
         raise DomainError(
@@ -120,28 +124,121 @@ def _resolve_customer(*, merchant: Merchant, data: CustomerInput) -> Customer | 
 
 
 def order_item_build(*, order: Order, line: PricedLine, reserve: bool = True) -> OrderItem:
-    """An unsaved line of `order`, snapshotting the product and its price as priced now, so
-    later catalog changes never alter it. `reserve`: tracked stock is held by this line."""
-    promotion = line.quote.promotion
+    """An unsaved line of `order`, snapshotting the product, its options and its price as
+    priced now, so later catalog changes never alter it. `reserve`: tracked stock is held by
+    this line."""
+    spec = line.spec
+    promotion = spec.quote.promotion
     return OrderItem(
         order=order,
-        product=line.product,
-        product_name=line.product.name,
-        product_type=line.product.product_type,
-        base_price=line.quote.base,
-        final_price=line.quote.final,
+        product=spec.product,
+        product_name=spec.product.name,
+        product_type=spec.product.product_type,
+        base_price=spec.unit_base,
+        final_price=spec.unit_final,
+        modifiers=[choice.snapshot() for choice in spec.modifiers],
         promotion_id=promotion.pk if promotion else None,
         promotion_name=promotion.name if promotion else "",
-        tax_percent=line.product.tax_percent,
-        service_charge_percent=line.product.service_charge_percent,
-        quantity=line.quantity,
-        reserved_quantity=line.quantity if reserve and line.product.track_stock else 0,
-        line_subtotal_amount=line.line_subtotal,
-        discount_amount=line.discount,
-        tax_amount=line.tax,
-        service_charge_amount=line.service_charge,
-        notes=line.notes,
+        tax_percent=spec.tax_percent,
+        service_charge_percent=spec.service_charge_percent,
+        quantity=spec.quantity,
+        reserved_quantity=spec.quantity if reserve and spec.product.track_stock else 0,
+        notes=spec.notes,
+        **line_amounts(line),
     )
+
+
+def line_amounts(line: PricedLine) -> dict:
+    """The money columns of an order line as priced."""
+    return {
+        "line_subtotal_amount": line.line_subtotal,
+        "discount_amount": line.discount,
+        "order_discount_amount": line.order_discount,
+        "tax_amount": line.tax,
+        "service_charge_amount": line.service_charge,
+    }
+
+
+def order_amounts(pricing: OrderPricing) -> dict:
+    """The money columns of an order as priced."""
+    return {
+        "subtotal_amount": pricing.subtotal,
+        "discount_amount": pricing.discount,
+        "staff_discount_amount": pricing.staff_discount,
+        "tax_amount": pricing.tax,
+        "service_charge_amount": pricing.service_charge,
+        "total_amount": pricing.total,
+        "rounded_amount": pricing.rounded,
+    }
+
+
+def _check_lines(lines: list[LineInput]) -> None:
+    if not lines:
+        raise DomainError("An order needs at least one line.", details={"lines": ["Empty."]})
+    if len(lines) > MAX_LINES:
+        raise DomainError(f"An order has at most {MAX_LINES} lines.")
+    for line in lines:
+        if not 1 <= line.quantity <= MAX_QUANTITY:
+            raise DomainError(f"Quantities are 1 to {MAX_QUANTITY}; got {line.quantity}.")
+
+
+def _check_table(*, merchant: Merchant, table: TableLocation | None) -> None:
+    if table is not None and (table.merchant_id != merchant.pk or not table.is_active):
+        raise DomainError(
+            f"Table {table.number} is not taking orders.", details={"table_id": ["Inactive."]}
+        )
+
+
+def new_line_specs(*, merchant: Merchant, lines: list[LineInput], at=None) -> list[LineSpec]:
+    """Check and price new lines: products (one query), the products' modifier groups and the
+    options chosen (one query each; none for options when none were chosen), promotions (one
+    query). A 400 names the line and the group when options break a group's rule."""
+    _check_lines(lines)
+    products = _load_products(merchant=merchant, lines=lines)
+    choices = modifier_choices_resolve(
+        merchant=merchant,
+        selections=[
+            ModifierSelection(products[line.product_id], line.modifier_option_ids) for line in lines
+        ],
+    )
+    return line_specs(
+        lines=[
+            (products[line.product_id], line.quantity, line.notes, chosen)
+            for line, chosen in zip(lines, choices, strict=True)
+        ],
+        currency=merchant.currency,
+        at=at,
+    )
+
+
+def order_quote(
+    *, merchant: Merchant, lines: list[LineInput], table: TableLocation | None = None
+) -> OrderPricing:
+    """What `order_create` would charge for these lines now, without writing anything: the
+    same checks (products, options, stock as it stands, the table) and the same sums."""
+    _check_table(merchant=merchant, table=table)
+    specs = new_line_specs(merchant=merchant, lines=lines)
+    stock_check(wanted=[(spec.product, spec.quantity) for spec in specs])
+    return order_totals(
+        lines=specs, currency=merchant.currency, prices_include_tax=merchant.prices_include_tax
+    )
+
+
+def order_preview(
+    *, merchant: Merchant, lines: list[LineInput], table: TableLocation | None = None
+) -> Order:
+    """`order_quote` as an unsaved order with its unsaved lines (`item_list`), built by the
+    same code that builds the real ones, so both answers are the same to the rupiah."""
+    pricing = order_quote(merchant=merchant, lines=lines, table=table)
+    order = Order(
+        merchant=merchant,
+        table=table,
+        currency=merchant.currency,
+        prices_include_tax=pricing.prices_include_tax,
+        **order_amounts(pricing),
+    )
+    order.item_list = [order_item_build(order=order, line=line) for line in pricing.lines]
+    return order
 
 
 def order_create(
@@ -159,44 +256,32 @@ def order_create(
 
     The order comes back with its `item_list` and `event_list`, ready to be shown.
     """
-    if not lines:
-        raise DomainError("An order needs at least one line.", details={"lines": ["Empty."]})
-    if len(lines) > MAX_LINES:
-        raise DomainError(f"An order has at most {MAX_LINES} lines.")
-    for line in lines:
-        if not 1 <= line.quantity <= MAX_QUANTITY:
-            raise DomainError(f"Quantities are 1 to {MAX_QUANTITY}; got {line.quantity}.")
-    if table is not None and (table.merchant_id != merchant.pk or not table.is_active):
-        raise DomainError(
-            f"Table {table.number} is not taking orders.", details={"table_id": ["Inactive."]}
-        )
-
-    products = _load_products(merchant=merchant, lines=lines)
+    _check_table(merchant=merchant, table=table)
     now = timezone.now()
+    specs = new_line_specs(merchant=merchant, lines=lines, at=now)
     with transaction.atomic():
         if isinstance(customer, CustomerInput):
             customer = _resolve_customer(merchant=merchant, data=customer)
-        pricing = order_price(
-            lines=[(products[line.product_id], line.quantity, line.notes) for line in lines],
-            currency=merchant.currency,
-            at=now,
+        pricing = order_totals(
+            lines=specs, currency=merchant.currency, prices_include_tax=merchant.prices_include_tax
         )
         # Taken before the order is numbered, so a refusal costs no number; the lines do not
         # exist yet, so the units name no order line.
         taken = stock_reserve(
             lines=[
-                StockLine(product_id=line.product.pk, quantity=line.quantity)
-                for line in pricing.lines
-                if line.product.track_stock
+                StockLine(product_id=spec.product.pk, quantity=spec.quantity)
+                for spec in specs
+                if spec.product.track_stock
             ],
             actor=actor,
             reason="Sold",
+            kind=StockKind.SALE,
         )
 
         day = local_today(merchant, now)
         order = Order.objects.create(
             merchant=merchant,
-            number=_next_number(merchant=merchant, day=day),
+            number=order_number_next(merchant=merchant, day=day),
             business_date=day,
             customer=customer,
             table=table,
@@ -204,14 +289,10 @@ def order_create(
             order_type=order_type,
             guest_count=guest_count,
             notes=notes,
-            subtotal_amount=pricing.subtotal,
-            discount_amount=pricing.discount,
-            tax_amount=pricing.tax,
-            service_charge_amount=pricing.service_charge,
-            total_amount=pricing.total,
-            rounded_amount=pricing.rounded,
             currency=merchant.currency,
+            prices_include_tax=pricing.prices_include_tax,
             stock_reserved=bool(taken),
+            **order_amounts(pricing),
         )
         items = OrderItem.objects.bulk_create(
             [order_item_build(order=order, line=line) for line in pricing.lines]
@@ -225,7 +306,8 @@ def order_create(
     return order
 
 
-def _stock_lines(items: list[OrderItem]) -> list[StockLine]:
+def order_stock_lines(items: list[OrderItem]) -> list[StockLine]:
+    """The units the lines hold, as catalog's stock functions take them (naming each line)."""
     return [
         StockLine(
             product_id=item.product_id, quantity=item.reserved_quantity, order_line_id=item.pk
@@ -317,10 +399,11 @@ def order_release_stock(*, order: Order, actor: Actor = SYSTEM) -> bool:
             "pk", "product_id", "reserved_quantity"
         )
         quantities = stock_release(
-            lines=_stock_lines(list(held)),
+            lines=order_stock_lines(list(held)),
             actor=actor,
             reason=f"Order {order.number} cancelled",
             order_id=order.pk,
+            kind=StockKind.CANCEL,
         )
         order.stock_reserved = False
         order_event_build(
@@ -333,7 +416,8 @@ def order_release_stock(*, order: Order, actor: Actor = SYSTEM) -> bool:
 
 
 def order_cancel_unpaid(*, now=None) -> list[str]:
-    """Cancel pending orders left unpaid past ORDER_PAYMENT_TIMEOUT_MINUTES; returns numbers."""
+    """Cancel pending orders left unpaid past ORDER_PAYMENT_TIMEOUT_MINUTES (none of it paid);
+    returns their numbers."""
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES)
     stale = Order.objects.filter(
@@ -344,6 +428,8 @@ def order_cancel_unpaid(*, now=None) -> list[str]:
             Order.PaymentStatus.EXPIRED,
         ],
         created_at__lt=cutoff,
+        # A bill part paid (one tender of several taken) is being settled, not abandoned.
+        amount_paid=0,
     ).only("pk", "number", "status")
     cancelled = []
     for order in stale.iterator():

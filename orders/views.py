@@ -42,8 +42,11 @@ def _missing_setup(merchant: Merchant | None) -> list[str]:
 
 
 def _test_lines(merchant: Merchant) -> list[LineInput]:
-    # Untracked products first, so trying the demo never eats the stock of the real shop.
-    products = Product.objects.filter(merchant=merchant, is_active=True, is_available=True)
+    # Untracked products first, so trying the demo never eats the stock of the real shop; none
+    # that needs a choice made (a size), which a test order does not make.
+    products = Product.objects.filter(merchant=merchant, is_active=True, is_available=True).exclude(
+        modifier_links__group__min_select__gt=0, modifier_links__group__is_active=True
+    )
     return [
         LineInput(product_id=p.pk, quantity=1) for p in products.order_by("track_stock", "pk")[:2]
     ]

@@ -8,7 +8,7 @@ from merchants.admin_base import (
 )
 from merchants.errors import DomainError
 from merchants.models import Membership
-from payments.models import Payment, PaymentEvent
+from payments.models import Payment, PaymentEvent, PaymentMethod
 from payments.services import payment_check_status, payment_refund
 
 Role = Membership.Role
@@ -22,6 +22,20 @@ class PaymentEventInline(ReadOnlyPermissionsMixin, MerchantScopedTabularInline):
     can_delete = False
     show_change_link = False
     ordering = ("created_at", "pk")
+
+
+@admin.register(PaymentMethod)
+class PaymentMethodAdmin(MerchantScopedAdmin):
+    """The ways the merchant takes money, in the order the till offers them. A method with
+    payments cannot be deleted: switch it off."""
+
+    list_display = ("name", "merchant", "kind", "sort_order", "is_active")
+    list_filter = ("merchant", "kind", "is_active")
+    list_select_related = ("merchant",)
+    list_editable = ("sort_order", "is_active")
+    search_fields = ("name",)
+    ordering = ("merchant", "sort_order", "name")
+    fields = ("merchant", "kind", "name", "sort_order", "is_active")
 
 
 @admin.register(Payment)
@@ -48,7 +62,7 @@ class PaymentAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
     date_hierarchy = "created_at"
     bounded_date_hierarchy = True
     show_full_result_count = False
-    raw_id_fields = ("received_by",)
+    raw_id_fields = ("received_by", "payment_method")
     inlines = (PaymentEventInline,)
     actions = ("refresh_status", "refund_in_full")
     fieldsets = (
@@ -64,6 +78,8 @@ class PaymentAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
                     "cash_tendered_amount",
                     "change_amount",
                     "received_by",
+                    "payment_method",
+                    "tender_reference",
                 )
             },
         ),

@@ -8,9 +8,63 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
 from merchants.models import Merchant, TenantModel
 from merchants.money import DEFAULT_CURRENCY
+
+
+class PaymentMethod(TenantModel):
+    """A way a merchant takes money: cash, a card terminal, a transfer, a printed QRIS code,
+    an e-wallet, or a gateway (Midtrans Snap or QRIS, Xendit QRIS). Staff record a tender by
+    its method; reports show takings per method."""
+
+    class Kind(models.TextChoices):
+        CASH = "cash", "Cash"
+        CARD = "card", "Card (EDC terminal)"
+        TRANSFER = "transfer", "Bank transfer"
+        QRIS_STATIC = "qris_static", "QRIS (printed code)"
+        EWALLET = "ewallet", "E-wallet"
+        OTHER = "other", "Other"
+        MIDTRANS_SNAP = "midtrans_snap", "Midtrans Snap"
+        MIDTRANS_QRIS = "midtrans_qris", "Midtrans QRIS"
+        XENDIT_QRIS = "xendit_qris", "Xendit QRIS"
+
+    # Recorded by staff, the money already taken (no gateway involved), cash apart.
+    MANUAL_KINDS = frozenset({Kind.CARD, Kind.TRANSFER, Kind.QRIS_STATIC, Kind.EWALLET, Kind.OTHER})
+    GATEWAY_KINDS = frozenset({Kind.MIDTRANS_SNAP, Kind.MIDTRANS_QRIS, Kind.XENDIT_QRIS})
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="payment_methods")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    name = models.CharField(max_length=60, help_text="As staff and receipts say it: BCA EDC.")
+    is_active = models.BooleanField(default=True, help_text="Off: no longer offered.")
+    sort_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                "merchant",
+                Lower("name"),
+                name="payment_method_unique_name",
+                violation_error_message="A payment method with this name already exists.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_cash(self) -> bool:
+        return self.kind == self.Kind.CASH
+
+    @property
+    def is_manual(self) -> bool:
+        return self.kind in self.MANUAL_KINDS
+
+    @property
+    def is_gateway(self) -> bool:
+        return self.kind in self.GATEWAY_KINDS
 
 
 class Payment(TenantModel):
@@ -18,11 +72,17 @@ class Payment(TenantModel):
         MIDTRANS = "midtrans", "Midtrans"
         XENDIT = "xendit", "Xendit"
         CASH = "cash", "Cash"
+        MANUAL = "manual", "Recorded by staff"
 
     class Method(models.TextChoices):
         SNAP = "snap", "Snap (customer picks the method)"
         QRIS = "qris", "QRIS"
         CASH = "cash", "Cash"
+        CARD = "card", "Card"
+        TRANSFER = "transfer", "Bank transfer"
+        QRIS_STATIC = "qris_static", "QRIS (printed code)"
+        EWALLET = "ewallet", "E-wallet"
+        OTHER = "other", "Other"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -91,6 +151,19 @@ class Payment(TenantModel):
         related_name="+",
         help_text="The cashier who took cash.",
     )
+    payment_method = models.ForeignKey(
+        PaymentMethod,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        help_text="The merchant's payment method it was taken by, when one was named.",
+    )
+    tender_reference = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="What staff noted: a card slip's approval code, a transfer's reference.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -116,6 +189,11 @@ class Payment(TenantModel):
     def __str__(self) -> str:
         return f"{self.gateway_order_id} · {self.amount} {self.currency} · {self.status}"
 
+    @property
+    def is_recorded_here(self) -> bool:
+        """Cash or a manual tender: no gateway knows it, refunds are recorded here."""
+        return self.gateway in (self.Gateway.CASH, self.Gateway.MANUAL)
+
     def can_move_to(self, status: str) -> bool:
         return status in self.ALLOWED_TRANSITIONS.get(self.status, frozenset())
 
@@ -139,6 +217,7 @@ class PaymentEvent(models.Model):
         EXPIRE = "expire", "Expire"
         REFUND = "refund", "Refund"
         CASH = "cash", "Cash"
+        MANUAL = "manual", "Recorded by staff"
 
     payment = models.ForeignKey(
         Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="events"

@@ -56,8 +56,12 @@ def reference_ids(queryset: QuerySet, pk: str = "pk") -> QuerySet:
 
 @dataclass
 class MethodTotal:
+    """Takings of one way of paying: one of the merchant's payment methods (`payment_method_id`,
+    labelled with its name), or, for payments that named none, one `Payment.method`."""
+
     method: str
     label: str
+    payment_method_id: int | None = None
     payments: int = 0
     amount: Decimal = ZERO
     refunds: Decimal = ZERO
@@ -89,11 +93,19 @@ class ReceivedTotals:
 
 def received_totals(payments: QuerySet[Payment]) -> ReceivedTotals:
     """Sum `payments` (already narrowed to what a report covers) in one aggregate query; only
-    those that brought money in count (paid, partially refunded or refunded)."""
+    those that brought money in count (paid, partially refunded or refunded). Takings are per
+    payment method of the merchant (its name), else per `Payment.method`."""
     rows = (
         payments.filter(status__in=Payment.PAID_STATUSES)
         .order_by()
-        .values("method", "received_by_id", "received_by__username")
+        .values(
+            "method",
+            "payment_method_id",
+            "payment_method__name",
+            "payment_method__sort_order",
+            "received_by_id",
+            "received_by__username",
+        )
         .annotate(
             payments=Count("pk"),
             amount=money_sum("amount"),
@@ -102,11 +114,17 @@ def received_totals(payments: QuerySet[Payment]) -> ReceivedTotals:
     )
     labels = dict(Payment.Method.choices)
     totals = ReceivedTotals()
+    sort_keys = {}
     for row in rows:
-        method = row["method"]
-        total = totals.methods.setdefault(
-            method, MethodTotal(method=method, label=labels.get(method, method))
-        )
+        method, method_id = row["method"], row["payment_method_id"]
+        key = method if method_id is None else f"{method}:{method_id}"
+        total = totals.methods.get(key)
+        if total is None:
+            label = row["payment_method__name"] or labels.get(method, method)
+            total = totals.methods[key] = MethodTotal(
+                method=method, label=label, payment_method_id=method_id
+            )
+            sort_keys[key] = (row["payment_method__sort_order"] or 0, label)
         total.payments += row["payments"]
         total.amount += row["amount"]
         total.refunds += row["refunds"]
@@ -114,8 +132,14 @@ def received_totals(payments: QuerySet[Payment]) -> ReceivedTotals:
             cashier = row["received_by_id"]
             name, so_far = totals.cash_by_cashier.get(cashier, (row["received_by__username"], ZERO))
             totals.cash_by_cashier[cashier] = (name, so_far + row["amount"] - row["refunds"])
+    # The kinds in their usual order (cash first), then each kind's methods in their order.
     order = {method: index for index, method in enumerate(labels)}
-    totals.methods = dict(sorted(totals.methods.items(), key=lambda item: order.get(item[0], 99)))
+    totals.methods = dict(
+        sorted(
+            totals.methods.items(),
+            key=lambda item: (order.get(item[1].method, 99), sort_keys[item[0]]),
+        )
+    )
     return totals
 
 

@@ -14,9 +14,13 @@ def payment_list_for_reference(
     *, merchant: Merchant, reference_kind: str, reference_id: str
 ) -> QuerySet[Payment]:
     """Every attempt at paying one reference, newest first."""
-    return Payment.objects.filter(
-        merchant=merchant, reference_kind=reference_kind, reference_id=str(reference_id)
-    ).order_by("-created_at", "-pk")
+    return (
+        Payment.objects.filter(
+            merchant=merchant, reference_kind=reference_kind, reference_id=str(reference_id)
+        )
+        .select_related("payment_method")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def payment_latest_for_reference(
@@ -41,7 +45,7 @@ def payment_list_stale_pending(*, older_than_seconds: int, limit: int = 500) -> 
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     return (
         Payment.objects.filter(status=Payment.Status.PENDING, created_at__lt=cutoff)
-        .exclude(gateway=Payment.Gateway.CASH)
+        .exclude(gateway__in=[Payment.Gateway.CASH, Payment.Gateway.MANUAL])
         .select_related("merchant")
         .order_by("created_at", "pk")[:limit]
     )
@@ -51,8 +55,8 @@ def payment_channel(*, payment: Payment) -> str:
     """How the customer paid, as the gateway last reported it: Midtrans' `payment_type`
     ("gopay", "qris", "bank_transfer"…), Xendit's `channel_code` ("ID_DANA"…), "cash", or ""
     while the gateway has not said."""
-    if payment.gateway == Payment.Gateway.CASH:
-        return "cash"
+    if payment.is_recorded_here:
+        return payment.method
     gateway = _GATEWAY_MODULES.get(payment.gateway)
     if gateway is None:
         return ""
@@ -75,6 +79,8 @@ def payment_channel_label(*, payment: Payment) -> str:
     gateway = _GATEWAY_MODULES.get(payment.gateway)
     channel = payment_channel(payment=payment) if gateway is not None else ""
     if not channel:
+        if payment.payment_method_id and payment.gateway == Payment.Gateway.MANUAL:
+            return payment.payment_method.name
         return payment.get_method_display()
     return gateway.CHANNEL_LABELS.get(channel, channel.replace("_", " ").capitalize())
 

@@ -41,7 +41,7 @@ from payments.gateways.base import (
 )
 from payments.gateways.midtrans import MidtransGateway
 from payments.gateways.xendit import XenditGateway
-from payments.models import Payment, PaymentEvent
+from payments.models import Payment, PaymentEvent, PaymentMethod
 from payments.selectors import payment_list_stale_pending
 
 logger = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ def payment_create_snap(
     customer: CustomerDetails | None = None,
     reuse_pending: bool = True,
     finish_url: str = "",
+    payment_method: PaymentMethod | None = None,
 ) -> Payment:
     """A Midtrans Snap token and redirect URL for paying `amount` for one reference.
 
@@ -125,6 +126,7 @@ def payment_create_snap(
             snap_token=checkout.token,
             redirect_url=checkout.redirect_url,
             expires_at=timezone.now() + timedelta(minutes=minutes),
+            payment_method=payment_method,
         )
         _log_exchange(payment, checkout.exchange)
     return payment
@@ -138,16 +140,19 @@ def payment_charge_qris(
     amount: Decimal,
     expiry_minutes: int,
     description: str,
+    gateway: str | None = None,
+    payment_method: PaymentMethod | None = None,
 ) -> Payment:
     """A dynamic QRIS code for `amount`, valid `expiry_minutes`, from the merchant's QRIS
-    gateway (`merchant.qris_gateway`: Midtrans Core API or Xendit)."""
+    gateway (`merchant.qris_gateway`: Midtrans Core API or Xendit), or from `gateway`
+    (`Payment.Gateway.MIDTRANS` or `XENDIT`) when the caller names one."""
     amount = _checked_amount(amount, merchant.currency)
     if not 1 <= expiry_minutes <= 24 * 60:
         raise DomainError(
             "A QRIS code must be valid between 1 minute and 24 hours.",
             details={"expiry_minutes": "between 1 and 1440"},
         )
-    if merchant.qris_gateway == Merchant.QrisGateway.XENDIT:
+    if (gateway or merchant.qris_gateway) == Merchant.QrisGateway.XENDIT:
         gateway_name, adapter = Payment.Gateway.XENDIT, XenditGateway.for_merchant(merchant)
     else:
         gateway_name, adapter = Payment.Gateway.MIDTRANS, MidtransGateway.for_merchant(merchant)
@@ -174,6 +179,7 @@ def payment_charge_qris(
             gateway_transaction_id=charge.transaction_id,
             qr_string=charge.qr_string,
             expires_at=charge.expires_at,
+            payment_method=payment_method,
         )
         _log_exchange(payment, charge.exchange)
     return payment
@@ -185,6 +191,22 @@ class CashReceipt:
     change: Decimal
 
 
+def cash_tender_split(
+    *, amount_due: Decimal, amount_paid: Decimal, allow_partial: bool = False
+) -> tuple[Decimal, Decimal]:
+    """What a cash tender pays of `amount_due` and the change to hand back: all of what is
+    due (the rest is change) or, with `allow_partial`, part of it (no change)."""
+    if amount_paid >= amount_due:
+        return amount_due, amount_paid - amount_due
+    if allow_partial:
+        return amount_paid, Decimal(0).quantize(CENT)
+    raise DomainError(
+        f"{amount_paid} in cash is less than the {amount_due} due; take at least {amount_due}.",
+        code="insufficient_cash",
+        details={"amount_paid": f"at least {amount_due}"},
+    )
+
+
 def payment_record_cash(
     *,
     merchant: Merchant,
@@ -193,22 +215,26 @@ def payment_record_cash(
     amount_due: Decimal,
     amount_paid: Decimal,
     actor: Actor,
+    payment_method: PaymentMethod | None = None,
+    allow_partial: bool = False,
 ) -> CashReceipt:
     """Cash taken at the counter by `actor` (its user is recorded as the cashier): a paid
-    payment and the change to hand back.
+    payment and the change to hand back. Every cash tender goes through here.
 
-    `amount_due` is what the caller wants paid (already rounded to what cash can pay).
+    `amount_due` is what the caller wants paid (already rounded to what cash can pay). Less
+    cash than that is a 400 naming `amount_paid`, unless `allow_partial` (one tender of
+    several): then the payment is for the cash handed over and there is no change.
+    `payment_method` is the merchant's cash method it was taken by, if any.
     """
-    amount_due = _checked_amount(amount_due, merchant.currency)
-    # Whole rupiah: no coin pays a fraction of one.
-    amount_paid = _checked_amount(amount_paid, merchant.currency, field="amount_paid")
-    if amount_paid < amount_due:
-        raise DomainError(
-            f"{amount_paid} in cash is less than the {amount_due} due; take at least {amount_due}.",
-            code="insufficient_cash",
-            details={"amount_paid": f"at least {amount_due}"},
-        )
-    change = amount_paid - amount_due
+    tender = cash_tender_checked(
+        merchant=merchant,
+        amount_due=amount_due,
+        amount_paid=amount_paid,
+        payment_method=payment_method,
+        allow_partial=allow_partial,
+    )
+    amount_due, amount_paid = tender.amount_due, tender.amount_paid
+    amount, change = tender.amount, tender.change
     with transaction.atomic():
         payment = _payment_create(
             merchant=merchant,
@@ -216,11 +242,12 @@ def payment_record_cash(
             reference_id=reference_id,
             gateway=Payment.Gateway.CASH,
             method=Payment.Method.CASH,
-            amount=amount_due,
+            amount=amount,
             gateway_order_id=_new_gateway_order_id(reference_kind, reference_id),
             cash_tendered_amount=amount_paid,
             change_amount=change,
             received_by=actor.user,
+            payment_method=payment_method,
         )
         payment = _commit_change(
             payment,
@@ -237,6 +264,119 @@ def payment_record_cash(
     return CashReceipt(payment=payment, change=change)
 
 
+def payment_record_manual(
+    *,
+    merchant: Merchant,
+    reference_kind: str,
+    reference_id: str,
+    payment_method: PaymentMethod,
+    amount: Decimal,
+    amount_due: Decimal,
+    actor: Actor,
+    reference: str = "",
+) -> Payment:
+    """A tender staff took outside any gateway of ours (a card on the EDC terminal, a bank
+    transfer, a printed QRIS code, an e-wallet): a paid payment of `amount`, by `actor`.
+    Every non-cash manual tender goes through here.
+
+    Money that is not cash has no change: `amount` above `amount_due` is a 400 naming
+    `amount`. `reference` is what staff noted (an approval code, a transfer reference).
+    """
+    amount = manual_tender_checked(
+        merchant=merchant, payment_method=payment_method, amount=amount, amount_due=amount_due
+    )
+    with transaction.atomic():
+        payment = _payment_create(
+            merchant=merchant,
+            reference_kind=reference_kind,
+            reference_id=reference_id,
+            gateway=Payment.Gateway.MANUAL,
+            method=payment_method.kind,
+            amount=amount,
+            gateway_order_id=_new_gateway_order_id(reference_kind, reference_id),
+            received_by=actor.user,
+            payment_method=payment_method,
+            tender_reference=(reference or "").strip()[:100],
+        )
+        return _commit_change(
+            payment,
+            Status.PAID,
+            kind=Kind.MANUAL,
+            raw={
+                "method": payment_method.name,
+                "kind": payment_method.kind,
+                "amount": str(amount),
+                "reference": payment.tender_reference,
+                "staff": getattr(actor.user, "pk", None),
+            },
+            actor=actor,
+        )
+
+
+def manual_tender_checked(
+    *, merchant: Merchant, payment_method: PaymentMethod, amount: Decimal, amount_due: Decimal
+) -> Decimal:
+    """The amount of a manual tender once checked (the rules of `payment_record_manual`)."""
+    _check_method(payment_method, merchant, kinds=PaymentMethod.MANUAL_KINDS)
+    amount = _checked_amount(amount, merchant.currency)
+    amount_due = _checked_amount(amount_due, merchant.currency, field="amount_due")
+    if amount > amount_due:
+        raise DomainError(
+            f"{payment_method.name} cannot take more than the {amount_due} due ({amount} "
+            "asked); only cash gives change.",
+            code="tender_above_due",
+            details={"amount": f"at most {amount_due}"},
+        )
+    return amount
+
+
+@dataclass(frozen=True)
+class CashTender:
+    amount_due: Decimal
+    amount_paid: Decimal  # handed over
+    amount: Decimal  # what it pays
+    change: Decimal
+
+
+def cash_tender_checked(
+    *,
+    merchant: Merchant,
+    amount_due: Decimal,
+    amount_paid: Decimal,
+    payment_method: PaymentMethod | None = None,
+    allow_partial: bool = False,
+) -> CashTender:
+    """A cash tender once checked (the rules of `payment_record_cash`): what it pays and the
+    change."""
+    amount_due = _checked_amount(amount_due, merchant.currency)
+    # Whole rupiah: no coin pays a fraction of one.
+    amount_paid = _checked_amount(amount_paid, merchant.currency, field="amount_paid")
+    if payment_method is not None:
+        _check_method(payment_method, merchant, kinds={PaymentMethod.Kind.CASH})
+    amount, change = cash_tender_split(
+        amount_due=amount_due, amount_paid=amount_paid, allow_partial=allow_partial
+    )
+    return CashTender(amount_due=amount_due, amount_paid=amount_paid, amount=amount, change=change)
+
+
+def _check_method(method: PaymentMethod, merchant: Merchant, *, kinds) -> None:
+    if method.merchant_id != merchant.pk:
+        raise DomainError(
+            "That payment method belongs to another merchant.",
+            details={"method_id": ["Not a payment method of this merchant."]},
+        )
+    if not method.is_active:
+        raise DomainError(
+            f"{method.name} is switched off; choose another payment method.",
+            details={"method_id": ["Inactive."]},
+        )
+    if method.kind not in kinds:
+        raise DomainError(
+            f"{method.name} ({method.get_kind_display()}) cannot be recorded this way.",
+            details={"method_id": ["Wrong kind of payment method."]},
+        )
+
+
 # --- asking and telling the gateway ---------------------------------------------------------
 
 
@@ -248,7 +388,7 @@ def payment_check_status(
     Midtrans knows a Snap payment only once the customer has picked a method; until then it
     stays pending, and once its token has expired it is marked expired here.
     """
-    if payment.gateway == Payment.Gateway.CASH:
+    if payment.is_recorded_here:
         return payment
     adapter = _adapter_for(payment)
     report = _logged_call(
@@ -295,7 +435,8 @@ def payment_refund(
 ) -> Payment:
     """Refund all that is left (`amount=None`) or part of a paid payment; never more than was
     paid minus what was refunded before. Midtrans refunds go through its refund API; cash
-    refunds are recorded (the cashier hands the money back)."""
+    and manual tenders' refunds are recorded (the cashier hands the money back). Every cash
+    refund goes through here."""
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Give a reason for the refund.", details={"reason": "required"})
@@ -344,7 +485,8 @@ def payment_refund(
             return payment_apply_gateway_status(
                 payment=locked, gateway_payload=payload, source=Kind.REFUND, actor=actor
             )
-        if locked.gateway == Payment.Gateway.CASH:
+        if locked.is_recorded_here:
+            # Cash handed back, a card slip voided at the terminal, a transfer sent back.
             locked.refunded_amount = new_total
             return _commit_change(
                 locked,
@@ -380,7 +522,7 @@ def payment_apply_gateway_status(
     elif payment.gateway == Payment.Gateway.XENDIT:
         outcome = xendit.status_outcome(gateway_payload)
     else:
-        raise Conflict("Cash payments have no gateway status to apply.")
+        raise Conflict("Cash and manual payments have no gateway status to apply.")
     if outcome.reference and outcome.reference != payment.gateway_order_id:
         raise Conflict(
             f"The gateway reported order {outcome.reference}, not {payment.gateway_order_id}."

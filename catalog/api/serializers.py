@@ -1,12 +1,29 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from catalog.models import Product, ProductCategory, ProductImage, Promotion
+from catalog.models import (
+    ModifierGroup,
+    ModifierOption,
+    Product,
+    ProductCategory,
+    ProductImage,
+    Promotion,
+)
 from catalog.pricing import PriceQuote, product_final_price, product_final_prices
-from catalog.selectors import product_images
-from catalog.services import promotion_save
-from merchants.api.base import MerchantScopedModelSerializer, ModelRulesMixin, money_field
+from catalog.selectors import (
+    product_images,
+    product_menu_modifier_groups,
+    product_modifier_group_ids,
+)
+from catalog.services import modifier_group_save, product_set_modifier_groups, promotion_save
+from merchants.api.base import (
+    MAX_ID,
+    MerchantScopedModelSerializer,
+    ModelRulesMixin,
+    money_field,
+)
 from merchants.models import TableLocation
+from merchants.tenancy import scope_to_merchant
 
 
 class ProductCategorySerializer(ModelRulesMixin, MerchantScopedModelSerializer):
@@ -120,6 +137,92 @@ class ProductPricingMixin(serializers.Serializer):
         return None
 
 
+class ModifierOptionSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="Send it to keep (and edit) an option; leave it out to add one.",
+    )
+    price_delta = money_field(min_value=0, required=False, help_text="Added to the unit price.")
+
+    class Meta:
+        model = ModifierOption
+        fields = ["id", "name", "price_delta", "is_active"]
+
+
+class ModifierGroupSerializer(MerchantScopedModelSerializer):
+    options = ModifierOptionSerializer(
+        many=True,
+        required=False,
+        help_text="The group's options in order; replaced as a whole when sent (options left "
+        "out are deleted).",
+    )
+
+    class Meta:
+        model = ModifierGroup
+        fields = [
+            "id",
+            "name",
+            "min_select",
+            "max_select",
+            "sort_order",
+            "is_active",
+            "options",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        low = attrs.get("min_select", getattr(self.instance, "min_select", 0))
+        high = attrs.get("max_select", getattr(self.instance, "max_select", 1))
+        if high < max(low, 1):
+            raise serializers.ValidationError(
+                {"max_select": f"At least 1 and at least min_select ({low}); got {high}."}
+            )
+        return attrs
+
+    def _save(self, validated_data, group=None):
+        options = validated_data.pop("options", None)
+        validated_data.pop("merchant", None)
+        return modifier_group_save(
+            merchant=self.context["merchant"], group=group, options=options, **validated_data
+        )
+
+    def create(self, validated_data):
+        return self._save(validated_data)
+
+    def update(self, instance, validated_data):
+        return self._save(validated_data, group=instance)
+
+
+@extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+class ModifierGroupIdsField(serializers.Field):
+    """A product's modifier groups as ids, in the order the product offers them."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "help_text",
+            "Modifier groups offered with this product, in order (replaced as a whole when sent).",
+        )
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        return instance
+
+    def to_representation(self, value) -> list[int]:
+        return product_modifier_group_ids(value)
+
+    def to_internal_value(self, data):
+        child = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+        if not isinstance(data, list):
+            raise serializers.ValidationError("A list of modifier group ids.")
+        return [child.run_validation(item) for item in data]
+
+
 class ProductSerializer(ProductPricingMixin, ModelRulesMixin, MerchantScopedModelSerializer):
     base_price = money_field(min_value=0)
     tax_percent = serializers.DecimalField(
@@ -134,6 +237,7 @@ class ProductSerializer(ProductPricingMixin, ModelRulesMixin, MerchantScopedMode
     )
     images = ProductImageListSerializer(child=ProductImageSerializer(), read_only=True)
     is_low_on_stock = serializers.BooleanField(read_only=True)
+    modifier_group_ids = ModifierGroupIdsField()
 
     class Meta:
         model = Product
@@ -161,10 +265,44 @@ class ProductSerializer(ProductPricingMixin, ModelRulesMixin, MerchantScopedMode
             "sort_order",
             "thumbnail_url",
             "images",
+            "modifier_group_ids",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
+
+    def validate_modifier_group_ids(self, ids: list[int]) -> list[ModifierGroup]:
+        groups = scope_to_merchant(
+            ModifierGroup.objects.filter(pk__in=ids), self.context["merchant"]
+        )
+        found = {group.pk: group for group in groups}
+        missing = [pk for pk in ids if pk not in found]
+        if missing:
+            raise serializers.ValidationError(
+                f"No such modifier group: {', '.join(map(str, missing))}."
+            )
+        if len(set(ids)) != len(ids):
+            raise serializers.ValidationError("A modifier group is listed twice.")
+        return [found[pk] for pk in ids]
+
+    def create(self, validated_data):
+        groups = validated_data.pop("modifier_group_ids", None)
+        merchant = self.context["merchant"]
+        # A new product starts with the merchant's default tax and service charge.
+        validated_data.setdefault("tax_percent", merchant.default_tax_percent)
+        validated_data.setdefault("service_charge_percent", merchant.default_service_charge_percent)
+        product = super().create(validated_data)
+        if groups:
+            product_set_modifier_groups(product=product, groups=groups)
+        return product
+
+    def update(self, instance, validated_data):
+        groups = validated_data.pop("modifier_group_ids", None)
+        product = super().update(instance, validated_data)
+        if groups is not None:
+            product_set_modifier_groups(product=product, groups=groups)
+            product.__dict__.pop("modifier_link_list", None)  # read the new order back
+        return product
 
 
 class PromotionSerializer(ModelRulesMixin, MerchantScopedModelSerializer):
@@ -245,14 +383,42 @@ class PublicCategorySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class PublicModifierOptionSerializer(serializers.ModelSerializer):
+    price_delta = money_field(read_only=True)
+
+    class Meta:
+        model = ModifierOption
+        fields = ["id", "name", "price_delta"]
+        read_only_fields = fields
+
+
+class PublicModifierGroupSerializer(serializers.ModelSerializer):
+    options = PublicModifierOptionSerializer(many=True, read_only=True, source="menu_options")
+
+    class Meta:
+        model = ModifierGroup
+        fields = ["id", "name", "min_select", "max_select", "options"]
+        read_only_fields = fields
+
+
+class PublicProductListSerializer(QuotedProductListSerializer):
+    """A page of the menu: prices (one promotions query) and modifiers (one query)."""
+
+    def to_representation(self, data):
+        products = list(data.all() if hasattr(data, "all") else data)
+        self.child.context["menu_modifiers"] = product_menu_modifier_groups(products)
+        return super().to_representation(products)
+
+
 class PublicProductSerializer(ProductPricingMixin, serializers.ModelSerializer):
     base_price = money_field(read_only=True)
     image_urls = serializers.SerializerMethodField()
     sold_out = serializers.SerializerMethodField()
+    modifier_groups = serializers.SerializerMethodField()
 
     class Meta:
         model = Product
-        list_serializer_class = QuotedProductListSerializer
+        list_serializer_class = PublicProductListSerializer
         fields = [
             "id",
             "name",
@@ -268,8 +434,16 @@ class PublicProductSerializer(ProductPricingMixin, serializers.ModelSerializer):
             "sold_out",
             "thumbnail_url",
             "image_urls",
+            "modifier_groups",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(PublicModifierGroupSerializer(many=True))
+    def get_modifier_groups(self, product) -> list[dict]:
+        groups = self.context.get("menu_modifiers")
+        if groups is None:
+            groups = self.context["menu_modifiers"] = product_menu_modifier_groups([product])
+        return PublicModifierGroupSerializer(groups.get(product.pk, []), many=True).data
 
     def get_image_urls(self, product) -> list[str]:
         return [

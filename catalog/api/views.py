@@ -12,6 +12,7 @@ from catalog.api.serializers import (
     DeletedCountSerializer,
     DetailImagesDeleteSerializer,
     DetailImagesUploadSerializer,
+    ModifierGroupSerializer,
     ProductCategorySerializer,
     ProductImageSerializer,
     ProductSerializer,
@@ -28,7 +29,7 @@ from catalog.filters import (
     PromotionFilterSet,
     PublicProductFilterSet,
 )
-from catalog.models import Product, ProductCategory, Promotion
+from catalog.models import ModifierGroup, ModifierOption, Product, ProductCategory, Promotion
 from merchants.api.base import MerchantScopedViewSet
 from merchants.api.parsers import BoundedFormParser, BoundedJSONParser
 from merchants.models import TableLocation
@@ -51,7 +52,9 @@ class ProductViewSet(MerchantScopedViewSet):
     Images are managed through `thumbnail` and `detail-images`; scanners use `lookup`.
     """
 
-    queryset = Product.objects.prefetch_related(selectors.product_images_prefetch())
+    queryset = Product.objects.prefetch_related(
+        selectors.product_images_prefetch(), selectors.product_modifier_links_prefetch()
+    )
     serializer_class = ProductSerializer
     filterset_class = ProductFilterSet
     search_fields = ["name", "description", "sku", "barcode"]
@@ -154,6 +157,23 @@ class PromotionViewSet(MerchantScopedViewSet):
     search_fields = ["name", "description"]
     ordering_fields = ["name", "starts_at", "ends_at", "created_at"]
     ordering = ["-starts_at", "name"]
+
+
+class ModifierGroupViewSet(MerchantScopedViewSet):
+    """Modifier groups with their options: sizes, sugar, add-ons (officers read, owners write).
+
+    Products list the groups they offer in `modifier_group_ids`; order lines choose options
+    by `modifier_option_ids`.
+    """
+
+    queryset = ModifierGroup.objects.prefetch_related(
+        Prefetch("options", queryset=ModifierOption.objects.order_by("sort_order", "pk"))
+    )
+    serializer_class = ModifierGroupSerializer
+    filterset_fields = ["is_active"]
+    search_fields = ["name"]
+    ordering_fields = ["sort_order", "name", "created_at"]
+    ordering = ["sort_order", "name", "pk"]
 
 
 # --- public menu (no login) -----------------------------------------------------------------

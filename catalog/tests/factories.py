@@ -4,7 +4,16 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from catalog.models import Product, ProductCategory, ProductImage, Promotion, PromotionItem
+from catalog.models import (
+    ModifierGroup,
+    ModifierOption,
+    Product,
+    ProductCategory,
+    ProductImage,
+    ProductModifierGroup,
+    Promotion,
+    PromotionItem,
+)
 from merchants.tests.factories import MerchantFactory
 
 
@@ -55,3 +64,32 @@ class PromotionFactory(factory.django.DjangoModelFactory):
     def products(self, create, extracted, **kwargs):
         for product in extracted or ():
             PromotionItem.objects.create(promotion=self, product=product)
+
+
+class ModifierGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ModifierGroup
+
+    merchant = factory.SubFactory(MerchantFactory)
+    name = factory.Sequence(lambda n: f"Group {n}")
+    min_select = 0
+    max_select = 1
+
+
+class ModifierOptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ModifierOption
+
+    group = factory.SubFactory(ModifierGroupFactory)
+    name = factory.Sequence(lambda n: f"Option {n}")
+    price_delta = Decimal(0)
+
+
+class ProductModifierGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProductModifierGroup
+
+    product = factory.SubFactory(ProductFactory)
+    group = factory.SubFactory(
+        ModifierGroupFactory, merchant=factory.SelfAttribute("..product.merchant")
+    )

@@ -3,7 +3,12 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.tests.factories import ProductCategoryFactory, ProductFactory, PromotionFactory
+from catalog.tests.factories import (
+    ModifierGroupFactory,
+    ProductCategoryFactory,
+    ProductFactory,
+    PromotionFactory,
+)
 from merchants.tests.tenancy import EndpointCase, ReportCase
 
 
@@ -46,6 +51,16 @@ CASES = [
         factory=PromotionFactory,
         create_payload=_promotion_payload,
         related_fields={"product_ids": ProductFactory},
+    ),
+    EndpointCase(
+        basename="modifier-group",
+        factory=ModifierGroupFactory,
+        create_payload=lambda merchant: {
+            "name": "Size",
+            "min_select": 1,
+            "max_select": 1,
+            "options": [{"name": "Regular"}, {"name": "Large", "price_delta": "5000"}],
+        },
     ),
 ]
 

@@ -219,7 +219,8 @@ class TestProductReads:
 
         add(2)
         officer_client.get(PRODUCTS)  # the first request also loads the caller's roles
-        with django_assert_num_queries(5) as few:
+        # Role, count, products, images, modifier groups, promotions.
+        with django_assert_num_queries(6) as few:
             assert len(officer_client.get(PRODUCTS).json()["results"]) == 2
         add(8)
         with django_assert_num_queries(len(few.captured_queries)):
@@ -246,8 +247,8 @@ class TestBarcodeLookup:
     ):
         ProductFactory(merchant=merchant, barcode="111")
         # The caller's role and merchant, the product, its promotions, its images (read once
-        # for the thumbnail and the image list).
-        with django_assert_num_queries(4) as captured:
+        # for the thumbnail and the image list), its modifier groups.
+        with django_assert_num_queries(5) as captured:
             officer_client.get(LOOKUP, {"barcode": "111"})
         product_queries = [
             q["sql"] for q in captured.captured_queries if 'FROM "catalog_product"' in q["sql"]

@@ -7,9 +7,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.tests.factories import (
+    ModifierGroupFactory,
+    ModifierOptionFactory,
     ProductCategoryFactory,
     ProductFactory,
     ProductImageFactory,
+    ProductModifierGroupFactory,
     PromotionFactory,
 )
 from merchants.tests.factories import TableLocationFactory
@@ -138,8 +141,8 @@ def test_anonymous_throttle(api_client, merchant, settings):
 @pytest.mark.parametrize(
     ("kind", "grow", "queries"),
     [
-        # merchant, count, products, images, promotions
-        ("product", lambda m: _product_with_everything(m), 5),
+        # merchant, count, products, images, modifier groups with options, promotions
+        ("product", lambda m: _product_with_everything(m), 6),
         ("product-category", lambda m: ProductCategoryFactory(merchant=m), 3),
         # merchant, count, promotions, their visible products
         (
@@ -168,4 +171,8 @@ def _product_with_everything(merchant):
     ProductImageFactory(product=product, kind="thumbnail")
     ProductImageFactory(product=product)
     PromotionFactory(merchant=merchant, products=[product])
+    size = ModifierGroupFactory(merchant=merchant, min_select=1, max_select=1)
+    ModifierOptionFactory(group=size, name="Regular")
+    ModifierOptionFactory(group=size, name="Large", price_delta=5000)
+    ProductModifierGroupFactory(product=product, group=size)
     return product

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 
 PATH_SAMPLES = {
     "id": "1",
+    "line_id": "1",
     "external_id": "TRX-1-20250101093000-3fa9c2d1",
     "token": "a" * 43,
     "name": "revenue-per-day",

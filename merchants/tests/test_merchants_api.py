@@ -136,3 +136,56 @@ def test_the_admin_offers_only_supported_currencies(client, owner, merchant):
     assert response.status_code == 302
     merchant.refresh_from_db()
     assert merchant.currency == "SGD"
+
+
+def test_owners_set_how_the_shop_sells(owner_client, officer_client, merchant):
+    url = f"/api/v1/merchants/{merchant.pk}"
+    body = {
+        "prices_include_tax": True,
+        "default_tax_percent": "11",
+        "default_service_charge_percent": "5",
+        "officer_max_discount_percent": "10",
+        "complete_when_paid": True,
+    }
+    response = owner_client.patch(url, body, format="json")
+    assert response.status_code == 200, response.content
+    shown = officer_client.get(url).json()
+    assert {name: shown[name] for name in body} == {
+        "prices_include_tax": True,
+        "default_tax_percent": "11.00",
+        "default_service_charge_percent": "5.00",
+        "officer_max_discount_percent": "10.00",
+        "complete_when_paid": True,
+    }
+    for name in ("default_tax_percent", "officer_max_discount_percent"):
+        response = owner_client.patch(url, {name: "101"}, format="json")
+        assert response.status_code == 400
+        assert name in response.json()["error"]["details"]
+    assert (
+        officer_client.patch(url, {"complete_when_paid": False}, format="json").status_code == 403
+    )
+
+
+def test_owners_set_the_sales_settings_in_the_admin(client, owner, merchant):
+    from django.urls import reverse
+
+    client.force_login(owner)
+    url = reverse("admin:merchants_merchant_change", args=[merchant.pk])
+    fields = {
+        "name": merchant.name,
+        "business_type": merchant.business_type,
+        "pos_mode": merchant.pos_mode,
+        "time_zone": merchant.time_zone,
+        "qris_gateway": merchant.qris_gateway,
+        "currency": "IDR",
+        "prices_include_tax": "on",
+        "officer_max_discount_percent": "150",
+    }
+    response = client.post(url, fields)
+    assert response.status_code == 200  # the form again, with the error
+    assert "Ensure this value is less than or equal to 100" in response.content.decode()
+    response = client.post(url, {**fields, "officer_max_discount_percent": "15"})
+    assert response.status_code == 302
+    merchant.refresh_from_db()
+    assert merchant.prices_include_tax is True
+    assert merchant.officer_max_discount_percent == 15

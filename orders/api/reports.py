@@ -34,7 +34,10 @@ class SalesFiguresSerializer(serializers.Serializer):
 
 class PaymentMethodLineSerializer(serializers.Serializer):
     method = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField(help_text="The payment method's name, or the kind's.")
+    payment_method_id = serializers.IntegerField(
+        allow_null=True, help_text="The merchant's payment method, when the payments named one."
+    )
     payments = serializers.IntegerField()
     amount = report_money()
     refunds = report_money()

@@ -1,17 +1,70 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from merchants.api.base import MerchantScopedSerializerMixin, money_field
+from merchants.api.base import MAX_ID, MerchantScopedSerializerMixin, money_field
 from merchants.models import TableLocation
 from orders.models import Order, OrderEvent, OrderItem
 from orders.services import MAX_LINES, MAX_QUANTITY
 from payments.api.serializers import PaymentRefundSerializer
-from payments.models import Payment
+from payments.models import Payment, PaymentMethod
+
+MAX_MODIFIERS = 30
 
 
-class OrderLineInputSerializer(serializers.Serializer):
-    product_id = serializers.IntegerField(min_value=1)
-    qty = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+def quantity_field(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, **kwargs)
+
+
+class QuantityAliasMixin:
+    """`qty` is the contract's word, `quantity` the docs' word: either is accepted (not both
+    with different values) and the validated data says `qty`."""
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        quantity = attrs.pop("quantity", None)
+        if quantity is not None and attrs.get("qty") not in (None, quantity):
+            raise serializers.ValidationError({"qty": "Send qty or quantity, not both."})
+        if quantity is not None:
+            attrs["qty"] = quantity
+        if attrs.get("qty") is None:
+            raise serializers.ValidationError({"qty": "This field is required."})
+        return attrs
+
+
+class OrderLineInputSerializer(QuantityAliasMixin, serializers.Serializer):
+    product_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    qty = quantity_field(required=False, help_text="How many (or `quantity`).")
+    quantity = quantity_field(required=False, write_only=True, help_text="Same as `qty`.")
     notes = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    modifier_option_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        default=list,
+        max_length=MAX_MODIFIERS,
+        help_text="The options chosen from the product's modifier groups.",
+    )
+
+
+class OrderTenderSerializer(MerchantScopedSerializerMixin, serializers.Serializer):
+    method_id = serializers.PrimaryKeyRelatedField(
+        queryset=PaymentMethod.objects.all(),
+        source="payment_method",
+        help_text="One of the merchant's payment methods (GET /api/v1/payment-methods).",
+    )
+    amount = money_field(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        help_text="Cash: what the customer hands over; other methods: what they pay. Leave "
+        "out for all that is due.",
+    )
+    reference = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=100,
+        help_text="An approval code, a transfer reference.",
+    )
 
 
 class OrderCreateSerializer(MerchantScopedSerializerMixin, serializers.Serializer):
@@ -29,6 +82,18 @@ class OrderCreateSerializer(MerchantScopedSerializerMixin, serializers.Serialize
     customer_email = serializers.EmailField(required=False, allow_blank=True)
     customer_name = serializers.CharField(required=False, allow_blank=True, max_length=120)
     customer_phone = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    # Staff only: a counter sale, paid (and completed) as it is created.
+    payments = OrderTenderSerializer(
+        many=True,
+        required=False,
+        max_length=10,
+        help_text="Tenders taken now (cash and manual methods): the order is created and "
+        "paid in one step, or not at all.",
+    )
+    complete = serializers.BooleanField(
+        default=False,
+        help_text="Also complete it: the payments must cover the total (400 otherwise).",
+    )
 
     def validate(self, attrs):
         if attrs.get("customer_id") and attrs.get("customer_email"):
@@ -40,9 +105,19 @@ class OrderCreateSerializer(MerchantScopedSerializerMixin, serializers.Serialize
         return attrs
 
 
+class ModifierSnapshotSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The option's id when the line was rung up.")
+    group_id = serializers.IntegerField()
+    group = serializers.CharField()
+    name = serializers.CharField()
+    price_delta = money_field()
+
+
 class OrderItemSerializer(serializers.ModelSerializer):
-    base_price = money_field()
-    final_price = money_field()
+    base_price = money_field(help_text="Unit list price with its modifiers.")
+    final_price = money_field(help_text="Unit price after the promotion, with its modifiers.")
+    modifiers = ModifierSnapshotSerializer(many=True, read_only=True)
+    order_discount_amount = money_field(help_text="This line's share of the staff discount.")
     line_subtotal_amount = money_field()
     discount_amount = money_field()
     tax_amount = money_field()
@@ -67,6 +142,8 @@ class OrderItemSerializer(serializers.ModelSerializer):
             "tax_amount",
             "service_charge_amount",
             "notes",
+            "modifiers",
+            "order_discount_amount",
         ]
         read_only_fields = fields
 
@@ -89,7 +166,49 @@ class OrderTableSerializer(serializers.Serializer):
     number = serializers.CharField()
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class StaffDiscountSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Order.DiscountKind.choices)
+    value = money_field(help_text="Percent, or the amount off.")
+    reason = serializers.CharField()
+    amount = money_field(help_text="What it takes off before tax (part of discount_amount).")
+
+
+@extend_schema_field(StaffDiscountSerializer(allow_null=True))
+class StaffDiscountField(serializers.Field):
+    """The order's staff discount as one object, or null."""
+
+    def get_attribute(self, instance):
+        return instance
+
+    def to_representation(self, order):
+        if not order.staff_discount_kind:
+            return None
+        return StaffDiscountSerializer(
+            {
+                "kind": order.staff_discount_kind,
+                "value": order.staff_discount_value,
+                "reason": order.staff_discount_reason,
+                "amount": order.staff_discount_amount,
+            }
+        ).data
+
+
+class OrderMoneyMixin(serializers.Serializer):
+    """The money of an order, as its answers and its quote write it."""
+
+    subtotal_amount = money_field()
+    discount_amount = money_field()
+    tax_amount = money_field()
+    service_charge_amount = money_field()
+    total_amount = money_field()
+    rounded_amount = money_field()
+    amount_paid = money_field(help_text="What the order's payments brought in so far.")
+    amount_due = money_field(
+        help_text="What is still to pay (0 once paid or cancelled); cash pays it rounded."
+    )
+
+
+class OrderSerializer(OrderMoneyMixin, serializers.ModelSerializer):
     customer = OrderCustomerSerializer(read_only=True, allow_null=True)
     table = OrderTableSerializer(read_only=True, allow_null=True)
     items = OrderItemSerializer(many=True, read_only=True, source="item_list")
@@ -97,12 +216,7 @@ class OrderSerializer(serializers.ModelSerializer):
         child=serializers.CharField(), read_only=True, help_text="Moves the workflow allows now."
     )
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    subtotal_amount = money_field()
-    discount_amount = money_field()
-    tax_amount = money_field()
-    service_charge_amount = money_field()
-    total_amount = money_field()
-    rounded_amount = money_field()
+    staff_discount = StaffDiscountField(read_only=True)
 
     class Meta:
         model = Order
@@ -133,6 +247,11 @@ class OrderSerializer(serializers.ModelSerializer):
             "cancelled_at",
             "paid_at",
             "receipt_sent_at",
+            "prices_include_tax",
+            "staff_discount",
+            "amount_paid",
+            "amount_due",
+            "split_from",
         ]
         read_only_fields = fields
 
@@ -149,6 +268,16 @@ class OrderPaymentSerializer(serializers.ModelSerializer):
     )
     redirect_url = serializers.CharField(
         read_only=True, help_text="Midtrans' payment page; empty for QRIS and cash."
+    )
+    payment_method_name = serializers.CharField(
+        source="payment_method.name",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="The merchant's payment method it was taken by, if one was named.",
+    )
+    qr_string = serializers.CharField(
+        read_only=True, help_text="The QRIS code to show (QRIS charges); empty otherwise."
     )
 
     class Meta:
@@ -168,6 +297,10 @@ class OrderPaymentSerializer(serializers.ModelSerializer):
             "cash_tendered_amount",
             "change_amount",
             "created_at",
+            "payment_method",
+            "payment_method_name",
+            "tender_reference",
+            "qr_string",
         ]
         read_only_fields = fields
 
@@ -231,3 +364,75 @@ class OrderRefundSerializer(PaymentRefundSerializer):
         max_value=2**63 - 1,
         help_text="Which payment, when the order was paid more than once.",
     )
+
+
+class OrderQuoteSerializer(OrderMoneyMixin, serializers.ModelSerializer):
+    """What an order of these lines would be now: the order answer's money and lines."""
+
+    items = OrderItemSerializer(many=True, read_only=True, source="item_list")
+    change = money_field(help_text="Cash to hand back, when `payments` were sent.")
+
+    class Meta:
+        model = Order
+        fields = [
+            "currency",
+            "prices_include_tax",
+            "subtotal_amount",
+            "discount_amount",
+            "tax_amount",
+            "service_charge_amount",
+            "total_amount",
+            "rounded_amount",
+            "amount_paid",
+            "amount_due",
+            "change",
+            "items",
+        ]
+        read_only_fields = fields
+
+
+class OrderLinesAddSerializer(serializers.Serializer):
+    lines = OrderLineInputSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
+
+
+class OrderLineVoidSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=255, help_text="Why, for the order's history.")
+
+
+class OrderMoveSerializer(MerchantScopedSerializerMixin, serializers.Serializer):
+    table_id = serializers.PrimaryKeyRelatedField(
+        queryset=TableLocation.objects.all(), source="table", help_text="The table to move to."
+    )
+
+
+class OrderSplitLineSerializer(QuantityAliasMixin, serializers.Serializer):
+    line_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    qty = quantity_field(required=False, help_text="How many units move (or `quantity`).")
+    quantity = quantity_field(required=False, write_only=True, help_text="Same as `qty`.")
+
+
+class OrderSplitSerializer(serializers.Serializer):
+    lines = OrderSplitLineSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
+
+
+class OrderSplitResultSerializer(serializers.Serializer):
+    order = OrderDetailSerializer(help_text="The bill split from, priced again.")
+    new_order = OrderDetailSerializer(help_text="The new bill, at the same table.")
+
+
+class OrderDiscountSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Order.DiscountKind.choices)
+    value = money_field(min_value=0, help_text="Percent (0-100) or the amount off.")
+    reason = serializers.CharField(max_length=255)
+
+
+class OrderTenderResultSerializer(serializers.Serializer):
+    payment = OrderPaymentSerializer()
+    change = money_field(help_text="Cash to hand back (0 unless cash covered the rest).")
+    reused = serializers.BooleanField(
+        help_text="A gateway charge of this order still valid, answered again."
+    )
+    amount_paid = money_field()
+    amount_due = money_field(help_text="What is still to pay after this tender.")
+    order_status = serializers.ChoiceField(choices=Order.Status.choices)
+    order_payment_status = serializers.ChoiceField(choices=Order.PaymentStatus.choices)

@@ -17,22 +17,44 @@ from orders.api.serializers import (
     OrderCashReceiptSerializer,
     OrderCreateSerializer,
     OrderDetailSerializer,
+    OrderDiscountSerializer,
+    OrderLinesAddSerializer,
+    OrderLineVoidSerializer,
+    OrderMoveSerializer,
     OrderPayCashSerializer,
     OrderPaymentResultSerializer,
     OrderPaymentStartSerializer,
+    OrderQuoteSerializer,
     OrderRefundSerializer,
     OrderSerializer,
+    OrderSplitResultSerializer,
+    OrderSplitSerializer,
+    OrderTenderResultSerializer,
+    OrderTenderSerializer,
+)
+from orders.bills import (
+    SplitLine,
+    order_discount_remove,
+    order_discount_set,
+    order_line_void,
+    order_lines_add,
+    order_move,
+    order_split,
 )
 from orders.filters import MyOrderFilterSet, OrderFilterSet, OrderSearchFilter
 from orders.idempotency import idempotent
 from orders.models import Order
 from orders.payments import (
+    TenderInput,
+    order_counter_sale,
     order_pay_cash,
+    order_payment_add,
     order_payment_cancel,
     order_payment_check,
     order_payment_expire,
     order_payment_refund,
     order_payment_start,
+    order_preview_tenders,
 )
 from orders.selectors import (
     ORDER_SEARCH_FIELDS,
@@ -47,7 +69,34 @@ from orders.services import (
     order_complete,
     order_confirm,
     order_create,
+    order_preview,
 )
+
+
+def line_inputs(lines: list[dict]) -> list[LineInput]:
+    """Validated `lines` of a request body as the services take them."""
+    return [
+        LineInput(
+            product_id=line["product_id"],
+            quantity=line["qty"],
+            notes=line["notes"],
+            modifier_option_ids=tuple(line["modifier_option_ids"]),
+        )
+        for line in lines
+    ]
+
+
+def tender_inputs(tenders: list[dict]) -> list[TenderInput]:
+    """Validated `payments` of a request body as the services take them."""
+    return [
+        TenderInput(
+            payment_method=tender["payment_method"],
+            amount=tender.get("amount"),
+            reference=tender["reference"],
+        )
+        for tender in tenders
+    ]
+
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -83,12 +132,28 @@ class OrderViewSet(
     write_role = Role.OFFICER
     action_roles = {"refund": Role.OWNER}
     customer_actions = frozenset(
-        {"create", "retrieve", "my_orders", "create_payment", "check_status", "cancel_payment"}
+        {
+            "create",
+            "quote",
+            "retrieve",
+            "my_orders",
+            "create_payment",
+            "check_status",
+            "cancel_payment",
+        }
     )
 
     # Detail actions on the order's payments: they load what they need themselves.
     payment_actions = frozenset(
-        {"create_payment", "check_status", "pay_cash", "cancel_payment", "expire_payment", "refund"}
+        {
+            "create_payment",
+            "check_status",
+            "pay_cash",
+            "cancel_payment",
+            "expire_payment",
+            "refund",
+            "tender",
+        }
     )
 
     def base_queryset(self):
@@ -99,7 +164,7 @@ class OrderViewSet(
     def get_serializer_class(self):
         if self.action == "retrieve":
             return OrderDetailSerializer
-        if self.action == "create":
+        if self.action in ("create", "quote"):
             return OrderCreateSerializer
         return super().get_serializer_class()
 
@@ -123,6 +188,7 @@ class OrderViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         if self.customer is not None:
+            self._no_counter_sale(data)
             customer = self.customer
         else:
             customer = CustomerInput(
@@ -131,21 +197,137 @@ class OrderViewSet(
                 name=data.get("customer_name", ""),
                 phone=data.get("customer_phone", ""),
             )
-        order = order_create(
-            merchant=self.merchant,
-            lines=[
-                LineInput(product_id=line["product_id"], quantity=line["qty"], notes=line["notes"])
-                for line in data["lines"]
-            ],
-            actor=self._actor(),
-            customer=customer,
-            table=data.get("table"),
-            order_type=data["order_type"],
-            guest_count=data["guest_count"],
-            notes=data["notes"],
-        )
+        fields = {
+            "merchant": self.merchant,
+            "lines": line_inputs(data["lines"]),
+            "actor": self._actor(),
+            "customer": customer,
+            "table": data.get("table"),
+            "order_type": data["order_type"],
+            "guest_count": data["guest_count"],
+            "notes": data["notes"],
+        }
+        if data.get("payments") or data["complete"]:
+            order = order_counter_sale(
+                **fields, tenders=tender_inputs(data.get("payments", [])), complete=data["complete"]
+            )
+            return self._detail(order, status.HTTP_201_CREATED)
+        order = order_create(**fields)
         order.payment_list = []  # just created: no payment yet
         return Response(OrderDetailSerializer(order).data, status=status.HTTP_201_CREATED)
+
+    def _no_counter_sale(self, data) -> None:
+        if data.get("payments") or data["complete"]:
+            raise PermissionDenied("Payments and complete are for staff at the counter.")
+
+    @extend_schema(request=OrderCreateSerializer, responses={200: OrderQuoteSerializer})
+    @action(detail=False, methods=["post"])
+    def quote(self, request):
+        """What `POST /orders` with this body would charge, line by line, without writing
+        anything (for a till pricing its cart after every tap): the same checks and sums,
+        the same 4xx. Staff and customers."""
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if self.customer is not None:
+            self._no_counter_sale(data)
+        preview = order_preview(
+            merchant=self.merchant, lines=line_inputs(data["lines"]), table=data.get("table")
+        )
+        preview.change = order_preview_tenders(
+            preview, tender_inputs(data.get("payments", [])), complete=data["complete"]
+        )
+        return Response(OrderQuoteSerializer(preview).data)
+
+    def _role(self) -> int:
+        return Role.OWNER if self.tenant.is_operator else self.tenant.role
+
+    def _detail(self, order, code=status.HTTP_200_OK) -> Response:
+        return Response(OrderDetailSerializer(order_detail_get(pk=order.pk)).data, status=code)
+
+    def _body(self, serializer_class):
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    # --- open bills ---------------------------------------------------------------------
+
+    @extend_schema(request=OrderLinesAddSerializer, responses={200: OrderDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def lines(self, request, pk=None):
+        """Add lines to an open bill (same lines as when creating an order); stock is taken
+        for them and the order is priced again. 409 once paid, completed or cancelled."""
+        order = self.get_object()
+        data = self._body(OrderLinesAddSerializer)
+        order = order_lines_add(order=order, lines=line_inputs(data["lines"]), actor=self._actor())
+        return self._detail(order)
+
+    @extend_schema(request=OrderLineVoidSerializer, responses={200: OrderDetailSerializer})
+    @action(detail=True, methods=["post"], url_path=r"lines/(?P<line_id>[0-9]{1,18})/void")
+    def void_line(self, request, pk=None, line_id=None):
+        """Void one line of an open bill: its stock goes back (once) and the order is priced
+        again. Officers while the order is pending; owners also once it is confirmed."""
+        order = self.get_object()
+        data = self._body(OrderLineVoidSerializer)
+        order = order_line_void(
+            order=order,
+            line_id=int(line_id),
+            reason=data["reason"],
+            actor=self._actor(),
+            role=self._role(),
+        )
+        return self._detail(order)
+
+    @extend_schema(request=OrderMoveSerializer, responses={200: OrderDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        """Move a pending or confirmed order to another table."""
+        order = self.get_object()
+        data = self._body(OrderMoveSerializer)
+        order = order_move(order=order, table=data["table"], actor=self._actor())
+        return self._detail(order)
+
+    @extend_schema(request=OrderSplitSerializer, responses={201: OrderSplitResultSerializer})
+    @action(detail=True, methods=["post"])
+    def split(self, request, pk=None):
+        """Move quantities of lines to a new bill at the same table (before any payment);
+        both bills are priced again, stock does not change."""
+        order = self.get_object()
+        data = self._body(OrderSplitSerializer)
+        result = order_split(
+            order=order,
+            lines=[
+                SplitLine(line_id=line["line_id"], quantity=line["qty"]) for line in data["lines"]
+            ],
+            actor=self._actor(),
+        )
+        body = {
+            "order": order_detail_get(pk=result.order.pk),
+            "new_order": order_detail_get(pk=result.new_order.pk),
+        }
+        return Response(OrderSplitResultSerializer(body).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["POST"], request=OrderDiscountSerializer, responses={200: OrderDetailSerializer}
+    )
+    @extend_schema(methods=["DELETE"], request=None, responses={200: OrderDetailSerializer})
+    @action(detail=True, methods=["post", "delete"])
+    def discount(self, request, pk=None):
+        """Give a discount on the whole bill (percent or amount, with a reason), or remove it
+        (DELETE). Officers up to the merchant's limit; owners any."""
+        order = self.get_object()
+        if request.method == "DELETE":
+            return self._detail(order_discount_remove(order=order, actor=self._actor()))
+        data = self._body(OrderDiscountSerializer)
+        order = order_discount_set(
+            order=order,
+            kind=data["kind"],
+            value=data["value"],
+            reason=data["reason"],
+            actor=self._actor(),
+            role=self._role(),
+        )
+        return self._detail(order)
 
     def retrieve(self, request, *args, **kwargs):
         order = self.get_object()
@@ -266,6 +448,39 @@ class OrderViewSet(
                 }
             ).data
         )
+
+    @extend_schema(
+        request=OrderTenderSerializer,
+        responses={201: OrderTenderResultSerializer, 200: OrderTenderResultSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="payments")
+    def tender(self, request, pk=None):
+        """Take a payment for part or all of what is due, by one of the merchant's payment
+        methods (staff). Cash gives change on the tender that covers the rest; other methods
+        never take more than is due; gateway methods start a Snap or QRIS charge. The order
+        is paid once its payments cover the total; `amount_due` says what is left."""
+        order = self.get_object()
+        data = self._body(OrderTenderSerializer)
+        result = order_payment_add(
+            order=order,
+            payment_method=data["payment_method"],
+            actor=self._actor(),
+            amount=data.get("amount"),
+            reference=data["reference"],
+        )
+        current = result.order
+        body = OrderTenderResultSerializer(
+            {
+                "payment": result.payment,
+                "change": result.change,
+                "reused": result.reused,
+                "amount_paid": current.amount_paid,
+                "amount_due": current.amount_due,
+                "order_status": current.status,
+                "order_payment_status": current.payment_status,
+            }
+        ).data
+        return Response(body, status=status.HTTP_200_OK if result.reused else 201)
 
     @extend_schema(request=None, responses={200: OrderPaymentResultSerializer})
     @action(detail=True, methods=["post"], url_path="cancel-payment")

@@ -141,3 +141,44 @@ def test_no_orders_no_dates(client, owner):
         "back": None,
         "choices": [],
     }
+
+
+def test_order_page_shows_modifiers_discount_tenders_due_and_voids(
+    client, owner, owner_client, merchant
+):
+    from catalog.tests.factories import (
+        ModifierGroupFactory,
+        ModifierOptionFactory,
+        ProductFactory,
+        ProductModifierGroupFactory,
+    )
+    from payments.tests.factories import PaymentMethodFactory
+
+    latte = ProductFactory(merchant=merchant, name="Iced Latte", base_price=30000)
+    cake = ProductFactory(merchant=merchant, name="Cheesecake", base_price=35000)
+    size = ModifierGroupFactory(merchant=merchant, name="Size", min_select=1)
+    large = ModifierOptionFactory(group=size, name="Large", price_delta=5000)
+    ProductModifierGroupFactory(product=latte, group=size)
+    card = PaymentMethodFactory(merchant=merchant, kind="card", name="BCA EDC")
+    body = {
+        "lines": [
+            {"product_id": latte.pk, "qty": 1, "modifier_option_ids": [large.pk]},
+            {"product_id": cake.pk, "qty": 1},
+        ]
+    }
+    order = owner_client.post("/api/v1/orders", body, format="json").json()
+    url = f"/api/v1/orders/{order['id']}"
+    cake_line = next(i for i in order["items"] if i["product_name"] == "Cheesecake")
+    owner_client.post(f"{url}/lines/{cake_line['id']}/void", {"reason": "Sold out"})
+    owner_client.post(f"{url}/discount", {"kind": "percent", "value": "10", "reason": "Staff"})
+    owner_client.post(
+        f"{url}/payments", {"method_id": card.pk, "amount": "20000", "reference": "A1"}
+    )
+    client.force_login(owner)
+    text = client.get(reverse("admin:orders_order_change", args=[order["id"]])).text
+    assert "Size: Large (+5000.00)" in text
+    assert "Cheesecake (35000.00) · voided by own" in text
+    assert "Sold out" in text
+    assert "BCA EDC" in text
+    assert "still due 11500.00 IDR" in text  # 35000 − 10% = 31500, 20000 paid
+    assert "Staff" in text

@@ -51,3 +51,29 @@ def test_the_days_first_orders_at_once_get_one_number_each(client_for, officer, 
     assert {r.status_code for r in run_concurrently(buy, 12)} == {201}
     numbers = sorted(Order.objects.values_list("number", flat=True))
     assert [n[-4:] for n in numbers] == [f"{n:04d}" for n in range(1, 13)]
+
+
+def test_rounds_added_to_open_bills_at_once_never_oversell(client_for, officer, merchant):
+    """Twelve tills add a round with the last five croissants to six open bills at once: five
+    rounds are added, seven are refused, and stock ends at zero, every unit held by a line."""
+    from orders.models import OrderItem
+
+    croissant = ProductFactory(merchant=merchant, track_stock=True, stock=5)
+    kopi = ProductFactory(merchant=merchant)
+    bills = [
+        client_for(officer).post(URL, {"lines": lines((kopi, 1))}, format="json").json()["id"]
+        for _ in range(6)
+    ]
+
+    def add(index):
+        return client_for(officer).post(
+            f"{URL}/{bills[index % 6]}/lines", {"lines": lines((croissant, 1))}, format="json"
+        )
+
+    codes = [response.status_code for response in run_concurrently(add, 12)]
+    croissant.refresh_from_db()
+    assert codes.count(200) == 5
+    assert codes.count(409) == 7
+    assert croissant.stock == 0
+    held = OrderItem.objects.filter(product=croissant).values_list("reserved_quantity", flat=True)
+    assert sorted(held) == [1] * 5

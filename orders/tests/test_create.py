@@ -225,7 +225,8 @@ def _queries(client, payload, **headers) -> list[str]:
 
 
 def _statement(sql: str) -> tuple[str, str]:
-    table = re.search(r'(?:FROM|INTO|UPDATE) "(\w+)"', sql)
+    # The statement's own table, not one of a subquery's (Django aliases those U0, U1...).
+    table = re.search(r'(?:FROM|INTO|UPDATE) "(\w+)"(?! U\d)', sql)
     return sql.split(" ", 1)[0], table.group(1) if table else sql
 
 

@@ -55,3 +55,38 @@ def test_orders_seeded_without_payments_get_them(mailoutbox):
     paid = todays_orders().filter(payment_status="paid")
     assert paid.exists()
     assert all(payments_of(order).count() == 1 for order in paid)
+
+
+def test_the_demo_sells_drinks_with_options_and_takes_four_payment_methods():
+    from catalog.models import ModifierGroup, ModifierOption, Product
+    from orders.models import OrderItem
+    from payments.models import PaymentMethod
+
+    seed()
+    seed()  # again: nothing doubles
+    merchant = Merchant.objects.get(slug="kopi-kita")
+    assert list(
+        ModifierGroup.objects.filter(merchant=merchant).values_list("name", "min_select")
+    ) == [("Size", 1), ("Sugar", 0), ("Extra shot", 0)]
+    assert ModifierOption.objects.filter(group__merchant=merchant).count() == 7
+    latte = Product.objects.get(merchant=merchant, name="Kopi Susu Gula Aren")
+    assert [link.group.name for link in latte.modifier_links.order_by("sort_order")] == [
+        "Size",
+        "Sugar",
+        "Extra shot",
+    ]
+    assert sorted(
+        PaymentMethod.objects.filter(merchant=merchant).values_list("kind", flat=True)
+    ) == [
+        "card",
+        "cash",
+        "qris_static",
+        "transfer",
+    ]
+    first = OrderItem.objects.filter(order__in=todays_orders(), product=latte).order_by("pk")[0]
+    assert [choice["name"] for choice in first.modifiers] == [
+        "Large",
+        "Less sugar",
+        "Espresso shot",
+    ]
+    assert Payment.objects.filter(payment_method__kind="cash").exists()

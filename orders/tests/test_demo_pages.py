@@ -82,3 +82,22 @@ def test_order_history_page_offers_every_payment_status(client, demo_on, merchan
     for label in ("Unpaid", "Pending", "Paid", "Partially refunded"):
         assert f">{label}</button>" in page.text
     assert f'value="{merchant.slug}" selected' in page.text
+
+
+def test_the_test_order_leaves_out_products_that_need_a_choice(
+    gw, client, demo_on, pay_merchant, kopi
+):
+    from catalog.tests.factories import (
+        ModifierGroupFactory,
+        ModifierOptionFactory,
+        ProductFactory,
+        ProductModifierGroupFactory,
+    )
+
+    latte = ProductFactory(merchant=pay_merchant, name="Latte")
+    size = ModifierGroupFactory(merchant=pay_merchant, min_select=1)
+    ModifierOptionFactory(group=size)
+    ProductModifierGroupFactory(product=latte, group=size)
+    stubs.stub_snap_create()
+    assert client.post(SNAP, {"action": "create"}).status_code == 200
+    assert list(Order.objects.get().items.values_list("product_name", flat=True)) == ["Kopi"]

@@ -40,3 +40,32 @@ def payments(*statuses):
 )
 def test_payment_status_for(statuses, current, expected):
     assert order_payment_status_for(payments(*statuses), current=current) == expected
+
+
+def tender(status, amount, refunded=0, gateway="manual"):
+    return Payment(
+        status=status, amount=Decimal(amount), refunded_amount=Decimal(refunded), gateway=gateway
+    )
+
+
+@pytest.mark.parametrize(
+    ("tenders", "expected"),
+    [
+        ([tender(P.PAID, 30000)], O.UNPAID),  # part paid: the rest is due
+        ([tender(P.PENDING, 21750), tender(P.PAID, 30000)], O.PENDING),
+        ([tender(P.PAID, 21750), tender(P.PAID, 30000)], O.PAID),
+        # 21749 left, cash rounds it to 21700: 49 short is paid; not by card.
+        ([tender(P.PAID, 21700, gateway="cash"), tender(P.PAID, 30001)], O.PAID),
+        ([tender(P.PAID, 21700), tender(P.PAID, 30001)], O.UNPAID),
+        ([tender(P.REFUNDED, 21750, 21750), tender(P.PAID, 30000)], O.PARTIALLY_REFUNDED),
+        ([tender(P.REFUNDED, 21750, 21750), tender(P.REFUNDED, 30000, 30000)], O.REFUNDED),
+        ([tender(P.REFUNDED, 51750, 51750), tender(P.PAID, 51750)], O.PAID),  # paid twice
+    ],
+)
+def test_payment_status_of_split_tenders(tenders, expected):
+    from orders.payments import cash_tolerance
+
+    due = Decimal(51750)
+    tolerance = cash_tolerance(tenders, "IDR")
+    status = order_payment_status_for(tenders, current=O.UNPAID, due=due, tolerance=tolerance)
+    assert status == expected

@@ -67,3 +67,35 @@ def test_best_of_overlapping_promotions_and_tax_on_discounted_price(merchant):
     assert pricing.discount == D(10000)
     assert pricing.service_charge == D(1500)
     assert pricing.total == D(40000 - 10000 + 1500)
+
+
+def test_a_staff_discount_is_shared_and_taxed_after(merchant):
+    from orders.pricing import StaffDiscount, share_out
+
+    assert share_out(D(10001), [D(18000), D(22000)], "IDR") == [D(4500), D(5501)]
+    assert share_out(D(100), [D(1), D(1), D(1)], "IDR") == [D(34), D(33), D(33)]
+    assert share_out(D("0.10"), [D(1), D(2)], "USD") == [D("0.03"), D("0.07")]
+    product = ProductFactory(merchant=merchant, base_price=D(20000), tax_percent=D(10))
+    pricing = order_price(
+        lines=[(product, 2, "")],
+        currency="IDR",
+        discount=StaffDiscount(kind="percent", value=D(25)),
+    )
+    assert (pricing.staff_discount, pricing.discount) == (D(10000), D(10000))
+    assert pricing.tax == D(3000)
+    assert pricing.total == D(33000)
+
+
+def test_a_staff_discount_on_prices_that_include_tax(merchant):
+    """27500 incl. 10% tax, 5500 off what the customer pays: 22000 incl. tax = 20000 + 2000."""
+    from orders.pricing import StaffDiscount
+
+    kopi = ProductFactory(merchant=merchant, base_price=D(27500), tax_percent=D(10))
+    pricing = order_price(
+        lines=[(kopi, 1, "")],
+        currency="IDR",
+        prices_include_tax=True,
+        discount=StaffDiscount(kind="amount", value=D(5500)),
+    )
+    assert (pricing.subtotal, pricing.staff_discount, pricing.tax) == (D(25000), D(5000), D(2000))
+    assert pricing.total == D(22000)

@@ -90,3 +90,40 @@ def test_the_receipt_is_queued_once_on_commit_when_paid(
     ):
         officer_client.post(f"{URL}/{order_id}/pay-cash", {"amount_paid": "50000"}, format="json")
     queued.assert_called_once_with(order_id)
+
+
+def test_the_receipt_lists_options_the_staff_discount_and_each_tender(
+    owner_client, merchant, customer, kopi, mailoutbox
+):
+    from catalog.tests.factories import (
+        ModifierGroupFactory,
+        ModifierOptionFactory,
+        ProductModifierGroupFactory,
+    )
+    from payments.tests.factories import PaymentMethodFactory
+
+    size = ModifierGroupFactory(merchant=merchant, name="Size", min_select=1)
+    large = ModifierOptionFactory(group=size, name="Large", price_delta=5000)
+    ProductModifierGroupFactory(product=kopi, group=size)
+    card = PaymentMethodFactory(merchant=merchant, kind="card", name="BCA EDC")
+    cash = PaymentMethodFactory(merchant=merchant, kind="cash", name="Cash")
+    body = {
+        "lines": [{"product_id": kopi.pk, "qty": 2, "modifier_option_ids": [large.pk]}],
+        "customer_id": customer.pk,
+    }
+    order = owner_client.post(URL, body, format="json").json()  # 2 × 23000
+    url = f"{URL}/{order['id']}"
+    discount = {"kind": "amount", "value": "6000", "reason": "Birthday"}
+    owner_client.post(f"{url}/discount", discount, format="json")  # 40000 left
+    owner_client.post(f"{url}/payments", {"method_id": card.pk, "amount": "25000"}, format="json")
+    owner_client.post(f"{url}/payments", {"method_id": cash.pk, "amount": "20000"}, format="json")
+    assert order_receipt_send(order_id=order["id"]) is True
+    [mail] = mailoutbox
+    text = mail.body
+    assert "Large (+Rp 5.000)" in text
+    assert "Discount (Birthday) -Rp 6.000" in text
+    assert "BCA EDC  Rp 25.000" in text
+    assert "Cash  Rp 15.000 (cash given Rp 20.000, change Rp 5.000)" in text
+    html = mail.alternatives[0][0]
+    assert "Discount (Birthday)" in html
+    assert "by BCA EDC" in html

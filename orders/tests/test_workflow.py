@@ -107,3 +107,17 @@ def test_beat_cancels_only_stale_unpaid_pending_orders(officer_client, croissant
     event = OrderEvent.objects.get(order=stale, kind="status")
     assert event.actor_label == SYSTEM.label
     assert event.payload["reason"] == "not paid in time"
+
+
+def test_beat_leaves_a_part_paid_bill_alone(officer_client, kopi, merchant, settings):
+    from payments.tests.factories import PaymentMethodFactory
+
+    settings.ORDER_PAYMENT_TIMEOUT_MINUTES = 30
+    card = PaymentMethodFactory(merchant=merchant, kind="card")
+    bill = place(officer_client, (kopi, 2))
+    officer_client.post(
+        f"/api/v1/orders/{bill.pk}/payments", {"method_id": card.pk, "amount": "10000"}
+    )
+    Order.objects.filter(pk=bill.pk).update(created_at=timezone.now() - timedelta(minutes=31))
+    assert order_cancel_unpaid() == []
+    assert Order.objects.get(pk=bill.pk).status == "pending"

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from merchants.api.base import MerchantScopedModelSerializer, money_field
-from payments.models import Payment, PaymentEvent
+from payments.models import Payment, PaymentEvent, PaymentMethod
 
 
 class PaymentEventSerializer(serializers.ModelSerializer):
@@ -56,6 +56,8 @@ class PaymentSerializer(MerchantScopedModelSerializer):
             "cash_tendered_amount",
             "change_amount",
             "received_by",
+            "payment_method",
+            "tender_reference",
             "created_at",
             "updated_at",
         ]
@@ -83,3 +85,19 @@ class PaymentRefundSerializer(serializers.Serializer):
 class WebhookAckSerializer(serializers.Serializer):
     status = serializers.CharField(help_text='"ok" once the notification is applied.')
     payment_status = serializers.CharField()
+
+
+class PaymentMethodSerializer(MerchantScopedModelSerializer):
+    class Meta:
+        model = PaymentMethod
+        fields = ["id", "kind", "name", "is_active", "sort_order", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def validate_name(self, value: str) -> str:
+        value = value.strip()
+        clash = PaymentMethod.objects.filter(merchant=self.context["merchant"], name__iexact=value)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError(f"A payment method named {value} already exists.")
+        return value

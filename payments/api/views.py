@@ -9,18 +9,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from merchants.actors import Actor
-from merchants.api.base import MerchantScopedReadOnlyViewSet
+from merchants.api.base import MerchantScopedReadOnlyViewSet, MerchantScopedViewSet
 from merchants.api.permissions import Role
 from merchants.errors import NotFound, PermissionDenied
 from merchants.observability.metrics import payment_webhook_observe
 from payments.api.serializers import (
     PaymentDetailSerializer,
+    PaymentMethodSerializer,
     PaymentRefundSerializer,
     PaymentSerializer,
     WebhookAckSerializer,
 )
 from payments.filters import PaymentFilterSet
-from payments.models import Payment, PaymentEvent
+from payments.models import Payment, PaymentEvent, PaymentMethod
 from payments.services import payment_check_status, payment_refund
 from payments.webhook_guard import WebhookRejections, webhook_body
 from payments.webhooks import payment_handle_midtrans_notification, payment_handle_xendit_callback
@@ -83,6 +84,19 @@ class PaymentViewSet(MerchantScopedReadOnlyViewSet):
             actor=Actor.staff(request.user),
         )
         return Response(PaymentSerializer(payment, context=self.get_serializer_context()).data)
+
+
+class PaymentMethodViewSet(MerchantScopedViewSet):
+    """The ways the merchant takes money: cash, card, transfer, printed QRIS, e-wallet, other,
+    and the gateways (officers read, owners write). A method with payments cannot be deleted
+    (switch it off instead)."""
+
+    queryset = PaymentMethod.objects.all()
+    serializer_class = PaymentMethodSerializer
+    filterset_fields = ["kind", "is_active"]
+    search_fields = ["name"]
+    ordering_fields = ["sort_order", "name", "created_at"]
+    ordering = ["sort_order", "name", "pk"]
 
 
 # What a webhook's exception says about the notification, for the outcome metric.

@@ -5,7 +5,7 @@ import factory
 from merchants.actors import SYSTEM, Actor
 from merchants.models import Merchant
 from merchants.tests.factories import MerchantFactory
-from payments.models import Payment, PaymentEvent
+from payments.models import Payment, PaymentEvent, PaymentMethod
 from payments.tests.stubs import CLIENT_KEY, SERVER_KEY, XENDIT_SECRET_KEY, status_payload
 
 
@@ -32,6 +32,15 @@ class PaymentFactory(factory.django.DjangoModelFactory):
     status = Payment.Status.PENDING
     gateway_order_id = factory.Sequence(lambda n: f"ORDER-TEST-{n:05d}")
     snap_token = "66e4fa55-fdac-4ef9-91b5-733b97d1b862"
+
+
+class PaymentMethodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PaymentMethod
+
+    merchant = factory.SubFactory(MerchantFactory)
+    kind = PaymentMethod.Kind.CASH
+    name = factory.Sequence(lambda n: f"Method {n}")
 
 
 class PaymentEventFactory(factory.django.DjangoModelFactory):

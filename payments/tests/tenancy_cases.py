@@ -6,7 +6,7 @@ from django.utils import timezone
 from merchants.models import Membership
 from merchants.tests.tenancy import AdminRowsCase, EndpointCase, ReportCase
 from payments.models import Payment
-from payments.tests.factories import PaymentEventFactory, PaymentFactory
+from payments.tests.factories import PaymentEventFactory, PaymentFactory, PaymentMethodFactory
 
 CASES = [
     EndpointCase(
@@ -16,6 +16,11 @@ CASES = [
         deletable=False,
         updatable=False,
         detail_actions=(("post", "check-status"), ("post", "refund")),
+    ),
+    EndpointCase(
+        basename="payment-method",
+        factory=PaymentMethodFactory,
+        create_payload=lambda merchant: {"kind": "card", "name": "BCA EDC"},
     ),
 ]
 

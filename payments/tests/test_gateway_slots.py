@@ -17,7 +17,7 @@ from payments.services import _logged_call
 from payments.tests import stubs
 
 pytestmark = pytest.mark.django_db
-SLOW_SECONDS = 1.0
+SLOW_SECONDS = 2.0
 
 
 @pytest.fixture
@@ -72,7 +72,8 @@ def test_the_merchants_next_call_is_refused_fast_while_one_is_slow(
     with pytest.raises(GatewayBusy) as busy:
         _logged_call(pay_merchant, lambda: pytest.fail("must not reach the gateway"))
     waited = time.monotonic() - started
-    assert 0.2 <= waited < SLOW_SECONDS - 0.3  # the acquire timeout, not the slow call
+    assert waited >= 0.2  # it waited the acquire timeout for a slot...
+    assert thread.is_alive()  # ...and was refused while the slow call still held it
     assert (busy.value.status_code, busy.value.retry_after) == (503, 4)
     assert "try again in 4 seconds" in busy.value.message
     thread.join()
@@ -84,9 +85,8 @@ def test_other_merchants_are_not_held_up(one_slot, slow_gateway, pay_merchant):
     thread = charge_in_a_thread(pay_merchant)
     assert slow_gateway.wait(5)
     other = MerchantFactory(slug="other-gw")
-    started = time.monotonic()
     assert _logged_call(other, lambda: "answered") == "answered"
-    assert time.monotonic() - started < 0.1
+    assert thread.is_alive()  # answered while the first merchant's slow call is in flight
     thread.join()
 
 
