@@ -153,7 +153,7 @@ if REDIS_URL:
             # Answers like a miss while Redis is unreachable (see merchants/cache.py).
             "BACKEND": "merchants.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "pos",
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="pos"),
             "OPTIONS": {
                 "socket_connect_timeout": CACHE_REDIS_TIMEOUT_SECONDS,
                 "socket_timeout": CACHE_REDIS_TIMEOUT_SECONDS,
@@ -199,7 +199,7 @@ if SECURE_SSL:
 # Scripts only from here or inline with this response's nonce; styles may be inline (the admin
 # and Chart.js set some); images also from https: (Cloudinary, S3); nothing may frame our pages.
 _SELF, _NONCE = "'self'", "<CSP_NONCE_SENTINEL>"
-SECURE_CSP = {
+_CSP_POLICY = {
     "default-src": [_SELF],
     "script-src": [
         _SELF,
@@ -219,7 +219,11 @@ SECURE_CSP = {
     "form-action": [_SELF, "{0.scheme}://{0.netloc}".format(urlsplit(APP_URL))],
     "frame-ancestors": ["'none'"],
 }
-SECURE_CSP_REPORT_ONLY = env.bool("SECURE_CSP_REPORT_ONLY", default=False)
+# As Django 6 reads them: each setting is a policy (a dict, empty for none).
+# SECURE_CSP_REPORT_ONLY=true sends it as Content-Security-Policy-Report-Only, to try it out.
+_CSP_REPORT_ONLY = env.bool("SECURE_CSP_REPORT_ONLY", default=False)
+SECURE_CSP = {} if _CSP_REPORT_ONLY else _CSP_POLICY
+SECURE_CSP_REPORT_ONLY = _CSP_POLICY if _CSP_REPORT_ONLY else {}
 
 # Earlier SECRET_KEYs, still accepted for signatures (and, without FIELD_ENCRYPTION_KEYS, for
 # decrypting what they encrypted) while sessions and secrets move to the new one.

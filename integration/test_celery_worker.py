@@ -80,6 +80,8 @@ class Worker:
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "EMAIL_URL": email_url,
             "LOG_LEVEL": "INFO",
+            # The cache keys the test process reads (parallel test workers each have a prefix).
+            "CACHE_KEY_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", ""),
             **extra_env,
         }
         command = [

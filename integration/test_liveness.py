@@ -11,6 +11,7 @@ import time
 import uuid
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 
 from config import healthcheck
@@ -64,6 +65,8 @@ def test_health_reports_a_live_worker_and_beat(transactional_db, client, tmp_pat
             "CONN_MAX_AGE": "0",
             "CELERY_BROKER_URL": os.environ["REDIS_URL"],
             "CELERY_TASK_ALWAYS_EAGER": "false",
+            # The keys this test process reads (each parallel test worker has its own prefix).
+            "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
         },
         stdout=beat_log,
         stderr=subprocess.STDOUT,

@@ -4,8 +4,8 @@
 which templates put on their inline scripts as `nonce="{{ csp_nonce }}"` (the `csp` context
 processor). The nonce goes into the header only when a template used it. A view whose page needs
 more (a payment provider's script) extends the policy with `@csp_extend({...})`.
-`SECURE_CSP_REPORT_ONLY` sends the same policy as Content-Security-Policy-Report-Only, to try a
-policy without enforcing it.
+`SECURE_CSP_REPORT_ONLY`, a policy of the same shape, is sent as
+Content-Security-Policy-Report-Only, to try a policy without enforcing it.
 """
 
 import secrets
@@ -60,19 +60,22 @@ class ContentSecurityPolicyMiddleware:
         nonce = _Nonce()
         request.csp_nonce = nonce
         response = self.get_response(request)
-        config = getattr(settings, "SECURE_CSP", None)
-        header = (
-            "Content-Security-Policy-Report-Only"
-            if getattr(settings, "SECURE_CSP_REPORT_ONLY", False)
-            else "Content-Security-Policy"
-        )
-        if not config or header in response:
-            return response
-        config = {directive: list(sources) for directive, sources in config.items()}
-        for directive, sources in getattr(response, "csp_extend", {}).items():
-            config[directive] = [*config.get(directive, config.get("default-src", [])), *sources]
-        response[header] = policy_header(config, nonce.value)
+        for header, name in (
+            ("Content-Security-Policy", "SECURE_CSP"),
+            ("Content-Security-Policy-Report-Only", "SECURE_CSP_REPORT_ONLY"),
+        ):
+            config = getattr(settings, name, None)
+            if config and header not in response:
+                response[header] = policy_header(_extended(config, response), nonce.value)
         return response
+
+
+def _extended(config: dict, response) -> dict:
+    """The policy with this page's own additions (`csp_extend`) appended."""
+    config = {directive: list(sources) for directive, sources in config.items()}
+    for directive, sources in getattr(response, "csp_extend", {}).items():
+        config[directive] = [*config.get(directive, config.get("default-src", [])), *sources]
+    return config
 
 
 def csp_extend(sources: dict[str, list[str]]):

@@ -62,7 +62,7 @@ def test_swagger_ui_needs_no_inline_script(client):
 
 
 def test_report_only_mode(client, settings):
-    settings.SECURE_CSP_REPORT_ONLY = True
+    settings.SECURE_CSP, settings.SECURE_CSP_REPORT_ONLY = {}, settings.SECURE_CSP
     response = client.get("/admin/login/")
     assert "Content-Security-Policy" not in response
     assert "script-src 'self'" in response["Content-Security-Policy-Report-Only"]
