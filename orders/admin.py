@@ -24,6 +24,7 @@ from merchants.errors import DomainError
 from merchants.exports import Column, CsvExportMixin
 from merchants.models import Membership
 from merchants.reports import local_today
+from orders.admin_actions import OrderActionsAdminMixin
 from orders.admin_payments import OrderPaymentsAdminMixin
 from orders.models import Order, OrderEvent, OrderItem
 from orders.reports import COUNTS_AS_REVENUE, daily_report, order_refunds
@@ -113,7 +114,9 @@ class DailyReportForm(forms.Form):
 
 
 @admin.register(Order)
-class OrderAdmin(OrderPaymentsAdminMixin, CsvExportMixin, MerchantScopedAdmin):
+class OrderAdmin(
+    OrderActionsAdminMixin, OrderPaymentsAdminMixin, CsvExportMixin, MerchantScopedAdmin
+):
     list_display = (
         "number",
         "merchant",

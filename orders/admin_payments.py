@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from orders.selectors import order_payment_list
 
@@ -11,8 +12,10 @@ PAYMENTS_FIELDSET = (
     "Payments",
     {
         "fields": ("payments_overview",),
-        "description": "Every attempt at paying this order, newest first. Refund or refresh "
-        "a payment from its own page.",
+        "description": _(
+            "Every attempt at paying this order, newest first. Take a payment or refund one "
+            "with the buttons at the top of the page."
+        ),
     },
 )
 

@@ -626,7 +626,27 @@ def order_payment_refund(
     payment_id: int | None = None,
 ) -> Payment:
     """Refund all that is left of the order's payment, or `amount` of it; never more than was
-    paid (400). An order paid more than once needs `payment_id` to say which payment."""
+    paid (400). An order paid more than once needs `payment_id` to say which payment.
+
+    The order's history records the refund with its amount and reason (a second partial refund
+    does not move any status, so the payment's own change would not say it)."""
+    with transaction.atomic():
+        payment = _refund_target(order, payment_id)
+        before = payment.refunded_amount
+        payment = payment_refund(payment=payment, amount=amount, reason=reason, actor=actor)
+        order_event_build(
+            order,
+            actor,
+            OrderEvent.Kind.REFUND,
+            payment_id=payment.pk,
+            amount=str(payment.refunded_amount - before),
+            refunded_total=str(payment.refunded_amount),
+            reason=reason.strip(),
+        ).save()
+    return payment
+
+
+def _refund_target(order: Order, payment_id: int | None) -> Payment:
     payments = order_payment_list(order=order)
     if payment_id is not None:
         payment = next((p for p in payments if p.pk == payment_id), None)
@@ -652,7 +672,7 @@ def order_payment_refund(
                 details={"payment_ids": ids},
             )
         payment = refundable[0]
-    return payment_refund(payment=payment, amount=amount, reason=reason, actor=actor)
+    return payment
 
 
 def order_cancel_open_payments(order_id: int) -> int:

@@ -7,11 +7,8 @@ from merchants.admin_base import (
     ReadOnlyPermissionsMixin,
 )
 from merchants.errors import DomainError
-from merchants.models import Membership
 from payments.models import Payment, PaymentEvent, PaymentMethod
-from payments.services import payment_check_status, payment_refund
-
-Role = Membership.Role
+from payments.services import payment_check_status
 
 
 class PaymentEventInline(ReadOnlyPermissionsMixin, MerchantScopedTabularInline):
@@ -64,7 +61,7 @@ class PaymentAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
     show_full_result_count = False
     raw_id_fields = ("received_by", "payment_method")
     inlines = (PaymentEventInline,)
-    actions = ("refresh_status", "refund_in_full")
+    actions = ("refresh_status",)
     fieldsets = (
         (None, {"fields": ("merchant", "reference_kind", "reference_id", "status")}),
         (
@@ -107,9 +104,6 @@ class PaymentAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [name for fieldset in self.fieldsets for name in fieldset[1]["fields"]]
 
-    def has_refund_permission(self, request):
-        return self._has_role(request, Role.OWNER)
-
     @admin.action(description="Refresh status from the gateway")
     def refresh_status(self, request, queryset):
         changed = failed = 0
@@ -125,30 +119,3 @@ class PaymentAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
                 continue
             changed += updated.status != payment.status
         self.message_user(request, f"Status refreshed; {changed} payment(s) changed.")
-
-    @admin.action(description="Refund what is left (owners)", permissions=["refund"])
-    def refund_in_full(self, request, queryset):
-        done = 0
-        actor = Actor.staff(request.user)
-        for payment in queryset.select_related("merchant"):
-            if not self._has_role(request, Role.OWNER, payment):
-                self.message_user(
-                    request,
-                    f"{payment.gateway_order_id}: only an owner of {payment.merchant} can refund.",
-                    messages.ERROR,
-                )
-                continue
-            try:
-                payment_refund(
-                    payment=payment,
-                    reason=f"Refunded in the admin by {request.user.get_username()}",
-                    actor=actor,
-                )
-            except DomainError as error:
-                self.message_user(
-                    request, f"{payment.gateway_order_id}: {error.message}", messages.ERROR
-                )
-                continue
-            done += 1
-        if done:
-            self.message_user(request, f"{done} payment(s) refunded.")

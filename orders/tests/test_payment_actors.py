@@ -46,14 +46,19 @@ def test_a_refund_through_the_payments_api_names_the_owner(owner_client, owner, 
     assert (event.actor_label, event.actor) == ("own", owner)
 
 
-def test_a_refund_in_the_payments_admin_names_the_owner(owner_admin, owner, snap_paid):
+def test_a_refund_on_the_order_page_names_the_owner(owner_admin, owner, snap_paid):
     order, payment = snap_paid
     stubs.stub_refund(
         payment.gateway_order_id, payment.amount, refund_amount=payment.amount, partial=False
     )
     owner_admin.post(
-        reverse("admin:payments_payment_changelist"),
-        {"action": "refund_in_full", "_selected_action": [payment.pk]},
+        reverse("admin:orders_order_refund", args=[order.pk]),
+        {
+            "payment": payment.pk,
+            "amount": str(payment.amount),
+            "reason": "Spilled",
+            "confirmed": "yes",
+        },
     )
     payment.refresh_from_db()
     assert payment.status == Payment.Status.REFUNDED

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from payments.models import Payment, PaymentEvent
+from payments.models import Payment
 from payments.tests import stubs
 from payments.tests.factories import PaymentEventFactory, PaymentFactory
 
@@ -50,19 +50,3 @@ def test_refresh_status_action(gw, admin_for, officer, pay_merchant):
     assert response.status_code == 200
     payment.refresh_from_db()
     assert payment.status == Payment.Status.PAID
-
-
-def test_refund_action_is_for_owners_only(gw, admin_for, owner, officer, paid):
-    officer_page = admin_for(officer).get(CHANGELIST)
-    assert "refund_in_full" not in officer_page.text
-    admin_for(officer).post(CHANGELIST, {"action": "refund_in_full", "_selected_action": [paid.pk]})
-    paid.refresh_from_db()
-    assert paid.status == Payment.Status.PAID
-
-    stubs.stub_refund(paid.gateway_order_id, 150000, refund_amount=150000, partial=False)
-    client = admin_for(owner)
-    assert "refund_in_full" in client.get(CHANGELIST).text
-    client.post(CHANGELIST, {"action": "refund_in_full", "_selected_action": [paid.pk]})
-    paid.refresh_from_db()
-    assert paid.status == Payment.Status.REFUNDED
-    assert "by own" in paid.events.filter(kind=PaymentEvent.Kind.REFUND).get().raw["refund_reason"]
