@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 
@@ -28,6 +29,7 @@ from merchants.admin_base import (
     Role,
     merchant_ids_of,
 )
+from merchants.admin_display import money
 from merchants.errors import DomainError
 from merchants.images import validate_image
 from merchants.models import Merchant
@@ -166,7 +168,7 @@ class ProductAdmin(ImportExportMixin, MerchantScopedAdmin):
         "merchant",
         "category",
         "sku",
-        "base_price",
+        "price",
         "stock",
         "is_available",
         "is_active",
@@ -210,6 +212,10 @@ class ProductAdmin(ImportExportMixin, MerchantScopedAdmin):
                 "service_charge_percent", merchants[0].default_service_charge_percent
             )
         return initial
+
+    @admin.display(description=_("Price"), ordering="base_price")
+    def price(self, product):
+        return money(product.base_price, product.merchant.currency)
 
     @admin.display(description="")
     def thumbnail(self, product):

@@ -25,6 +25,11 @@ def merchant_ids_of(request, min_role: int = Role.OFFICER) -> list[int]:
     return [mid for mid, role in roles_by_merchant(request.user).items() if role >= min_role]
 
 
+def single_merchant(request) -> bool:
+    """The user works for one merchant only (the operator never counts as such)."""
+    return not request.user.is_superuser and len(merchant_ids_of(request)) <= 1
+
+
 class MerchantScopedRelatedFilter(admin.RelatedFieldListFilter):
     """A list filter on a merchant or another tenant-owned row (a kiosk, a category): the rows
     of the user's merchants (every one for the operator), read from their own small table.
@@ -196,9 +201,16 @@ class MerchantScopedAdmin(MerchantScopedPermissionsMixin, admin.ModelAdmin):
                 merchant_field.disabled = True
         return form
 
+    def get_list_display(self, request):
+        # Someone with one merchant learns nothing from a column that always says its name.
+        columns = super().get_list_display(request)
+        if single_merchant(request):
+            columns = tuple(name for name in columns if name != "merchant")
+        return columns
+
     def get_list_filter(self, request):
         filters = []
-        single = not request.user.is_superuser and len(merchant_ids_of(request)) <= 1
+        single = single_merchant(request)
         for item in super().get_list_filter(request):
             if isinstance(item, str) and "__" not in item:
                 field = self.model._meta.get_field(item)

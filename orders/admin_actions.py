@@ -118,8 +118,15 @@ def _method_name(payment: Payment) -> str:
     )
 
 
+def order_payments_once(order: Order) -> list[Payment]:
+    """The order's payments, read once per page (the buttons and the Payments section)."""
+    if not hasattr(order, "_admin_payments"):
+        order._admin_payments = order_payment_list(order=order)
+    return order._admin_payments
+
+
 def refundable_payments(order: Order) -> list[Payment]:
-    return [p for p in order_payment_list(order=order) if p.refundable_amount > 0]
+    return [p for p in order_payments_once(order) if p.refundable_amount > 0]
 
 
 class OrderActionsAdminMixin:
@@ -185,12 +192,11 @@ class OrderActionsAdminMixin:
             )
         return actions
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        order = self.get_object(request, object_id)
-        extra = dict(extra_context or {})
-        if order is not None and self.has_view_permission(request, order):
-            extra["order_actions"] = self.order_admin_actions(request, order)
-        return super().change_view(request, object_id, form_url, extra_context=extra)
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The order the change view has loaded: no second read for the buttons.
+        if obj is not None:
+            context["order_actions"] = self.order_admin_actions(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- the pages -------------------------------------------------------------------------
 

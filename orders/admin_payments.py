@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from orders.selectors import order_payment_list
+from orders.admin_actions import order_payments_once
 
 PAYMENTS_FIELDSET = (
     "Payments",
@@ -32,7 +32,7 @@ class OrderPaymentsAdminMixin:
 
     @admin.display(description="Payments")
     def payments_overview(self, obj):
-        payments = order_payment_list(order=obj)
+        payments = order_payments_once(obj)
         if not payments:
             return "No payment yet."
         tz = obj.merchant.tzinfo

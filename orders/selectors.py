@@ -106,3 +106,16 @@ def order_search(
             by_customer = Q(customer_id__in=ids)
         queryset = queryset.filter(Q(number__icontains=term) | by_customer)
     return queryset
+
+
+def order_reference_labels(refs: list[tuple[int, str]]) -> dict[tuple[int, str], tuple[str, str]]:
+    """The payments admin's labels for orders: (merchant id, order id) → (number, admin URL).
+    One query; an id of another merchant than the payment's is not matched."""
+    from django.urls import reverse
+
+    ids = {int(ref) for _, ref in refs if ref.isdigit() and len(ref) <= 18}
+    rows = Order.objects.filter(pk__in=ids).values_list("pk", "merchant_id", "number")
+    return {
+        (merchant_id, str(pk)): (number, reverse("admin:orders_order_change", args=[pk]))
+        for pk, merchant_id, number in rows
+    }

@@ -12,6 +12,9 @@ the payment, with the payment row locked, once per real status change. `actor`
 payments service, or `SYSTEM` for webhooks, reconciliation and beat tasks. If the handler
 raises, the change is rolled back (and the gateway will tell us again), so handlers do quick
 database work only and queue the rest (emails) with `transaction.on_commit`.
+
+An owner may also say how its references read for people (`register_labels`): the payments
+admin then lists "INV-20261122-0001" linked to the order instead of a bare reference id.
 """
 
 from collections.abc import Iterator
@@ -32,7 +35,36 @@ class Handler(Protocol):
     ) -> None: ...
 
 
+class Labeler(Protocol):
+    def __call__(self, refs: list[tuple[int, str]]) -> dict[tuple[int, str], tuple[str, str]]:
+        """(merchant id, reference id) pairs → (label, admin URL) for those it knows."""
+        ...
+
+
 _handlers: dict[str, Handler] = {}
+_labelers: dict[str, Labeler] = {}
+
+
+def register_labels(kind: str, labeler: Labeler) -> None:
+    _labelers[kind] = labeler
+
+
+def reference_labels(payments) -> dict[int, tuple[str, str]]:
+    """Payment id → (label, URL) of what it pays for, one query per kind of reference."""
+    by_kind: dict[str, list] = {}
+    for payment in payments:
+        by_kind.setdefault(payment.reference_kind, []).append(payment)
+    labels = {}
+    for kind, group in by_kind.items():
+        labeler = _labelers.get(kind)
+        if labeler is None:
+            continue
+        found = labeler([(p.merchant_id, p.reference_id) for p in group])
+        for payment in group:
+            hit = found.get((payment.merchant_id, payment.reference_id))
+            if hit is not None:
+                labels[payment.pk] = hit
+    return labels
 
 
 def register(kind: str, handler: Handler) -> None:

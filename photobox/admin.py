@@ -6,6 +6,7 @@ from django.contrib.admin import helpers
 from django.db.models import BooleanField, Case, Value, When
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from merchants.actors import Actor
 from merchants.admin_base import (
@@ -14,6 +15,7 @@ from merchants.admin_base import (
     ReadOnlyPermissionsMixin,
     Role,
 )
+from merchants.admin_display import money
 from merchants.errors import DomainError
 from merchants.exports import Column, CsvExportMixin
 from payments.models import Payment
@@ -232,13 +234,11 @@ class PhotoSessionAdmin(CsvExportMixin, MerchantScopedAdmin):
         "external_id",
         "merchant",
         "location",
-        "amount",
+        "amount_money",
         "status",
         "email",
         "paid_at",
         "photo_count",
-        "email_sent_at",
-        "photos_expire_at",
         "payment_issue",
     )
     list_filter = ("location", "status", "business_date", RefundDueFilter, "merchant")
@@ -319,6 +319,10 @@ class PhotoSessionAdmin(CsvExportMixin, MerchantScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # a sale is a money record
+
+    @admin.display(description=_("Amount"), ordering="amount")
+    def amount_money(self, session):
+        return money(session.amount, session.currency)
 
     @admin.display(description="Photos", ordering="photo_total")
     def photo_count(self, session):

@@ -117,3 +117,22 @@ def photo_session_queryset() -> QuerySet[PhotoSession]:
     return PhotoSession.objects.select_related("location", "price", "payment").annotate(
         photo_count=photo_count()
     )
+
+
+def photo_session_reference_labels(
+    refs: list[tuple[int, str]],
+) -> dict[tuple[int, str], tuple[str, str]]:
+    """The payments admin's labels for photo sessions: (merchant id, external id) → (external
+    id, admin URL). One query, matched within the payment's merchant."""
+    from django.urls import reverse
+
+    rows = PhotoSession.objects.filter(external_id__in={ref for _, ref in refs}).values_list(
+        "pk", "merchant_id", "external_id"
+    )
+    return {
+        (merchant_id, external_id): (
+            external_id,
+            reverse("admin:photobox_photosession_change", args=[pk]),
+        )
+        for pk, merchant_id, external_id in rows
+    }
