@@ -46,16 +46,34 @@ class ProductCategoryAdmin(MerchantScopedAdmin):
 
 
 class ProductImageForm(forms.ModelForm):
+    """An image of the product. Left on "Automatic", the first image becomes the thumbnail and
+    the others detail images (ProductImageFormSet), so adding one works on the first save."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        required=False,
+        choices=[("", _("Automatic")), *ProductImage.Kind.choices],
+        help_text=_("Automatic: the thumbnail if the product has none yet, else a detail image."),
+    )
+
     class Meta:
         model = ProductImage
         fields = ("kind", "file", "sort_order")
 
+    def _get_validation_exclusions(self):
+        # "Automatic" is decided by the formset, once every image of the product is known.
+        excluded = super()._get_validation_exclusions()
+        if not self.cleaned_data.get("kind"):
+            excluded.add("kind")
+        return excluded
+
     def clean_file(self):
         upload = self.cleaned_data.get("file")
         if upload and hasattr(upload, "content_type"):  # a new upload, not the stored file
+            # The larger limit until the kind is known; a thumbnail is checked again below.
             limit = (
                 settings.CATALOG_THUMBNAIL_MAX_BYTES
-                if self.cleaned_data.get("kind") == ProductImage.Kind.THUMBNAIL
+                if self.data.get(self.add_prefix("kind")) == ProductImage.Kind.THUMBNAIL
                 else settings.CATALOG_DETAIL_IMAGE_MAX_BYTES
             )
             try:
@@ -73,16 +91,38 @@ class ProductImageForm(forms.ModelForm):
 class ProductImageFormSet(forms.BaseInlineFormSet):
     def clean(self):
         super().clean()
-        kinds = [
-            form.cleaned_data.get("kind")
-            for form in self.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        kept = [
+            form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")
         ]
+        self._choose_kinds(kept)
+        kinds = [form.cleaned_data.get("kind") for form in kept]
         if kinds.count(ProductImage.Kind.THUMBNAIL) > 1:
-            raise ValidationError("A product has one thumbnail.")
+            raise ValidationError(_("A product has one thumbnail."))
         limit = settings.CATALOG_MAX_DETAIL_IMAGES
         if kinds.count(ProductImage.Kind.DETAIL) > limit:
-            raise ValidationError(f"At most {limit} detail images per product.")
+            raise ValidationError(
+                _("At most %(limit)s detail images per product.") % {"limit": limit}
+            )
+
+    @staticmethod
+    def _choose_kinds(forms_kept) -> None:
+        has_thumbnail = any(
+            form.cleaned_data.get("kind") == ProductImage.Kind.THUMBNAIL for form in forms_kept
+        )
+        for form in forms_kept:
+            if form.cleaned_data.get("kind"):
+                continue
+            kind = ProductImage.Kind.DETAIL if has_thumbnail else ProductImage.Kind.THUMBNAIL
+            has_thumbnail = True
+            form.cleaned_data["kind"] = form.instance.kind = kind
+            if kind == ProductImage.Kind.THUMBNAIL and (
+                form.instance.size > settings.CATALOG_THUMBNAIL_MAX_BYTES
+            ):
+                form.add_error(
+                    "file",
+                    _("A thumbnail is at most %(limit)s bytes; choose Detail or a smaller image.")
+                    % {"limit": settings.CATALOG_THUMBNAIL_MAX_BYTES},
+                )
 
 
 class ProductImageInline(MerchantScopedTabularInline):

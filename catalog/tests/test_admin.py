@@ -323,3 +323,30 @@ def test_operator_imports_for_the_merchant_named(operator_admin, merchant, other
     response = import_csv(operator_admin, other_merchant, csv_file("C-1,Cendol,,9000,0,0,0,0"))
     assert confirm(operator_admin, response).status_code == 302
     assert Product.objects.get().merchant == other_merchant
+
+
+def test_images_added_without_a_kind_save_at_once_thumbnail_first(owner_admin, merchant):
+    from merchants.tests.imagedata import upload
+
+    product = ProductFactory(merchant=merchant)
+    url = reverse("admin:catalog_product_change", args=[product.pk])
+    data = _change_form_data(product, **{"": upload("a.png")})
+    data.update({"images-1-kind": "", "images-1-file": upload("b.png"), "images-1-sort_order": "1"})
+    data["images-TOTAL_FORMS"] = "2"
+    response = owner_admin.post(url, data)
+    assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
+    kinds = sorted(product.images.values_list("kind", flat=True))
+    assert kinds == ["detail", "thumbnail"]
+
+    # With a thumbnail already there, the next automatic image is a detail image.
+    existing = list(product.images.order_by("pk"))
+    data = _change_form_data(product)
+    for index, image in enumerate(existing):
+        data[f"images-{index}-id"] = image.pk
+        data[f"images-{index}-product"] = product.pk
+        data[f"images-{index}-kind"] = image.kind
+        data[f"images-{index}-sort_order"] = "0"
+    data.update({"images-2-kind": "", "images-2-file": upload("c.png"), "images-2-sort_order": "2"})
+    data.update({"images-TOTAL_FORMS": "3", "images-INITIAL_FORMS": "2"})
+    assert owner_admin.post(url, data).status_code == 302
+    assert product.images.filter(kind="detail").count() == 2
