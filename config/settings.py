@@ -411,7 +411,10 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "merchants.observability.logs.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "merchants.observability.logs.RequestIdFilter"},
+        "no_403_traceback": {"()": "merchants.observability.logs.ClientErrorTracebackFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {"()": "merchants.observability.logs.JsonFormatter"},
@@ -426,6 +429,7 @@ LOGGING = {
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["no_403_traceback"]},
     },
 }
 # /metrics answers `Authorization: Bearer <METRICS_TOKEN>`, or clients in these networks

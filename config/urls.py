@@ -57,5 +57,6 @@ urlpatterns.append(
     re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$", local_media, name="local-media")
 )
 
+handler403 = "config.views.permission_denied"
 handler404 = "config.views.not_found"
 handler500 = "config.views.server_error"

@@ -1,7 +1,10 @@
-"""Error pages (JSON under /api/, Django's HTML pages elsewhere) and local media files."""
+"""Error pages (JSON under /api/, HTML pages elsewhere: the 403 inside the admin's frame under
+/admin/) and local media files."""
 
 from django.conf import settings
 from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views import defaults, static
 
 from merchants.api.exceptions import json_404, json_500
@@ -13,6 +16,19 @@ def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return json_404(request, exception)
     return defaults.page_not_found(request, exception)
+
+
+def permission_denied(request, exception=None):
+    """A friendly 403 with the reason: inside the admin's frame (its menu, its header) under
+    /admin/, a plain page elsewhere. The API answers its own 403s as JSON (DRF)."""
+    from django.contrib import admin
+
+    reason = str(exception or "") if exception else ""
+    context = {"reason": reason, "layout": "simple_page.html"}
+    if request.path.startswith("/admin/"):
+        context.update(admin.site.each_context(request), layout="admin/base_site.html")
+        context["title"] = _("You cannot open this page")
+    return render(request, "403.html", context, status=403)
 
 
 def server_error(request):

@@ -43,6 +43,18 @@ def _request_id(record: logging.LogRecord) -> str | None:
     return None if value == "-" else value
 
 
+class ClientErrorTracebackFilter(logging.Filter):
+    """A refusal (403: a role too low, another merchant's page) is the client's answer, not our
+    failure: Django's request logger keeps its one warning line but not the traceback it
+    attaches (the PermissionDenied raised by a view)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", None) == 403:
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
