@@ -10,6 +10,17 @@ from django.urls import path
 
 from merchants.login_guard import LockAwareLoginFormMixin
 
+# The sections of one kind of business: app label → model names (None: the whole app). A café's
+# owner does not see the kiosks; a photobox owner does not see the menu, tables or orders.
+CAFE_SECTIONS = {
+    "orders": None,
+    "catalog": None,
+    "merchants": {"tablelocation"},
+    "payments": {"paymentmethod"},
+}
+PHOTOBOX_SECTIONS = {"photobox": None}
+PHOTOBOX = "photobox"  # Merchant.BusinessType.PHOTOBOX
+
 
 class StaffAdminLoginForm(LockAwareLoginFormMixin, AdminAuthenticationForm):
     """The admin's login, saying when to try again after repeated failures."""
@@ -26,8 +37,35 @@ class PosAdminSite(admin.AdminSite):
         urls = [url for url in super().get_urls() if getattr(url, "name", None) != "index"]
         return [path("", self.admin_view(self.dashboard), name="index"), *urls]
 
+    def get_app_list(self, request, app_label=None):
+        apps = super().get_app_list(request, app_label)
+        if request.user.is_superuser or not request.user.is_authenticated:
+            return apps  # the operator sees every section
+        from merchants.tenancy import business_types_of  # reads models: after apps load
+
+        kinds = business_types_of(request.user)
+        hidden = {}
+        if PHOTOBOX not in kinds:
+            hidden.update(PHOTOBOX_SECTIONS)
+        if kinds and kinds <= {PHOTOBOX}:
+            hidden.update(CAFE_SECTIONS)
+        return _without(apps, hidden)
+
     def dashboard(self, request, extra_context=None):
         from merchants.dashboard import dashboard_context  # reads models: after apps load
 
         context = {"dashboard": dashboard_context(request), **(extra_context or {})}
         return self.index(request, extra_context=context)
+
+
+def _without(apps: list[dict], hidden: dict) -> list[dict]:
+    kept = []
+    for app in apps:
+        label = app["app_label"]
+        if label in hidden and hidden[label] is None:
+            continue
+        names = hidden.get(label) or set()
+        models = [m for m in app["models"] if m["object_name"].lower() not in names]
+        if models:
+            kept.append({**app, "models": models})
+    return kept

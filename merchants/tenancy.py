@@ -68,15 +68,30 @@ def roles_by_merchant(user) -> dict[int, int]:
     """merchant id → role for every active membership of `user` (one query, cached per user)."""
     cached = getattr(user, "_merchant_roles", None)
     if cached is None:
-        cached = dict(_active_memberships(user).values_list("merchant_id", "role"))
+        rows = list(
+            _active_memberships(user).values_list("merchant_id", "role", "merchant__business_type")
+        )
+        cached = {merchant_id: role for merchant_id, role, _ in rows}
         user._merchant_roles = cached
+        user._merchant_business_types = {kind for _, _, kind in rows}
     return cached
+
+
+def business_types_of(user) -> set[str]:
+    """The business types of the user's active merchants (read with the roles, no query more)."""
+    if getattr(user, "_merchant_business_types", None) is None:
+        user._merchant_roles = None
+        roles_by_merchant(user)
+    return user._merchant_business_types
 
 
 def _memberships_with_merchants(user) -> list[Membership]:
     """The active memberships with their merchants, fresh (one query); refreshes the roles cache."""
     memberships = list(_active_memberships(user).select_related("merchant"))
     user._merchant_roles = {membership.merchant_id: membership.role for membership in memberships}
+    user._merchant_business_types = {
+        membership.merchant.business_type for membership in memberships
+    }
     return memberships
 
 
