@@ -16,6 +16,8 @@ from orders import views as order_pages
 from photobox import views as photobox_pages
 
 urlpatterns = [
+    path("", merchant_pages.landing, name="landing"),
+    re_path(r"^demo/?$", merchant_pages.demo_index, name="demo-index"),
     path("admin/", admin.site.urls),  # merchants.admin_site: its index is the dashboard
     path("api/v1/", include(("config.api_router", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from customers import services
 from customers.auth import customer_token_issue
-from merchants.demo import require_demo_pages
+from merchants.demo import demo_merchant, require_demo_pages
 from merchants.errors import DomainError
 from merchants.models import Merchant
 from merchants.secret_links import private_page
@@ -60,7 +60,9 @@ def customer_auth_demo(request):
     """Try the whole sign-in in a browser: request, verify, copy the JWT, call /me."""
     require_demo_pages()
     merchants = Merchant.objects.filter(is_active=True).order_by("name")
-    default = settings.DEFAULT_MERCHANT or (merchants[0].slug if merchants else "")
+    # The shop whose demo customer has orders, so signing in shows some.
+    preselected = demo_merchant(request.GET.get("merchant"))
+    default = preselected.slug if preselected else ""
     context = {
         "merchants": merchants,
         "default_merchant": default,

@@ -4,6 +4,7 @@ the switch every app's demo pages (`/demo/...`) obey."""
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from merchants.models import Membership, Merchant, TableLocation
 from merchants.services import membership_grant
@@ -15,6 +16,31 @@ def require_demo_pages() -> None:
     """Call first in a demo page's view: a 404 unless `DEMO_PAGES_ENABLED`."""
     if not settings.DEMO_PAGES_ENABLED:
         raise Http404("Demo pages are switched off (DEMO_PAGES_ENABLED).")
+
+
+# Who signs in where with the demo data (all with DEMO_PASSWORD), as the landing page lists them.
+DEMO_LOGINS = [
+    ("admin", _("platform operator: every merchant")),
+    ("owner", _("owner of Kopi Kita (café)")),
+    ("cashier", _("cashier at Kopi Kita: the till and the API")),
+    ("owner2", _("owner of Foto Ceria (photobox)")),
+]
+
+# The demo data's café: its customers (siti@example.com) have the orders the demo pages show.
+DEMO_CUSTOMER_MERCHANT = "kopi-kita"
+
+
+def demo_merchant(slug: str | None = None) -> Merchant | None:
+    """The merchant a demo page preselects: the one asked for (`?merchant=`), else
+    DEFAULT_MERCHANT, else the demo data's café (whose customers have orders), else the first
+    active merchant by name."""
+    merchants = Merchant.objects.filter(is_active=True)
+    for candidate in (slug, settings.DEFAULT_MERCHANT, DEMO_CUSTOMER_MERCHANT):
+        if candidate:
+            found = merchants.filter(slug=candidate).first()
+            if found is not None:
+                return found
+    return merchants.order_by("name").first()
 
 
 def _user(username: str, *, superuser: bool = False, email: str = ""):

@@ -1,5 +1,7 @@
-"""The staff invitation page: the emailed link lands here and the invitee accepts."""
+"""The start page (`/`, and `/demo/` with the demo pages on) and the staff invitation page: the
+emailed link lands there and the invitee accepts."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
@@ -9,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from merchants.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_merchant, require_demo_pages
 from merchants.errors import DomainError
 from merchants.login_guard import LockAwareLoginFormMixin
 from merchants.secret_links import private_page
@@ -84,3 +87,23 @@ def staff_invitation(request, token: str):
     }
     status = 400 if error else 200
     return private_page(render(request, "merchants/staff_invitation.html", context, status=status))
+
+
+def landing(request):
+    """Where to go from here: the admin, the till, the API docs and, with the demo pages on,
+    the demo pages and the demo logins (never listed when they are off)."""
+    demo = settings.DEMO_PAGES_ENABLED
+    merchant = demo_merchant() if demo else None
+    context = {
+        "demo": demo,
+        "demo_logins": DEMO_LOGINS if demo else [],
+        "demo_password": DEMO_PASSWORD if demo else "",
+        "demo_merchant": merchant,
+    }
+    return render(request, "landing.html", context)
+
+
+def demo_index(request):
+    """`/demo/`: the start page, only while the demo pages are on."""
+    require_demo_pages()
+    return landing(request)

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 from catalog.models import Product
 from merchants.actors import Actor
 from merchants.csp import csp_extend
-from merchants.demo import require_demo_pages
+from merchants.demo import demo_merchant, require_demo_pages
 from merchants.errors import DomainError
 from merchants.models import Merchant
 from orders.models import Order
@@ -25,9 +25,7 @@ SNAP_JS = {
 
 
 def _demo_merchant(request) -> Merchant | None:
-    merchants = Merchant.objects.filter(is_active=True)
-    slug = request.GET.get("merchant") or settings.DEFAULT_MERCHANT or "kopi-kita"
-    return merchants.filter(slug=slug).first() or merchants.order_by("name").first()
+    return demo_merchant(request.GET.get("merchant"))
 
 
 def _missing_setup(merchant: Merchant | None) -> list[str]:
