@@ -1,6 +1,7 @@
 """Small renderers the admin pages share: raw JSON as a readable list, money for people, and
 marks that appear only when something is wrong."""
 
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +40,13 @@ def _node(value) -> SafeString:
 def money(amount, currency: str) -> str:
     """An amount as people read it, in the active language (`Rp 46.000`, `IDR 46,000`)."""
     return EMPTY if amount is None else format_money(amount, currency)
+
+
+def short_time(value, merchant) -> str:
+    """A moment in a list, short and in the merchant's own time zone: `03 Dec 16:00`."""
+    if value is None:
+        return ""
+    return f"{timezone.localtime(value, merchant.tzinfo):%d %b %H:%M}"
 
 
 def problem_mark(text) -> SafeString | str:

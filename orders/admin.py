@@ -20,7 +20,7 @@ from merchants.admin_base import (
     ReadOnlyPermissionsMixin,
     merchant_ids_of,
 )
-from merchants.admin_display import money, readable_json
+from merchants.admin_display import money, readable_json, short_time
 from merchants.dashboard import admin_tenant
 from merchants.errors import DomainError
 from merchants.exports import Column, CsvExportMixin
@@ -130,9 +130,9 @@ class OrderAdmin(
         "merchant",
         "placed",
         "where",
-        "customer",
+        "customer_name",
         "status",
-        "payment_status",
+        "payment",
         "total",
     )
     list_filter = ("status", "payment_status", "order_type", "merchant", "business_date")
@@ -252,13 +252,21 @@ class OrderAdmin(
 
     @admin.display(description=_("Placed"), ordering="created_at")
     def placed(self, obj):
-        return f"{timezone.localtime(obj.created_at, obj.merchant.tzinfo):%d %b %H:%M}"
+        return short_time(obj.created_at, obj.merchant)
 
     @admin.display(description=_("Where"), ordering="table__number")
     def where(self, obj):
         if obj.table_id:
             return _("Table %(number)s") % {"number": obj.table.number}
         return obj.get_order_type_display()
+
+    @admin.display(description=_("Payment"), ordering="payment_status")
+    def payment(self, obj):
+        return obj.get_payment_status_display()
+
+    @admin.display(description=_("Customer"), ordering="customer__name")
+    def customer_name(self, obj):
+        return (obj.customer.name or obj.customer.email) if obj.customer_id else ""
 
     @admin.display(description=_("Total"), ordering="total_amount")
     def total(self, obj):

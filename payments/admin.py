@@ -9,7 +9,13 @@ from merchants.admin_base import (
     MerchantScopedTabularInline,
     ReadOnlyPermissionsMixin,
 )
-from merchants.admin_display import AMOUNT_MISMATCH, money, problem_mark, readable_json
+from merchants.admin_display import (
+    AMOUNT_MISMATCH,
+    money,
+    problem_mark,
+    readable_json,
+    short_time,
+)
 from merchants.errors import DomainError
 from payments.models import Payment, PaymentEvent, PaymentMethod
 from payments.registry import reference_labels
@@ -73,9 +79,8 @@ class PaymentAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
         "paid_for",
         "method_name",
         "amount_display",
-        "status",
-        "needs_a_look",
-        "paid_at",
+        "state",
+        "paid",
     )
     list_filter = ("gateway", "status", "method", "amount_mismatch", "created_at", "merchant")
     list_select_related = ("merchant", "payment_method")
@@ -143,15 +148,27 @@ class PaymentAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
     def method_name(self, payment):
         if payment.payment_method_id:
             return payment.payment_method.name
-        return f"{payment.get_gateway_display()} · {payment.get_method_display()}"
+        if payment.gateway in (Payment.Gateway.MIDTRANS, Payment.Gateway.XENDIT):
+            return f"{payment.get_gateway_display()} · {payment.get_method_display()}"
+        return payment.get_method_display()
 
     @admin.display(description=_("Amount"), ordering="amount")
     def amount_display(self, payment):
         return money(payment.amount, payment.currency)
 
-    @admin.display(description=_("Check"))
+    @admin.display(description=_("Paid"), ordering="paid_at")
+    def paid(self, payment):
+        return short_time(payment.paid_at, payment.merchant)
+
+    @admin.display(description=_("Status"), ordering="status")
+    def state(self, payment):
+        # The status, and a mark only when the payment needs a look.
+        mark = problem_mark(AMOUNT_MISMATCH if payment.amount_mismatch else "")
+        return format_html("{} {}", payment.get_status_display(), mark)
+
+    @admin.display(description=_("Amount check"))
     def needs_a_look(self, payment):
-        return problem_mark(AMOUNT_MISMATCH if payment.amount_mismatch else "")
+        return problem_mark(AMOUNT_MISMATCH) if payment.amount_mismatch else _("matches")
 
     @admin.action(description="Refresh status from the gateway")
     def refresh_status(self, request, queryset):

@@ -15,7 +15,7 @@ from merchants.admin_base import (
     ReadOnlyPermissionsMixin,
     Role,
 )
-from merchants.admin_display import money
+from merchants.admin_display import money, short_time
 from merchants.errors import DomainError
 from merchants.exports import Column, CsvExportMixin
 from payments.models import Payment
@@ -233,11 +233,10 @@ class PhotoSessionAdmin(CsvExportMixin, MerchantScopedAdmin):
     list_display = (
         "external_id",
         "merchant",
-        "location",
+        "kiosk",
         "amount_money",
         "status",
-        "email",
-        "paid_at",
+        "paid",
         "photo_count",
         "payment_issue",
     )
@@ -319,6 +318,14 @@ class PhotoSessionAdmin(CsvExportMixin, MerchantScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # a sale is a money record
+
+    @admin.display(description=_("Kiosk"), ordering="location__machine_code")
+    def kiosk(self, session):
+        return session.location.machine_code
+
+    @admin.display(description=_("Paid"), ordering="paid_at")
+    def paid(self, session):
+        return short_time(session.paid_at, session.merchant)
 
     @admin.display(description=_("Amount"), ordering="amount")
     def amount_money(self, session):
