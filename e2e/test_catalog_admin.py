@@ -21,10 +21,11 @@ def test_owner_creates_a_product_with_a_thumbnail(page, demo):
     page.fill("#id_name", "Es Kopi Pandan")
     page.fill("#id_base_price", "23000")
     page.fill("#id_sku", "KK-PANDAN")
-    # The images inline starts empty: add one row, make it the thumbnail, attach a real PNG.
+    # The images inline starts empty: add one row and attach a real PNG; its kind is left on
+    # "Automatic", so the first image of the product becomes its thumbnail on the first save.
     expect(page.locator("#id_merchant")).to_be_disabled()  # their only shop, preselected
     page.get_by_text("Add another Product image").click()
-    page.select_option("#id_images-0-kind", "thumbnail")
+    expect(page.locator("#id_images-0-kind")).to_have_value("")
     page.set_input_files(
         "#id_images-0-file",
         files=[{"name": "pandan.png", "mimeType": "image/png", "buffer": png_bytes()}],
