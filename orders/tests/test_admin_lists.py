@@ -88,7 +88,8 @@ def test_raw_json_reads_as_key_value_lists(client, owner, merchant):
     OrderEventFactory(order=order, payload={"reason": "Cold coffee"})
     client.force_login(owner)
     page = client.get(reverse("admin:payments_payment_change", args=[payment.pk]))
-    assert '<dl class="kv"><dt>transaction_status</dt><dd>settlement</dd>' in page.text
+    # (PostgreSQL's jsonb keeps its own key order: each pair is checked on its own.)
+    assert "<dt>transaction_status</dt><dd>settlement</dd>" in page.text
     assert '<dt>va</dt><dd><dl class="kv"><dt>bank</dt><dd>bca&lt;script&gt;</dd>' in page.text
     assert '<ol class="kv-list"><li>1</li><li>2</li></ol>' in page.text
     page = client.get(reverse("admin:orders_order_change", args=[order.pk]))
