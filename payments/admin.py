@@ -7,6 +7,7 @@ from merchants.actors import Actor
 from merchants.admin_base import (
     MerchantScopedAdmin,
     MerchantScopedTabularInline,
+    OperatorOnlyAdminMixin,
     ReadOnlyPermissionsMixin,
 )
 from merchants.admin_display import (
@@ -22,14 +23,8 @@ from payments.registry import reference_labels
 from payments.services import payment_check_status
 
 
-class PaymentEventInline(ReadOnlyPermissionsMixin, MerchantScopedTabularInline):
-    model = PaymentEvent
-    fields = ("created_at", "kind", "old_status", "new_status", "signature", "message", "payload")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = False
-    ordering = ("created_at", "pk")
+class PaymentEventDisplayMixin:
+    """How an event reads: its raw JSON as a key/value list, a mark only for a bad signature."""
 
     @admin.display(description=_("Signature"))
     def signature(self, event):
@@ -41,6 +36,46 @@ class PaymentEventInline(ReadOnlyPermissionsMixin, MerchantScopedTabularInline):
     @admin.display(description=_("What was sent or received"))
     def payload(self, event):
         return readable_json(event.raw)
+
+
+class PaymentEventInline(
+    PaymentEventDisplayMixin, ReadOnlyPermissionsMixin, MerchantScopedTabularInline
+):
+    model = PaymentEvent
+    fields = ("created_at", "kind", "old_status", "new_status", "signature", "message", "payload")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+    ordering = ("created_at", "pk")
+
+
+@admin.register(PaymentEvent)
+class PaymentEventAdmin(PaymentEventDisplayMixin, OperatorOnlyAdminMixin, admin.ModelAdmin):
+    """Operator only: the whole gateway log, webhooks that matched no payment or failed their
+    signature included (owners read their payments' events on each payment's page). Read-only
+    and never deleted: it is the money's trail."""
+
+    list_display = ("created_at", "kind", "payment", "signature", "new_status", "message")
+    list_filter = ("kind", ("payment", admin.EmptyFieldListFilter), "signature_valid")
+    list_select_related = ("payment",)
+    search_fields = ("payment__gateway_order_id", "message")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    fields = (
+        "created_at",
+        "kind",
+        "payment",
+        "signature",
+        "old_status",
+        "new_status",
+        "message",
+        "payload",
+    )
+    readonly_fields = fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(PaymentMethod)

@@ -94,3 +94,22 @@ def test_raw_json_reads_as_key_value_lists(client, owner, merchant):
     assert '<ol class="kv-list"><li>1</li><li>2</li></ol>' in page.text
     page = client.get(reverse("admin:orders_order_change", args=[order.pk]))
     assert "<dt>reason</dt><dd>Cold coffee</dd>" in page.text
+
+
+def test_the_operator_reads_the_whole_gateway_log(client, operator, owner, merchant):
+    PaymentEventFactory(
+        payment=None, kind="notification", signature_valid=False, raw={"order_id": "LOST-1"}
+    )
+    client.force_login(operator)
+    page = client.get(reverse("admin:payments_paymentevent_changelist"))
+    assert page.status_code == 200
+    assert page.text.count("problem-mark") == 1
+    event = page.context["cl"].result_list[0]
+    detail = client.get(reverse("admin:payments_paymentevent_change", args=[event.pk]))
+    assert "<dt>order_id</dt><dd>LOST-1</dd>" in detail.text
+    assert (
+        client.post(reverse("admin:payments_paymentevent_delete", args=[event.pk])).status_code
+        == 403
+    )
+    client.force_login(owner)
+    assert client.get(reverse("admin:payments_paymentevent_changelist")).status_code == 403
