@@ -273,6 +273,7 @@ class OrderEvent(models.Model):
         MOVED = "moved", "Moved to another table"
         SPLIT = "split", "Split"
         DISCOUNT = "discount", "Discount changed"
+        KITCHEN_TICKET = "kitchen_ticket", "Kitchen ticket printed"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
