@@ -37,7 +37,9 @@ def shop(merchant):
     ModifierOptionFactory(group=size, name="Regular")
     large = ModifierOptionFactory(group=size, name="Large", price_delta=5000)
     ProductModifierGroupFactory(product=latte, group=size)
-    croissant = ProductFactory(merchant=merchant, name="Croissant", base_price=20000, tax_percent=10)
+    croissant = ProductFactory(
+        merchant=merchant, name="Croissant", base_price=20000, tax_percent=10
+    )
     return {
         "latte": latte,
         "large": large,
@@ -176,9 +178,10 @@ def test_the_receipt_shows_the_shop_the_lines_and_how_it_was_paid(cashier_client
         "/static/till/paper-58.css",
     ):
         assert text in html, text
-    assert "/static/till/paper-80.css" in cashier_client.get(
-        f"/till/orders/{order['id']}/receipt/?width=80"
-    ).content.decode()
+    assert (
+        "/static/till/paper-80.css"
+        in cashier_client.get(f"/till/orders/{order['id']}/receipt/?width=80").content.decode()
+    )
 
 
 @pytest.mark.parametrize("width", [58, 80])
@@ -195,16 +198,20 @@ def test_the_text_receipt_fits_the_roll(cashier_client, shop, merchant, width):
         "Change".ljust(PAPER_COLUMNS[width] - 5) + "1.000"
     ]
     total = next(line for line in lines if line.startswith("TOTAL"))
-    assert total.endswith("Rp 99.000") and len(total) == PAPER_COLUMNS[width]
+    assert total.endswith("Rp 99.000")
+    assert len(total) == PAPER_COLUMNS[width]
 
 
 def test_the_kitchen_ticket_has_no_prices_and_marks_reprints(cashier_client, shop, merchant):
     order = _paid_sale(cashier_client, shop, merchant)
     url = f"/till/orders/{order['id']}/kitchen-ticket/?format=text"
     first = cashier_client.get(url).content.decode()
-    assert "TABLE 7" in first and "2 x Iced Caramel Macchiato Large" in first
-    assert "+ Large" in first and "! warm it up" in first
-    assert "REPRINT" not in first and "000" not in first.split("\n", 3)[-1]
+    assert "TABLE 7" in first
+    assert "2 x Iced Caramel Macchiato Large" in first
+    assert "+ Large" in first
+    assert "! warm it up" in first
+    assert "REPRINT" not in first
+    assert "000" not in first.split("\n", 3)[-1]
     second = cashier_client.get(url).content.decode()
     assert "*** REPRINT 2 ***" in second
     html = cashier_client.get(url.replace("?format=text", "")).content.decode()
