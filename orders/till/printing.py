@@ -200,7 +200,8 @@ def _columns(left: str, right: str, width: int) -> list[str]:
     """`left` and `right` on one line padded to `width`; a long `left` wraps above."""
     right = right[:width]
     room = width - len(right) - 1
-    if room < 1:
+    if room < 1 or (len(left) > room and len(right) > 12):
+        # A long right side (a date) goes under, not beside a left side cut in pieces.
         return [*_wrap(left, width), right.rjust(width)]
     wrapped = _wrap(left, room)
     *first, last = wrapped
