@@ -16,6 +16,18 @@ PROFILE = {
 }
 
 
+def _settings_as_they_are(merchant) -> dict:
+    """The required fields of the merchant's admin form, unchanged."""
+    return {
+        "name": merchant.name,
+        "business_type": merchant.business_type,
+        "pos_mode": merchant.pos_mode,
+        "time_zone": merchant.time_zone,
+        "qris_gateway": merchant.qris_gateway,
+        "currency": merchant.currency,
+    }
+
+
 def test_owners_set_the_receipt_profile_in_the_api(owner_client, officer_client, merchant):
     url = f"/api/v1/merchants/{merchant.pk}"
     response = owner_client.patch(url, PROFILE, format="json")
@@ -39,12 +51,7 @@ def test_owners_set_the_profile_and_logo_in_the_admin(client, owner, merchant, s
     page = client.get(url).content.decode()
     assert "Receipt and profile" in page
     fields = {
-        "name": merchant.name,
-        "business_type": merchant.business_type,
-        "pos_mode": merchant.pos_mode,
-        "time_zone": merchant.time_zone,
-        "qris_gateway": merchant.qris_gateway,
-        "currency": "IDR",
+        **_settings_as_they_are(merchant),
         **PROFILE,
         "logo": upload("logo.jpg", image_bytes("JPEG"), "image/jpeg"),
     }
@@ -61,12 +68,7 @@ def test_a_file_that_is_no_image_is_refused_as_a_logo(client, owner, merchant):
     client.force_login(owner)
     url = reverse("admin:merchants_merchant_change", args=[merchant.pk])
     fields = {
-        "name": merchant.name,
-        "business_type": merchant.business_type,
-        "pos_mode": merchant.pos_mode,
-        "time_zone": merchant.time_zone,
-        "qris_gateway": merchant.qris_gateway,
-        "currency": "IDR",
+        **_settings_as_they_are(merchant),
         "logo": upload("logo.png", b"not an image at all", "image/png"),
     }
     response = client.post(url, fields)
