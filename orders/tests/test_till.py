@@ -125,6 +125,21 @@ def test_someone_with_several_shops_picks_one_as_in_the_admin(client, merchant, 
     assert response.status_code == 200
     assert response.context["merchant"] == other_merchant
     assert client.get("/till/").context["merchant"] == other_merchant  # remembered
+    assert b"?merchant=kopi-test" in client.get("/till/?choose=1").content
+
+
+def test_the_till_reads_the_menu_in_a_few_queries_however_long(
+    cashier_client, shop, merchant, django_assert_max_num_queries
+):
+    cashier_client.get("/till/")
+    with django_assert_max_num_queries(16) as small:
+        cashier_client.get("/till/")
+    for index in range(15):
+        product = ProductFactory(merchant=merchant, name=f"Extra {index}")
+        ProductModifierGroupFactory(product=product, group=shop["large"].group)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = cashier_client.get("/till/")
+    assert len(response.context["menu"]["products"]) == 17
 
 
 def test_the_quote_equals_the_created_order_through_the_session(cashier_client, shop, merchant):

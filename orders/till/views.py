@@ -46,7 +46,7 @@ def till_page(view):
         tenant = admin_tenant(request)
         if not tenant.choices:
             raise PermissionDenied("Your account is not a member of any active merchant.")
-        if tenant.merchant is None:
+        if tenant.merchant is None or (tenant.can_choose and request.GET.get("choose")):
             return render(request, "till/choose_merchant.html", {"tenant": tenant}, status=200)
         if not tenant.has_role(Membership.Role.OFFICER):
             raise PermissionDenied("Only officers and owners use the till.")
