@@ -4,16 +4,21 @@ Screenshots land in e2e-artifacts/: the till at 1366×768 (a laptop) and 800×12
 and the receipt's print view at 58 mm.
 """
 
+import json
+import re
 from decimal import Decimal
 
 import pytest
+import responses
 from django.urls import NoReverseMatch, reverse
 from playwright.sync_api import expect
 
 from e2e.conftest import ARTIFACTS, admin_login
+from merchants.models import Merchant
 from merchants.money import round_for_cash
 from orders.models import Order
-from payments.models import Payment
+from payments.models import Payment, PaymentMethod
+from payments.tests import stubs
 
 MM = 96 / 25.4  # CSS pixels per millimetre
 
@@ -146,3 +151,39 @@ def test_a_cashier_opens_and_closes_a_shift(page, demo):
     page.fill("#counted-cash", "170000")
     page.click("#shift-close-btn")
     expect(page.locator("#shift-result")).to_contain_text("Rp 170.000")
+
+
+def test_a_midtrans_qris_sale_is_shown_and_polled_until_paid(page, demo):
+    kopi = Merchant.objects.get(slug="kopi-kita")
+    kopi.midtrans_server_key, kopi.midtrans_client_key = stubs.SERVER_KEY, stubs.CLIENT_KEY
+    kopi.save()
+    PaymentMethod.objects.create(merchant=kopi, kind="midtrans_qris", name="QRIS Midtrans")
+    charged = {}
+
+    def charge(request):
+        details = json.loads(request.body)["transaction_details"]
+        charged.update(details)
+        payload = stubs.qris_charge_payload(details["order_id"], details["gross_amount"])
+        return 201, {}, json.dumps(payload)
+
+    def status(request):
+        payload = stubs.status_payload(charged["order_id"], "settlement", charged["gross_amount"])
+        return 200, {}, json.dumps(payload)
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as gateway:
+        gateway.add_passthru(re.compile(r"http://(localhost|127\.0\.0\.1)"))
+        gateway.add_callback(responses.POST, stubs.core_url("/v2/charge"), callback=charge)
+        gateway.add_callback(
+            responses.GET, re.compile(re.escape(stubs.CORE_SANDBOX) + r"/v2/.+/status"), status
+        )
+        _open_till(page)
+        page.click(".tile:has-text('Espresso')")
+        expect(page.locator("#totals .grand")).to_have_text("Rp 18.000")
+        page.click("#pay")
+        page.click("#tenders button:has-text('QRIS Midtrans')")
+        expect(page.locator("#qris-string")).to_contain_text("00020101021226620014COM.GO-JEK")
+        page.screenshot(path=str(ARTIFACTS / "till-qris.png"))
+        expect(page.locator("#paid-box")).to_be_visible(timeout=10_000)
+    order = Order.objects.get(number=page.locator("#bill-number").inner_text().split(" ")[0])
+    assert order.payment_status == Order.PaymentStatus.PAID
+    assert charged["gross_amount"] == 18000
