@@ -398,12 +398,18 @@
   });
 
   const GATEWAY = ["midtrans_snap", "midtrans_qris", "xendit_qris"];
+  // Cash names the register, so the shift's drawer counts it (ignored where shifts are not kept).
+  function tenderBody(methodId, amount) {
+    const body = { method_id: methodId, amount };
+    if (cashMethod && methodId === cashMethod.id) body.register = REGISTER;
+    return body;
+  }
   async function tender(method, amount) {
     $("pay-error").textContent = "";
     try {
       if (GATEWAY.includes(method.kind)) return await gateway(method, amount);
       if (state.order) {
-        const result = await api("POST", `/orders/${state.order.id}/payments`, { method_id: method.id, amount: amount || null });
+        const result = await api("POST", `/orders/${state.order.id}/payments`, tenderBody(method.id, amount || null));
         const order = await api("GET", `/orders/${state.order.id}`);
         setOrder(order);
         if (result.order_payment_status === "paid") return paid(order, result.change);
@@ -417,7 +423,7 @@
       const covered = method.kind === "cash" ? value >= roundCash(left) : value >= left;
       if (!covered) return renderPay();
       const order = await api("POST", "/orders", body({
-        payments: state.tenders.map((t) => ({ method_id: t.method_id, amount: t.amount })),
+        payments: state.tenders.map((t) => tenderBody(t.method_id, t.amount)),
         complete: $("order-type").value !== "dine_in",
       }));
       state.lines = [];
