@@ -113,3 +113,17 @@ def test_the_order_page_links_only_actions_that_answer_a_get(browser, order):
     for suffix in ("confirm", "complete", "cancel", "refund", "split", "check-status"):
         assert f'href="http://testserver/api/v1/orders/{order.pk}/{suffix}' not in html
         assert f'href="/api/v1/orders/{order.pk}/{suffix}' not in html
+
+
+def test_a_payments_refund_form_asks_for_the_refund(client, owner, merchant):
+    from payments.tests.factories import PaymentFactory
+
+    owner.is_staff = True
+    owner.save()
+    client.force_login(owner)
+    payment = PaymentFactory(merchant=merchant)
+    html = client.get(f"/api/v1/payments/{payment.pk}/refund", **HTML).content.decode()
+    assert {"amount", "reason"} <= _field_names(html)
+    assert "gateway_status" not in _field_names(html)
+    html = client.get(f"/api/v1/payments/{payment.pk}/check-status", **HTML).content.decode()
+    assert json.loads(_raw_content(html)) == {}
