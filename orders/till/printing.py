@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from merchants.actors import Actor
 from merchants.money import currency_info, format_amount, format_money
 from orders.models import Order, OrderEvent
-from orders.receipts import _tender_label, format_moment
+from orders.receipts import format_moment, tender_label
 from orders.selectors import order_detail_get
 from orders.services import order_event_build
 from payments.models import Payment
@@ -115,10 +115,10 @@ def receipt_data(*, order: Order) -> Receipt:
     paid = [p for p in order.payment_list if p.status in Payment.PAID_STATUSES]
     for payment in sorted(paid, key=lambda p: (p.paid_at or p.created_at, p.pk)):
         if payment.gateway == Payment.Gateway.CASH and payment.cash_tendered_amount:
-            tenders.append((_tender_label(payment), amount(payment.cash_tendered_amount)))
+            tenders.append((tender_label(payment), amount(payment.cash_tendered_amount)))
             tenders.append((_("Change"), amount(payment.change_amount or 0)))
         else:
-            tenders.append((_tender_label(payment), amount(payment.amount)))
+            tenders.append((tender_label(payment), amount(payment.amount)))
     status_note = ""
     if order.status == Order.Status.CANCELLED:
         status_note = _("CANCELLED")
