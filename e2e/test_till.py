@@ -130,6 +130,12 @@ def test_a_one_item_cash_sale_takes_four_taps(page, demo):
     expect(page.locator(".staged-line")).to_have_count(0)
     assert len(taps) == 4  # docs/till.md states it
 
+    # A barcode scanner types into the search box and presses Enter.
+    page.fill("#search", "8991234500017")
+    page.press("#search", "Enter")
+    expect(page.locator(".staged-line")).to_contain_text("Croissant")
+    expect(page.locator("#search")).to_have_value("")
+
 
 @pytest.mark.skipif(not _shifts_available(), reason="the shifts API is not merged yet")
 def test_a_cashier_opens_and_closes_a_shift(page, demo):

@@ -96,6 +96,10 @@ def till_strings() -> dict[str, str]:
         "expected_cash": _("Expected cash"),
         "counted_cash": _("Counted cash"),
         "difference": _("Difference"),
+        "status_pending": _("Pending"),
+        "status_confirmed": _("Confirmed"),
+        "status_completed": _("Completed"),
+        "status_cancelled": _("Cancelled"),
     }
 
 

@@ -253,7 +253,7 @@
     $("save-bill").hidden = !!order;
     if (order) {
       $("bill-number").textContent = order.number + (order.table ? " · " + T.table + " " + order.table.number : "");
-      $("bill-status").textContent = order.payment_status === "paid" ? T.paid : order.status;
+      $("bill-status").textContent = order.payment_status === "paid" ? T.paid : T["status_" + order.status] || order.status;
       $("order-type").value = order.order_type;
       $("table").value = order.table ? String(order.table.id) : "";
     }
@@ -483,6 +483,7 @@
     $("shift-result").replaceChildren();
     try {
       shift = await api("GET", `/shifts/current?register=${REGISTER}`);
+      if (!shift || !shift.id) shift = null; // an empty answer: no shift open
     } catch (error) {
       shift = null;
       if (error.status !== 404) { $("shift-state").textContent = ""; $("shift-error").textContent = error.message; }
@@ -512,7 +513,9 @@
       for (const [label, key] of [[T.expected_cash, "expected_cash"], [T.counted_cash, "counted_cash"], [T.difference, "difference"]]) {
         dl.append(el("dt", {}, label), el("dd", {}, money(result[key])));
       }
-      for (const [name, value] of Object.entries(result.takings_by_method || {})) dl.append(el("dt", {}, name), el("dd", {}, money(value)));
+      const takings = result.takings_by_method || {};
+      const rows = Array.isArray(takings) ? takings.map((t) => [t.name || t.method, t.amount]) : Object.entries(takings);
+      for (const [name, value] of rows) dl.append(el("dt", {}, name), el("dd", {}, money(value)));
     } catch (error) { $("shift-error").textContent = error.message; }
   });
 
