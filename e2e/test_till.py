@@ -188,6 +188,10 @@ def test_a_midtrans_qris_sale_is_shown_and_polled_until_paid(page, demo):
         page.click("#pay")
         page.click("#tenders button:has-text('QRIS Midtrans')")
         expect(page.locator("#qris-string")).to_contain_text("00020101021226620014COM.GO-JEK")
+        # The code itself, drawn on the page from that string.
+        expect(page.locator("#qris-code")).to_be_visible()
+        assert page.locator("#qris-code").get_attribute("src").startswith("data:image/gif")
+        assert page.evaluate("document.getElementById('qris-code').naturalWidth") > 100
         page.screenshot(path=str(ARTIFACTS / "till-qris.png"))
         expect(page.locator("#paid-box")).to_be_visible(timeout=10_000)
     order = Order.objects.get(number=page.locator("#bill-number").inner_text().split(" ")[0])

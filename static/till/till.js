@@ -457,6 +457,14 @@
     const payment = result.payment;
     $("qris").hidden = false;
     $("qris-string").textContent = payment.qr_string || "";
+    $("qris-code").hidden = !payment.qr_string;
+    if (payment.qr_string) {
+      // Drawn here from the charge's string (qrcode-generator, vendored): nothing leaves the page.
+      const code = qrcode(0, "M");
+      code.addData(payment.qr_string);
+      code.make();
+      $("qris-code").src = code.createDataURL(6, 4);
+    }
     $("qris-link").hidden = !payment.redirect_url;
     if (payment.redirect_url) $("qris-link").href = payment.redirect_url;
     clearInterval(pollTimer);
