@@ -135,6 +135,9 @@ def test_a_one_item_cash_sale_takes_four_taps(page, demo):
     page.press("#search", "Enter")
     expect(page.locator(".staged-line")).to_contain_text("Croissant")
     expect(page.locator("#search")).to_have_value("")
+    page.click("#pay")  # at once: Pay waits for the price in flight
+    expect(page.locator("#pay-due")).to_have_text("Rp 23.000")
+    page.screenshot(path=str(ARTIFACTS / "till-800x1280-pay.png"))
 
 
 @pytest.mark.skipif(not _shifts_available(), reason="the shifts API is not merged yet")

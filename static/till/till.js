@@ -179,7 +179,13 @@
   }
 
   let quoteSeq = 0;
-  async function changed() {
+  let pricing = Promise.resolve();
+  function changed() {
+    // Pay waits for the cart's price in flight, so a quick tap never sees an old total.
+    pricing = price();
+    return pricing;
+  }
+  async function price() {
     say("");
     renderLines();
     if (state.order || !state.lines.length) { state.quote = null; renderTotals(); return; }
@@ -387,8 +393,10 @@
       el("button", { type: "button", class: "tender", dataset: { kind: method.kind, method: method.id }, onclick: () => tender(method, amountOf($("pay-amount").value)) }, method.name)));
   }
 
-  $("pay").addEventListener("click", () => {
+  $("pay").addEventListener("click", async () => {
+    await pricing;
     if (!state.order && !state.lines.length) { say(T.empty, true); return; }
+    if (!state.order && !state.quote) return; // the quote's error is on screen
     if (state.order && state.lines.length) { say(T.add_first, true); return; }
     $("pay-error").textContent = "";
     $("paid-box").hidden = true;
