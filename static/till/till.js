@@ -403,6 +403,10 @@
     $("qris").hidden = true;
     renderPay();
     $("pay-dialog").showModal();
+    // Focus the exact-cash button, not the amount box: no keyboard pops up on a tablet, and
+    // Enter on a laptop takes exact cash.
+    const first = $("quick-cash").firstChild || $("tenders").firstChild;
+    if (first) first.focus();
   });
 
   const GATEWAY = ["midtrans_snap", "midtrans_qris", "xendit_qris"];
