@@ -110,6 +110,10 @@ def test_a_cashier_rings_up_a_table_splits_it_and_prints_the_receipt(page, demo)
     )
     assert widths[0] <= widths[1], widths
     page.screenshot(path=str(ARTIFACTS / "till-receipt-58mm.png"), full_page=True)
+    page.goto(f"/till/orders/{order.pk}/kitchen-ticket/?width=58")
+    expect(page.locator(".slip")).to_contain_text("TABLE A1")
+    expect(page.locator(".slip")).not_to_contain_text("Rp")
+    page.screenshot(path=str(ARTIFACTS / "till-kitchen-ticket-58mm.png"), full_page=True)
 
 
 def test_a_one_item_cash_sale_takes_four_taps(page, demo):

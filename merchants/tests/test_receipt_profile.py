@@ -34,6 +34,7 @@ def test_owners_set_the_receipt_profile_in_the_api(owner_client, officer_client,
     assert response.status_code == 200, response.content
     shown = officer_client.get(url).json()
     assert {name: shown[name] for name in PROFILE} == PROFILE
+    assert shown["logo"] is None
 
 
 def test_a_wrong_npwp_is_a_400_saying_what_it_looks_like(owner_client, merchant):
