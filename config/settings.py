@@ -350,6 +350,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "merchants.api.renderers.ActionFormsBrowsableAPIRenderer",
+    ],
     "DEFAULT_PAGINATION_CLASS": "merchants.api.pagination.StandardPagination",
     "DEFAULT_PARSER_CLASSES": [
         "merchants.api.parsers.BoundedJSONParser",

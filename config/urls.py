@@ -46,6 +46,8 @@ urlpatterns = [
     # --- payments pages ---
     re_path(r"^demo/snap-embedded/?$", order_pages.snap_embedded_demo, name="demo-snap-embedded"),
     re_path(r"^demo/order-history/?$", order_pages.order_history_demo, name="demo-order-history"),
+    # --- the till (orders) ---
+    path("till/", include("orders.till.urls")),
     # --- photobox pages ---
     re_path(
         r"^gallery/(?P<token>[A-Za-z0-9_-]{16,128})/?$",

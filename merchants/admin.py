@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
@@ -8,7 +9,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from merchants.admin_base import MerchantScopedAdmin, OperatorOnlyAdminMixin
+from merchants.errors import DomainError
 from merchants.export_jobs import export_job_open
+from merchants.images import validate_image
 from merchants.models import (
     ExportJob,
     Membership,
@@ -62,6 +65,11 @@ class MerchantAdminForm(forms.ModelForm):
             "default_service_charge_percent",
             "officer_max_discount_percent",
             "complete_when_paid",
+            "address",
+            "phone",
+            "tax_id",
+            "logo",
+            "receipt_footer",
         )
 
     # Percent settings: left blank, they keep what is stored (0 for a new merchant).
@@ -82,6 +90,16 @@ class MerchantAdminForm(forms.ModelForm):
                     "A key is stored (encrypted). Type a new one to replace it; "
                     "leave blank to keep it."
                 )
+
+    def clean_logo(self):
+        upload = self.cleaned_data.get("logo")
+        if not upload or not hasattr(upload, "content_type"):
+            return upload  # unchanged or cleared
+        try:
+            info = validate_image(upload, max_bytes=settings.CATALOG_DETAIL_IMAGE_MAX_BYTES)
+        except DomainError as error:
+            raise forms.ValidationError(error.message) from None
+        return info.file  # Pillow's re-encoding, never the upload's bytes
 
     def clean(self):
         cleaned = super().clean()
@@ -122,6 +140,10 @@ class MerchantAdmin(MerchantScopedAdmin):
                     "complete_when_paid",
                 )
             },
+        ),
+        (
+            "Receipt and profile",
+            {"fields": ("address", "phone", "tax_id", "logo", "receipt_footer")},
         ),
     )
 

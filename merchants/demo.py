@@ -65,6 +65,11 @@ def seed(stdout) -> None:
             "name": "Kopi Kita",
             "business_type": Merchant.BusinessType.FNB,
             "pos_mode": Merchant.PosMode.HYBRID,
+            # What the till prints at the top and the bottom of a receipt.
+            "address": "Jl. Kemang Raya No. 12\nJakarta Selatan 12730",
+            "phone": "021-555-0101",
+            "tax_id": "01.234.567.8-901.000",
+            "receipt_footer": "Terima kasih!\nWi-Fi: kopikita / 12345678",
         },
     )
     foto, _ = Merchant.objects.update_or_create(

@@ -38,6 +38,16 @@ def validate_time_zone(value: str) -> None:
 PERCENT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 
 
+def validate_tax_id(value: str) -> None:
+    """An NPWP: 15 digits (the old form, 01.234.567.8-901.000) or 16 (the NIK-based one)."""
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if value and (len(digits) not in (15, 16) or not set(value) <= set("0123456789.- ")):
+        raise ValidationError(
+            "An NPWP has 15 or 16 digits (dots, dashes and spaces allowed), "
+            "e.g. 01.234.567.8-901.000."
+        )
+
+
 def percent_field(**kwargs) -> models.DecimalField:
     """A percentage, 0 to 100 with two decimals (tax, service charge, a discount limit)."""
     return models.DecimalField(
@@ -113,6 +123,23 @@ class Merchant(TimeStampedModel):
         default=False,
         help_text="On: an order is completed as soon as it is paid (counter service). "
         "Off: staff complete it when it is served.",
+    )
+
+    # What a printed receipt shows about the shop (docs/till.md).
+    address = models.TextField(blank=True, help_text="Printed on receipts.")
+    phone = models.CharField(max_length=32, blank=True, help_text="Printed on receipts.")
+    tax_id = models.CharField(
+        "tax id (NPWP)",
+        max_length=32,
+        blank=True,
+        validators=[validate_tax_id],
+        help_text="NPWP, 15 or 16 digits (dots and dashes allowed); printed on receipts.",
+    )
+    logo = models.ImageField(
+        upload_to="merchants/logos/", blank=True, help_text="Printed at the top of receipts."
+    )
+    receipt_footer = models.TextField(
+        blank=True, max_length=500, help_text="Printed at the bottom of receipts: thanks, Wi-Fi."
     )
 
     merchant_lookup = "pk"

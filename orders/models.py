@@ -274,6 +274,7 @@ class OrderEvent(models.Model):
         SPLIT = "split", "Split"
         DISCOUNT = "discount", "Discount changed"
         REFUND = "refund", "Refund"
+        KITCHEN_TICKET = "kitchen_ticket", "Kitchen ticket printed"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -59,7 +59,7 @@ def order_receipt_context(*, order: Order, payments: list[Payment]) -> dict:
     promotions = order.discount_amount - order.staff_discount_amount
     tenders = [
         {
-            "method": _tender_label(p),
+            "method": tender_label(p),
             "amount": money(p.amount),
             "cash_tendered": money(p.cash_tendered_amount) if p.cash_tendered_amount else "",
             "change": money(p.change_amount) if p.change_amount else "",
@@ -96,7 +96,7 @@ def order_receipt_context(*, order: Order, payments: list[Payment]) -> dict:
     return context
 
 
-def _tender_label(payment: Payment) -> str:
+def tender_label(payment: Payment) -> str:
     if payment.payment_method_id is not None:
         return payment.payment_method.name
     return payment_channel_label(payment=payment)

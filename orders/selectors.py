@@ -4,9 +4,12 @@ from collections.abc import Iterable
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from catalog.models import Product
 from customers.models import Customer
+from merchants.models import Merchant
+from merchants.money import round_for_cash
 from orders.models import Order, OrderEvent, OrderItem
-from payments.models import Payment
+from payments.models import Payment, PaymentMethod
 from payments.selectors import payment_list_for_reference
 
 
@@ -119,3 +122,41 @@ def order_reference_labels(refs: list[tuple[int, str]]) -> dict[tuple[int, str],
         (merchant_id, str(pk)): (number, reverse("admin:orders_order_change", args=[pk]))
         for pk, merchant_id, number in rows
     }
+def order_create_example(*, merchant: Merchant) -> dict | None:
+    """A body for `POST /orders` that posts as it is: one of the merchant's products a cashier
+    could sell now with no choice to make (no required modifier group), or None."""
+    product = (
+        Product.objects.filter(merchant=merchant, is_active=True, is_available=True)
+        .exclude(modifier_links__group__min_select__gt=0, modifier_links__group__is_active=True)
+        .exclude(track_stock=True, stock__lt=1)
+        .order_by("sort_order", "pk")
+        .only("pk")
+        .first()
+    )
+    if product is None:
+        return None
+    return {
+        "lines": [{"product_id": product.pk, "qty": 1, "notes": "", "modifier_option_ids": []}],
+        "order_type": "takeaway",
+        "notes": "",
+    }
+
+
+def order_payment_needs(*, order: Order, with_methods: bool = False) -> dict:
+    """What paying `order` needs now: what is due, what cash pays, and (for tenders) the
+    merchant's active payment methods."""
+    due = order.amount_due
+    needs = {
+        "currency": order.currency,
+        "total_amount": order.total_amount,
+        "amount_due": due,
+        "amount_paid": order.amount_paid,
+        "cash_due": round_for_cash(due, order.currency),
+    }
+    if with_methods:
+        needs["payment_methods"] = list(
+            PaymentMethod.objects.filter(merchant_id=order.merchant_id, is_active=True)
+            .order_by("sort_order", "pk")
+            .values("id", "name", "kind")
+        )
+    return needs

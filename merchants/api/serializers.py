@@ -51,6 +51,9 @@ class MerchantSerializer(serializers.ModelSerializer):
     xendit_secret_key = _secret_field()
     has_xendit_secret_key = serializers.BooleanField(read_only=True)
     role = serializers.SerializerMethodField(help_text="Your role here: owner, officer, operator.")
+    logo = serializers.ImageField(
+        read_only=True, help_text="The receipt's logo (set in the admin, where it is checked)."
+    )
 
     class Meta:
         model = Merchant
@@ -75,6 +78,11 @@ class MerchantSerializer(serializers.ModelSerializer):
             "default_service_charge_percent",
             "officer_max_discount_percent",
             "complete_when_paid",
+            "address",
+            "phone",
+            "tax_id",
+            "receipt_footer",
+            "logo",
             "role",
             "created_at",
             "updated_at",

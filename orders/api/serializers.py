@@ -95,6 +95,13 @@ class OrderCreateSerializer(MerchantScopedSerializerMixin, serializers.Serialize
         help_text="Also complete it: the payments must cover the total (400 otherwise).",
     )
 
+    def get_initial(self):
+        # The browsable API's raw form starts from a body that posts as it is (a real product
+        # of the merchant), not from empty fields; `example` is set by the view, read lazily.
+        example = self.context.get("example")
+        initial = example() if callable(example) else None
+        return initial if initial is not None else super().get_initial()
+
     def validate(self, attrs):
         if attrs.get("customer_id") and attrs.get("customer_email"):
             raise serializers.ValidationError(
@@ -393,6 +400,37 @@ class OrderQuoteSerializer(OrderMoneyMixin, serializers.ModelSerializer):
 
 class OrderLinesAddSerializer(serializers.Serializer):
     lines = OrderLineInputSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
+
+    def get_initial(self):
+        example = self.context.get("example")
+        initial = example() if callable(example) else None
+        return {"lines": initial["lines"]} if initial else super().get_initial()
+
+
+class OrderNoInputSerializer(serializers.Serializer):
+    """An action that takes no body (confirm, complete, check-status...): its form is a button."""
+
+
+class OrderPayCashNeedsSerializer(serializers.Serializer):
+    """What `GET .../pay-cash` shows before paying: what cash must cover."""
+
+    currency = serializers.CharField()
+    total_amount = money_field()
+    amount_due = money_field(help_text="What is still to pay.")
+    cash_due = money_field(help_text="What cash pays: amount_due rounded to the cash step.")
+
+
+class OrderPaymentMethodBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class OrderPaymentNeedsSerializer(OrderPayCashNeedsSerializer):
+    """What `GET .../payments` shows before a tender: what is due and the methods to use."""
+
+    amount_paid = money_field()
+    payment_methods = OrderPaymentMethodBriefSerializer(many=True)
 
 
 class OrderLineVoidSerializer(serializers.Serializer):

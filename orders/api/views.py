@@ -1,3 +1,8 @@
+"""The orders API: one viewset for an order's whole life (create, quote, open-bill changes,
+workflow, payments), about 580 lines: its actions share the lookup, the roles and the answers,
+and a split would scatter one route table over several modules. Each action declares its input
+serializer, so the browsable API's forms show that action's fields."""
+
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -21,7 +26,10 @@ from orders.api.serializers import (
     OrderLinesAddSerializer,
     OrderLineVoidSerializer,
     OrderMoveSerializer,
+    OrderNoInputSerializer,
+    OrderPayCashNeedsSerializer,
     OrderPayCashSerializer,
+    OrderPaymentNeedsSerializer,
     OrderPaymentResultSerializer,
     OrderPaymentStartSerializer,
     OrderQuoteSerializer,
@@ -59,7 +67,9 @@ from orders.payments import (
 from orders.selectors import (
     ORDER_SEARCH_FIELDS,
     order_attach_payments,
+    order_create_example,
     order_detail_get,
+    order_payment_needs,
     order_queryset,
 )
 from orders.services import (
@@ -168,6 +178,14 @@ class OrderViewSet(
             return OrderCreateSerializer
         return super().get_serializer_class()
 
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        merchant = context.get("merchant")
+        if self.customer is None and merchant is not None:
+            # Only the browsable API's forms call it (an unbound serializer's initial data).
+            context["example"] = lambda: order_create_example(merchant=merchant)
+        return context
+
     def _actor(self) -> Actor:
         if self.customer is not None:
             return Actor.of_customer(self.customer)
@@ -221,7 +239,7 @@ class OrderViewSet(
             raise PermissionDenied("Payments and complete are for staff at the counter.")
 
     @extend_schema(request=OrderCreateSerializer, responses={200: OrderQuoteSerializer})
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], serializer_class=OrderCreateSerializer)
     def quote(self, request):
         """What `POST /orders` with this body would charge, line by line, without writing
         anything (for a till pricing its cart after every tap): the same checks and sums,
@@ -253,7 +271,7 @@ class OrderViewSet(
     # --- open bills ---------------------------------------------------------------------
 
     @extend_schema(request=OrderLinesAddSerializer, responses={200: OrderDetailSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], serializer_class=OrderLinesAddSerializer)
     def lines(self, request, pk=None):
         """Add lines to an open bill (same lines as when creating an order); stock is taken
         for them and the order is priced again. 409 once paid, completed or cancelled."""
@@ -263,7 +281,12 @@ class OrderViewSet(
         return self._detail(order)
 
     @extend_schema(request=OrderLineVoidSerializer, responses={200: OrderDetailSerializer})
-    @action(detail=True, methods=["post"], url_path=r"lines/(?P<line_id>[0-9]{1,18})/void")
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"lines/(?P<line_id>[0-9]{1,18})/void",
+        serializer_class=OrderLineVoidSerializer,
+    )
     def void_line(self, request, pk=None, line_id=None):
         """Void one line of an open bill: its stock goes back (once) and the order is priced
         again. Officers while the order is pending; owners also once it is confirmed."""
@@ -279,7 +302,7 @@ class OrderViewSet(
         return self._detail(order)
 
     @extend_schema(request=OrderMoveSerializer, responses={200: OrderDetailSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], serializer_class=OrderMoveSerializer)
     def move(self, request, pk=None):
         """Move a pending or confirmed order to another table."""
         order = self.get_object()
@@ -288,7 +311,7 @@ class OrderViewSet(
         return self._detail(order)
 
     @extend_schema(request=OrderSplitSerializer, responses={201: OrderSplitResultSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], serializer_class=OrderSplitSerializer)
     def split(self, request, pk=None):
         """Move quantities of lines to a new bill at the same table (before any payment);
         both bills are priced again, stock does not change."""
@@ -311,7 +334,7 @@ class OrderViewSet(
         methods=["POST"], request=OrderDiscountSerializer, responses={200: OrderDetailSerializer}
     )
     @extend_schema(methods=["DELETE"], request=None, responses={200: OrderDetailSerializer})
-    @action(detail=True, methods=["post", "delete"])
+    @action(detail=True, methods=["post", "delete"], serializer_class=OrderDiscountSerializer)
     def discount(self, request, pk=None):
         """Give a discount on the whole bill (percent or amount, with a reason), or remove it
         (DELETE). Officers up to the merchant's limit; owners any."""
@@ -340,19 +363,19 @@ class OrderViewSet(
         return Response(OrderDetailSerializer(order).data)
 
     @extend_schema(request=None, responses={200: OrderDetailSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], serializer_class=OrderNoInputSerializer)
     def confirm(self, request, pk=None):
         """pending → confirmed."""
         return self._move(order_confirm)
 
     @extend_schema(request=None, responses={200: OrderDetailSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], serializer_class=OrderNoInputSerializer)
     def complete(self, request, pk=None):
         """confirmed → completed."""
         return self._move(order_complete)
 
     @extend_schema(request=OrderCancelSerializer, responses={200: OrderDetailSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], serializer_class=OrderCancelSerializer)
     def cancel(self, request, pk=None):
         """pending | confirmed → cancelled; reserved stock goes back on the shelf."""
         serializer = OrderCancelSerializer(data=request.data)
@@ -388,7 +411,12 @@ class OrderViewSet(
         request=None,
         responses={201: OrderPaymentStartSerializer, 200: OrderPaymentStartSerializer},
     )
-    @action(detail=True, methods=["post"], url_path="create-payment")
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="create-payment",
+        serializer_class=OrderNoInputSerializer,
+    )
     def create_payment(self, request, pk=None):
         """Pay the order total with Midtrans Snap: a token for snap.js and a redirect URL.
 
@@ -414,21 +442,39 @@ class OrderViewSet(
         return Response(body, status=status.HTTP_200_OK if started.reused else 201)
 
     @extend_schema(request=None, responses={200: OrderPaymentResultSerializer})
-    @action(detail=True, methods=["post"], url_path="check-status")
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="check-status",
+        serializer_class=OrderNoInputSerializer,
+    )
     def check_status(self, request, pk=None):
         """Ask the gateway where the order's payment stands and apply the answer (staff and
         the order's own customer). 409 when the order has no payment yet."""
         order = self.get_object()
         return self._payment_result(order.pk, order_payment_check(order=order, actor=self._actor()))
 
-    @extend_schema(request=OrderPayCashSerializer, responses={200: OrderCashReceiptSerializer})
-    @action(detail=True, methods=["post"], url_path="pay-cash")
+    @extend_schema(
+        methods=["POST"],
+        request=OrderPayCashSerializer,
+        responses={200: OrderCashReceiptSerializer},
+    )
+    @extend_schema(methods=["GET"], responses={200: OrderPayCashNeedsSerializer})
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="pay-cash",
+        serializer_class=OrderPayCashSerializer,
+    )
     def pay_cash(self, request, pk=None):
         """Cash at the counter (staff): at least the order's rounded amount; answers the change.
 
-        A charge still open at the gateway for this order is cancelled afterwards.
+        A charge still open at the gateway for this order is cancelled afterwards. GET shows
+        what cash must cover.
         """
         order = self.get_object()
+        if request.method == "GET":
+            return Response(OrderPayCashNeedsSerializer(order_payment_needs(order=order)).data)
         serializer = OrderPayCashSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         receipt = order_pay_cash(
@@ -450,16 +496,27 @@ class OrderViewSet(
         )
 
     @extend_schema(
+        methods=["POST"],
         request=OrderTenderSerializer,
         responses={201: OrderTenderResultSerializer, 200: OrderTenderResultSerializer},
     )
-    @action(detail=True, methods=["post"], url_path="payments")
+    @extend_schema(methods=["GET"], responses={200: OrderPaymentNeedsSerializer})
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="payments",
+        serializer_class=OrderTenderSerializer,
+    )
     def tender(self, request, pk=None):
         """Take a payment for part or all of what is due, by one of the merchant's payment
         methods (staff). Cash gives change on the tender that covers the rest; other methods
         never take more than is due; gateway methods start a Snap or QRIS charge. The order
-        is paid once its payments cover the total; `amount_due` says what is left."""
+        is paid once its payments cover the total; `amount_due` says what is left. GET shows
+        what is due and the methods to pay it with."""
         order = self.get_object()
+        if request.method == "GET":
+            needs = order_payment_needs(order=order, with_methods=True)
+            return Response(OrderPaymentNeedsSerializer(needs).data)
         data = self._body(OrderTenderSerializer)
         result = order_payment_add(
             order=order,
@@ -483,7 +540,12 @@ class OrderViewSet(
         return Response(body, status=status.HTTP_200_OK if result.reused else 201)
 
     @extend_schema(request=None, responses={200: OrderPaymentResultSerializer})
-    @action(detail=True, methods=["post"], url_path="cancel-payment")
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="cancel-payment",
+        serializer_class=OrderNoInputSerializer,
+    )
     def cancel_payment(self, request, pk=None):
         """Cancel the order's pending payment, at the gateway too (staff and the order's own
         customer). 409, saying why, when no payment is pending."""
@@ -492,7 +554,12 @@ class OrderViewSet(
         return self._payment_result(order.pk, payment)
 
     @extend_schema(request=None, responses={200: OrderPaymentResultSerializer})
-    @action(detail=True, methods=["post"], url_path="expire-payment")
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="expire-payment",
+        serializer_class=OrderNoInputSerializer,
+    )
     def expire_payment(self, request, pk=None):
         """Expire the order's pending payment now (staff). A still-pending order is then
         cancelled and its stock released. 409, saying why, when no payment is pending."""
@@ -501,7 +568,7 @@ class OrderViewSet(
         return self._payment_result(order.pk, payment)
 
     @extend_schema(request=OrderRefundSerializer, responses={200: OrderPaymentResultSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], serializer_class=OrderRefundSerializer)
     def refund(self, request, pk=None):
         """Refund the order's payment in full or `amount` of it (owner only), never more than
         was paid. Midtrans refunds go through Midtrans; cash is handed back at the counter."""

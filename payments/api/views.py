@@ -2,6 +2,7 @@ from collections.abc import Callable
 
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed, ParseError, ValidationError
 from rest_framework.permissions import AllowAny
@@ -50,10 +51,13 @@ class PaymentViewSet(MerchantScopedReadOnlyViewSet):
             )
         return queryset
 
+    # Each action's input, so the browsable API's form is that action's body (no body: a button).
+    action_inputs = {"check_status": serializers.Serializer, "refund": PaymentRefundSerializer}
+
     def get_serializer_class(self):
         if self.action == "retrieve":
             return PaymentDetailSerializer
-        return PaymentSerializer
+        return self.action_inputs.get(self.action, PaymentSerializer)
 
     @extend_schema(
         request=None,

@@ -1,0 +1,207 @@
+"""The till in Chromium, as a cashier uses it on the demo shop (Kopi Kita).
+
+Screenshots land in e2e-artifacts/: the till at 1366×768 (a laptop) and 800×1280 (a tablet),
+and the receipt's print view at 58 mm.
+"""
+
+import json
+import re
+from decimal import Decimal
+
+import pytest
+import responses
+from django.urls import Resolver404, resolve
+from playwright.sync_api import expect
+
+from e2e.conftest import ARTIFACTS, admin_login
+from merchants.models import Merchant
+from merchants.money import round_for_cash
+from orders.models import Order
+from payments.models import Payment, PaymentMethod
+from payments.tests import stubs
+
+MM = 96 / 25.4  # CSS pixels per millimetre
+
+
+def _shifts_available() -> bool:
+    """The shifts API is served (`POST /api/v1/shifts/open`), so the till's shift screen works."""
+    try:
+        resolve("/api/v1/shifts/open")
+    except Resolver404:
+        return False
+    return True
+
+
+def _tap(page, selector: str, taps: list[str]) -> None:
+    page.click(selector)
+    taps.append(selector)
+
+
+def _open_till(page, viewport=(1366, 768)):
+    page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+    admin_login(page, "cashier")
+    page.goto("/till/")
+    expect(page.locator(".tile").first).to_be_visible()
+
+
+def test_a_cashier_rings_up_a_table_splits_it_and_prints_the_receipt(page, demo):
+    ARTIFACTS.mkdir(exist_ok=True)
+    _open_till(page)
+    page.screenshot(path=str(ARTIFACTS / "till-1366x768.png"))
+
+    # Table A1: a Kopi Susu Gula Aren, large (modifiers), and a croissant.
+    page.select_option("#table", label="Table A1")
+    page.click(".tile:has-text('Kopi Susu Gula Aren')")
+    expect(page.locator("#modifiers-dialog")).to_be_visible()
+    page.check("#modifiers-groups label:has-text('Large') input")
+    page.click("#modifiers-add")
+    page.click(".tile:has-text('Croissant')")
+    expect(page.locator(".staged-line")).to_have_count(2)
+    # Priced by the server: 27000 + 20000, the croissant with 10% tax and 5% service.
+    expect(page.locator("#totals .grand")).to_have_text("Rp 50.000")
+    expect(page.locator(".staged-line").first).to_contain_text("Large")
+
+    page.click("#save-bill")
+    expect(page.locator("#bill-head")).to_be_visible()
+    order = Order.objects.get(number=page.locator("#bill-number").inner_text().split(" ")[0])
+    assert order.table.number == "A1"
+    assert order.total_amount == Decimal(50000)  # the quote, to the rupiah
+
+    # A second round: a Nasi Goreng added to the bill.
+    page.click(".tile:has-text('Nasi Goreng')")
+    page.click("#add-lines")
+    expect(page.locator("#lines .line")).to_have_count(3)
+    # 25000 less the week's 10%, + 10% tax and 5% service: 25875.
+    expect(page.locator("#totals .grand")).to_have_text("Rp 75.875")
+
+    # The Nasi Goreng's guest pays apart: split it to a new bill.
+    page.click("#bill-tools")
+    nasi = order.items.get(product_name="Nasi Goreng")
+    page.fill(f".split-qty[data-line='{nasi.pk}']", "1")
+    page.click("#split")
+    expect(page.locator("#message")).to_contain_text("New bill")
+    expect(page.locator("#lines .line")).to_have_count(2)
+    expect(page.locator("#totals .grand")).to_have_text("Rp 50.000")
+
+    # 20000 on the card, the rest in cash with a 50000 note.
+    page.click("#pay")
+    page.fill("#pay-amount", "20000")
+    page.click("#tenders button:has-text('Card (BCA EDC)')")
+    expect(page.locator("#pay-due")).to_have_text("Rp 30.000")
+    page.click("#quick-cash button:has-text('Rp 50.000')")
+    expect(page.locator("#paid-box")).to_be_visible()
+    expect(page.locator("#change")).to_have_text("Rp 20.000")
+    order.refresh_from_db()
+    assert order.payment_status == Order.PaymentStatus.PAID
+    payments = Payment.objects.filter(reference_id=str(order.pk), status=Payment.Status.PAID)
+    assert sorted(p.amount for p in payments) == [Decimal(20000), Decimal(30000)]
+
+    # The receipt's print view on a 58 mm roll: nothing wider than the paper.
+    receipt_url = page.locator("#receipt-link").get_attribute("href")
+    assert receipt_url == f"/till/orders/{order.pk}/receipt/"
+    page.set_viewport_size({"width": round(58 * MM), "height": 900})
+    page.goto(receipt_url + "?width=58")
+    page.emulate_media(media="print")
+    expect(page.locator(".slip")).to_contain_text("NPWP 01.234.567.8-901.000")
+    expect(page.locator(".slip")).to_contain_text("Kopi Susu Gula Aren")
+    expect(page.locator(".slip")).to_contain_text("+ Large +5.000")
+    expect(page.locator(".slip")).to_contain_text("Rp 50.000")
+    widths = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1], widths
+    page.screenshot(path=str(ARTIFACTS / "till-receipt-58mm.png"), full_page=True)
+    page.goto(f"/till/orders/{order.pk}/kitchen-ticket/?width=58")
+    expect(page.locator(".slip")).to_contain_text("TABLE A1")
+    expect(page.locator(".slip")).not_to_contain_text("Rp")
+    page.screenshot(path=str(ARTIFACTS / "till-kitchen-ticket-58mm.png"), full_page=True)
+
+
+def test_a_one_item_cash_sale_takes_four_taps(page, demo):
+    _open_till(page, viewport=(800, 1280))
+    page.screenshot(path=str(ARTIFACTS / "till-800x1280.png"))
+    taps: list[str] = []
+    _tap(page, ".tile:has-text('Croissant')", taps)
+    expect(page.locator("#totals .grand")).to_have_text("Rp 23.000")
+    _tap(page, "#pay", taps)
+    _tap(page, "#quick-cash button >> nth=0", taps)  # exact cash
+    expect(page.locator("#paid-box")).to_be_visible()
+    expect(page.locator("#change")).to_have_text("Rp 0")
+    order = Order.objects.filter(created_by__username="cashier").latest("pk")
+    assert order.status == Order.Status.COMPLETED
+    assert order.payment_status == Order.PaymentStatus.PAID
+    assert order.rounded_amount == round_for_cash(Decimal(23000), "IDR")
+    _tap(page, "#new-sale", taps)
+    expect(page.locator(".staged-line")).to_have_count(0)
+    assert len(taps) == 4  # docs/till.md states it
+
+    # A barcode scanner types into the search box and presses Enter.
+    page.fill("#search", "8991234500017")
+    page.press("#search", "Enter")
+    expect(page.locator(".staged-line")).to_contain_text("Croissant")
+    expect(page.locator("#search")).to_have_value("")
+    page.click("#pay")  # at once: Pay waits for the price in flight
+    expect(page.locator("#pay-due")).to_have_text("Rp 23.000")
+    page.screenshot(path=str(ARTIFACTS / "till-800x1280-pay.png"))
+
+
+@pytest.mark.skipif(not _shifts_available(), reason="the shifts API is not merged yet")
+def test_a_cashier_opens_and_closes_a_shift(page, demo):
+    _open_till(page)
+    page.click("#shift-btn")
+    page.fill("#opening-cash", "200000")
+    page.click("#shift-open-btn")
+    expect(page.locator("#shift-current")).to_be_visible()
+    page.fill("#cash-amount", "50000")
+    page.fill("#cash-reason", "ice")
+    page.select_option("#cash-kind", "out")
+    page.click("#cash-move")
+    page.keyboard.press("Escape")
+    page.click(".tile:has-text('Croissant')")
+    page.click("#pay")
+    page.click("#quick-cash button >> nth=0")
+    page.click("#new-sale")
+    page.click("#shift-btn")
+    page.fill("#counted-cash", "170000")
+    page.click("#shift-close-btn")
+    expect(page.locator("#shift-result")).to_contain_text("Rp 170.000")
+
+
+def test_a_midtrans_qris_sale_is_shown_and_polled_until_paid(page, demo):
+    kopi = Merchant.objects.get(slug="kopi-kita")
+    kopi.midtrans_server_key, kopi.midtrans_client_key = stubs.SERVER_KEY, stubs.CLIENT_KEY
+    kopi.save()
+    PaymentMethod.objects.create(merchant=kopi, kind="midtrans_qris", name="QRIS Midtrans")
+    charged = {}
+
+    def charge(request):
+        details = json.loads(request.body)["transaction_details"]
+        charged.update(details)
+        payload = stubs.qris_charge_payload(details["order_id"], details["gross_amount"])
+        return 201, {}, json.dumps(payload)
+
+    def status(request):
+        payload = stubs.status_payload(charged["order_id"], "settlement", charged["gross_amount"])
+        return 200, {}, json.dumps(payload)
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as gateway:
+        gateway.add_passthru(re.compile(r"http://(localhost|127\.0\.0\.1)"))
+        gateway.add_callback(responses.POST, stubs.core_url("/v2/charge"), callback=charge)
+        gateway.add_callback(
+            responses.GET, re.compile(re.escape(stubs.CORE_SANDBOX) + r"/v2/.+/status"), status
+        )
+        _open_till(page)
+        page.click(".tile:has-text('Espresso')")
+        expect(page.locator("#totals .grand")).to_have_text("Rp 18.000")
+        page.click("#pay")
+        page.click("#tenders button:has-text('QRIS Midtrans')")
+        expect(page.locator("#qris-string")).to_contain_text("00020101021226620014COM.GO-JEK")
+        # The code itself, drawn on the page from that string.
+        expect(page.locator("#qris-code")).to_be_visible()
+        assert page.locator("#qris-code").get_attribute("src").startswith("data:image/gif")
+        assert page.evaluate("document.getElementById('qris-code').naturalWidth") > 100
+        page.screenshot(path=str(ARTIFACTS / "till-qris.png"))
+        expect(page.locator("#paid-box")).to_be_visible(timeout=10_000)
+    order = Order.objects.get(number=page.locator("#bill-number").inner_text().split(" ")[0])
+    assert order.payment_status == Order.PaymentStatus.PAID
+    assert charged["gross_amount"] == 18000
