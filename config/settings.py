@@ -509,6 +509,11 @@ CATALOG_MAX_DETAIL_IMAGES = env.int("CATALOG_MAX_DETAIL_IMAGES", default=3)
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["public_menu"] = env.str(
     "THROTTLE_PUBLIC_MENU", default="300/min"
 )
+# The public menu's answers are cached this long at most (less before a promotion starts or
+# ends); every catalog change invalidates them at once (catalog/menu_cache.py).
+PUBLIC_MENU_CACHE_SECONDS = env.int("PUBLIC_MENU_CACHE_SECONDS", default=300)
+# A shop's slug -> id is remembered in each web process this long (a hint: checked by version).
+PUBLIC_MENU_SLUG_LOCAL_SECONDS = env.int("PUBLIC_MENU_SLUG_LOCAL_SECONDS", default=60)
 
 # --- customers -------------------------------------------------------------------------------
 # Shop whose customers sign in when a login request names no `merchant` (a slug); empty = required.
