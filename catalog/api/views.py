@@ -6,7 +6,6 @@ from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 
 from catalog import menu_cache, selectors, services
 from catalog.api.serializers import (
@@ -34,6 +33,7 @@ from catalog.models import ModifierGroup, ModifierOption, Product, ProductCatego
 from merchants.api.base import MerchantScopedViewSet
 from merchants.api.parsers import BoundedFormParser, BoundedJSONParser
 from merchants.models import TableLocation
+from merchants.throttling import AnonRateThrottle
 
 
 class ProductCategoryViewSet(MerchantScopedViewSet):
