@@ -34,6 +34,7 @@ def _isolated_environment(settings, tmp_path):
 
     from catalog.menu_cache import slug_forget_all
     from config.celery_app import app
+    from merchants.auth_cache import forget_all as staff_auth_forget_all
     from merchants.cache import cache_forget_failures
     from photobox.auth import kiosk_identity_forget_local
 
@@ -43,6 +44,7 @@ def _isolated_environment(settings, tmp_path):
     cache.clear()
     kiosk_identity_forget_local()  # the poll's process-local tier of the key cache
     slug_forget_all()  # the public menu's slug hints
+    staff_auth_forget_all()  # staff tokens remembered in the process
     # Hashing demo and factory passwords with PBKDF2 would dominate the suite's run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -168,6 +168,9 @@ CACHE_RETRY_SECONDS = env.float("CACHE_RETRY_SECONDS", default=5.0)
 CACHE_DOWN_LOG_SECONDS = env.float("CACHE_DOWN_LOG_SECONDS", default=60.0)
 
 # --- auth and security ----------------------------------------------------------------------
+# A staff token's user, memberships and merchants are remembered in each web process this long,
+# checked at every request against the token's version in the cache (0: read them every time).
+STAFF_AUTH_LOCAL_SECONDS = env.int("STAFF_AUTH_LOCAL_SECONDS", default=30)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -68,14 +68,26 @@ def roles_by_merchant(user) -> dict[int, int]:
     """merchant id → role for every active membership of `user` (one query, cached per user)."""
     cached = getattr(user, "_merchant_roles", None)
     if cached is None:
-        cached = dict(_active_memberships(user).values_list("merchant_id", "role"))
+        remembered = getattr(user, "_staff_memberships", None)
+        if remembered is not None:
+            cached = {membership.merchant_id: membership.role for membership in remembered}
+        else:
+            cached = dict(_active_memberships(user).values_list("merchant_id", "role"))
         user._merchant_roles = cached
     return cached
 
 
+def active_memberships_with_merchants(user) -> list[Membership]:
+    """The active memberships with their merchants (one query)."""
+    return list(_active_memberships(user).select_related("merchant"))
+
+
 def _memberships_with_merchants(user) -> list[Membership]:
-    """The active memberships with their merchants, fresh (one query); refreshes the roles cache."""
-    memberships = list(_active_memberships(user).select_related("merchant"))
+    """The active memberships with their merchants: as the token's authentication read them
+    (merchants/auth_cache.py), else fresh (one query); refreshes the roles cache."""
+    memberships = getattr(user, "_staff_memberships", None)
+    if memberships is None:
+        memberships = active_memberships_with_merchants(user)
     user._merchant_roles = {membership.merchant_id: membership.role for membership in memberships}
     return memberships
 
@@ -86,7 +98,11 @@ _MERCHANT_ID = re.compile(r"[0-9]{1,18}")
 _MERCHANT_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
 
 
-def _merchant_named(value: str) -> Merchant | None:
+def _merchant_named(value: str, user=None) -> Merchant | None:
+    by_id = bool(_MERCHANT_ID.fullmatch(value))
+    for membership in getattr(user, "_staff_memberships", None) or ():
+        if value == (str(membership.merchant_id) if by_id else membership.merchant.slug):
+            return membership.merchant  # one of the caller's own: no query
     if _MERCHANT_ID.fullmatch(value):
         return Merchant.objects.filter(pk=int(value)).first()
     if _MERCHANT_SLUG.fullmatch(value):
@@ -99,7 +115,7 @@ def resolve_tenant(user, header_value: str | None) -> TenantContext:
     is_operator = bool(user.is_superuser)
     header_value = (header_value or "").strip()
     if header_value:
-        merchant = _merchant_named(header_value)
+        merchant = _merchant_named(header_value, user)
         if merchant is not None and is_operator:
             return TenantContext(merchant=merchant, role=Role.OWNER, is_operator=True)
         role = roles_by_merchant(user).get(merchant.pk) if merchant else None
