@@ -1,0 +1,151 @@
+"""Rows of a list without DRF's per-field work: the same JSON, a fraction of the time.
+
+DRF represents every field of every row through `get_attribute()` (a walk over the source's
+parts with its error handling), a None check and `to_representation()`: a few microseconds a
+field, most of a 100-row page of a 24-field serializer. `fast_rows()` plans each serializer
+field once per list and then reads plain attributes directly for the simple kinds (text,
+integers, booleans, choices, decimals, moments, related ids), formatting exactly as DRF does
+(decimals are memoised per value: prices repeat); any other field (method fields, custom
+fields, nested serializers) goes through DRF as before, nested lists of plain serializers
+through `fast_rows()` again.
+
+The test `merchants/tests/test_rows.py` and the catalog's list tests compare the bytes with
+DRF's own output.
+"""
+
+from collections.abc import Callable, Iterable
+
+from django.db import models
+from rest_framework import fields as drf
+from rest_framework import relations, serializers
+
+Getter = Callable[[object], object]
+
+
+def _attr(field) -> str | None:
+    """The one attribute a field reads, or None when DRF must do it."""
+    source = field.source_attrs
+    if len(source) != 1 or field.source == "*":
+        return None
+    return source[0]
+
+
+def _text(name: str) -> Getter:
+    def get(obj):
+        value = getattr(obj, name)
+        return None if value is None else str(value)
+
+    return get
+
+
+def _integer(name: str) -> Getter:
+    def get(obj):
+        value = getattr(obj, name)
+        return None if value is None else int(value)
+
+    return get
+
+
+def _boolean(name: str, field: drf.BooleanField) -> Getter:
+    def get(obj):
+        value = getattr(obj, name)
+        if value is True or value is False:
+            return value
+        return None if value is None else field.to_representation(value)
+
+    return get
+
+
+def _memoised(name: str, field) -> Getter:
+    seen: dict = {}
+
+    def get(obj):
+        value = getattr(obj, name)
+        if value is None:
+            return None
+        try:
+            return seen[value]
+        except KeyError:
+            shown = seen[value] = field.to_representation(value)
+            return shown
+
+    return get
+
+
+def _formatted(name: str, field) -> Getter:
+    def get(obj):
+        value = getattr(obj, name)
+        return None if value is None else field.to_representation(value)
+
+    return get
+
+
+def _related_id(name: str, field) -> Getter:
+    attname = f"{name}_id"
+    pk_field = field.pk_field
+
+    def get(obj):
+        value = getattr(obj, attname)
+        if value is None or pk_field is None:
+            return value
+        return pk_field.to_representation(value)
+
+    return get
+
+
+def _nested_list(field: serializers.ListSerializer) -> Getter:
+    def get(obj):
+        items = field.get_attribute(obj)
+        if items is None:
+            return None
+        if isinstance(items, models.Manager):
+            items = items.all()
+        return fast_rows(field.child, items)
+
+    return get
+
+
+def _through_drf(field) -> Getter:
+    def get(obj):
+        attribute = field.get_attribute(obj)
+        check = attribute.pk if isinstance(attribute, relations.PKOnlyObject) else attribute
+        return None if check is None else field.to_representation(attribute)
+
+    return get
+
+
+def _getter(field) -> Getter:
+    kind = type(field)
+    if (
+        isinstance(field, serializers.ListSerializer)
+        and kind.to_representation is serializers.ListSerializer.to_representation
+        and type(field.child).to_representation is serializers.Serializer.to_representation
+    ):
+        return _nested_list(field)
+    name = _attr(field)
+    if name is None:
+        return _through_drf(field)
+    # Exact classes only: a subclass may represent its value its own way.
+    if kind in (drf.CharField, drf.EmailField, drf.URLField, drf.SlugField, drf.UUIDField):
+        return _text(name)
+    if kind is drf.IntegerField:
+        return _integer(name)
+    if kind is drf.BooleanField:
+        return _boolean(name, field)
+    if kind in (drf.ChoiceField, drf.DecimalField):
+        return _memoised(name, field)
+    if kind in (drf.DateTimeField, drf.DateField) or (
+        isinstance(field, drf.DateTimeField)
+        and type(field).to_representation is drf.DateTimeField.to_representation
+    ):
+        return _formatted(name, field)
+    if kind is relations.PrimaryKeyRelatedField:
+        return _related_id(name, field)
+    return _through_drf(field)
+
+
+def fast_rows(serializer: serializers.Serializer, instances: Iterable) -> list[dict]:
+    """`serializer.to_representation()` of each instance, as DRF would, without its per-field
+    machinery for the simple fields."""
+    plan = [(field.field_name, _getter(field)) for field in serializer._readable_fields]
+    return [{name: get(obj) for name, get in plan} for obj in instances]
