@@ -79,6 +79,15 @@ def remember(key_hash: str, *, version: str | None, token, memberships) -> None:
     )
 
 
+def remember_memberships(key_hash: str, version: str, *, user, memberships) -> None:
+    """Add the memberships a view read to the token remembered by its authentication."""
+    entry = _entries.get(key_hash)
+    if entry is None or entry.version != version:
+        return
+    token, _ = pickle.loads(entry.payload)  # noqa: S301 - bytes this process pickled itself
+    remember(key_hash, version=version, token=token, memberships=memberships)
+
+
 def revoke(key_hashes) -> None:
     """New versions for these tokens: now, and again once the change is committed."""
     keys = [_key(key_hash) for key_hash in key_hashes]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import Model, QuerySet
 
+from merchants import auth_cache
 from merchants.errors import MerchantAccessDenied, MerchantRequired
 from merchants.models import Membership, Merchant
 
@@ -88,6 +89,10 @@ def _memberships_with_merchants(user) -> list[Membership]:
     memberships = getattr(user, "_staff_memberships", None)
     if memberships is None:
         memberships = active_memberships_with_merchants(user)
+        remembered = getattr(user, "_staff_auth", None)
+        if remembered is not None:  # a token's authentication: keep them with it
+            user._staff_memberships = memberships
+            auth_cache.remember_memberships(*remembered, user=user, memberships=memberships)
     user._merchant_roles = {membership.merchant_id: membership.role for membership in memberships}
     return memberships
 

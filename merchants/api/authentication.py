@@ -9,7 +9,6 @@ from rest_framework.authentication import TokenAuthentication
 from merchants import auth_cache
 from merchants.models import StaffToken
 from merchants.secret_links import token_hash
-from merchants.tenancy import active_memberships_with_merchants
 
 # Writing last_used_at on every request would turn each read into a write; a minute is plenty
 # (it is also how finely a token's sliding expiry moves).
@@ -50,7 +49,7 @@ class StaffTokenAuthentication(TokenAuthentication):
             token = StaffToken.objects.select_related("user").filter(key_hash=key_hash).first()
             if token is None:
                 raise exceptions.AuthenticationFailed("Invalid or revoked token. Log in again.")
-            memberships = active_memberships_with_merchants(token.user)
+            memberships = None  # read by the tenant's resolution when a view needs them
         else:
             token, memberships = found
         if not token.user.is_active:
@@ -66,5 +65,7 @@ class StaffTokenAuthentication(TokenAuthentication):
             version = version or auth_cache.version_read(key_hash)
         if version is not None:
             auth_cache.remember(key_hash, version=version, token=token, memberships=memberships)
-        token.user._staff_memberships = memberships  # the tenant is resolved from these
+            token.user._staff_auth = (key_hash, version)  # memberships read later join it
+        if memberships is not None:
+            token.user._staff_memberships = memberships  # the tenant is resolved from these
         return token.user, token

@@ -142,6 +142,7 @@ def _getter(field) -> Getter:
     if (
         isinstance(field, serializers.ListSerializer)
         and kind.to_representation is serializers.ListSerializer.to_representation
+        and isinstance(field.child, serializers.ModelSerializer)  # rows are objects, not dicts
         and type(field.child).to_representation is serializers.Serializer.to_representation
     ):
         return _nested_list(field)
