@@ -32,7 +32,9 @@ def _isolated_environment(settings, tmp_path):
     """Every test starts with an empty cache, eager Celery and media in a temp folder."""
     from django.core.cache import cache
 
+    from catalog.menu_cache import slug_forget_all
     from config.celery_app import app
+    from merchants.auth_cache import forget_all as staff_auth_forget_all
     from merchants.cache import cache_forget_failures
     from photobox.auth import kiosk_identity_forget_local
 
@@ -41,6 +43,8 @@ def _isolated_environment(settings, tmp_path):
     cache_forget_failures()
     cache.clear()
     kiosk_identity_forget_local()  # the poll's process-local tier of the key cache
+    slug_forget_all()  # the public menu's slug hints
+    staff_auth_forget_all()  # staff tokens remembered in the process
     # Hashing demo and factory passwords with PBKDF2 would dominate the suite's run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -17,6 +17,7 @@ from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
+from catalog.menu_cache import catalog_version_bump_many
 from catalog.models import (
     LowStockAlert,
     ModifierGroup,
@@ -201,6 +202,7 @@ def product_set_flags(*, products: QuerySet, **flags: bool) -> int:
     unknown = set(flags) - allowed
     if unknown or not flags:
         raise ValueError(f"Only {sorted(allowed)} can be switched in bulk, not {sorted(unknown)}.")
+    catalog_version_bump_many(products.values_list("merchant_id", flat=True).distinct())
     return products.update(**flags)
 
 
@@ -466,6 +468,7 @@ def stock_reserve(
     )
     if updated != len(quantities):  # only reachable where rows are not locked (SQLite)
         raise Conflict("Stock changed while ordering; please try again.", code="stock_changed")
+    menu_stock_changed(sold_out=[pk for pk in quantities if locked[pk][0] <= quantities[pk]])
     return quantities
 
 
@@ -485,4 +488,18 @@ def stock_release(
     if quantities:
         delta = _stock_delta_case(quantities)
         Product.objects.filter(pk__in=quantities.keys()).update(stock=F("stock") + delta)
+        menu_stock_changed(sold_out=list(quantities))  # may be back on sale
     return quantities
+
+
+def menu_stock_changed(*, sold_out: Sequence[int]) -> None:
+    """The public menu shows `sold_out`: a product whose stock reached or left zero changes
+    it (other stock moves do not, so sales do not empty the menu cache)."""
+    if not sold_out:
+        return
+    # Other transactions see the new stock on commit: the menu needs to learn no sooner.
+    transaction.on_commit(
+        lambda: catalog_version_bump_many(
+            Product.objects.filter(pk__in=sold_out).values_list("merchant_id", flat=True)
+        )
+    )

@@ -168,6 +168,9 @@ CACHE_RETRY_SECONDS = env.float("CACHE_RETRY_SECONDS", default=5.0)
 CACHE_DOWN_LOG_SECONDS = env.float("CACHE_DOWN_LOG_SECONDS", default=60.0)
 
 # --- auth and security ----------------------------------------------------------------------
+# A staff token's user, memberships and merchants are remembered in each web process this long,
+# checked at every request against the token's version in the cache (0: read them every time).
+STAFF_AUTH_LOCAL_SECONDS = env.int("STAFF_AUTH_LOCAL_SECONDS", default=30)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -367,8 +370,9 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        # DRF's, counted in one cache round trip (merchants/throttling.py).
+        "merchants.throttling.AnonRateThrottle",
+        "merchants.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="120/min"),
@@ -517,6 +521,11 @@ CATALOG_MAX_DETAIL_IMAGES = env.int("CATALOG_MAX_DETAIL_IMAGES", default=3)
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["public_menu"] = env.str(
     "THROTTLE_PUBLIC_MENU", default="300/min"
 )
+# The public menu's answers are cached this long at most (less before a promotion starts or
+# ends); every catalog change invalidates them at once (catalog/menu_cache.py).
+PUBLIC_MENU_CACHE_SECONDS = env.int("PUBLIC_MENU_CACHE_SECONDS", default=300)
+# A shop's slug -> id is remembered in each web process this long (a hint: checked by version).
+PUBLIC_MENU_SLUG_LOCAL_SECONDS = env.int("PUBLIC_MENU_SLUG_LOCAL_SECONDS", default=60)
 
 # --- customers -------------------------------------------------------------------------------
 # Shop whose customers sign in when a login request names no `merchant` (a slug); empty = required.

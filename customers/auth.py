@@ -28,6 +28,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from customers.models import Customer
 from merchants.tenancy import MERCHANT_HEADER
+from merchants.throttling import CountingThrottleMixin
 
 AUDIENCE = "customer-api"
 ALGORITHM = "HS256"
@@ -212,7 +213,7 @@ class IsCustomer(BasePermission):
         return is_customer(request)
 
 
-class CustomerRateThrottle(SimpleRateThrottle):
+class CustomerRateThrottle(CountingThrottleMixin, SimpleRateThrottle):
     """Per customer, keyed `cust:<merchant>:<id>` so customer and staff ids never share a bucket.
 
     Anonymous callers fall back to their address.

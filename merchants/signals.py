@@ -7,8 +7,12 @@ operator's change survives deploys.
 """
 
 from django.conf import settings
-from django.db.models.signals import post_delete, post_migrate
+from django.contrib.auth import get_user_model
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.dispatch import receiver
+
+from merchants import auth_cache
+from merchants.models import Membership, Merchant, StaffToken
 
 
 @receiver(post_migrate)
@@ -49,3 +53,33 @@ def export_job_file_delete(sender, instance, **kwargs) -> None:
 
     name = instance.file_name
     transaction.on_commit(lambda: storages["exports"].delete(name))
+
+
+# --- what a remembered staff token vouches for (merchants/auth_cache.py) -------------------
+
+
+@receiver(post_save, sender=StaffToken, dispatch_uid="staffauth_token_saved")
+@receiver(post_delete, sender=StaffToken, dispatch_uid="staffauth_token_deleted")
+def forget_token(sender, instance, created=False, **kwargs) -> None:
+    if not created:
+        auth_cache.revoke([instance.key_hash])
+
+
+@receiver(post_save, sender=get_user_model(), dispatch_uid="staffauth_user_saved")
+@receiver(post_delete, sender=get_user_model(), dispatch_uid="staffauth_user_deleted")
+def forget_user(sender, instance, update_fields=None, **kwargs) -> None:
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return  # a login: nothing a token vouches for
+    auth_cache.revoke_users([instance.pk])
+
+
+@receiver(post_save, sender=Membership, dispatch_uid="staffauth_membership_saved")
+@receiver(post_delete, sender=Membership, dispatch_uid="staffauth_membership_deleted")
+def forget_member(sender, instance, **kwargs) -> None:
+    auth_cache.revoke_users([instance.user_id])
+
+
+@receiver(post_save, sender=Merchant, dispatch_uid="staffauth_merchant_saved")
+def forget_members(sender, instance, created=False, **kwargs) -> None:
+    if not created:
+        auth_cache.revoke_users(Membership.objects.filter(merchant=instance).values("user_id"))

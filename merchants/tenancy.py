@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import Model, QuerySet
 
+from merchants import auth_cache
 from merchants.errors import MerchantAccessDenied, MerchantRequired
 from merchants.models import Membership, Merchant
 
@@ -68,9 +69,15 @@ def roles_by_merchant(user) -> dict[int, int]:
     """merchant id → role for every active membership of `user` (one query, cached per user)."""
     cached = getattr(user, "_merchant_roles", None)
     if cached is None:
-        rows = list(
-            _active_memberships(user).values_list("merchant_id", "role", "merchant__business_type")
-        )
+        remembered = getattr(user, "_staff_memberships", None)
+        if remembered is not None:
+            rows = [(m.merchant_id, m.role, m.merchant.business_type) for m in remembered]
+        else:
+            rows = list(
+                _active_memberships(user).values_list(
+                    "merchant_id", "role", "merchant__business_type"
+                )
+            )
         cached = {merchant_id: role for merchant_id, role, _ in rows}
         user._merchant_roles = cached
         user._merchant_business_types = {kind for _, _, kind in rows}
@@ -85,9 +92,21 @@ def business_types_of(user) -> set[str]:
     return user._merchant_business_types
 
 
+def active_memberships_with_merchants(user) -> list[Membership]:
+    """The active memberships with their merchants (one query)."""
+    return list(_active_memberships(user).select_related("merchant"))
+
+
 def _memberships_with_merchants(user) -> list[Membership]:
-    """The active memberships with their merchants, fresh (one query); refreshes the roles cache."""
-    memberships = list(_active_memberships(user).select_related("merchant"))
+    """The active memberships with their merchants: as the token's authentication read them
+    (merchants/auth_cache.py), else fresh (one query); refreshes the roles cache."""
+    memberships = getattr(user, "_staff_memberships", None)
+    if memberships is None:
+        memberships = active_memberships_with_merchants(user)
+        remembered = getattr(user, "_staff_auth", None)
+        if remembered is not None:  # a token's authentication: keep them with it
+            user._staff_memberships = memberships
+            auth_cache.remember_memberships(*remembered, user=user, memberships=memberships)
     user._merchant_roles = {membership.merchant_id: membership.role for membership in memberships}
     user._merchant_business_types = {
         membership.merchant.business_type for membership in memberships
@@ -101,7 +120,11 @@ _MERCHANT_ID = re.compile(r"[0-9]{1,18}")
 _MERCHANT_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
 
 
-def _merchant_named(value: str) -> Merchant | None:
+def _merchant_named(value: str, user=None) -> Merchant | None:
+    by_id = bool(_MERCHANT_ID.fullmatch(value))
+    for membership in getattr(user, "_staff_memberships", None) or ():
+        if value == (str(membership.merchant_id) if by_id else membership.merchant.slug):
+            return membership.merchant  # one of the caller's own: no query
     if _MERCHANT_ID.fullmatch(value):
         return Merchant.objects.filter(pk=int(value)).first()
     if _MERCHANT_SLUG.fullmatch(value):
@@ -114,7 +137,7 @@ def resolve_tenant(user, header_value: str | None) -> TenantContext:
     is_operator = bool(user.is_superuser)
     header_value = (header_value or "").strip()
     if header_value:
-        merchant = _merchant_named(header_value)
+        merchant = _merchant_named(header_value, user)
         if merchant is not None and is_operator:
             return TenantContext(merchant=merchant, role=Role.OWNER, is_operator=True)
         role = roles_by_merchant(user).get(merchant.pk) if merchant else None

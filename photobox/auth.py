@@ -36,6 +36,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.throttling import SimpleRateThrottle
 
+from merchants.throttling import CountingThrottleMixin
 from photobox.models import KioskLocation
 
 KIOSK_KEY_HEADER = "HTTP_X_KIOSK_KEY"
@@ -206,7 +207,7 @@ class IsKiosk(BasePermission):
         return isinstance(request.auth, KioskIdentity)
 
 
-class KioskRateThrottle(SimpleRateThrottle):
+class KioskRateThrottle(CountingThrottleMixin, SimpleRateThrottle):
     """Per kiosk location; anonymous callers by address."""
 
     scope = "kiosk"

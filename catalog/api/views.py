@@ -1,13 +1,13 @@
 from django.db.models import Count, Prefetch
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 
-from catalog import selectors, services
+from catalog import menu_cache, selectors, services
 from catalog.api.serializers import (
     DeletedCountSerializer,
     DetailImagesDeleteSerializer,
@@ -33,6 +33,7 @@ from catalog.models import ModifierGroup, ModifierOption, Product, ProductCatego
 from merchants.api.base import MerchantScopedViewSet
 from merchants.api.parsers import BoundedFormParser, BoundedJSONParser
 from merchants.models import TableLocation
+from merchants.throttling import AnonRateThrottle
 
 
 class ProductCategoryViewSet(MerchantScopedViewSet):
@@ -194,7 +195,41 @@ class PublicMenuView(generics.ListAPIView):
     def merchant(self):
         if not hasattr(self, "_merchant"):
             self._merchant = selectors.public_merchant_get(slug=self.kwargs["merchant_slug"])
+            menu_cache.slug_remember(self._merchant.slug, self._merchant.pk)
         return self._merchant
+
+    def list(self, request, *args, **kwargs):
+        """From the cache while the catalog version holds (see catalog/menu_cache.py); the
+        answer carries an ETag and a matching `If-None-Match` gets a 304."""
+        if request.accepted_renderer.format != "json":
+            return super().list(request, *args, **kwargs)
+        merchant_id = menu_cache.slug_hint(self.kwargs["merchant_slug"]) or self.merchant.pk
+        key = menu_cache.entry_key(merchant_id=merchant_id, request=request)
+        version, entry = menu_cache.entry_lookup(merchant_id=merchant_id, key=key)
+        if entry is None:
+            version = menu_cache.version_for_build(merchant_id=merchant_id, version=version)
+            if self.merchant.pk != merchant_id:  # the slug now names another shop
+                return super().list(request, *args, **kwargs)
+            response = super().list(request, *args, **kwargs)
+            if response.status_code != status.HTTP_200_OK:
+                return response
+            body = request.accepted_renderer.render(
+                response.data, request.accepted_media_type, self.get_renderer_context()
+            )
+            entry = menu_cache.entry_store(
+                key=key,
+                merchant_id=merchant_id,
+                version=version,
+                content_type=request.accepted_renderer.media_type,
+                body=body,
+            )
+        if menu_cache.etag_matches(request, entry.etag):
+            answer = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
+        else:
+            answer = HttpResponse(entry.body, content_type=entry.content_type)
+        answer["ETag"] = entry.etag
+        answer["Cache-Control"] = "no-cache"  # keep it, but ask again (a 304 is cheap)
+        return answer
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

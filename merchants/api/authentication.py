@@ -6,6 +6,7 @@ from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
+from merchants import auth_cache
 from merchants.models import StaffToken
 from merchants.secret_links import token_hash
 
@@ -40,9 +41,17 @@ class StaffTokenAuthentication(TokenAuthentication):
     keyword = "Token"
 
     def authenticate_credentials(self, key):
-        token = StaffToken.objects.select_related("user").filter(key_hash=hash_token(key)).first()
-        if token is None:
-            raise exceptions.AuthenticationFailed("Invalid or revoked token. Log in again.")
+        key_hash = hash_token(key)
+        found = auth_cache.remembered(key_hash)
+        version = None
+        if found is None:
+            version = auth_cache.version_read(key_hash)  # before the rows it vouches for
+            token = StaffToken.objects.select_related("user").filter(key_hash=key_hash).first()
+            if token is None:
+                raise exceptions.AuthenticationFailed("Invalid or revoked token. Log in again.")
+            memberships = None  # read by the tenant's resolution when a view needs them
+        else:
+            token, memberships = found
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("This account is disabled.")
         now = timezone.now()
@@ -53,4 +62,10 @@ class StaffTokenAuthentication(TokenAuthentication):
             # Also slides the expiry: it is counted from the last use.
             StaffToken.objects.filter(pk=token.pk).update(last_used_at=now)
             token.last_used_at = now
+            version = version or auth_cache.version_read(key_hash)
+        if version is not None:
+            auth_cache.remember(key_hash, version=version, token=token, memberships=memberships)
+            token.user._staff_auth = (key_hash, version)  # memberships read later join it
+        if memberships is not None:
+            token.user._staff_memberships = memberships  # the tenant is resolved from these
         return token.user, token

@@ -77,9 +77,10 @@ def test_list_query_count_does_not_grow(owner_client, merchant, django_assert_ma
 
 
 def test_a_token_request_knows_its_user_role_and_merchant_in_two_queries(
-    api_client, owner, merchant, django_assert_num_queries
+    api_client, owner, merchant, django_assert_num_queries, settings
 ):
-    # As at the counter: a token, so the user (and their roles) are loaded afresh each time.
+    # Not remembered in the process (merchants/auth_cache.py): read afresh each time.
+    settings.STAFF_AUTH_LOCAL_SECONDS = 0
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {staff_token_create(user=owner)}")
     TableLocationFactory.create_batch(3, merchant=merchant)
     api_client.get("/api/v1/table-locations")  # the first use stamps the token's last use

@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from merchants.api.base import MAX_ID, MerchantScopedSerializerMixin, money_field
+from merchants.api.rows import FastListSerializer
 from merchants.models import TableLocation
 from orders.models import Order, OrderEvent, OrderItem
 from orders.services import MAX_LINES, MAX_QUANTITY
@@ -227,6 +228,7 @@ class OrderSerializer(OrderMoneyMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Order
+        list_serializer_class = FastListSerializer
         fields = [
             "id",
             "number",

@@ -17,6 +17,7 @@ from merchants.actors import Actor
 from merchants.api.authentication import StaffTokenAuthentication
 from merchants.api.base import MerchantScopedMixin
 from merchants.api.permissions import Role
+from merchants.api.rows import fast_one
 from orders.api.serializers import (
     OrderCancelSerializer,
     OrderCashReceiptSerializer,
@@ -232,7 +233,8 @@ class OrderViewSet(
             return self._detail(order, status.HTTP_201_CREATED)
         order = order_create(**fields)
         order.payment_list = []  # just created: no payment yet
-        return Response(OrderDetailSerializer(order).data, status=status.HTTP_201_CREATED)
+        # Built from what was just written, without DRF's per-field work (merchants/api/rows.py).
+        return Response(fast_one(OrderDetailSerializer(), order), status=status.HTTP_201_CREATED)
 
     def _no_counter_sale(self, data) -> None:
         if data.get("payments") or data["complete"]:
