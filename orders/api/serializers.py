@@ -5,7 +5,7 @@ from merchants.api.base import MAX_ID, MerchantScopedSerializerMixin, money_fiel
 from merchants.models import TableLocation
 from orders.models import Order, OrderEvent, OrderItem
 from orders.services import MAX_LINES, MAX_QUANTITY
-from payments.api.serializers import PaymentRefundSerializer
+from payments.api.serializers import PaymentRefundSerializer, register_field
 from payments.models import Payment, PaymentMethod
 
 MAX_MODIFIERS = 30
@@ -67,6 +67,12 @@ class OrderTenderSerializer(MerchantScopedSerializerMixin, serializers.Serialize
     )
 
 
+class OrderTenderAddSerializer(OrderTenderSerializer):
+    """One tender on an existing order, at a register."""
+
+    register = register_field()
+
+
 class OrderCreateSerializer(MerchantScopedSerializerMixin, serializers.Serializer):
     """What a cashier or a customer sends; prices are never accepted, only products and counts."""
 
@@ -94,6 +100,7 @@ class OrderCreateSerializer(MerchantScopedSerializerMixin, serializers.Serialize
         default=False,
         help_text="Also complete it: the payments must cover the total (400 otherwise).",
     )
+    register = register_field(help_text='The register of a counter sale\'s shift; "main".')
 
     def validate(self, attrs):
         if attrs.get("customer_id") and attrs.get("customer_email"):
@@ -346,6 +353,7 @@ class OrderPayCashSerializer(serializers.Serializer):
     amount_paid = money_field(
         min_value=0, help_text="The cash handed over; at least the order's rounded amount."
     )
+    register = register_field()
 
 
 class OrderCashReceiptSerializer(serializers.Serializer):

@@ -29,8 +29,8 @@ from orders.api.serializers import (
     OrderSerializer,
     OrderSplitResultSerializer,
     OrderSplitSerializer,
+    OrderTenderAddSerializer,
     OrderTenderResultSerializer,
-    OrderTenderSerializer,
 )
 from orders.bills import (
     SplitLine,
@@ -209,7 +209,10 @@ class OrderViewSet(
         }
         if data.get("payments") or data["complete"]:
             order = order_counter_sale(
-                **fields, tenders=tender_inputs(data.get("payments", [])), complete=data["complete"]
+                **fields,
+                tenders=tender_inputs(data.get("payments", [])),
+                complete=data["complete"],
+                register=data["register"],
             )
             return self._detail(order, status.HTTP_201_CREATED)
         order = order_create(**fields)
@@ -435,6 +438,7 @@ class OrderViewSet(
             order=order,
             amount_paid=serializer.validated_data["amount_paid"],
             actor=self._actor(),
+            register=serializer.validated_data["register"],
         )
         order = Order.objects.only("payment_status").get(pk=order.pk)
         return Response(
@@ -450,7 +454,7 @@ class OrderViewSet(
         )
 
     @extend_schema(
-        request=OrderTenderSerializer,
+        request=OrderTenderAddSerializer,
         responses={201: OrderTenderResultSerializer, 200: OrderTenderResultSerializer},
     )
     @action(detail=True, methods=["post"], url_path="payments")
@@ -460,13 +464,14 @@ class OrderViewSet(
         never take more than is due; gateway methods start a Snap or QRIS charge. The order
         is paid once its payments cover the total; `amount_due` says what is left."""
         order = self.get_object()
-        data = self._body(OrderTenderSerializer)
+        data = self._body(OrderTenderAddSerializer)
         result = order_payment_add(
             order=order,
             payment_method=data["payment_method"],
             actor=self._actor(),
             amount=data.get("amount"),
             reference=data["reference"],
+            register=data["register"],
         )
         current = result.order
         body = OrderTenderResultSerializer(
@@ -515,5 +520,6 @@ class OrderViewSet(
             reason=data["reason"],
             amount=data.get("amount"),
             payment_id=data.get("payment_id"),
+            register=data["register"],
         )
         return self._payment_result(order.pk, payment)
