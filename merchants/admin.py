@@ -62,6 +62,7 @@ class MerchantAdminForm(forms.ModelForm):
             "default_service_charge_percent",
             "officer_max_discount_percent",
             "complete_when_paid",
+            "require_open_shift",
         )
 
     # Percent settings: left blank, they keep what is stored (0 for a new merchant).
@@ -120,6 +121,7 @@ class MerchantAdmin(MerchantScopedAdmin):
                     "default_service_charge_percent",
                     "officer_max_discount_percent",
                     "complete_when_paid",
+                    "require_open_shift",
                 )
             },
         ),

@@ -75,6 +75,7 @@ class MerchantSerializer(serializers.ModelSerializer):
             "default_service_charge_percent",
             "officer_max_discount_percent",
             "complete_when_paid",
+            "require_open_shift",
             "role",
             "created_at",
             "updated_at",
