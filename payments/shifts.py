@@ -222,7 +222,11 @@ def shift_summary(*, shift: Shift) -> ShiftSummary:
         for (method, name), totals in sorted(by_method.items())
     ]
     summary.orders = len(references)
-    summary.movements = list(CashMovement.objects.filter(shift=shift).order_by("created_at", "pk"))
+    summary.movements = list(
+        CashMovement.objects.filter(shift=shift)
+        .select_related("actor")
+        .order_by("created_at", "pk")
+    )
     for movement in summary.movements:
         if movement.kind == CashMovement.Kind.IN:
             summary.cash_in += movement.amount
@@ -276,8 +280,9 @@ def shift_get(*, merchant: Merchant, pk: int) -> Shift:
     return shift
 
 
-def shift_list_for_day(*, merchant: Merchant, start, end) -> list[Shift]:
-    """Shifts opened in [start, end) or still open across it (for the daily Z)."""
+def shift_list_for_day(*, merchant: Merchant, start_end: tuple) -> list[Shift]:
+    """Shifts open at any moment of [start, end): the daily report lists them."""
+    start, end = start_end
     return list(
         Shift.objects.filter(merchant=merchant, opened_at__lt=end)
         .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start))

@@ -206,3 +206,57 @@ def test_stock_sent_with_the_product_is_a_count_by_who_sent_it(owner_client, mer
     assert created.status_code == 201, created.content
     assert ledger(Product.objects.get(pk=created.json()["id"])) == [("count", 4)]
     assert stock_audit_differences() == []
+
+
+# --- admin -------------------------------------------------------------------------------------
+
+
+def test_product_page_shows_the_latest_movements_in_constant_queries(
+    owner_admin, merchant, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog.tests.factories import StockMovementFactory
+
+    tea = ProductFactory(merchant=merchant, track_stock=True, stock=0)
+    url = reverse("admin:catalog_product_change", args=[tea.pk])
+    StockMovementFactory.create_batch(3, product=tea)
+    owner_admin.get(url)
+    with CaptureQueriesContext(connection) as three:
+        assert owner_admin.get(url).status_code == 200
+    StockMovementFactory.create_batch(60, product=tea)
+    with django_assert_max_num_queries(len(three)):
+        response = owner_admin.get(url)
+    assert response.content.decode().count('class="field-delta"') == 50
+
+
+def test_stock_take_counts_the_numbers_entered(owner_admin, merchant, other_merchant, owner):
+    tea = ProductFactory(merchant=merchant, name="Tea", track_stock=True, stock=5)
+    cake = ProductFactory(merchant=merchant, name="Cake", track_stock=True, stock=2)
+    ProductFactory(merchant=merchant, name="Service", track_stock=False)
+    theirs = ProductFactory(merchant=other_merchant, name="Theirs", track_stock=True, stock=1)
+    url = reverse("admin:catalog_product_stock_take")
+    page = owner_admin.get(url).content.decode()
+    assert "Tea" in page
+    assert "Cake" in page
+    assert "Service" not in page
+    assert "Theirs" not in page
+    response = owner_admin.post(
+        url, {f"counted_{tea.pk}": "7", f"counted_{cake.pk}": "", "reason": "Monday count"}
+    )
+    assert response.status_code == 302
+    assert ledger(tea) == [("count", 5), ("count", 2)]
+    assert ledger(cake) == [("count", 2)]  # left blank: not counted
+    assert StockMovement.objects.filter(product=tea).first().actor == owner
+    # An id of another merchant is no field of this form: ignored, never written.
+    owner_admin.post(url, {f"counted_{theirs.pk}": "9"})
+    theirs.refresh_from_db()
+    assert theirs.stock == 1
+
+
+def test_officers_cannot_take_stock(client, officer, merchant):
+    officer.is_staff = True
+    officer.save()
+    client.force_login(officer)
+    assert client.get(reverse("admin:catalog_product_stock_take")).status_code == 403

@@ -232,3 +232,28 @@ def test_shift_list_and_report_query_counts(
     assert len(listed.json()["results"]) == 3
     with django_assert_max_num_queries(8):
         assert officer_client.get(f"{SHIFTS}/{shift.pk}").status_code == 200
+
+
+# --- admin ---------------------------------------------------------------------------------
+
+
+def test_the_printable_shift_report_and_the_daily_z_list_the_shift(
+    merchant, officer, owner_admin, other_merchant
+):
+    from django.urls import reverse
+
+    from payments.tests.factories import ShiftFactory
+
+    shift = shift_open(merchant=merchant, actor=Actor.staff(officer), opening_cash=Decimal(200000))
+    shift_close(shift=shift, actor=Actor.staff(officer), counted_cash=Decimal(199500))
+    report = owner_admin.get(reverse("admin:payments_shift_report", args=[shift.pk]))
+    assert report.status_code == 200
+    page = report.content.decode()
+    assert "Z report — shift closed" in page
+    assert "−500" in page or "-500" in page
+    daily = owner_admin.get(reverse("admin:orders_order_daily_report")).content.decode()
+    assert reverse("admin:payments_shift_report", args=[shift.pk]) in daily
+    theirs = ShiftFactory(merchant=other_merchant)
+    assert (
+        owner_admin.get(reverse("admin:payments_shift_report", args=[theirs.pk])).status_code == 404
+    )
