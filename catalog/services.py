@@ -26,7 +26,7 @@ from catalog.models import (
     PromotionItem,
 )
 from catalog.pricing import PriceQuote, product_final_price, product_final_prices
-from catalog.selectors import product_list_low_stock
+from catalog.selectors import days_of_stock_left, product_list_low_stock, product_sold_per_day
 from catalog.stock import (
     StockKind,
     StockLine,
@@ -342,6 +342,11 @@ def low_stock_alert_send(*, merchant_id: int, now=None) -> bool:
     products = list(product_list_low_stock(merchant=merchant))
     if not products:
         return False
+    # What each sold per day this past week (the stock ledger's sales), and the days left.
+    pace = product_sold_per_day(merchant=merchant, product_ids=[p.pk for p in products], now=now)
+    for product in products:
+        product.sold_per_day = pace.get(product.pk)
+        product.days_left = days_of_stock_left(product.stock, product.sold_per_day)
     recipients = merchant_owner_emails(merchant=merchant)
     if not recipients:
         logger.info("Low stock at %s but no owner has an email address", merchant.slug)
