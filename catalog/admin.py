@@ -249,8 +249,10 @@ class ProductAdmin(ImportExportMixin, MerchantScopedAdmin):
         if isinstance(inline, StockMovementInline) and obj is not None and obj.pk:
             # A best seller has a movement per sale: show the latest only.
             latest = StockMovement.objects.filter(product=obj).order_by("-created_at", "-pk")
-            kwargs["queryset"] = kwargs["queryset"].filter(
-                pk__in=Subquery(latest.values("pk")[: inline.shown])
+            kwargs["queryset"] = (
+                kwargs["queryset"]
+                .filter(pk__in=Subquery(latest.values("pk")[: inline.shown]))
+                .select_related("product")
             )
         return kwargs
 
