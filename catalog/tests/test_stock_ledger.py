@@ -260,3 +260,10 @@ def test_officers_cannot_take_stock(client, officer, merchant):
     officer.save()
     client.force_login(officer)
     assert client.get(reverse("admin:catalog_product_stock_take")).status_code == 403
+
+
+def test_demo_data_keeps_stock_and_ledger_in_step(capsys):
+    call_command("seed_demo")
+    call_command("seed_demo")  # refreshed: still in step
+    assert stock_audit_differences() == []
+    assert StockMovement.objects.exists()
