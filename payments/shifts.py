@@ -109,7 +109,8 @@ def _locked_open(shift: Shift, verb: str) -> Shift:
     locked = Shift.objects.select_for_update().get(pk=shift.pk)
     if not locked.is_open:
         raise Conflict(
-            f"This shift was closed at {timezone.localtime(locked.closed_at):%Y-%m-%d %H:%M}; "
+            f"This shift was closed at "
+            f"{locked.closed_at.astimezone(locked.merchant.tzinfo):%Y-%m-%d %H:%M}; "
             f"a closed shift cannot {verb}. Record it on the register's next shift.",
             code="shift_closed",
         )
