@@ -90,6 +90,10 @@ def test_the_worked_example_to_the_rupiah(counter, officer_client, owner_client)
         {"method": "cash", "name": "Cash", "amount": "83000.00", "count": 3}
     ]
     assert report["shift"]["status"] == "closed"
+    assert [(m["kind"], m["amount"]) for m in report["movements"]] == [
+        ("refund", "20000.00"),
+        ("out", "50000.00"),
+    ]
     stored = Shift.objects.get(pk=shift["id"])
     assert (stored.expected_cash, stored.difference) == (Decimal(213000), Decimal(-500))
 

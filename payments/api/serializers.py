@@ -125,32 +125,33 @@ class ShiftCloseSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-class CashMovementSerializer(serializers.ModelSerializer):
+class CashMovementCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=[("in", "Cash in"), ("out", "Cash out")])
     amount = money_field(min_value=0)
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    payment_id = serializers.IntegerField(read_only=True)
+    reason = serializers.CharField(max_length=255)
+
+
+class CashMovementSerializer(serializers.ModelSerializer):
+    """Cash in, out, or refunded (a refund is written by the refund and names its payment)."""
+
+    amount = money_field(read_only=True)
+    actor = serializers.CharField(source="actor.username", read_only=True, allow_null=True)
+    payment_id = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
         model = CashMovement
         fields = ["id", "kind", "amount", "reason", "actor", "payment_id", "created_at"]
-        read_only_fields = ["id", "actor", "payment_id", "created_at"]
-
-    def to_representation(self, instance):
-        # Refunds are written by the refund itself; they read back with their own kind.
-        data = super().to_representation(instance)
-        data["kind"] = instance.kind
-        return data
+        read_only_fields = fields
 
 
 class ShiftSerializer(serializers.ModelSerializer):
-    opening_cash = money_field()
-    expected_cash = money_field(allow_null=True)
-    counted_cash = money_field(allow_null=True)
-    difference = money_field(allow_null=True)
+    opening_cash = money_field(read_only=True)
+    expected_cash = money_field(read_only=True, allow_null=True)
+    counted_cash = money_field(read_only=True, allow_null=True)
+    difference = money_field(read_only=True, allow_null=True)
     status = serializers.SerializerMethodField()
-    opened_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    closed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    opened_by = serializers.CharField(source="opened_by.username", read_only=True, allow_null=True)
+    closed_by = serializers.CharField(source="closed_by.username", read_only=True, allow_null=True)
 
     class Meta:
         model = Shift

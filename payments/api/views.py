@@ -14,6 +14,7 @@ from merchants.api.permissions import Role
 from merchants.errors import NotFound, PermissionDenied
 from merchants.observability.metrics import payment_webhook_observe
 from payments.api.serializers import (
+    CashMovementCreateSerializer,
     CashMovementSerializer,
     PaymentDetailSerializer,
     PaymentMethodSerializer,
@@ -250,13 +251,13 @@ class ShiftViewSet(MerchantScopedReadOnlyViewSet):
             )
         return self._report(shift_summary(shift=shift))
 
-    @extend_schema(request=CashMovementSerializer, responses={201: CashMovementSerializer})
+    @extend_schema(request=CashMovementCreateSerializer, responses={201: CashMovementSerializer})
     @action(detail=True, methods=["post"], url_path="cash-movements")
     def cash_movements(self, request, pk=None):
         """Cash put into (`in`) or taken out of (`out`) the drawer, with a reason. 409 on a
         closed shift."""
         shift = self.get_object()
-        body = CashMovementSerializer(data=request.data)
+        body = CashMovementCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         movement = shift_cash_move(
             shift=shift, actor=Actor.staff(request.user), **body.validated_data
