@@ -120,7 +120,7 @@ def reset_sequences(*models_: type[models.Model]) -> None:
 
 def load(*, stdout, orders: int = ORDERS, sessions: int = PHOTO_SESSIONS) -> list[Shop]:
     """Create the staff, the merchants and their year of trade; returns the shops."""
-    from catalog.models import Product, ProductCategory, ProductImage, Promotion
+    from catalog.models import Product, ProductCategory, ProductImage, Promotion, StockMovement
     from merchants.models import Merchant
 
     rng = random.Random(SEED)
@@ -151,6 +151,19 @@ def load(*, stdout, orders: int = ORDERS, sessions: int = PHOTO_SESSIONS) -> lis
                 sort_order=p,
             )
             for p in range(PRODUCTS // share)
+        )
+        # The stock ledger opens with each tracked product's stock (stock_audit stays clean).
+        StockMovement.objects.bulk_create(
+            StockMovement(
+                merchant=merchant,
+                product=product,
+                delta=product.stock,
+                kind=StockMovement.Kind.COUNT,
+                reason="Bench opening stock",
+                actor_label="system",
+            )
+            for product in products
+            if product.stock
         )
         ProductImage.objects.bulk_create(
             ProductImage(

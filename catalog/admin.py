@@ -1,7 +1,11 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Subquery
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -19,9 +23,11 @@ from catalog.models import (
     ProductModifierGroup,
     Promotion,
     PromotionItem,
+    StockMovement,
 )
 from catalog.resources import ProductResource
 from catalog.selectors import product_filter_low_stock
+from merchants.actors import Actor
 from merchants.admin_base import (
     MerchantScopedAdmin,
     MerchantScopedTabularInline,
@@ -30,6 +36,7 @@ from merchants.admin_base import (
     merchant_ids_of,
 )
 from merchants.admin_display import money
+from merchants.dashboard import admin_tenant
 from merchants.errors import DomainError
 from merchants.images import validate_image
 from merchants.models import Merchant
@@ -197,6 +204,42 @@ class ProductModifierGroupInline(MerchantScopedTabularInline):
     verbose_name_plural = "Modifier groups (sizes, sugar, add-ons), in order"
 
 
+class StockMovementInline(ReadOnlyPermissionsMixin, MerchantScopedTabularInline):
+    """The product's stock ledger, newest first (the latest 50; the API lists them all)."""
+
+    model = StockMovement
+    fields = ("created_at", "kind", "delta", "reason", "actor_label", "order_id", "order_line_id")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("-created_at", "-pk")
+    verbose_name_plural = "Stock movements (latest 50)"
+    shown = 50
+
+
+class StockTakeForm(forms.Form):
+    reason = forms.CharField(max_length=255, required=False, initial="Stock take")
+
+    def __init__(self, *args, products=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.products = list(products)
+        for product in self.products:
+            self.fields[f"counted_{product.pk}"] = forms.IntegerField(
+                min_value=0, max_value=1_000_000, required=False, label=product.name
+            )
+
+    def rows(self):
+        return [(product, self[f"counted_{product.pk}"]) for product in self.products]
+
+    def counted(self) -> dict[int, int]:
+        """Only the products a number was entered for: a blank line is not counted."""
+        return {
+            product.pk: self.cleaned_data[f"counted_{product.pk}"]
+            for product in self.products
+            if self.cleaned_data.get(f"counted_{product.pk}") is not None
+        }
+
+
 @admin.register(Product)
 class ProductAdmin(ImportExportMixin, MerchantScopedAdmin):
     resource_classes = [ProductResource]
@@ -227,7 +270,8 @@ class ProductAdmin(ImportExportMixin, MerchantScopedAdmin):
     list_select_related = ("merchant", "category")
     search_fields = ("name", "description", "sku", "barcode")
     autocomplete_fields = ("category",)
-    inlines = [ProductImageInline, ProductModifierGroupInline]
+    inlines = [ProductImageInline, ProductModifierGroupInline, StockMovementInline]
+    change_list_template = "admin/catalog/product/change_list.html"  # + the stock take link
     date_hierarchy = "created_at"
     show_full_result_count = False
     actions = ("activate", "deactivate", "mark_available", "mark_unavailable")
@@ -241,6 +285,75 @@ class ProductAdmin(ImportExportMixin, MerchantScopedAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("images")
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, StockMovementInline) and obj is not None and obj.pk:
+            # A best seller has a movement per sale: show the latest only.
+            latest = StockMovement.objects.filter(product=obj).order_by("-created_at", "-pk")
+            kwargs["queryset"] = (
+                kwargs["queryset"]
+                .filter(pk__in=Subquery(latest.values("pk")[: inline.shown]))
+                .select_related("product")
+            )
+        return kwargs
+
+    def get_readonly_fields(self, request, obj=None):
+        # Once the product exists its stock moves through the ledger: orders, the stock take
+        # and the API's stock adjustments. A number typed into a stale form would undo sales.
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "stock") if obj is not None else fields
+
+    def save_model(self, request, obj, form, change):
+        # A stock number typed here is a count by this user (see Product.save).
+        obj.save(stock_actor=request.user, stock_reason="Stock set in the admin")
+
+    def get_urls(self):
+        take = path(
+            "stock-take/",
+            self.admin_site.admin_view(self.stock_take_view),
+            name="catalog_product_stock_take",
+        )
+        return [take, *super().get_urls()]
+
+    def stock_take_view(self, request):
+        """Count the shelf: one counted number per tracked product, saved at once as `count`
+        movements in one transaction (owners)."""
+        tenant = admin_tenant(request)
+        if tenant.merchant is None:
+            messages.info(request, "Choose a merchant first.")
+            return redirect("admin:index")
+        if not tenant.has_role(Role.OWNER):
+            raise PermissionDenied("Only an owner can take stock.")
+        products = Product.objects.filter(merchant=tenant.merchant, track_stock=True).order_by(
+            "category__sort_order", "sort_order", "name", "pk"
+        )
+        form = StockTakeForm(request.POST or None, products=products)
+        if request.method == "POST" and form.is_valid():
+            try:
+                movements = services.stock_count_many(
+                    merchant_id=tenant.merchant.pk,
+                    counted=form.counted(),
+                    actor=Actor.staff(request.user),
+                    reason=form.cleaned_data["reason"] or "Stock take",
+                )
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(
+                    request,
+                    f"Stock take saved: {len(movements)} product(s) changed, "
+                    f"{len(form.counted()) - len(movements)} already right.",
+                )
+                return redirect(reverse("admin:catalog_product_stock_take"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Stock take · {tenant.merchant.name}",
+            "form": form,
+            "tenant": tenant,
+        }
+        return TemplateResponse(request, "admin/catalog/stock_take.html", context)
 
     def get_changeform_initial_data(self, request):
         # A new product starts with its merchant's default tax and service charge.

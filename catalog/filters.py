@@ -1,9 +1,9 @@
 import django_filters
 from django.utils import timezone
 
-from catalog.models import Product, ProductCategory, Promotion
+from catalog.models import Product, ProductCategory, Promotion, StockMovement
 from catalog.selectors import product_filter_low_stock
-from merchants.filters import IdFilter, MoneyFilter
+from merchants.filters import IdFilter, MomentFilter, MoneyFilter
 
 
 class ProductCategoryFilterSet(django_filters.FilterSet):
@@ -58,3 +58,13 @@ class PromotionFilterSet(django_filters.FilterSet):
     def filter_running(self, queryset, name, value):
         running = queryset.running(timezone.now())
         return running if value else queryset.exclude(pk__in=running.values("pk"))
+
+
+class StockMovementFilterSet(django_filters.FilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=StockMovement.Kind.choices)
+    created_after = MomentFilter(field_name="created_at", lookup_expr="gte")
+    created_before = MomentFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = StockMovement
+        fields = ["kind", "created_after", "created_before"]

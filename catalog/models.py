@@ -2,6 +2,7 @@ import posixpath
 import secrets
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -138,6 +139,34 @@ class Product(TenantModel):
             and self.stock <= self.low_stock_threshold
         )
 
+    # `stock` always equals the sum of the product's StockMovements. Sales and voids change it
+    # through catalog.stock; a form, the API or an import that saves the product with a new
+    # number is a count (a movement of the difference), and a save that left the number as
+    # loaded never writes it, so a stale form cannot undo sales made meanwhile.
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stock_as_loaded = instance.__dict__.get("stock")
+        return instance
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self._stock_as_loaded = self.__dict__.get("stock")
+
+    def save(self, *args, stock_actor=None, stock_reason: str = "", **kwargs):
+        """Save the product; a stock number changed since it was loaded (or given to a new
+        product) is written with its `count` movement, naming `stock_actor` (a user)."""
+        from catalog.stock import stock_saved_with_product
+
+        stock_saved_with_product(
+            self,
+            lambda **extra: super(Product, self).save(*args, **{**kwargs, **extra}),
+            update_fields=kwargs.get("update_fields"),
+            actor_user=stock_actor,
+            reason=stock_reason,
+        )
+
 
 def product_image_path(instance: "ProductImage", filename: str) -> str:
     """merchants/{merchant}/products/{product}/{kind}-{random}.{ext}; the name is ours."""
@@ -259,6 +288,56 @@ class PromotionItem(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.product} in {self.promotion}"
+
+
+class StockMovement(TenantModel):
+    """One change of a product's stock, append-only: the ledger that says why stock is what it
+    is. A product's `stock` equals the sum of its movements (`manage.py stock_audit` checks).
+
+    Orders are named by id only (catalog does not depend on orders)."""
+
+    class Kind(models.TextChoices):
+        SALE = "sale", "Sale"
+        VOID = "void", "Line voided"
+        CANCEL = "cancel", "Order cancelled"
+        ADJUSTMENT = "adjustment", "Adjustment"
+        RESTOCK = "restock", "Restock"
+        COUNT = "count", "Stock count"
+
+    merchant = models.ForeignKey(
+        "merchants.Merchant", on_delete=models.CASCADE, related_name="stock_movements"
+    )
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="stock_movements")
+    delta = models.IntegerField(help_text="Units added (positive) or taken (negative).")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    reason = models.CharField(max_length=255, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who changed it (blank: the system).",
+    )
+    actor_label = models.CharField(max_length=150, blank=True)
+    order_id = models.PositiveBigIntegerField(null=True, blank=True)
+    order_line_id = models.PositiveBigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["product", "-created_at"], name="stock_movement_product"),
+            # Units sold per day (dashboard, low-stock alerts) read sale movements by merchant.
+            models.Index(fields=["merchant", "kind", "created_at"], name="stock_movement_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} {self.delta:+d} ({self.kind})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("Stock movements are append-only.")
+        super().save(*args, **kwargs)
 
 
 class LowStockAlert(TenantModel):

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from catalog.selectors import product_list_low_stock
+from catalog.selectors import days_of_stock_left, product_list_low_stock, product_sold_per_day
 from merchants.models import Merchant
 from merchants.reports import PanelData, local_today
 
@@ -10,10 +10,13 @@ LOW_STOCK_ROWS = 50
 
 
 def panel_low_stock(*, merchant: Merchant, now: datetime) -> PanelData:
-    """Up to 50 products running out, emptiest first (one query)."""
+    """Up to 50 products running out, emptiest first, with what they sold per day over the
+    last week (from the stock ledger) and how many days that lasts (two queries)."""
     products = list(product_list_low_stock(merchant=merchant)[: LOW_STOCK_ROWS + 1])
     today = local_today(merchant, now)
     more = len(products) > LOW_STOCK_ROWS
+    products = products[:LOW_STOCK_ROWS]
+    pace = product_sold_per_day(merchant=merchant, product_ids=[p.pk for p in products], now=now)
     return PanelData(
         period_from=today,
         period_to=today,
@@ -22,6 +25,8 @@ def panel_low_stock(*, merchant: Merchant, now: datetime) -> PanelData:
             {"key": "sku", "label": "SKU"},
             {"key": "stock", "label": "In stock"},
             {"key": "threshold", "label": "Threshold"},
+            {"key": "sold_per_day", "label": "Sold / day (7 days)"},
+            {"key": "days_left", "label": "Days left"},
         ],
         rows=[
             {
@@ -30,8 +35,14 @@ def panel_low_stock(*, merchant: Merchant, now: datetime) -> PanelData:
                 "sku": product.sku or "",
                 "stock": product.stock,
                 "threshold": product.low_stock_threshold,
+                "sold_per_day": str(pace.get(product.pk, 0)),
+                "days_left": _days(days_of_stock_left(product.stock, pace.get(product.pk))),
             }
-            for product in products[:LOW_STOCK_ROWS]
+            for product in products
         ],
         note=f"Only the first {LOW_STOCK_ROWS} are listed." if more else "",
     )
+
+
+def _days(value) -> str:
+    return "—" if value is None else str(value)

@@ -1,6 +1,9 @@
 """Reads for the catalog: the staff lists and the public menu, cheap in queries."""
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import F, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from catalog.models import (
@@ -12,6 +15,7 @@ from catalog.models import (
     ProductModifierGroup,
     Promotion,
     PromotionItem,
+    StockMovement,
 )
 from merchants.errors import DomainError, NotFound
 from merchants.models import Merchant, TableLocation
@@ -117,6 +121,39 @@ def product_list_low_stock(*, merchant: Merchant) -> QuerySet[Product]:
     return Product.objects.filter(low_stock_q(), merchant=merchant, is_active=True).order_by(
         "stock", F("stock") - F("low_stock_threshold"), "name", "pk"
     )
+
+
+SOLD_PER_DAY_WINDOW = 7  # days of sales behind "sold per day"
+
+
+def product_sold_per_day(
+    *, merchant: Merchant, product_ids, now=None, days: int = SOLD_PER_DAY_WINDOW
+) -> dict[int, Decimal]:
+    """Units each product sold per day over the last `days` days, read from the stock ledger:
+    `sale` movements less the units voided or cancelled back (one query)."""
+    since = (now or timezone.now()) - timedelta(days=days)
+    rows = (
+        StockMovement.objects.filter(
+            merchant=merchant,
+            product_id__in=list(product_ids),
+            kind__in=(StockMovement.Kind.SALE, StockMovement.Kind.VOID, StockMovement.Kind.CANCEL),
+            created_at__gte=since,
+        )
+        .order_by()
+        .values("product_id")
+        .annotate(net=Sum("delta"))
+    )
+    return {
+        row["product_id"]: (Decimal(max(-row["net"], 0)) / days).quantize(Decimal("0.1"))
+        for row in rows
+    }
+
+
+def days_of_stock_left(stock: int, per_day: Decimal | None) -> Decimal | None:
+    """How many days the stock lasts at that pace (None when nothing sold)."""
+    if not per_day:
+        return None
+    return (Decimal(stock) / per_day).quantize(Decimal("0.1"))
 
 
 def merchant_ids_with_low_stock() -> list[int]:

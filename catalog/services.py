@@ -1,19 +1,17 @@
-"""Writes for the catalog: products' images and flags, promotions and their products, and the
-only functions that change a product's stock (`stock_reserve`, `stock_release`).
+"""Writes for the catalog: products' images and flags, promotions and their products. The
+functions that change a product's stock live in catalog/stock.py and are re-exported here.
 
 Plain field edits of categories and products go through serializers and admin forms, which run
 the models' `full_clean()`; everything that spans rows or touches storage lives here.
 """
 
 import logging
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,8 +27,16 @@ from catalog.models import (
     PromotionItem,
 )
 from catalog.pricing import PriceQuote, product_final_price, product_final_prices
-from catalog.selectors import product_list_low_stock
-from merchants.actors import Actor
+from catalog.selectors import days_of_stock_left, product_list_low_stock, product_sold_per_day
+from catalog.stock import (
+    StockKind,
+    StockLine,
+    stock_adjust,
+    stock_check,
+    stock_count_many,
+    stock_release,
+    stock_reserve,
+)
 from merchants.emails import send_templated_email
 from merchants.errors import Conflict, DomainError, NotFound
 from merchants.images import ImageInfo, validate_image
@@ -55,7 +61,9 @@ __all__ = [
     "product_thumbnail_remove",
     "product_thumbnail_set",
     "promotion_save",
+    "stock_adjust",
     "stock_check",
+    "stock_count_many",
     "stock_release",
     "stock_reserve",
 ]
@@ -336,6 +344,11 @@ def low_stock_alert_send(*, merchant_id: int, now=None) -> bool:
     products = list(product_list_low_stock(merchant=merchant))
     if not products:
         return False
+    # What each sold per day this past week (the stock ledger's sales), and the days left.
+    pace = product_sold_per_day(merchant=merchant, product_ids=[p.pk for p in products], now=now)
+    for product in products:
+        product.sold_per_day = pace.get(product.pk)
+        product.days_left = days_of_stock_left(product.stock, product.sold_per_day)
     recipients = merchant_owner_emails(merchant=merchant)
     if not recipients:
         logger.info("Low stock at %s but no owner has an email address", merchant.slug)
@@ -369,137 +382,3 @@ def low_stock_alert_send(*, merchant_id: int, now=None) -> bool:
         raise
     LowStockAlert.objects.filter(pk=alert.pk).update(sent_at=timezone.now())
     return True
-
-
-# --- stock ------------------------------------------------------------------------------------
-#
-# Only products with tracked stock are passed here: the caller (an order) knows which of its
-# lines hold stock. Both functions run inside the caller's transaction.
-
-
-class StockKind:
-    """Why stock changed, as a stock ledger labels it: a sale takes units; a line voided from an
-    open bill or an order cancelled (or expired unpaid) gives them back."""
-
-    SALE = "sale"
-    VOID = "void"
-    CANCEL = "cancel"
-
-
-@dataclass(frozen=True)
-class StockLine:
-    """Units of one product taken or given back, and the order line they belong to, if any."""
-
-    product_id: int
-    quantity: int
-    order_line_id: int | None = None
-
-
-def _units_by_product(lines: Sequence[StockLine]) -> dict[int, int]:
-    units: Counter[int] = Counter()
-    for line in lines:
-        units[line.product_id] += line.quantity
-    return dict(units)
-
-
-def _stock_delta_case(quantities: dict[int, int]) -> Case:
-    return Case(
-        *[When(pk=pk, then=Value(qty)) for pk, qty in quantities.items()],
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-
-
-def _not_enough(pk: int, name: str, left: int, asked: int) -> Conflict:
-    return Conflict(
-        f"Not enough stock for {name}: {left} left, {asked} asked.",
-        code="insufficient_stock",
-        details={"product_id": pk, "available": left, "requested": asked},
-    )
-
-
-def stock_check(*, wanted: Sequence[tuple[Product, int]]) -> None:
-    """Raise the Conflict `stock_reserve` would raise for these (product, units), reading the
-    products as loaded (no lock, no query): what a quote tells before anything is taken."""
-    units: Counter[int] = Counter()
-    products = {}
-    for product, quantity in wanted:
-        if product.track_stock:
-            units[product.pk] += quantity
-            products[product.pk] = product
-    for pk in sorted(units):
-        if products[pk].stock < units[pk]:
-            raise _not_enough(pk, products[pk].name, products[pk].stock, units[pk])
-
-
-def stock_reserve(
-    *,
-    lines: Sequence[StockLine],
-    actor: Actor,
-    reason: str = "",
-    order_id: int | None = None,
-    kind: str = StockKind.SALE,
-) -> dict[int, int]:
-    """Take units of tracked products for a sale, or raise Conflict naming the product and what
-    is left; answers the units taken per product id.
-
-    Rows are locked in product-id order (so two baskets never deadlock), checked, then updated
-    in one conditional statement: a constant number of queries however many lines there are.
-    `actor`, `kind` (`StockKind`), `reason`, `order_id` and each line's `order_line_id` say who
-    took the units and for what (a stock ledger records them).
-    """
-    quantities = _units_by_product(lines)
-    if not quantities:
-        return {}
-    locked = {
-        pk: (stock, name)
-        for pk, stock, name in Product.objects.select_for_update()
-        .filter(pk__in=quantities.keys())
-        .order_by("pk")
-        .values_list("pk", "stock", "name")
-    }
-    for pk in sorted(quantities):
-        left, name = locked[pk]
-        if left < quantities[pk]:
-            raise _not_enough(pk, name, left, quantities[pk])
-    delta = _stock_delta_case(quantities)
-    updated = Product.objects.filter(pk__in=quantities.keys(), stock__gte=delta).update(
-        stock=F("stock") - delta
-    )
-    if updated != len(quantities):  # only reachable where rows are not locked (SQLite)
-        raise Conflict("Stock changed while ordering; please try again.", code="stock_changed")
-    menu_stock_changed(sold_out=[pk for pk in quantities if locked[pk][0] <= quantities[pk]])
-    return quantities
-
-
-def stock_release(
-    *,
-    lines: Sequence[StockLine],
-    actor: Actor,
-    reason: str = "",
-    order_id: int | None = None,
-    kind: str = StockKind.CANCEL,
-) -> dict[int, int]:
-    """Give units back to stock (an order cancelled, its payment expired, a line voided);
-    answers the units given back per product id. The caller makes sure it happens once (an
-    order flips its `stock_reserved` first, a voided line zeroes its `reserved_quantity`).
-    `actor`, `kind`, `reason` and the ids say why, as for `stock_reserve`."""
-    quantities = _units_by_product(lines)
-    if quantities:
-        delta = _stock_delta_case(quantities)
-        Product.objects.filter(pk__in=quantities.keys()).update(stock=F("stock") + delta)
-        menu_stock_changed(sold_out=list(quantities))  # may be back on sale
-    return quantities
-
-
-def menu_stock_changed(*, sold_out: Sequence[int]) -> None:
-    """The public menu shows `sold_out`: a product whose stock reached or left zero changes
-    it (other stock moves do not, so sales do not empty the menu cache)."""
-    if not sold_out:
-        return
-    # Other transactions see the new stock on commit: the menu needs to learn no sooner.
-    transaction.on_commit(
-        lambda: catalog_version_bump_many(
-            Product.objects.filter(pk__in=sold_out).values_list("merchant_id", flat=True)
-        )
-    )

@@ -40,6 +40,7 @@ from payments.api.views import (
     MidtransNotificationView,
     PaymentMethodViewSet,
     PaymentViewSet,
+    ShiftViewSet,
     XenditCallbackView,
 )
 from photobox.api.views import (
@@ -78,6 +79,7 @@ router.register("orders", OrderViewSet, basename="order")
 # --- payments ---
 router.register("payments", PaymentViewSet, basename="payment")
 router.register("payment-methods", PaymentMethodViewSet, basename="payment-method")
+router.register("shifts", ShiftViewSet, basename="shift")
 
 # --- photobox ---
 router.register("photobox/locations", KioskLocationViewSet, basename="photobox-location")

@@ -70,6 +70,7 @@ class MerchantAdminForm(forms.ModelForm):
             "tax_id",
             "logo",
             "receipt_footer",
+            "require_open_shift",
         )
 
     # Percent settings: left blank, they keep what is stored (0 for a new merchant).
@@ -138,6 +139,7 @@ class MerchantAdmin(MerchantScopedAdmin):
                     "default_service_charge_percent",
                     "officer_max_discount_percent",
                     "complete_when_paid",
+                    "require_open_shift",
                 )
             },
         ),

@@ -124,6 +124,11 @@ class Merchant(TimeStampedModel):
         help_text="On: an order is completed as soon as it is paid (counter service). "
         "Off: staff complete it when it is served.",
     )
+    require_open_shift = models.BooleanField(
+        default=False,
+        help_text="On: cash is taken or refunded only while a shift is open on the register "
+        "(409 otherwise). Off: cash outside a shift is recorded without one.",
+    )
 
     # What a printed receipt shows about the shop (docs/till.md).
     address = models.TextField(blank=True, help_text="Printed on receipts.")

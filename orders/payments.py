@@ -511,9 +511,12 @@ def order_cash_method(merchant) -> PaymentMethod | None:
     )
 
 
-def order_pay_cash(*, order: Order, amount_paid: Decimal, actor: Actor) -> CashReceipt:
+def order_pay_cash(
+    *, order: Order, amount_paid: Decimal, actor: Actor, register: str | None = None
+) -> CashReceipt:
     """Cash at the counter for all that is due, rounded (the order's rounded amount when
-    nothing was paid before); answers the change.
+    nothing was paid before); answers the change. It goes into the drawer of the open shift
+    of `register` ("main" by default).
 
     The order row is locked, so a second tap (or a second till) finds it paid. A charge still
     open at a gateway is cancelled by a task queued for after commit.
@@ -529,6 +532,7 @@ def order_pay_cash(*, order: Order, amount_paid: Decimal, actor: Actor) -> CashR
             amount_paid=amount_paid,
             actor=actor,
             payment_method=order_cash_method(locked.merchant),
+            register=register,
         )
         order_cancel_open_payments_on_commit(locked)
     return receipt
@@ -549,6 +553,7 @@ def order_payment_add(
     actor: Actor,
     amount: Decimal | None = None,
     reference: str = "",
+    register: str | None = None,
 ) -> TenderResult:
     """Take one tender for part or all of what is due, by one of the merchant's methods.
 
@@ -557,7 +562,8 @@ def order_payment_add(
     transfer, printed QRIS, e-wallet, other: `amount` (default: all that is due) never above
     what is due. Gateway methods start a charge (Snap or QRIS) for `amount` (default: all that
     is due), paid when the gateway says so. The order is paid once its payments cover the
-    total; a gateway charge still open is then cancelled after commit.
+    total; a gateway charge still open is then cancelled after commit. Cash and manual
+    tenders are tied to the open shift of `register` (see `payment_record_cash`).
     """
     if payment_method.merchant_id != order.merchant_id:
         raise DomainError(
@@ -596,6 +602,7 @@ def order_payment_add(
                 actor=actor,
                 payment_method=payment_method,
                 allow_partial=True,
+                register=register,
             )
             payment, change = receipt.payment, receipt.change
         else:
@@ -609,6 +616,7 @@ def order_payment_add(
                 amount_due=due,
                 actor=actor,
                 reference=reference,
+                register=register,
             )
             change = ZERO
         current = Order.objects.get(pk=locked.pk)
@@ -624,16 +632,20 @@ def order_payment_refund(
     reason: str,
     amount: Decimal | None = None,
     payment_id: int | None = None,
+    register: str | None = None,
 ) -> Payment:
     """Refund all that is left of the order's payment, or `amount` of it; never more than was
-    paid (400). An order paid more than once needs `payment_id` to say which payment.
+    paid (400). An order paid more than once needs `payment_id` to say which payment. Cash
+    leaves the drawer of the open shift of `register`.
 
     The order's history records the refund with its amount and reason (a second partial refund
     does not move any status, so the payment's own change would not say it)."""
     with transaction.atomic():
         payment = _refund_target(order, payment_id)
         before = payment.refunded_amount
-        payment = payment_refund(payment=payment, amount=amount, reason=reason, actor=actor)
+        payment = payment_refund(
+            payment=payment, amount=amount, reason=reason, actor=actor, register=register
+        )
         order_event_build(
             order,
             actor,
@@ -760,6 +772,7 @@ def order_counter_sale(
     actor: Actor,
     tenders: list[TenderInput],
     complete: bool = False,
+    register: str | None = None,
     **order_fields,
 ) -> Order:
     """An order created and paid by its tenders (cash and manual methods) in one transaction,
@@ -775,6 +788,7 @@ def order_counter_sale(
                 actor=actor,
                 amount=tender.amount,
                 reference=tender.reference,
+                register=register,
             )
         order = Order.objects.get(pk=order.pk)
         if complete:

@@ -12,7 +12,14 @@ from django.utils import timezone
 
 from catalog.models import Product
 from catalog.modifiers import ModifierSelection, modifier_choices_resolve, with_modifier_flag
-from catalog.services import StockKind, StockLine, stock_check, stock_release, stock_reserve
+from catalog.stock import (
+    StockKind,
+    StockLine,
+    stock_check,
+    stock_record,
+    stock_release,
+    stock_reserve,
+)
 from customers.models import Customer
 from customers.services import customer_get_or_create_by_email, customer_update
 from merchants.actors import SYSTEM, Actor
@@ -265,8 +272,8 @@ def order_create(
         pricing = order_totals(
             lines=specs, currency=merchant.currency, prices_include_tax=merchant.prices_include_tax
         )
-        # Taken before the order is numbered, so a refusal costs no number; the lines do not
-        # exist yet, so the units name no order line.
+        # Taken before the order is numbered, so a refusal costs no number; the ledger is
+        # written once the lines exist, so each movement names its order line.
         taken = stock_reserve(
             lines=[
                 StockLine(product_id=spec.product.pk, quantity=spec.quantity)
@@ -276,6 +283,7 @@ def order_create(
             actor=actor,
             reason="Sold",
             kind=StockKind.SALE,
+            record=False,
         )
 
         day = local_today(merchant, now)
@@ -297,6 +305,14 @@ def order_create(
         items = OrderItem.objects.bulk_create(
             [order_item_build(order=order, line=line) for line in pricing.lines]
         )
+        if taken:
+            stock_record(
+                merchant_id=merchant.pk,
+                lines=order_stock_lines(items),
+                actor=actor,
+                reason=f"Order {order.number}",
+                order_id=order.pk,
+            )
         created = order_event_build(
             order, actor, OrderEvent.Kind.CREATED, "", order.status, total=str(order.total_amount)
         )

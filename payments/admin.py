@@ -1,5 +1,9 @@
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -18,9 +22,10 @@ from merchants.admin_display import (
     short_time,
 )
 from merchants.errors import DomainError
-from payments.models import Payment, PaymentEvent, PaymentMethod
+from payments.models import CashMovement, Payment, PaymentEvent, PaymentMethod, Shift
 from payments.registry import reference_labels
 from payments.services import payment_check_status
+from payments.shifts import shift_summary
 
 
 class PaymentEventDisplayMixin:
@@ -124,7 +129,7 @@ class PaymentAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
     date_hierarchy = "created_at"
     bounded_date_hierarchy = True
     show_full_result_count = False
-    raw_id_fields = ("received_by", "payment_method")
+    raw_id_fields = ("received_by", "payment_method", "shift")
     inlines = (PaymentEventInline,)
     actions = ("refresh_status",)
     fieldsets = (
@@ -142,6 +147,7 @@ class PaymentAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
                     "received_by",
                     "payment_method",
                     "tender_reference",
+                    "shift",
                 )
             },
         ),
@@ -220,3 +226,89 @@ class PaymentAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
                 continue
             changed += updated.status != payment.status
         self.message_user(request, f"Status refreshed; {changed} payment(s) changed.")
+
+
+class CashMovementInline(ReadOnlyPermissionsMixin, MerchantScopedTabularInline):
+    """Cash in, out and refunded, recorded at the till (the API): a correction is a new
+    movement on the register's next shift."""
+
+    model = CashMovement
+    fields = ("created_at", "kind", "amount", "reason", "actor", "payment")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("created_at", "pk")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor", "payment", "shift")
+
+
+@admin.register(Shift)
+class ShiftAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
+    """Cash drawer shifts, opened and closed at the till (the API); read here, with the
+    printable shift (Z) report."""
+
+    list_display = (
+        "register",
+        "merchant",
+        "opened_at",
+        "closed_at",
+        "opening_cash",
+        "expected_cash",
+        "counted_cash",
+        "difference",
+        "report_link",
+    )
+    list_filter = ("merchant", "register")
+    list_select_related = ("merchant",)
+    search_fields = ("register", "note")
+    date_hierarchy = "opened_at"
+    show_full_result_count = False
+    inlines = (CashMovementInline,)
+    fields = (
+        "merchant",
+        "register",
+        "currency",
+        "opening_cash",
+        "opened_at",
+        "opened_by",
+        "closed_at",
+        "closed_by",
+        "expected_cash",
+        "counted_cash",
+        "difference",
+        "note",
+        "report_link",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="Report")
+    def report_link(self, shift):
+        url = reverse("admin:payments_shift_report", args=[shift.pk])
+        return format_html('<a href="{}">{} report</a>', url, "Z" if shift.closed_at else "X")
+
+    def get_urls(self):
+        report = path(
+            "<int:pk>/report/",
+            self.admin_site.admin_view(self.report_view),
+            name="payments_shift_report",
+        )
+        return [report, *super().get_urls()]
+
+    def report_view(self, request, pk: int):
+        """The printable report of one shift: Z once closed, X while open."""
+        shift = get_object_or_404(
+            self.get_queryset(request).select_related("opened_by", "closed_by"), pk=pk
+        )
+        if not self.has_view_permission(request, shift):
+            raise PermissionDenied
+        summary = shift_summary(shift=shift)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Shift report · {shift.merchant.name} · {shift.register}",
+            "shift": shift,
+            "summary": summary,
+            "printed_by": request.user.get_username(),
+        }
+        return TemplateResponse(request, "admin/payments/shift_report.html", context)

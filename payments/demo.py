@@ -1,7 +1,14 @@
-"""Demo payment methods for Kopi Kita: cash, a card terminal, a printed QRIS code, transfer."""
+"""Demo payment methods for Kopi Kita: cash, a card terminal, a printed QRIS code, transfer;
+and an open cash drawer shift on its "main" register, so cash taken in the demo has a drawer."""
 
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+
+from merchants.actors import SYSTEM, Actor
 from merchants.models import Merchant
 from payments.models import PaymentMethod
+from payments.shifts import shift_current, shift_open
 
 Kind = PaymentMethod.Kind
 METHODS = [
@@ -30,3 +37,11 @@ def seed(stdout) -> None:
         return
     methods = payment_methods_seed(merchant)
     stdout.write(f"  payments: {len(methods)} payment methods at Kopi Kita")
+    if shift_current(merchant=merchant) is None:
+        cashier = get_user_model().objects.filter(username="cashier").first()
+        shift_open(
+            merchant=merchant,
+            actor=Actor.staff(cashier) if cashier else SYSTEM,
+            opening_cash=Decimal(200000),
+        )
+        stdout.write('  payments: a shift open on register "main" with 200000 in the drawer')

@@ -164,6 +164,14 @@ class Payment(TenantModel):
         blank=True,
         help_text="What staff noted: a card slip's approval code, a transfer's reference.",
     )
+    shift = models.ForeignKey(
+        "Shift",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        help_text="The cash drawer shift it was taken in (cash and staff-recorded tenders).",
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -202,6 +210,95 @@ class Payment(TenantModel):
         if self.status not in (self.Status.PAID, self.Status.PARTIALLY_REFUNDED):
             return Decimal("0")
         return self.amount - self.refunded_amount
+
+
+class Shift(TenantModel):
+    """One cash drawer, one register, from opening to close. Cash payments, cash refunds and
+    cash put in or taken out are tied to it; at close the cash counted is compared with what
+    should be there. A closed shift is read-only: a correction is a movement on the next one."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="shifts")
+    register = models.CharField(max_length=40, default="main", help_text="The till's name.")
+    currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
+    opening_cash = models.DecimalField(max_digits=14, decimal_places=2)
+    opened_at = models.DateTimeField()
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    expected_cash = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    counted_cash = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    difference = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Counted minus expected: negative when cash is missing.",
+    )
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        indexes = [models.Index(fields=["merchant", "-opened_at"], name="shift_merchant_recent")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "register"],
+                condition=models.Q(closed_at__isnull=True),
+                name="shift_one_open_per_register",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(opening_cash__gte=0), name="shift_opening_cash_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = f"closed {self.closed_at:%Y-%m-%d %H:%M}" if self.closed_at else "open"
+        return f"{self.register} · {self.opened_at:%Y-%m-%d %H:%M} · {state}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class CashMovement(TenantModel):
+    """Cash into or out of a shift's drawer other than a sale: a float added, a bank drop, a
+    supplier paid from the till, or a cash refund handed back (written by the refund)."""
+
+    class Kind(models.TextChoices):
+        IN = "in", "Cash in"
+        OUT = "out", "Cash out"
+        REFUND = "refund", "Cash refund"
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="cash_movements")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    reason = models.CharField(max_length=255)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    payment = models.ForeignKey(
+        Payment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cash_movements",
+        help_text="The payment refunded, for a cash refund.",
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="cash_movement_amount_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} {self.shift.currency}"
 
 
 class PaymentEvent(models.Model):

@@ -43,6 +43,7 @@ from payments.gateways.midtrans import MidtransGateway
 from payments.gateways.xendit import XenditGateway
 from payments.models import Payment, PaymentEvent, PaymentMethod
 from payments.selectors import payment_list_stale_pending
+from payments.shifts import shift_for_cash, shift_record_refund
 
 logger = logging.getLogger(__name__)
 
@@ -217,6 +218,7 @@ def payment_record_cash(
     actor: Actor,
     payment_method: PaymentMethod | None = None,
     allow_partial: bool = False,
+    register: str | None = None,
 ) -> CashReceipt:
     """Cash taken at the counter by `actor` (its user is recorded as the cashier): a paid
     payment and the change to hand back. Every cash tender goes through here.
@@ -224,7 +226,9 @@ def payment_record_cash(
     `amount_due` is what the caller wants paid (already rounded to what cash can pay). Less
     cash than that is a 400 naming `amount_paid`, unless `allow_partial` (one tender of
     several): then the payment is for the cash handed over and there is no change.
-    `payment_method` is the merchant's cash method it was taken by, if any.
+    `payment_method` is the merchant's cash method it was taken by, if any. The payment is
+    tied to the open shift of `register` ("main" by default); with the merchant's
+    `require_open_shift` on and no shift open there, 409 and nothing is written.
     """
     tender = cash_tender_checked(
         merchant=merchant,
@@ -236,10 +240,12 @@ def payment_record_cash(
     amount_due, amount_paid = tender.amount_due, tender.amount_paid
     amount, change = tender.amount, tender.change
     with transaction.atomic():
+        shift = shift_for_cash(merchant=merchant, register=register)
         payment = _payment_create(
             merchant=merchant,
             reference_kind=reference_kind,
             reference_id=reference_id,
+            shift=shift,
             gateway=Payment.Gateway.CASH,
             method=Payment.Method.CASH,
             amount=amount,
@@ -274,10 +280,12 @@ def payment_record_manual(
     amount_due: Decimal,
     actor: Actor,
     reference: str = "",
+    register: str | None = None,
 ) -> Payment:
     """A tender staff took outside any gateway of ours (a card on the EDC terminal, a bank
     transfer, a printed QRIS code, an e-wallet): a paid payment of `amount`, by `actor`.
-    Every non-cash manual tender goes through here.
+    Every non-cash manual tender goes through here; it is tied to the open shift of
+    `register` when there is one (the shift's takings by method), never refused for lack.
 
     Money that is not cash has no change: `amount` above `amount_due` is a 400 naming
     `amount`. `reference` is what staff noted (an approval code, a transfer reference).
@@ -286,10 +294,12 @@ def payment_record_manual(
         merchant=merchant, payment_method=payment_method, amount=amount, amount_due=amount_due
     )
     with transaction.atomic():
+        shift = shift_for_cash(merchant=merchant, register=register, required=False)
         payment = _payment_create(
             merchant=merchant,
             reference_kind=reference_kind,
             reference_id=reference_id,
+            shift=shift,
             gateway=Payment.Gateway.MANUAL,
             method=payment_method.kind,
             amount=amount,
@@ -431,12 +441,19 @@ def payment_expire(*, payment: Payment, actor: Actor) -> Payment:
 
 
 def payment_refund(
-    *, payment: Payment, actor: Actor, amount: Decimal | None = None, reason: str
+    *,
+    payment: Payment,
+    actor: Actor,
+    amount: Decimal | None = None,
+    reason: str,
+    register: str | None = None,
 ) -> Payment:
     """Refund all that is left (`amount=None`) or part of a paid payment; never more than was
     paid minus what was refunded before. Midtrans refunds go through its refund API; cash
     and manual tenders' refunds are recorded (the cashier hands the money back). Every cash
-    refund goes through here."""
+    refund goes through here: it leaves the drawer of the open shift of `register` ("main"
+    by default), whichever shift took the sale (409 when the merchant requires a shift and
+    none is open there)."""
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Give a reason for the refund.", details={"reason": "required"})
@@ -487,6 +504,12 @@ def payment_refund(
             )
         if locked.is_recorded_here:
             # Cash handed back, a card slip voided at the terminal, a transfer sent back.
+            if locked.gateway == Payment.Gateway.CASH:
+                shift = shift_for_cash(merchant=locked.merchant, register=register)
+                if shift is not None:
+                    shift_record_refund(
+                        shift=shift, payment=locked, amount=amount, reason=reason, actor=actor
+                    )
             locked.refunded_amount = new_total
             return _commit_change(
                 locked,

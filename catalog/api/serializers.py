@@ -8,6 +8,7 @@ from catalog.models import (
     ProductCategory,
     ProductImage,
     Promotion,
+    StockMovement,
 )
 from catalog.pricing import PriceQuote, product_final_price, product_final_prices
 from catalog.selectors import (
@@ -16,6 +17,8 @@ from catalog.selectors import (
     product_modifier_group_ids,
 )
 from catalog.services import modifier_group_save, product_set_modifier_groups, promotion_save
+from catalog.stock import StockKind, stock_adjust
+from merchants.actors import Actor
 from merchants.api.base import (
     MAX_ID,
     MerchantScopedModelSerializer,
@@ -292,14 +295,31 @@ class ProductSerializer(ProductPricingMixin, ModelRulesMixin, MerchantScopedMode
         # A new product starts with the merchant's default tax and service charge.
         validated_data.setdefault("tax_percent", merchant.default_tax_percent)
         validated_data.setdefault("service_charge_percent", merchant.default_service_charge_percent)
+        stock = validated_data.pop("stock", None)
         product = super().create(validated_data)
         if groups:
             product_set_modifier_groups(product=product, groups=groups)
+        self._count_stock(product, stock)
         return product
+
+    def _count_stock(self, product, stock) -> None:
+        # A stock number sent with the product is a count: it goes through the ledger.
+        if stock is not None and stock != product.stock:
+            stock_adjust(
+                product=product,
+                actor=Actor.staff(self.context["request"].user),
+                kind=StockKind.COUNT,
+                counted=stock,
+                reason="Stock set with the product",
+            )
 
     def update(self, instance, validated_data):
         groups = validated_data.pop("modifier_group_ids", None)
+        stock = validated_data.pop("stock", None)
+        # The model rules ran on this instance with the new number; it is written as a count.
+        instance.stock = getattr(instance, "_stock_as_loaded", instance.stock)
         product = super().update(instance, validated_data)
+        self._count_stock(product, stock)
         if groups is not None:
             product_set_modifier_groups(product=product, groups=groups)
             product.__dict__.pop("modifier_link_list", None)  # read the new order back
@@ -481,3 +501,54 @@ class PublicTableSerializer(serializers.ModelSerializer):
         model = TableLocation
         fields = ["id", "number", "name", "capacity", "zone"]
         read_only_fields = fields
+
+
+class StockMovementSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_label", read_only=True)
+
+    class Meta:
+        model = StockMovement
+        fields = [
+            "id",
+            "product",
+            "delta",
+            "kind",
+            "reason",
+            "actor",
+            "order_id",
+            "order_line_id",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class StockAdjustmentSerializer(serializers.Serializer):
+    """Either `delta` (units added, or taken when negative) or `counted` (units on the shelf)."""
+
+    delta = serializers.IntegerField(
+        required=False, min_value=-1_000_000, max_value=1_000_000, help_text="Units +/-."
+    )
+    counted = serializers.IntegerField(
+        required=False, min_value=0, max_value=1_000_000, help_text="Units counted."
+    )
+    kind = serializers.ChoiceField(
+        choices=["adjustment", "restock", "count"],
+        required=False,
+        help_text="Default: count with `counted`, adjustment with `delta`.",
+    )
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        has_delta, has_counted = "delta" in attrs, "counted" in attrs
+        if has_delta == has_counted:
+            raise serializers.ValidationError(
+                {"delta": "Send either delta (units added or taken) or counted (units counted)."}
+            )
+        if has_delta and attrs["delta"] == 0:
+            raise serializers.ValidationError({"delta": "A delta of 0 changes nothing."})
+        attrs.setdefault("kind", "count" if has_counted else "adjustment")
+        if has_counted and attrs["kind"] != "count":
+            raise serializers.ValidationError({"kind": "A counted number is a count."})
+        if has_delta and attrs["kind"] == "count":
+            raise serializers.ValidationError({"kind": "A count sends counted, not delta."})
+        return attrs

@@ -1,8 +1,10 @@
 from django.db.models import Count, Prefetch
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -21,6 +23,8 @@ from catalog.api.serializers import (
     PublicProductSerializer,
     PublicPromotionSerializer,
     PublicTableSerializer,
+    StockAdjustmentSerializer,
+    StockMovementSerializer,
     ThumbnailUploadSerializer,
 )
 from catalog.filters import (
@@ -28,10 +32,21 @@ from catalog.filters import (
     ProductFilterSet,
     PromotionFilterSet,
     PublicProductFilterSet,
+    StockMovementFilterSet,
 )
-from catalog.models import ModifierGroup, ModifierOption, Product, ProductCategory, Promotion
+from catalog.models import (
+    ModifierGroup,
+    ModifierOption,
+    Product,
+    ProductCategory,
+    Promotion,
+    StockMovement,
+)
+from catalog.stock import StockKind, stock_adjust
+from merchants.actors import Actor
 from merchants.api.base import MerchantScopedViewSet
 from merchants.api.parsers import BoundedFormParser, BoundedJSONParser
+from merchants.api.permissions import Role
 from merchants.models import TableLocation
 from merchants.throttling import AnonRateThrottle
 
@@ -61,6 +76,8 @@ class ProductViewSet(MerchantScopedViewSet):
     search_fields = ["name", "description", "sku", "barcode"]
     ordering_fields = ["name", "base_price", "stock", "sort_order", "created_at", "updated_at"]
     ordering = ["sort_order", "name"]
+    # Officers may restock (checked in the action); everything else about stock is the owner's.
+    action_roles = {"stock_adjustments": Role.OFFICER, "stock_movements": Role.OFFICER}
 
     def base_queryset(self):
         queryset = super().base_queryset()
@@ -145,6 +162,58 @@ class ProductViewSet(MerchantScopedViewSet):
         return Response(
             ProductImageSerializer(images, many=True).data, status=status.HTTP_201_CREATED
         )
+
+    @extend_schema(
+        summary="Adjust, restock or count one product's stock",
+        request=StockAdjustmentSerializer,
+        responses={201: StockMovementSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="stock-adjustments")
+    def stock_adjustments(self, request, pk=None):
+        """Change the product's stock through its ledger: `delta` units (kind `adjustment` or
+        `restock`) or the `counted` units on the shelf (kind `count`). Owners; officers may
+        only `restock`. 409 when stock would go below zero."""
+        product = self.get_object()
+        body = StockAdjustmentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        role = Role.OWNER if self.tenant.is_operator else self.tenant.role
+        if data["kind"] != StockKind.RESTOCK and role < Role.OWNER:
+            raise PermissionDenied("Officers may only restock (kind restock, a positive delta).")
+        movement = stock_adjust(
+            product=product,
+            actor=Actor.staff(request.user),
+            kind=data["kind"],
+            reason=data["reason"],
+            delta=data.get("delta"),
+            counted=data.get("counted"),
+        )
+        return Response(StockMovementSerializer(movement).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="The product's stock ledger, newest first",
+        parameters=[
+            OpenApiParameter("kind", str, many=True, enum=StockMovement.Kind.values),
+            OpenApiParameter("created_after", OpenApiTypes.DATETIME),
+            OpenApiParameter("created_before", OpenApiTypes.DATETIME),
+        ],
+        responses={200: StockMovementSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"], url_path="stock-movements")
+    def stock_movements(self, request, pk=None):
+        """Every change of the product's stock (filters: kind, created_after, created_before)."""
+        product = self.get_object()
+        filters = StockMovementFilterSet(
+            request.query_params,
+            queryset=StockMovement.objects.filter(product=product, merchant=self.merchant),
+        )
+        if not filters.is_valid():
+            raise ValidationError(filters.errors)
+        movements = filters.qs.order_by("-created_at", "-pk")
+        page = self.paginate_queryset(movements)
+        if page is not None:
+            return self.get_paginated_response(StockMovementSerializer(page, many=True).data)
+        return Response(StockMovementSerializer(movements, many=True).data)
 
 
 class PromotionViewSet(MerchantScopedViewSet):

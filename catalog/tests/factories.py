@@ -13,6 +13,7 @@ from catalog.models import (
     ProductModifierGroup,
     Promotion,
     PromotionItem,
+    StockMovement,
 )
 from merchants.tests.factories import MerchantFactory
 
@@ -93,3 +94,16 @@ class ProductModifierGroupFactory(factory.django.DjangoModelFactory):
     group = factory.SubFactory(
         ModifierGroupFactory, merchant=factory.SelfAttribute("..product.merchant")
     )
+
+
+class StockMovementFactory(factory.django.DjangoModelFactory):
+    """A ledger row on its own (stock is not moved: for admin and list tests only)."""
+
+    class Meta:
+        model = StockMovement
+
+    product = factory.SubFactory(ProductFactory)
+    merchant = factory.SelfAttribute("product.merchant")
+    delta = 1
+    kind = StockMovement.Kind.RESTOCK
+    reason = "Delivery"

@@ -44,6 +44,8 @@ CASES = [
             ("delete", "thumbnail"),
             ("post", "detail-images"),
             ("delete", "detail-images"),
+            ("post", "stock-adjustments"),
+            ("get", "stock-movements"),
         ),
     ),
     EndpointCase(

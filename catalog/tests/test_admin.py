@@ -290,6 +290,8 @@ def _change_form_data(product, **images):
         "images-MAX_NUM_FORMS": "4",
         "modifier_links-TOTAL_FORMS": "0",
         "modifier_links-INITIAL_FORMS": "0",
+        "stock_movements-TOTAL_FORMS": "0",
+        "stock_movements-INITIAL_FORMS": "0",
     }
     for index, (kind, upload) in enumerate(images.items()):
         data[f"images-{index}-kind"] = kind

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from catalog import tasks
 from catalog.models import LowStockAlert
@@ -55,15 +56,43 @@ def test_low_means_tracked_and_at_or_below_the_threshold(merchant, shelf, other_
     assert names == ["Croissant", "Pisang Goreng", "House Blend"]  # emptiest first
 
 
-def test_the_panel_lists_them_in_one_query(merchant, shelf, django_assert_num_queries):
-    with django_assert_num_queries(1):
+def test_the_panel_lists_them_in_two_queries(merchant, shelf, django_assert_num_queries):
+    with django_assert_num_queries(2):  # the products, their week of sales from the ledger
         data = panel_low_stock(merchant=merchant, now=datetime(2026, 3, 10, 8, tzinfo=WIB))
     assert [(row["name"], row["stock"], row["threshold"]) for row in data.rows] == [
         ("Croissant", 0, 3),
         ("Pisang Goreng", 2, 6),
         ("House Blend", 5, 5),
     ]
-    assert [column["key"] for column in data.columns] == ["name", "sku", "stock", "threshold"]
+    assert [column["key"] for column in data.columns] == [
+        "name",
+        "sku",
+        "stock",
+        "threshold",
+        "sold_per_day",
+        "days_left",
+    ]
+
+
+def test_sold_per_day_comes_from_the_ledger_net_of_cancels(merchant, officer):
+    from merchants.actors import SYSTEM
+    from orders.services import LineInput, order_cancel, order_create
+
+    beans = ProductFactory(
+        merchant=merchant, name="Beans", track_stock=True, stock=40, low_stock_threshold=30
+    )
+    for _ in range(2):
+        order_create(
+            merchant=merchant, lines=[LineInput(product_id=beans.pk, quantity=7)], actor=SYSTEM
+        )
+    cancelled = order_create(
+        merchant=merchant, lines=[LineInput(product_id=beans.pk, quantity=5)], actor=SYSTEM
+    )
+    order_cancel(order=cancelled, actor=SYSTEM, reason="left")
+    data = panel_low_stock(merchant=merchant, now=timezone.now())
+    [row] = [row for row in data.rows if row["name"] == "Beans"]
+    # 14 units sold over 7 days: 2 a day; 26 left last 13 days.
+    assert (row["stock"], row["sold_per_day"], row["days_left"]) == (26, "2.0", "13.0")
 
 
 def test_product_api_and_admin_filter_agree(merchant, shelf, owner_client, client, owner):

@@ -83,6 +83,7 @@ class MerchantSerializer(serializers.ModelSerializer):
             "tax_id",
             "receipt_footer",
             "logo",
+            "require_open_shift",
             "role",
             "created_at",
             "updated_at",

@@ -6,7 +6,7 @@ from merchants.api.rows import FastListSerializer
 from merchants.models import TableLocation
 from orders.models import Order, OrderEvent, OrderItem
 from orders.services import MAX_LINES, MAX_QUANTITY
-from payments.api.serializers import PaymentRefundSerializer
+from payments.api.serializers import PaymentRefundSerializer, register_field
 from payments.models import Payment, PaymentMethod
 
 MAX_MODIFIERS = 30
@@ -68,6 +68,12 @@ class OrderTenderSerializer(MerchantScopedSerializerMixin, serializers.Serialize
     )
 
 
+class OrderTenderAddSerializer(OrderTenderSerializer):
+    """One tender on an existing order, at a register."""
+
+    register = register_field()
+
+
 class OrderCreateSerializer(MerchantScopedSerializerMixin, serializers.Serializer):
     """What a cashier or a customer sends; prices are never accepted, only products and counts."""
 
@@ -95,6 +101,7 @@ class OrderCreateSerializer(MerchantScopedSerializerMixin, serializers.Serialize
         default=False,
         help_text="Also complete it: the payments must cover the total (400 otherwise).",
     )
+    register = register_field(help_text='The register of a counter sale\'s shift; "main".')
 
     def get_initial(self):
         # The browsable API's raw form starts from a body that posts as it is (a real product
@@ -355,6 +362,7 @@ class OrderPayCashSerializer(serializers.Serializer):
     amount_paid = money_field(
         min_value=0, help_text="The cash handed over; at least the order's rounded amount."
     )
+    register = register_field()
 
 
 class OrderCashReceiptSerializer(serializers.Serializer):

@@ -38,8 +38,8 @@ from orders.api.serializers import (
     OrderSerializer,
     OrderSplitResultSerializer,
     OrderSplitSerializer,
+    OrderTenderAddSerializer,
     OrderTenderResultSerializer,
-    OrderTenderSerializer,
 )
 from orders.bills import (
     SplitLine,
@@ -228,7 +228,10 @@ class OrderViewSet(
         }
         if data.get("payments") or data["complete"]:
             order = order_counter_sale(
-                **fields, tenders=tender_inputs(data.get("payments", [])), complete=data["complete"]
+                **fields,
+                tenders=tender_inputs(data.get("payments", [])),
+                complete=data["complete"],
+                register=data["register"],
             )
             return self._detail(order, status.HTTP_201_CREATED)
         order = order_create(**fields)
@@ -483,6 +486,7 @@ class OrderViewSet(
             order=order,
             amount_paid=serializer.validated_data["amount_paid"],
             actor=self._actor(),
+            register=serializer.validated_data["register"],
         )
         order = Order.objects.only("payment_status").get(pk=order.pk)
         return Response(
@@ -499,7 +503,7 @@ class OrderViewSet(
 
     @extend_schema(
         methods=["POST"],
-        request=OrderTenderSerializer,
+        request=OrderTenderAddSerializer,
         responses={201: OrderTenderResultSerializer, 200: OrderTenderResultSerializer},
     )
     @extend_schema(methods=["GET"], responses={200: OrderPaymentNeedsSerializer})
@@ -507,7 +511,7 @@ class OrderViewSet(
         detail=True,
         methods=["get", "post"],
         url_path="payments",
-        serializer_class=OrderTenderSerializer,
+        serializer_class=OrderTenderAddSerializer,
     )
     def tender(self, request, pk=None):
         """Take a payment for part or all of what is due, by one of the merchant's payment
@@ -519,13 +523,14 @@ class OrderViewSet(
         if request.method == "GET":
             needs = order_payment_needs(order=order, with_methods=True)
             return Response(OrderPaymentNeedsSerializer(needs).data)
-        data = self._body(OrderTenderSerializer)
+        data = self._body(OrderTenderAddSerializer)
         result = order_payment_add(
             order=order,
             payment_method=data["payment_method"],
             actor=self._actor(),
             amount=data.get("amount"),
             reference=data["reference"],
+            register=data["register"],
         )
         current = result.order
         body = OrderTenderResultSerializer(
@@ -584,5 +589,6 @@ class OrderViewSet(
             reason=data["reason"],
             amount=data.get("amount"),
             payment_id=data.get("payment_id"),
+            register=data["register"],
         )
         return self._payment_result(order.pk, payment)

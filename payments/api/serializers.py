@@ -1,7 +1,15 @@
 from rest_framework import serializers
 
 from merchants.api.base import MerchantScopedModelSerializer, money_field
-from payments.models import Payment, PaymentEvent, PaymentMethod
+from payments.models import CashMovement, Payment, PaymentEvent, PaymentMethod, Shift
+
+
+def register_field(**kwargs) -> serializers.CharField:
+    """The till whose shift's drawer the cash goes into or comes out of."""
+    kwargs.setdefault("help_text", 'The register (till) of the cash drawer shift; default "main".')
+    return serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default="main", **kwargs
+    )
 
 
 class PaymentEventSerializer(serializers.ModelSerializer):
@@ -80,6 +88,7 @@ class PaymentRefundSerializer(serializers.Serializer):
         help_text="Leave out to refund everything not refunded yet.",
     )
     reason = serializers.CharField(max_length=255)
+    register = register_field()
 
 
 class WebhookAckSerializer(serializers.Serializer):
@@ -101,3 +110,99 @@ class PaymentMethodSerializer(MerchantScopedModelSerializer):
         if clash.exists():
             raise serializers.ValidationError(f"A payment method named {value} already exists.")
         return value
+
+
+# --- cash drawer shifts ------------------------------------------------------------------------
+
+
+class ShiftOpenSerializer(serializers.Serializer):
+    register = register_field()
+    opening_cash = money_field(min_value=0, help_text="The cash counted into the drawer.")
+
+
+class ShiftCloseSerializer(serializers.Serializer):
+    counted_cash = money_field(min_value=0, help_text="The cash counted in the drawer now.")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class CashMovementCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[("in", "Cash in"), ("out", "Cash out")])
+    amount = money_field(min_value=0)
+    reason = serializers.CharField(max_length=255)
+
+
+class CashMovementSerializer(serializers.ModelSerializer):
+    """Cash in, out, or refunded (a refund is written by the refund and names its payment)."""
+
+    amount = money_field(read_only=True)
+    actor = serializers.CharField(source="actor.username", read_only=True, allow_null=True)
+    payment_id = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = CashMovement
+        fields = ["id", "kind", "amount", "reason", "actor", "payment_id", "created_at"]
+        read_only_fields = fields
+
+
+class ShiftSerializer(serializers.ModelSerializer):
+    opening_cash = money_field(read_only=True)
+    expected_cash = money_field(read_only=True, allow_null=True)
+    counted_cash = money_field(read_only=True, allow_null=True)
+    difference = money_field(read_only=True, allow_null=True)
+    status = serializers.SerializerMethodField()
+    opened_by = serializers.CharField(source="opened_by.username", read_only=True, allow_null=True)
+    closed_by = serializers.CharField(source="closed_by.username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Shift
+        fields = [
+            "id",
+            "register",
+            "status",
+            "currency",
+            "opening_cash",
+            "opened_at",
+            "opened_by",
+            "closed_at",
+            "closed_by",
+            "expected_cash",
+            "counted_cash",
+            "difference",
+            "note",
+        ]
+        read_only_fields = fields
+
+    def get_status(self, shift) -> str:
+        return "open" if shift.is_open else "closed"
+
+
+class ShiftTakingSerializer(serializers.Serializer):
+    method = serializers.CharField()
+    name = serializers.CharField()
+    amount = money_field()
+    count = serializers.IntegerField()
+
+
+class ShiftRefundsSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    amount = money_field()
+
+
+class ShiftReportSerializer(serializers.Serializer):
+    """A shift with its cash arithmetic: expected = opening + cash taken − change given − cash
+    refunds + cash in − cash out; difference = counted − expected."""
+
+    shift = ShiftSerializer()
+    opening_cash = money_field(source="shift.opening_cash")
+    cash_taken = money_field()
+    change_given = money_field()
+    cash_refunds = money_field()
+    cash_in = money_field()
+    cash_out = money_field()
+    expected_cash = money_field()
+    counted_cash = money_field(source="shift.counted_cash", allow_null=True)
+    difference = money_field(source="shift.difference", allow_null=True)
+    takings_by_method = ShiftTakingSerializer(many=True)
+    orders = serializers.IntegerField(help_text="Sales (orders) paid in this shift.")
+    refunds = ShiftRefundsSerializer()
+    movements = CashMovementSerializer(many=True)

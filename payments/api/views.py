@@ -15,15 +15,29 @@ from merchants.api.permissions import Role
 from merchants.errors import NotFound, PermissionDenied
 from merchants.observability.metrics import payment_webhook_observe
 from payments.api.serializers import (
+    CashMovementCreateSerializer,
+    CashMovementSerializer,
     PaymentDetailSerializer,
     PaymentMethodSerializer,
     PaymentRefundSerializer,
     PaymentSerializer,
+    ShiftCloseSerializer,
+    ShiftOpenSerializer,
+    ShiftReportSerializer,
+    ShiftSerializer,
     WebhookAckSerializer,
 )
 from payments.filters import PaymentFilterSet
-from payments.models import Payment, PaymentEvent, PaymentMethod
+from payments.models import Payment, PaymentEvent, PaymentMethod, Shift
 from payments.services import payment_check_status, payment_refund
+from payments.shifts import (
+    register_name,
+    shift_cash_move,
+    shift_close,
+    shift_current,
+    shift_open,
+    shift_summary,
+)
 from payments.webhook_guard import WebhookRejections, webhook_body
 from payments.webhooks import payment_handle_midtrans_notification, payment_handle_xendit_callback
 
@@ -86,6 +100,7 @@ class PaymentViewSet(MerchantScopedReadOnlyViewSet):
             amount=serializer.validated_data.get("amount"),
             reason=serializer.validated_data["reason"],
             actor=Actor.staff(request.user),
+            register=serializer.validated_data["register"],
         )
         return Response(PaymentSerializer(payment, context=self.get_serializer_context()).data)
 
@@ -189,3 +204,78 @@ class XenditCallbackView(GatewayWebhookView):
         return self.handle_webhook(
             request, lambda body: payment_handle_xendit_callback(body=body, callback_token=token)
         )
+
+
+class ShiftViewSet(MerchantScopedReadOnlyViewSet):
+    """Cash drawer shifts, one open per register (officers open, move cash and close; a closed
+    shift is read-only). `GET /shifts/{id}` answers the shift report with its arithmetic."""
+
+    queryset = Shift.objects.select_related("opened_by", "closed_by")
+    serializer_class = ShiftSerializer
+    filterset_fields = ["register"]
+    ordering_fields = ["opened_at", "closed_at"]
+    ordering = ["-opened_at", "-pk"]
+    write_role = Role.OFFICER
+
+    def _report(self, summary, code=200) -> Response:
+        return Response(ShiftReportSerializer(summary).data, status=code)
+
+    @extend_schema(responses={200: ShiftReportSerializer})
+    def retrieve(self, request, *args, **kwargs):
+        return self._report(shift_summary(shift=self.get_object()))
+
+    @extend_schema(request=ShiftOpenSerializer, responses={201: ShiftSerializer})
+    @action(detail=False, methods=["post"], url_path="open")
+    def open(self, request):
+        """Open a shift on a register (default "main") with the cash counted into the drawer.
+        409 when a shift is already open on that register."""
+        body = ShiftOpenSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        shift = shift_open(
+            merchant=self.merchant,
+            actor=Actor.staff(request.user),
+            opening_cash=body.validated_data["opening_cash"],
+            register=body.validated_data["register"],
+        )
+        return Response(ShiftSerializer(shift).data, status=201)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("register", str, description='Default "main".')],
+        responses={200: ShiftReportSerializer},
+    )
+    @action(detail=False, methods=["get"])
+    def current(self, request):
+        """The open shift of a register with its running arithmetic; 404 when none is open."""
+        register = request.query_params.get("register")
+        shift = shift_current(merchant=self.merchant, register=register)
+        if shift is None:
+            raise NotFound(
+                f"No shift is open on register {register_name(register)!r}; open one with "
+                "POST /api/v1/shifts/open."
+            )
+        return self._report(shift_summary(shift=shift))
+
+    @extend_schema(request=CashMovementCreateSerializer, responses={201: CashMovementSerializer})
+    @action(detail=True, methods=["post"], url_path="cash-movements")
+    def cash_movements(self, request, pk=None):
+        """Cash put into (`in`) or taken out of (`out`) the drawer, with a reason. 409 on a
+        closed shift."""
+        shift = self.get_object()
+        body = CashMovementCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        movement = shift_cash_move(
+            shift=shift, actor=Actor.staff(request.user), **body.validated_data
+        )
+        return Response(CashMovementSerializer(movement).data, status=201)
+
+    @extend_schema(request=ShiftCloseSerializer, responses={200: ShiftReportSerializer})
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """Close the shift with the cash counted: answers expected_cash, counted_cash,
+        difference (counted − expected), takings_by_method, orders and refunds. 409 when it
+        is closed already."""
+        shift = self.get_object()
+        body = ShiftCloseSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        summary = shift_close(shift=shift, actor=Actor.staff(request.user), **body.validated_data)
+        return self._report(summary)

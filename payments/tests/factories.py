@@ -1,11 +1,12 @@
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
 from merchants.actors import SYSTEM, Actor
 from merchants.models import Merchant
 from merchants.tests.factories import MerchantFactory
-from payments.models import Payment, PaymentEvent, PaymentMethod
+from payments.models import CashMovement, Payment, PaymentEvent, PaymentMethod, Shift
 from payments.tests.stubs import CLIENT_KEY, SERVER_KEY, XENDIT_SECRET_KEY, status_payload
 
 
@@ -41,6 +42,29 @@ class PaymentMethodFactory(factory.django.DjangoModelFactory):
     merchant = factory.SubFactory(MerchantFactory)
     kind = PaymentMethod.Kind.CASH
     name = factory.Sequence(lambda n: f"Method {n}")
+
+
+class ShiftFactory(factory.django.DjangoModelFactory):
+    """An open shift on its own register (one open shift per register per merchant)."""
+
+    class Meta:
+        model = Shift
+
+    merchant = factory.SubFactory(MerchantFactory)
+    register = factory.Sequence(lambda n: f"till-{n}")
+    opening_cash = Decimal("200000.00")
+    opened_at = factory.LazyFunction(timezone.now)
+
+
+class CashMovementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CashMovement
+
+    shift = factory.SubFactory(ShiftFactory)
+    merchant = factory.SelfAttribute("shift.merchant")
+    kind = CashMovement.Kind.IN
+    amount = Decimal("50000.00")
+    reason = "Float"
 
 
 class PaymentEventFactory(factory.django.DjangoModelFactory):

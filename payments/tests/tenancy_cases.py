@@ -5,8 +5,14 @@ from django.utils import timezone
 
 from merchants.models import Membership
 from merchants.tests.tenancy import AdminRowsCase, EndpointCase, ReportCase
-from payments.models import Payment
-from payments.tests.factories import PaymentEventFactory, PaymentFactory, PaymentMethodFactory
+from payments.models import Payment, Shift
+from payments.tests.factories import (
+    CashMovementFactory,
+    PaymentEventFactory,
+    PaymentFactory,
+    PaymentMethodFactory,
+    ShiftFactory,
+)
 
 CASES = [
     EndpointCase(
@@ -21,6 +27,15 @@ CASES = [
         basename="payment-method",
         factory=PaymentMethodFactory,
         create_payload=lambda merchant: {"kind": "card", "name": "BCA EDC"},
+    ),
+    EndpointCase(
+        basename="shift",
+        factory=ShiftFactory,
+        create_payload=None,  # opened through /shifts/open (see test_shifts)
+        deletable=False,
+        updatable=False,
+        write_role=Membership.Role.OFFICER,
+        detail_actions=(("post", "close"), ("post", "cash-movements")),
     ),
 ]
 
@@ -47,6 +62,8 @@ REPORT_CASES = [
 ]
 
 ADMIN_ROWS_CASES = [
+    AdminRowsCase(Shift, ShiftFactory),
+    AdminRowsCase(Shift, ShiftFactory, CashMovementFactory, parent="shift"),
     AdminRowsCase(Payment, PaymentFactory),
     AdminRowsCase(Payment, PaymentFactory, PaymentEventFactory, parent="payment"),
 ]
