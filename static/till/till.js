@@ -502,8 +502,9 @@
     $("shift-error").textContent = "";
     $("shift-result").replaceChildren();
     try {
-      shift = await api("GET", `/shifts/current?register=${REGISTER}`);
-      if (!shift || !shift.id) shift = null; // an empty answer: no shift open
+      // The shift report: the shift itself and its running cash arithmetic.
+      const report = await api("GET", `/shifts/current?register=${REGISTER}`);
+      shift = report && report.shift ? { ...report.shift, opening_cash: report.opening_cash } : null;
     } catch (error) {
       shift = null;
       if (error.status !== 404) { $("shift-state").textContent = ""; $("shift-error").textContent = error.message; }
