@@ -52,6 +52,7 @@ class MerchantAdminForm(forms.ModelForm):
             "is_active",
             "currency",
             "time_zone",
+            "language",
             "midtrans_client_key",
             "midtrans_server_key",
             "midtrans_is_production",
@@ -105,7 +106,7 @@ class MerchantAdmin(MerchantScopedAdmin):
     prepopulated_fields = {"slug": ("name",)}
     fieldsets = (
         (None, {"fields": ("name", "slug", "business_type", "pos_mode", "is_active")}),
-        ("Locale", {"fields": ("currency", "time_zone")}),
+        ("Locale", {"fields": ("currency", "time_zone", "language")}),
         (
             "Midtrans",
             {"fields": ("midtrans_client_key", "midtrans_server_key", "midtrans_is_production")},

@@ -77,6 +77,14 @@ class Merchant(TimeStampedModel):
     time_zone = models.CharField(
         max_length=64, default="Asia/Jakarta", validators=[validate_time_zone]
     )
+    # Customers have no account to hold a language: emails to them and the photobox gallery
+    # are written in the merchant's.
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="id",
+        help_text="The language of emails to customers and of the photo gallery.",
+    )
     is_active = models.BooleanField(default=True)
     midtrans_server_key = EncryptedTextField(
         blank=True, help_text="Stored encrypted; never shown again once saved."
@@ -192,6 +200,23 @@ class Membership(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.merchant} ({self.get_role_display()})"
+
+
+class StaffProfile(models.Model):
+    """What a staff member chose for themselves (one row per user, made on first choice)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text="Blank: the browser's language.",
+    )
+
+    def __str__(self) -> str:
+        return str(self.user)
 
 
 class TableLocation(TenantModel):
