@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_lazy
 from import_export.admin import ImportExportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 
@@ -77,10 +78,12 @@ class ProductImageFormSet(forms.BaseInlineFormSet):
             if form.cleaned_data and not form.cleaned_data.get("DELETE")
         ]
         if kinds.count(ProductImage.Kind.THUMBNAIL) > 1:
-            raise ValidationError("A product has one thumbnail.")
+            raise ValidationError(gettext("A product has one thumbnail."))
         limit = settings.CATALOG_MAX_DETAIL_IMAGES
         if kinds.count(ProductImage.Kind.DETAIL) > limit:
-            raise ValidationError(f"At most {limit} detail images per product.")
+            raise ValidationError(
+                gettext("At most %(limit)s detail images per product.") % {"limit": limit}
+            )
 
 
 class ProductImageInline(MerchantScopedTabularInline):
@@ -92,7 +95,7 @@ class ProductImageInline(MerchantScopedTabularInline):
     fields = ("preview", "kind", "file", "sort_order", "width", "height", "size")
     readonly_fields = ("preview", "width", "height", "size")
 
-    @admin.display(description="Preview")
+    @admin.display(description=gettext("Preview"))
     def preview(self, image):
         if not image or not image.file:
             return "—"
@@ -107,7 +110,8 @@ def _owner_merchants(request):
 
 class ProductImportForm(ImportForm):
     merchant = forms.ModelChoiceField(
-        queryset=Merchant.objects.none(), help_text="The products are imported for this merchant."
+        queryset=Merchant.objects.none(),
+        help_text=gettext_lazy("The products are imported for this merchant."),
     )
 
 
@@ -116,7 +120,7 @@ class ProductConfirmImportForm(ConfirmImportForm):
 
 
 class ThumbnailListFilter(admin.SimpleListFilter):
-    title = "thumbnail"
+    title = gettext_lazy("thumbnail")
     parameter_name = "has_thumbnail"
 
     def lookups(self, request, model_admin):
@@ -132,7 +136,7 @@ class ThumbnailListFilter(admin.SimpleListFilter):
 
 
 class LowStockListFilter(admin.SimpleListFilter):
-    title = "stock"
+    title = gettext_lazy("stock")
     parameter_name = "low_stock"
 
     def lookups(self, request, model_admin):
@@ -151,8 +155,8 @@ class ProductModifierGroupInline(MerchantScopedTabularInline):
     extra = 0
     fields = ("group", "sort_order")
     autocomplete_fields = ("group",)
-    verbose_name = "modifier group"
-    verbose_name_plural = "Modifier groups (sizes, sugar, add-ons), in order"
+    verbose_name = gettext_lazy("modifier group")
+    verbose_name_plural = gettext_lazy("Modifier groups (sizes, sugar, add-ons), in order")
 
 
 @admin.register(Product)
@@ -223,21 +227,25 @@ class ProductAdmin(ImportExportMixin, MerchantScopedAdmin):
 
     def _switch(self, request, queryset, label, **flags):
         count = services.product_set_flags(products=queryset, **flags)
-        self.message_user(request, f"{count} product(s) {label}.", messages.SUCCESS)
+        self.message_user(
+            request,
+            gettext("%(count)s product(s) %(label)s.") % {"count": count, "label": label},
+            messages.SUCCESS,
+        )
 
-    @admin.action(description="Activate selected products", permissions=["change"])
+    @admin.action(description=gettext("Activate selected products"), permissions=["change"])
     def activate(self, request, queryset):
         self._switch(request, queryset, "activated", is_active=True)
 
-    @admin.action(description="Deactivate selected products", permissions=["change"])
+    @admin.action(description=gettext("Deactivate selected products"), permissions=["change"])
     def deactivate(self, request, queryset):
         self._switch(request, queryset, "deactivated", is_active=False)
 
-    @admin.action(description="Mark selected products available", permissions=["change"])
+    @admin.action(description=gettext("Mark selected products available"), permissions=["change"])
     def mark_available(self, request, queryset):
         self._switch(request, queryset, "marked available", is_available=True)
 
-    @admin.action(description="Mark selected products unavailable", permissions=["change"])
+    @admin.action(description=gettext("Mark selected products unavailable"), permissions=["change"])
     def mark_unavailable(self, request, queryset):
         self._switch(request, queryset, "marked unavailable", is_available=False)
 
@@ -285,7 +293,7 @@ class PromotionItemInline(MerchantScopedTabularInline):
 
 
 class RunningNowFilter(admin.SimpleListFilter):
-    title = "running now"
+    title = gettext_lazy("running now")
     parameter_name = "running"
 
     def lookups(self, request, model_admin):
@@ -328,7 +336,7 @@ class PromotionAdmin(MerchantScopedAdmin):
         "is_active",
     )
 
-    @admin.display(boolean=True, description="Running now")
+    @admin.display(boolean=True, description=gettext("Running now"))
     def running_now(self, promotion):
         return promotion.is_running()
 

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from merchants.models import PERCENT_VALIDATORS, TenantModel, TimeStampedModel
 from merchants.money import fits_currency, precision_rule
@@ -16,11 +17,13 @@ from merchants.money import fits_currency, precision_rule
 class ProductCategory(TenantModel):
     name = models.CharField(max_length=80)
     description = models.CharField(max_length=255, blank=True)
-    sort_order = models.PositiveIntegerField(default=0, help_text="Lower numbers come first.")
+    sort_order = models.PositiveIntegerField(
+        default=0, help_text=gettext_lazy("Lower numbers come first.")
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
-        verbose_name_plural = "product categories"
+        verbose_name_plural = gettext_lazy("product categories")
         ordering = ["sort_order", "name"]
         constraints = [
             models.UniqueConstraint(
@@ -37,8 +40,8 @@ class ProductCategory(TenantModel):
 
 class Product(TenantModel):
     class Type(models.TextChoices):
-        GOODS = "goods", "Goods"
-        SERVICE = "service", "Service"
+        GOODS = "goods", gettext_lazy("Goods")
+        SERVICE = "service", gettext_lazy("Service")
 
     category = models.ForeignKey(
         ProductCategory,
@@ -63,16 +66,22 @@ class Product(TenantModel):
         max_digits=5, decimal_places=2, default=Decimal(0), validators=PERCENT_VALIDATORS
     )
     track_stock = models.BooleanField(
-        default=False, help_text="Count stock down on every order; refuse orders beyond it."
+        default=False,
+        help_text=gettext_lazy("Count stock down on every order; refuse orders beyond it."),
     )
     stock = models.PositiveIntegerField(default=0)
     low_stock_threshold = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Warn when stock falls to this level (blank: never)."
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Warn when stock falls to this level (blank: never)."),
     )
     is_available = models.BooleanField(
-        default=True, help_text="Off: shown to staff, hidden from customers (e.g. sold out today)."
+        default=True,
+        help_text=gettext_lazy("Off: shown to staff, hidden from customers (e.g. sold out today)."),
     )
-    is_active = models.BooleanField(default=True, help_text="Off: retired from the catalog.")
+    is_active = models.BooleanField(
+        default=True, help_text=gettext_lazy("Off: retired from the catalog.")
+    )
     sort_order = models.PositiveIntegerField(default=0)
     modifier_groups = models.ManyToManyField(
         "ModifierGroup", through="ProductModifierGroup", related_name="products", blank=True
@@ -151,15 +160,15 @@ def product_image_path(instance: "ProductImage", filename: str) -> str:
 
 class ProductImage(TimeStampedModel):
     class Kind(models.TextChoices):
-        THUMBNAIL = "thumbnail", "Thumbnail"
-        DETAIL = "detail", "Detail"
+        THUMBNAIL = "thumbnail", gettext_lazy("Thumbnail")
+        DETAIL = "detail", gettext_lazy("Detail")
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     file = models.FileField(upload_to=product_image_path, max_length=255)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
-    size = models.PositiveIntegerField(default=0, help_text="Bytes.")
+    size = models.PositiveIntegerField(default=0, help_text=gettext_lazy("Bytes."))
     sort_order = models.PositiveIntegerField(default=0)
 
     merchant_lookup = "product__merchant"
@@ -191,9 +200,9 @@ class PromotionQuerySet(models.QuerySet):
 
 class Promotion(TenantModel):
     class DiscountType(models.TextChoices):
-        PERCENT = "percent", "Percent off"
-        NOMINAL = "nominal", "Amount off"
-        OVERRIDE_PRICE = "override_price", "Fixed price"
+        PERCENT = "percent", gettext_lazy("Percent off")
+        NOMINAL = "nominal", gettext_lazy("Amount off")
+        OVERRIDE_PRICE = "override_price", gettext_lazy("Fixed price")
 
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
@@ -202,7 +211,9 @@ class Promotion(TenantModel):
         max_digits=14,
         decimal_places=2,
         validators=[MinValueValidator(Decimal(0))],
-        help_text="Percent (0-100), an amount off, or the fixed price, by discount type.",
+        help_text=gettext_lazy(
+            "Percent (0-100), an amount off, or the fixed price, by discount type."
+        ),
     )
     starts_at = models.DateTimeField(db_index=True)
     ends_at = models.DateTimeField(db_index=True)
@@ -268,7 +279,7 @@ class LowStockAlert(TenantModel):
     merchant = models.ForeignKey(
         "merchants.Merchant", on_delete=models.CASCADE, related_name="low_stock_alerts"
     )
-    day = models.DateField(help_text="The merchant's local date.")
+    day = models.DateField(help_text=gettext_lazy("The merchant's local date."))
     product_count = models.PositiveIntegerField(default=0)
     recipient_count = models.PositiveIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -293,15 +304,18 @@ class ModifierGroup(TenantModel):
 
     name = models.CharField(max_length=80)
     min_select = models.PositiveSmallIntegerField(
-        default=0, help_text="How many options must be chosen at least (1 for a size)."
+        default=0,
+        help_text=gettext_lazy("How many options must be chosen at least (1 for a size)."),
     )
     max_select = models.PositiveSmallIntegerField(
         default=1,
         validators=[MinValueValidator(1)],
-        help_text="How many options may be chosen at most.",
+        help_text=gettext_lazy("How many options may be chosen at most."),
     )
     sort_order = models.PositiveIntegerField(default=0)
-    is_active = models.BooleanField(default=True, help_text="Off: not offered on any product.")
+    is_active = models.BooleanField(
+        default=True, help_text=gettext_lazy("Off: not offered on any product.")
+    )
 
     class Meta:
         ordering = ["sort_order", "name", "pk"]
@@ -325,7 +339,12 @@ class ModifierGroup(TenantModel):
             and self.min_select > self.max_select
         ):
             raise ValidationError(
-                {"max_select": f"At least min_select ({self.min_select}); got {self.max_select}."}
+                {
+                    "max_select": gettext(
+                        "At least min_select (%(min_select)s); got %(max_select)s."
+                    )
+                    % {"min_select": self.min_select, "max_select": self.max_select}
+                }
             )
 
     def rule_text(self) -> str:
@@ -346,10 +365,12 @@ class ModifierOption(TimeStampedModel):
         decimal_places=2,
         default=Decimal(0),
         validators=[MinValueValidator(Decimal(0))],
-        help_text="Added to the unit price when chosen (0 for a free choice).",
+        help_text=gettext_lazy("Added to the unit price when chosen (0 for a free choice)."),
     )
     sort_order = models.PositiveIntegerField(default=0)
-    is_active = models.BooleanField(default=True, help_text="Off: not offered (sold out).")
+    is_active = models.BooleanField(
+        default=True, help_text=gettext_lazy("Off: not offered (sold out).")
+    )
 
     merchant_lookup = "group__merchant"
 
@@ -397,4 +418,4 @@ class ProductModifierGroup(TimeStampedModel):
     def clean(self):
         super().clean()
         if self.product_id and self.group_id and self.product.merchant_id != self.group.merchant_id:
-            raise ValidationError({"group": "This group belongs to another merchant."})
+            raise ValidationError({"group": gettext("This group belongs to another merchant.")})

@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy
 
 from merchants.models import Merchant, TenantModel
 
@@ -8,11 +9,12 @@ class Customer(TenantModel):
     """A shopper of one merchant. Not a Django user: customers sign in by email link or code."""
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="customers")
-    email = models.EmailField(max_length=254, help_text="Stored in lower case.")
+    email = models.EmailField(max_length=254, help_text=gettext_lazy("Stored in lower case."))
     name = models.CharField(max_length=120, blank=True)
     phone = models.CharField(max_length=32, blank=True)
     is_active = models.BooleanField(
-        default=True, help_text="Off: this customer can no longer sign in or use their tokens."
+        default=True,
+        help_text=gettext_lazy("Off: this customer can no longer sign in or use their tokens."),
     )
     last_login_at = models.DateTimeField(null=True, blank=True)
     # Every customer JWT carries this number; bumping it revokes all tokens issued before.
@@ -53,18 +55,20 @@ class LoginChallenge(TenantModel):
     """
 
     class Kind(models.TextChoices):
-        LINK = "link", "Magic link"
-        OTP = "otp", "One-time code"
+        LINK = "link", gettext_lazy("Magic link")
+        OTP = "otp", gettext_lazy("One-time code")
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
-    email = models.EmailField(max_length=254, help_text="Normalised to lower case.")
+    email = models.EmailField(max_length=254, help_text=gettext_lazy("Normalised to lower case."))
     customer = models.ForeignKey(
         Customer,
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="login_challenges",
-        help_text="Empty for an email that has no customer yet (created on verification).",
+        help_text=gettext_lazy(
+            "Empty for an email that has no customer yet (created on verification)."
+        ),
     )
     kind = models.CharField(max_length=8, choices=Kind.choices)
     secret_seed = models.CharField(max_length=64)

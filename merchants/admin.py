@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_lazy
 
 from merchants.admin_base import MerchantScopedAdmin, OperatorOnlyAdminMixin
 from merchants.export_jobs import export_job_open
@@ -31,7 +32,7 @@ def _secret_input(label: str) -> forms.CharField:
         required=False,
         strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text="Stored encrypted and never shown. Leave blank to keep the current key.",
+        help_text=gettext("Stored encrypted and never shown. Leave blank to keep the current key."),
     )
 
 
@@ -151,7 +152,9 @@ class StaffMemberForm(forms.ModelForm):
     password = forms.CharField(
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Only for a new account. Leave blank to add an existing account by username.",
+        help_text=gettext_lazy(
+            "Only for a new account. Leave blank to add an existing account by username."
+        ),
     )
 
     class Meta:
@@ -164,19 +167,26 @@ class StaffMemberForm(forms.ModelForm):
         user = User.objects.filter(username__iexact=username).first()
         if user is None:
             if not cleaned.get("password"):
-                self.add_error("password", f"No account '{username}' yet: set a password for it.")
+                self.add_error(
+                    "password",
+                    gettext("No account '%(username)s' yet: set a password for it.")
+                    % {"username": username},
+                )
             else:
                 try:
                     validate_password(cleaned["password"])
                 except forms.ValidationError as error:
                     self.add_error("password", error)
         elif user.is_superuser:
-            self.add_error("username", "The platform operator cannot be added as staff.")
+            self.add_error("username", gettext("The platform operator cannot be added as staff."))
         elif (
             cleaned.get("merchant")
             and Membership.objects.filter(user=user, merchant=cleaned["merchant"]).exists()
         ):
-            self.add_error("username", f"{user.username} is already staff here.")
+            self.add_error(
+                "username",
+                gettext("%(username)s is already staff here.") % {"username": user.username},
+            )
         cleaned["user"] = user
         return cleaned
 
@@ -237,7 +247,8 @@ class StaffInvitationForm(forms.ModelForm):
         merchant, email = cleaned.get("merchant"), cleaned.get("email")
         if merchant and email and staff_invitation_pending_exists(merchant=merchant, email=email):
             self.add_error(
-                "email", "This address already has a pending invitation here; revoke it first."
+                "email",
+                gettext("This address already has a pending invitation here; revoke it first."),
             )
         return cleaned
 
@@ -268,7 +279,7 @@ class StaffInvitationAdmin(MerchantScopedAdmin):
             return False  # accepted: change or remove the membership instead
         return super().has_delete_permission(request, obj)
 
-    @admin.display(description="status")
+    @admin.display(description=gettext("status"))
     def status(self, obj) -> str:
         return StaffInvitation.Status(obj.status_at(timezone.now())).label
 
@@ -383,13 +394,13 @@ class ExportJobAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return self.has_view_permission(request, obj)
 
-    @admin.display(description="progress")
+    @admin.display(description=gettext("progress"))
     def progress_display(self, obj: ExportJob) -> str:
         if obj.row_count is None:
             return "counting rows…" if obj.status == ExportJob.Status.RUNNING else "–"
         return f"{obj.progress:,} of {obj.row_count:,} rows ({obj.percent}%)"
 
-    @admin.display(description="file")
+    @admin.display(description=gettext("file"))
     def download(self, obj: ExportJob) -> str:
         if obj.status != ExportJob.Status.DONE:
             return "–"

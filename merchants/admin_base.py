@@ -7,6 +7,7 @@ Permissions come from membership roles, not Django's per-model permissions.
 
 from django.contrib import admin
 from django.db.models import ForeignKey, ManyToManyField
+from django.utils.translation import gettext
 
 from merchants.models import Membership, Merchant
 from merchants.tenancy import (
@@ -69,7 +70,9 @@ class TenantConsistencyFormMixin:
                         merchants.setdefault(owner.pk, name)
         if len(merchants) > 1:
             field = list(merchants.values())[-1]
-            self.add_error(field, "This belongs to another merchant than the rest of the form.")
+            self.add_error(
+                field, gettext("This belongs to another merchant than the rest of the form.")
+            )
         return cleaned
 
 

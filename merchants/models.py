@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext, gettext_lazy
 
 from merchants import money
 from merchants.crypto import EncryptedTextField, unreadable_field_names
@@ -32,7 +33,10 @@ class TenantModel(TimeStampedModel):
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"'{value}' is not a known time zone (for example Asia/Jakarta).")
+        raise ValidationError(
+            gettext("'%(value)s' is not a known time zone (for example Asia/Jakarta).")
+            % {"value": value}
+        )
 
 
 PERCENT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
@@ -47,20 +51,20 @@ def percent_field(**kwargs) -> models.DecimalField:
 
 class Merchant(TimeStampedModel):
     class QrisGateway(models.TextChoices):
-        MIDTRANS = "midtrans", "Midtrans (Core API QRIS)"
-        XENDIT = "xendit", "Xendit (dynamic QR)"
+        MIDTRANS = "midtrans", gettext_lazy("Midtrans (Core API QRIS)")
+        XENDIT = "xendit", gettext_lazy("Xendit (dynamic QR)")
 
     class BusinessType(models.TextChoices):
-        FNB = "fnb", "Food and beverage"
-        RETAIL = "retail", "Retail"
-        SERVICE = "service", "Service"
-        PHOTOBOX = "photobox", "Photobox"
-        OTHER = "other", "Other"
+        FNB = "fnb", gettext_lazy("Food and beverage")
+        RETAIL = "retail", gettext_lazy("Retail")
+        SERVICE = "service", gettext_lazy("Service")
+        PHOTOBOX = "photobox", gettext_lazy("Photobox")
+        OTHER = "other", gettext_lazy("Other")
 
     class PosMode(models.TextChoices):
-        CENTRALIZED = "centralized", "Centralized (one cashier)"
-        DISTRIBUTED = "distributed", "Distributed (orders from tables and phones)"
-        HYBRID = "hybrid", "Hybrid"
+        CENTRALIZED = "centralized", gettext_lazy("Centralized (one cashier)")
+        DISTRIBUTED = "distributed", gettext_lazy("Distributed (orders from tables and phones)")
+        HYBRID = "hybrid", gettext_lazy("Hybrid")
 
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
@@ -72,7 +76,7 @@ class Merchant(TimeStampedModel):
         max_length=3,
         choices=money.CURRENCY_CHOICES,
         default=money.DEFAULT_CURRENCY,
-        help_text="The ISO 4217 code of every price and total of this shop.",
+        help_text=gettext_lazy("The ISO 4217 code of every price and total of this shop."),
     )
     time_zone = models.CharField(
         max_length=64, default="Asia/Jakarta", validators=[validate_time_zone]
@@ -83,44 +87,56 @@ class Merchant(TimeStampedModel):
         max_length=8,
         choices=settings.LANGUAGES,
         default="id",
-        help_text="The language of emails to customers and of the photo gallery.",
+        help_text=gettext_lazy("The language of emails to customers and of the photo gallery."),
     )
     is_active = models.BooleanField(default=True)
     midtrans_server_key = EncryptedTextField(
-        blank=True, help_text="Stored encrypted; never shown again once saved."
+        blank=True, help_text=gettext_lazy("Stored encrypted; never shown again once saved.")
     )
     midtrans_client_key = models.CharField(max_length=120, blank=True)
     midtrans_is_production = models.BooleanField(
-        default=False, help_text="Off: Midtrans sandbox. On: real money."
+        default=False, help_text=gettext_lazy("Off: Midtrans sandbox. On: real money.")
     )
     qris_gateway = models.CharField(
         max_length=20,
         choices=QrisGateway.choices,
         default=QrisGateway.MIDTRANS,
-        help_text="Which gateway issues the QRIS codes of this merchant's kiosks and counters.",
+        help_text=gettext_lazy(
+            "Which gateway issues the QRIS codes of this merchant's kiosks and counters."
+        ),
     )
     xendit_secret_key = EncryptedTextField(
         blank=True,
-        help_text="Xendit secret API key. Stored encrypted; never shown again once saved.",
+        help_text=gettext_lazy(
+            "Xendit secret API key. Stored encrypted; never shown again once saved."
+        ),
     )
 
     # How the shop sells (see docs/orders.md): prices, discounts, the end of a paid order.
     prices_include_tax = models.BooleanField(
         default=False,
-        help_text="On: menu prices already include tax (27500 incl. 10% is 25000 + 2500 tax). "
-        "Off: tax is added on top of the prices.",
+        help_text=gettext_lazy(
+            "On: menu prices already include tax (27500 incl. 10% is 25000 + 2500 tax). "
+            "Off: tax is added on top of the prices."
+        ),
     )
-    default_tax_percent = percent_field(help_text="Tax percent new products start with.")
+    default_tax_percent = percent_field(
+        help_text=gettext_lazy("Tax percent new products start with.")
+    )
     default_service_charge_percent = percent_field(
-        help_text="Service charge percent new products start with."
+        help_text=gettext_lazy("Service charge percent new products start with.")
     )
     officer_max_discount_percent = percent_field(
-        help_text="The largest discount (percent of the bill) an officer may give; owners any."
+        help_text=gettext_lazy(
+            "The largest discount (percent of the bill) an officer may give; owners any."
+        )
     )
     complete_when_paid = models.BooleanField(
         default=False,
-        help_text="On: an order is completed as soon as it is paid (counter service). "
-        "Off: staff complete it when it is served.",
+        help_text=gettext_lazy(
+            "On: an order is completed as soon as it is paid (counter service). "
+            "Off: staff complete it when it is served."
+        ),
     )
 
     merchant_lookup = "pk"
@@ -181,8 +197,8 @@ class Merchant(TimeStampedModel):
 
 class Membership(TimeStampedModel):
     class Role(models.IntegerChoices):
-        OWNER = 100, "Owner"
-        OFFICER = 10, "Officer"
+        OWNER = 100, gettext_lazy("Owner")
+        OFFICER = 10, gettext_lazy("Officer")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -212,7 +228,7 @@ class StaffProfile(models.Model):
         max_length=8,
         choices=settings.LANGUAGES,
         blank=True,
-        help_text="Blank: the browser's language.",
+        help_text=gettext_lazy("Blank: the browser's language."),
     )
 
     def __str__(self) -> str:
@@ -221,10 +237,14 @@ class StaffProfile(models.Model):
 
 class TableLocation(TenantModel):
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="tables")
-    number = models.CharField(max_length=20, help_text="What is written on the table, e.g. A1.")
+    number = models.CharField(
+        max_length=20, help_text=gettext_lazy("What is written on the table, e.g. A1.")
+    )
     name = models.CharField(max_length=80, blank=True)
     capacity = models.PositiveSmallIntegerField(default=4, validators=[MinValueValidator(1)])
-    zone = models.CharField(max_length=40, blank=True, help_text="Indoor, terrace, first floor…")
+    zone = models.CharField(
+        max_length=40, blank=True, help_text=gettext_lazy("Indoor, terrace, first floor…")
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -248,7 +268,9 @@ class StaffToken(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
     key_hash = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField(max_length=8, help_text="First characters, to recognise a token.")
+    prefix = models.CharField(
+        max_length=8, help_text=gettext_lazy("First characters, to recognise a token.")
+    )
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -276,9 +298,9 @@ class StaffInvitation(TenantModel):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        ACCEPTED = "accepted", "Accepted"
-        EXPIRED = "expired", "Expired"
+        PENDING = "pending", gettext_lazy("Pending")
+        ACCEPTED = "accepted", gettext_lazy("Accepted")
+        EXPIRED = "expired", gettext_lazy("Expired")
 
     merchant = models.ForeignKey(
         Merchant, on_delete=models.CASCADE, related_name="staff_invitations"
@@ -334,7 +356,9 @@ class OutboxTask(models.Model):
     args = models.JSONField(default=list, blank=True)
     kwargs = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    attempts = models.PositiveIntegerField(default=0, help_text="Sends tried by the sweep.")
+    attempts = models.PositiveIntegerField(
+        default=0, help_text=gettext_lazy("Sends tried by the sweep.")
+    )
     last_error = models.TextField(blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -359,10 +383,10 @@ class ExportJob(TimeStampedModel):
     exports storage, downloaded by the person who asked for it (see merchants/export_jobs.py)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for a worker"
-        RUNNING = "running", "Being written"
-        DONE = "done", "Ready to download"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", gettext_lazy("Waiting for a worker")
+        RUNNING = "running", gettext_lazy("Being written")
+        DONE = "done", gettext_lazy("Ready to download")
+        FAILED = "failed", gettext_lazy("Failed")
 
     ALLOWED_TRANSITIONS = {
         Status.PENDING: {Status.RUNNING, Status.FAILED},
@@ -377,22 +401,32 @@ class ExportJob(TimeStampedModel):
         blank=True,
         on_delete=models.CASCADE,
         related_name="export_jobs",
-        help_text="The merchant whose rows it holds; empty: several (the operator's exports).",
+        help_text=gettext_lazy(
+            "The merchant whose rows it holds; empty: several (the operator's exports)."
+        ),
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs"
     )
-    kind = models.CharField(max_length=100, help_text="What is exported, e.g. orders.order.")
+    kind = models.CharField(
+        max_length=100, help_text=gettext_lazy("What is exported, e.g. orders.order.")
+    )
     filters = models.JSONField(
-        default=dict, blank=True, help_text="The list's filters, search and ordering."
+        default=dict, blank=True, help_text=gettext_lazy("The list's filters, search and ordering.")
     )
     selected_ids = models.JSONField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    progress = models.PositiveIntegerField(default=0, help_text="Rows written so far.")
-    row_count = models.PositiveIntegerField(null=True, blank=True, help_text="Rows in all.")
+    progress = models.PositiveIntegerField(
+        default=0, help_text=gettext_lazy("Rows written so far.")
+    )
+    row_count = models.PositiveIntegerField(
+        null=True, blank=True, help_text=gettext_lazy("Rows in all.")
+    )
     filename = models.CharField(max_length=200, blank=True)
     file_name = models.CharField(
-        max_length=300, blank=True, help_text="Where the file is in the exports storage."
+        max_length=300,
+        blank=True,
+        help_text=gettext_lazy("Where the file is in the exports storage."),
     )
     error = models.TextField(blank=True)
     started_at = models.DateTimeField(null=True, blank=True)

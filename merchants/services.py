@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from merchants.emails import send_templated_email
 from merchants.errors import Conflict, DomainError, PermissionDenied
@@ -66,7 +67,8 @@ def staff_invitation_create(
     now = timezone.now()
     if staff_invitation_pending_exists(merchant=merchant, email=email):
         raise Conflict(
-            f"{email} already has a pending invitation here; revoke it to send a new one.",
+            gettext("%(email)s already has a pending invitation here; revoke it to send a new one.")
+            % {"email": email},
             details={"email": ["Already invited."]},
         )
     seed = secrets.token_hex(32)
@@ -135,8 +137,10 @@ def _open_invitation(token: str) -> StaffInvitation:
     invitation = staff_invitation_for_token(token=token)
     if invitation is None:
         raise DomainError(
-            "This invitation is invalid, expired, revoked or already used; ask the shop's "
-            "owner for a new one.",
+            gettext(
+                "This invitation is invalid, expired, revoked or already used; ask the shop's "
+                "owner for a new one."
+            ),
             code="invalid_invitation",
         )
     return invitation
@@ -148,12 +152,12 @@ def staff_invitation_accept(*, token: str, user) -> Membership:
     role at its merchant. The link works once."""
     invitation = _open_invitation(token)
     if user.is_superuser:
-        raise PermissionDenied("The platform operator cannot be added as staff.")
+        raise PermissionDenied(gettext("The platform operator cannot be added as staff."))
     accepted = StaffInvitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
         accepted_at=timezone.now(), accepted_by=user
     )
     if not accepted:  # accepted at the same moment by another request
-        raise Conflict("This invitation was just used.", code="invalid_invitation")
+        raise Conflict(gettext("This invitation was just used."), code="invalid_invitation")
     return membership_grant(user=user, merchant=invitation.merchant, role=invitation.role)
 
 
@@ -174,6 +178,8 @@ def staff_invitation_revoke(*, invitation: StaffInvitation) -> None:
     """Withdraw an invitation not yet accepted (its link stops working)."""
     if invitation.accepted_at is not None:
         raise Conflict(
-            "This invitation was already accepted; change or remove the membership instead."
+            gettext(
+                "This invitation was already accepted; change or remove the membership instead."
+            )
         )
     invitation.delete()

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import smart_split, unescape_string_literal
+from django.utils.translation import gettext
 
 from merchants.actors import Actor
 from merchants.admin_base import (
@@ -64,7 +65,7 @@ class OrderItemInline(ReadOnlyInline):
     )
     readonly_fields = fields
 
-    @admin.display(description="Modifiers")
+    @admin.display(description=gettext("Modifiers"))
     def modifiers_chosen(self, item):
         return _modifiers(item) or "—"
 
@@ -240,7 +241,7 @@ class OrderAdmin(OrderPaymentsAdminMixin, CsvExportMixin, MerchantScopedAdmin):
             )
         )
 
-    @admin.display(description="Voided lines")
+    @admin.display(description=gettext("Voided lines"))
     def voided_lines(self, obj):
         """Lines taken off the bill, kept with who voided them, when and why."""
         voided = OrderItem.all_lines.filter(order=obj, voided_at__isnull=False).order_by("pk")
@@ -290,7 +291,7 @@ class OrderAdmin(OrderPaymentsAdminMixin, CsvExportMixin, MerchantScopedAdmin):
         Owners pick any past day; officers print today's."""
         tenant = admin_tenant(request)
         if tenant.merchant is None:
-            messages.info(request, "Choose a merchant first.")
+            messages.info(request, gettext("Choose a merchant first."))
             return redirect("admin:index")
         if not tenant.has_role(Role.OFFICER):
             raise PermissionDenied
@@ -299,12 +300,16 @@ class OrderAdmin(OrderPaymentsAdminMixin, CsvExportMixin, MerchantScopedAdmin):
         form = DailyReportForm(request.GET or None, initial={"date": today})
         day = None
         if form.is_bound and not form.is_valid():
-            messages.error(request, "That is not a date (YYYY-MM-DD); here is today's report.")
+            messages.error(
+                request, gettext("That is not a date (YYYY-MM-DD); here is today's report.")
+            )
         elif form.is_bound:
             day = form.cleaned_data.get("date")
         day = day or today
         if day != today and not tenant.has_role(Role.OWNER):
-            raise PermissionDenied("Officers print today's report; an owner can print other days.")
+            raise PermissionDenied(
+                gettext("Officers print today's report; an owner can print other days.")
+            )
         try:
             report = daily_report(merchant=merchant, day=day)
         except DomainError as error:
@@ -338,18 +343,22 @@ class OrderAdmin(OrderPaymentsAdminMixin, CsvExportMixin, MerchantScopedAdmin):
             except DomainError as error:
                 failed.append(error.message)
         if done:
-            self.message_user(request, f"{done} order(s) {verb}.", messages.SUCCESS)
+            self.message_user(
+                request,
+                gettext("%(done)s order(s) %(verb)s.") % {"done": done, "verb": verb},
+                messages.SUCCESS,
+            )
         for message in failed:
             self.message_user(request, message, messages.WARNING)
 
-    @admin.action(description="Confirm selected orders")
+    @admin.action(description=gettext("Confirm selected orders"))
     def confirm_orders(self, request, queryset):
         self._run(request, queryset, order_confirm, "confirmed")
 
-    @admin.action(description="Complete selected orders")
+    @admin.action(description=gettext("Complete selected orders"))
     def complete_orders(self, request, queryset):
         self._run(request, queryset, order_complete, "completed")
 
-    @admin.action(description="Cancel selected orders (stock goes back)")
+    @admin.action(description=gettext("Cancel selected orders (stock goes back)"))
     def cancel_orders(self, request, queryset):
         self._run(request, queryset, order_cancel, "cancelled")

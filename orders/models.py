@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from merchants.models import Merchant, TableLocation, TenantModel, TimeStampedModel
 from merchants.money import DEFAULT_CURRENCY
@@ -19,10 +20,10 @@ class Order(TenantModel):
     PAYMENT_REFERENCE_KIND = "order"
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        CONFIRMED = "confirmed", "Confirmed"
-        COMPLETED = "completed", "Completed"
-        CANCELLED = "cancelled", "Cancelled"
+        PENDING = "pending", gettext_lazy("Pending")
+        CONFIRMED = "confirmed", gettext_lazy("Confirmed")
+        COMPLETED = "completed", gettext_lazy("Completed")
+        CANCELLED = "cancelled", gettext_lazy("Cancelled")
 
     ALLOWED_TRANSITIONS: dict[str, set[str]] = {
         Status.PENDING: {Status.CONFIRMED, Status.CANCELLED},
@@ -32,13 +33,13 @@ class Order(TenantModel):
     }
 
     class PaymentStatus(models.TextChoices):
-        UNPAID = "unpaid", "Unpaid"
-        PENDING = "pending", "Pending"
-        PAID = "paid", "Paid"
-        FAILED = "failed", "Failed"
-        EXPIRED = "expired", "Expired"
-        REFUNDED = "refunded", "Refunded"
-        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+        UNPAID = "unpaid", gettext_lazy("Unpaid")
+        PENDING = "pending", gettext_lazy("Pending")
+        PAID = "paid", gettext_lazy("Paid")
+        FAILED = "failed", gettext_lazy("Failed")
+        EXPIRED = "expired", gettext_lazy("Expired")
+        REFUNDED = "refunded", gettext_lazy("Refunded")
+        PARTIALLY_REFUNDED = "partially_refunded", gettext_lazy("Partially refunded")
 
     PAYMENT_TRANSITIONS: dict[str, set[str]] = {
         PaymentStatus.UNPAID: {PaymentStatus.PENDING, PaymentStatus.PAID},
@@ -68,19 +69,23 @@ class Order(TenantModel):
     )
 
     class DiscountKind(models.TextChoices):
-        PERCENT = "percent", "Percent of the bill"
-        AMOUNT = "amount", "Amount off the bill"
+        PERCENT = "percent", gettext_lazy("Percent of the bill")
+        AMOUNT = "amount", gettext_lazy("Amount off the bill")
 
     class Type(models.TextChoices):
-        DINE_IN = "dine_in", "Dine in"
-        TAKEAWAY = "takeaway", "Takeaway"
-        DELIVERY = "delivery", "Delivery"
-        SERVICE_JOB = "service_job", "Service job"
-        WALK_IN = "walk_in", "Walk in"
+        DINE_IN = "dine_in", gettext_lazy("Dine in")
+        TAKEAWAY = "takeaway", gettext_lazy("Takeaway")
+        DELIVERY = "delivery", gettext_lazy("Delivery")
+        SERVICE_JOB = "service_job", gettext_lazy("Service job")
+        WALK_IN = "walk_in", gettext_lazy("Walk in")
 
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="orders")
-    number = models.CharField(max_length=24, help_text="INV-YYYYMMDD-NNNN, per merchant per day.")
-    business_date = models.DateField(help_text="The merchant's local date when it was placed.")
+    number = models.CharField(
+        max_length=24, help_text=gettext_lazy("INV-YYYYMMDD-NNNN, per merchant per day.")
+    )
+    business_date = models.DateField(
+        help_text=gettext_lazy("The merchant's local date when it was placed.")
+    )
     customer = models.ForeignKey(
         "customers.Customer",
         on_delete=models.PROTECT,
@@ -97,7 +102,9 @@ class Order(TenantModel):
         null=True,
         blank=True,
         related_name="orders_created",
-        help_text="The staff member who rang it up (empty when the customer ordered).",
+        help_text=gettext_lazy(
+            "The staff member who rang it up (empty when the customer ordered)."
+        ),
     )
     order_type = models.CharField(max_length=20, choices=Type.choices, default=Type.TAKEAWAY)
     guest_count = models.PositiveSmallIntegerField(
@@ -109,31 +116,45 @@ class Order(TenantModel):
         max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID
     )
     subtotal_amount = money(
-        help_text="Σ base price × quantity (net of tax when prices include it)."
+        help_text=gettext_lazy("Σ base price × quantity (net of tax when prices include it).")
     )
     discount_amount = money(
-        help_text="Σ (base − final price) × quantity, plus the staff discount if any."
+        help_text=gettext_lazy("Σ (base − final price) × quantity, plus the staff discount if any.")
     )
     tax_amount = money()
     service_charge_amount = money()
-    total_amount = money(help_text="subtotal − discount + tax + service charge.")
-    rounded_amount = money(help_text="The total rounded for cash (IDR: to the nearest 100).")
+    total_amount = money(help_text=gettext_lazy("subtotal − discount + tax + service charge."))
+    rounded_amount = money(
+        help_text=gettext_lazy("The total rounded for cash (IDR: to the nearest 100).")
+    )
     currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
     prices_include_tax = models.BooleanField(
-        default=False, help_text="The merchant's prices included tax when the order was placed."
+        default=False,
+        help_text=gettext_lazy("The merchant's prices included tax when the order was placed."),
     )
     staff_discount_kind = models.CharField(
-        max_length=10, choices=DiscountKind.choices, blank=True, help_text="Blank: none."
+        max_length=10,
+        choices=DiscountKind.choices,
+        blank=True,
+        help_text=gettext_lazy("Blank: none."),
     )
     staff_discount_value = models.DecimalField(
-        max_digits=14, decimal_places=2, null=True, blank=True, help_text="Percent or amount."
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Percent or amount."),
     )
     staff_discount_reason = models.CharField(max_length=255, blank=True)
     staff_discount_amount = money(
-        help_text="What the staff discount takes off, before tax (part of discount_amount)."
+        help_text=gettext_lazy(
+            "What the staff discount takes off, before tax (part of discount_amount)."
+        )
     )
     amount_paid = money(
-        help_text="Σ of the order's payments that brought money in (before any refund)."
+        help_text=gettext_lazy(
+            "Σ of the order's payments that brought money in (before any refund)."
+        )
     )
     split_from = models.ForeignKey(
         "self",
@@ -141,7 +162,7 @@ class Order(TenantModel):
         null=True,
         blank=True,
         related_name="split_orders",
-        help_text="The bill this one was split from.",
+        help_text=gettext_lazy("The bill this one was split from."),
     )
     # True while units of tracked products are held for this order; flipped exactly once.
     stock_reserved = models.BooleanField(default=False)
@@ -151,7 +172,9 @@ class Order(TenantModel):
     paid_at = models.DateTimeField(null=True, blank=True)
     # Claimed by one conditional update before the receipt goes out, so it goes out once.
     receipt_sent_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the paid receipt was emailed to the customer."
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("When the paid receipt was emailed to the customer."),
     )
 
     class Meta:
@@ -213,17 +236,19 @@ class OrderItem(models.Model):
     product_name = models.CharField(max_length=120)
     product_type = models.CharField(max_length=10)
     base_price = models.DecimalField(
-        max_digits=14, decimal_places=2, help_text="Unit list price with its modifiers."
+        max_digits=14,
+        decimal_places=2,
+        help_text=gettext_lazy("Unit list price with its modifiers."),
     )
     final_price = models.DecimalField(
         max_digits=14,
         decimal_places=2,
-        help_text="Unit price after the promotion, with its modifiers.",
+        help_text=gettext_lazy("Unit price after the promotion, with its modifiers."),
     )
     modifiers = models.JSONField(
         default=list,
         blank=True,
-        help_text="The options chosen: [{id, group_id, group, name, price_delta}].",
+        help_text=gettext_lazy("The options chosen: [{id, group_id, group, name, price_delta}]."),
     )
     promotion_id = models.PositiveBigIntegerField(null=True, blank=True)
     promotion_name = models.CharField(max_length=120, blank=True)
@@ -231,18 +256,22 @@ class OrderItem(models.Model):
     service_charge_percent = models.DecimalField(max_digits=5, decimal_places=2, default=ZERO)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     reserved_quantity = models.PositiveIntegerField(
-        default=0, help_text="Units taken from stock (0 for untracked products)."
+        default=0, help_text=gettext_lazy("Units taken from stock (0 for untracked products).")
     )
     line_subtotal_amount = money(
-        help_text="Final price × quantity (net of tax when prices include it)."
+        help_text=gettext_lazy("Final price × quantity (net of tax when prices include it).")
     )
-    discount_amount = money(help_text="(Base − final price) × quantity: promotions.")
-    order_discount_amount = money(help_text="This line's share of the staff discount.")
+    discount_amount = money(help_text=gettext_lazy("(Base − final price) × quantity: promotions."))
+    order_discount_amount = money(
+        help_text=gettext_lazy("This line's share of the staff discount.")
+    )
     tax_amount = money()
     service_charge_amount = money()
     notes = models.CharField(max_length=255, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
-    voided_by = models.CharField(max_length=80, blank=True, help_text="Who voided it.")
+    voided_by = models.CharField(
+        max_length=80, blank=True, help_text=gettext_lazy("Who voided it.")
+    )
     void_reason = models.CharField(max_length=255, blank=True)
 
     merchant_lookup = "order__merchant"
@@ -264,15 +293,15 @@ class OrderEvent(models.Model):
     """Append-only history of an order: who did what, when, from which state to which."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", "Created"
-        STATUS = "status", "Status changed"
-        PAYMENT = "payment", "Payment status changed"
-        STOCK_RELEASED = "stock_released", "Stock released"
-        LINES_ADDED = "lines_added", "Lines added"
-        LINE_VOIDED = "line_voided", "Line voided"
-        MOVED = "moved", "Moved to another table"
-        SPLIT = "split", "Split"
-        DISCOUNT = "discount", "Discount changed"
+        CREATED = "created", gettext_lazy("Created")
+        STATUS = "status", gettext_lazy("Status changed")
+        PAYMENT = "payment", gettext_lazy("Payment status changed")
+        STOCK_RELEASED = "stock_released", gettext_lazy("Stock released")
+        LINES_ADDED = "lines_added", gettext_lazy("Lines added")
+        LINE_VOIDED = "line_voided", gettext_lazy("Line voided")
+        MOVED = "moved", gettext_lazy("Moved to another table")
+        SPLIT = "split", gettext_lazy("Split")
+        DISCOUNT = "discount", gettext_lazy("Discount changed")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -282,7 +311,7 @@ class OrderEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     actor_label = models.CharField(
-        max_length=80, help_text="Who: a staff username, 'customer <id>' or 'system'."
+        max_length=80, help_text=gettext_lazy("Who: a staff username, 'customer <id>' or 'system'.")
     )
     payload = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -322,10 +351,10 @@ class IdempotencyRecord(TimeStampedModel):
     """The first answer to a POST carrying an `Idempotency-Key`, replayed for repeats."""
 
     class State(models.TextChoices):
-        IN_PROGRESS = "in_progress", "In progress"
-        DONE = "done", "Done"
+        IN_PROGRESS = "in_progress", gettext_lazy("In progress")
+        DONE = "done", gettext_lazy("Done")
 
-    scope = models.CharField(max_length=120, help_text="merchant and caller")
+    scope = models.CharField(max_length=120, help_text=gettext_lazy("merchant and caller"))
     key = models.CharField(max_length=255)
     request_hash = models.CharField(max_length=64)
     state = models.CharField(max_length=12, choices=State.choices, default=State.IN_PROGRESS)

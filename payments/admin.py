@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils.translation import gettext
 
 from merchants.actors import Actor
 from merchants.admin_base import (
@@ -110,7 +111,7 @@ class PaymentAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
     def has_refund_permission(self, request):
         return self._has_role(request, Role.OWNER)
 
-    @admin.action(description="Refresh status from the gateway")
+    @admin.action(description=gettext("Refresh status from the gateway"))
     def refresh_status(self, request, queryset):
         changed = failed = 0
         actor = Actor.staff(request.user)
@@ -124,9 +125,12 @@ class PaymentAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
                 )
                 continue
             changed += updated.status != payment.status
-        self.message_user(request, f"Status refreshed; {changed} payment(s) changed.")
+        self.message_user(
+            request,
+            gettext("Status refreshed; %(changed)s payment(s) changed.") % {"changed": changed},
+        )
 
-    @admin.action(description="Refund what is left (owners)", permissions=["refund"])
+    @admin.action(description=gettext("Refund what is left (owners)"), permissions=["refund"])
     def refund_in_full(self, request, queryset):
         done = 0
         actor = Actor.staff(request.user)
@@ -134,7 +138,8 @@ class PaymentAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
             if not self._has_role(request, Role.OWNER, payment):
                 self.message_user(
                     request,
-                    f"{payment.gateway_order_id}: only an owner of {payment.merchant} can refund.",
+                    gettext("%(gateway_order_id)s: only an owner of %(merchant)s can refund.")
+                    % {"gateway_order_id": payment.gateway_order_id, "merchant": payment.merchant},
                     messages.ERROR,
                 )
                 continue
@@ -151,4 +156,4 @@ class PaymentAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
                 continue
             done += 1
         if done:
-            self.message_user(request, f"{done} payment(s) refunded.")
+            self.message_user(request, gettext("%(done)s payment(s) refunded.") % {"done": done})

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy
 
 from merchants.models import Merchant, TenantModel
 from merchants.money import DEFAULT_CURRENCY
@@ -20,15 +21,15 @@ class PaymentMethod(TenantModel):
     its method; reports show takings per method."""
 
     class Kind(models.TextChoices):
-        CASH = "cash", "Cash"
-        CARD = "card", "Card (EDC terminal)"
-        TRANSFER = "transfer", "Bank transfer"
-        QRIS_STATIC = "qris_static", "QRIS (printed code)"
-        EWALLET = "ewallet", "E-wallet"
-        OTHER = "other", "Other"
-        MIDTRANS_SNAP = "midtrans_snap", "Midtrans Snap"
-        MIDTRANS_QRIS = "midtrans_qris", "Midtrans QRIS"
-        XENDIT_QRIS = "xendit_qris", "Xendit QRIS"
+        CASH = "cash", gettext_lazy("Cash")
+        CARD = "card", gettext_lazy("Card (EDC terminal)")
+        TRANSFER = "transfer", gettext_lazy("Bank transfer")
+        QRIS_STATIC = "qris_static", gettext_lazy("QRIS (printed code)")
+        EWALLET = "ewallet", gettext_lazy("E-wallet")
+        OTHER = "other", gettext_lazy("Other")
+        MIDTRANS_SNAP = "midtrans_snap", gettext_lazy("Midtrans Snap")
+        MIDTRANS_QRIS = "midtrans_qris", gettext_lazy("Midtrans QRIS")
+        XENDIT_QRIS = "xendit_qris", gettext_lazy("Xendit QRIS")
 
     # Recorded by staff, the money already taken (no gateway involved), cash apart.
     MANUAL_KINDS = frozenset({Kind.CARD, Kind.TRANSFER, Kind.QRIS_STATIC, Kind.EWALLET, Kind.OTHER})
@@ -36,8 +37,10 @@ class PaymentMethod(TenantModel):
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="payment_methods")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    name = models.CharField(max_length=60, help_text="As staff and receipts say it: BCA EDC.")
-    is_active = models.BooleanField(default=True, help_text="Off: no longer offered.")
+    name = models.CharField(
+        max_length=60, help_text=gettext_lazy("As staff and receipts say it: BCA EDC.")
+    )
+    is_active = models.BooleanField(default=True, help_text=gettext_lazy("Off: no longer offered."))
     sort_order = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -69,29 +72,29 @@ class PaymentMethod(TenantModel):
 
 class Payment(TenantModel):
     class Gateway(models.TextChoices):
-        MIDTRANS = "midtrans", "Midtrans"
-        XENDIT = "xendit", "Xendit"
-        CASH = "cash", "Cash"
-        MANUAL = "manual", "Recorded by staff"
+        MIDTRANS = "midtrans", gettext_lazy("Midtrans")
+        XENDIT = "xendit", gettext_lazy("Xendit")
+        CASH = "cash", gettext_lazy("Cash")
+        MANUAL = "manual", gettext_lazy("Recorded by staff")
 
     class Method(models.TextChoices):
-        SNAP = "snap", "Snap (customer picks the method)"
-        QRIS = "qris", "QRIS"
-        CASH = "cash", "Cash"
-        CARD = "card", "Card"
-        TRANSFER = "transfer", "Bank transfer"
-        QRIS_STATIC = "qris_static", "QRIS (printed code)"
-        EWALLET = "ewallet", "E-wallet"
-        OTHER = "other", "Other"
+        SNAP = "snap", gettext_lazy("Snap (customer picks the method)")
+        QRIS = "qris", gettext_lazy("QRIS")
+        CASH = "cash", gettext_lazy("Cash")
+        CARD = "card", gettext_lazy("Card")
+        TRANSFER = "transfer", gettext_lazy("Bank transfer")
+        QRIS_STATIC = "qris_static", gettext_lazy("QRIS (printed code)")
+        EWALLET = "ewallet", gettext_lazy("E-wallet")
+        OTHER = "other", gettext_lazy("Other")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        PAID = "paid", "Paid"
-        FAILED = "failed", "Failed"
-        EXPIRED = "expired", "Expired"
-        CANCELLED = "cancelled", "Cancelled"
-        REFUNDED = "refunded", "Refunded"
-        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+        PENDING = "pending", gettext_lazy("Pending")
+        PAID = "paid", gettext_lazy("Paid")
+        FAILED = "failed", gettext_lazy("Failed")
+        EXPIRED = "expired", gettext_lazy("Expired")
+        CANCELLED = "cancelled", gettext_lazy("Cancelled")
+        REFUNDED = "refunded", gettext_lazy("Refunded")
+        PARTIALLY_REFUNDED = "partially_refunded", gettext_lazy("Partially refunded")
 
     # Every move a payment may make. Nothing else is applied, whatever a gateway says.
     ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -112,7 +115,7 @@ class Payment(TenantModel):
 
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="payments")
     reference_kind = models.CharField(
-        max_length=40, help_text='What is paid for, e.g. "order" or "photo_session".'
+        max_length=40, help_text=gettext_lazy('What is paid for, e.g. "order" or "photo_session".')
     )
     reference_id = models.CharField(max_length=64)
     gateway = models.CharField(max_length=20, choices=Gateway.choices)
@@ -123,10 +126,14 @@ class Payment(TenantModel):
         max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
     )
     gateway_status = models.CharField(
-        max_length=60, blank=True, help_text="The gateway's last word, e.g. capture/challenge."
+        max_length=60,
+        blank=True,
+        help_text=gettext_lazy("The gateway's last word, e.g. capture/challenge."),
     )
     gateway_order_id = models.CharField(
-        max_length=50, unique=True, help_text="Our id at the gateway (Midtrans order_id)."
+        max_length=50,
+        unique=True,
+        help_text=gettext_lazy("Our id at the gateway (Midtrans order_id)."),
     )
     gateway_transaction_id = models.CharField(max_length=100, blank=True, db_index=True)
     snap_token = models.CharField(max_length=255, blank=True)
@@ -137,7 +144,9 @@ class Payment(TenantModel):
     refunded_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
     amount_mismatch = models.BooleanField(
         default=False,
-        help_text="The gateway reported another amount: never marked paid; check it by hand.",
+        help_text=gettext_lazy(
+            "The gateway reported another amount: never marked paid; check it by hand."
+        ),
     )
     cash_tendered_amount = models.DecimalField(
         max_digits=14, decimal_places=2, null=True, blank=True
@@ -149,7 +158,7 @@ class Payment(TenantModel):
         null=True,
         blank=True,
         related_name="+",
-        help_text="The cashier who took cash.",
+        help_text=gettext_lazy("The cashier who took cash."),
     )
     payment_method = models.ForeignKey(
         PaymentMethod,
@@ -157,12 +166,16 @@ class Payment(TenantModel):
         null=True,
         blank=True,
         related_name="payments",
-        help_text="The merchant's payment method it was taken by, when one was named.",
+        help_text=gettext_lazy(
+            "The merchant's payment method it was taken by, when one was named."
+        ),
     )
     tender_reference = models.CharField(
         max_length=100,
         blank=True,
-        help_text="What staff noted: a card slip's approval code, a transfer's reference.",
+        help_text=gettext_lazy(
+            "What staff noted: a card slip's approval code, a transfer's reference."
+        ),
     )
 
     class Meta:
@@ -208,16 +221,16 @@ class PaymentEvent(models.Model):
     """Append-only log: every request, response, notification and applied change."""
 
     class Kind(models.TextChoices):
-        REQUEST = "request", "Request to the gateway"
-        RESPONSE = "response", "Response from the gateway"
-        NOTIFICATION = "notification", "Notification (Midtrans webhook)"
-        CALLBACK = "callback", "Callback (Xendit webhook)"
-        STATUS_CHECK = "status_check", "Status check"
-        CANCEL = "cancel", "Cancel"
-        EXPIRE = "expire", "Expire"
-        REFUND = "refund", "Refund"
-        CASH = "cash", "Cash"
-        MANUAL = "manual", "Recorded by staff"
+        REQUEST = "request", gettext_lazy("Request to the gateway")
+        RESPONSE = "response", gettext_lazy("Response from the gateway")
+        NOTIFICATION = "notification", gettext_lazy("Notification (Midtrans webhook)")
+        CALLBACK = "callback", gettext_lazy("Callback (Xendit webhook)")
+        STATUS_CHECK = "status_check", gettext_lazy("Status check")
+        CANCEL = "cancel", gettext_lazy("Cancel")
+        EXPIRE = "expire", gettext_lazy("Expire")
+        REFUND = "refund", gettext_lazy("Refund")
+        CASH = "cash", gettext_lazy("Cash")
+        MANUAL = "manual", gettext_lazy("Recorded by staff")
 
     payment = models.ForeignKey(
         Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
@@ -225,7 +238,9 @@ class PaymentEvent(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     raw = models.JSONField(default=dict, blank=True)
     signature_valid = models.BooleanField(
-        null=True, blank=True, help_text="For webhooks: did the signature or token match?"
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("For webhooks: did the signature or token match?"),
     )
     old_status = models.CharField(max_length=20, blank=True)
     new_status = models.CharField(max_length=20, blank=True)
@@ -235,7 +250,9 @@ class PaymentEvent(models.Model):
         null=True,
         blank=True,
         unique=True,
-        help_text="The same gateway state applied twice has the same key: the second is a no-op.",
+        help_text=gettext_lazy(
+            "The same gateway state applied twice has the same key: the second is a no-op."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

@@ -12,6 +12,7 @@ from django.core.exceptions import FieldError, ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy
 
 from merchants.models import Merchant, TenantModel, TimeStampedModel
 from merchants.money import DEFAULT_CURRENCY, fits_currency, format_amount, precision_rule
@@ -107,16 +108,20 @@ class KioskLocation(GuardedSaveMixin, TenantModel):
         max_length=40,
         unique=True,
         validators=[MACHINE_CODE_VALIDATOR],
-        help_text="The code printed on the machine, e.g. PB-001 (unique on the platform).",
+        help_text=gettext_lazy(
+            "The code printed on the machine, e.g. PB-001 (unique on the platform)."
+        ),
     )
     name = models.CharField(max_length=120)
     address = models.TextField(blank=True)
     is_active = models.BooleanField(
-        default=True, help_text="Off: the kiosk's key stops working at once."
+        default=True, help_text=gettext_lazy("Off: the kiosk's key stops working at once.")
     )
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     key_prefix = models.CharField(
-        max_length=12, editable=False, help_text="First characters of the key, to recognise it."
+        max_length=12,
+        editable=False,
+        help_text=gettext_lazy("First characters of the key, to recognise it."),
     )
     key_rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -139,17 +144,19 @@ class KioskPrice(GuardedSaveMixin, TenantModel):
         null=True,
         blank=True,
         related_name="prices",
-        help_text="Blank: offered at every kiosk of the merchant.",
+        help_text=gettext_lazy("Blank: offered at every kiosk of the merchant."),
     )
     amount = models.DecimalField(
         max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(1))]
     )
     description = models.CharField(max_length=120)
     quota = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Sessions that can be sold; blank: unlimited."
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Sessions that can be sold; blank: unlimited."),
     )
     quota_used = models.PositiveIntegerField(
-        default=0, editable=False, help_text="Sessions paid or waiting for payment."
+        default=0, editable=False, help_text=gettext_lazy("Sessions paid or waiting for payment.")
     )
     is_active = models.BooleanField(default=True)
     sort_order = models.PositiveIntegerField(default=0)
@@ -201,10 +208,10 @@ class PhotoSession(GuardedSaveMixin, TenantModel):
     """One kiosk sale: QRIS payment, then photos and the gallery email."""
 
     class Status(models.TextChoices):
-        PENDING = "PENDING", "Pending payment"
-        COMPLETED = "COMPLETED", "Paid"
-        FAILED = "FAILED", "Payment failed"
-        EXPIRED = "EXPIRED", "Expired unpaid"
+        PENDING = "PENDING", gettext_lazy("Pending payment")
+        COMPLETED = "COMPLETED", gettext_lazy("Paid")
+        FAILED = "FAILED", gettext_lazy("Payment failed")
+        EXPIRED = "EXPIRED", gettext_lazy("Expired unpaid")
 
     # One way only. Nothing ever leaves COMPLETED, FAILED or EXPIRED.
     ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -217,23 +224,25 @@ class PhotoSession(GuardedSaveMixin, TenantModel):
     RELEASING_STATUSES = frozenset({Status.FAILED, Status.EXPIRED})
 
     class PaymentIssue(models.TextChoices):
-        NONE = "", "None"
-        PAID_LATE = "paid_late", "Paid after the session ended: refund due"
-        REVERSED = "reversed", "Payment reversed after the session was paid"
+        NONE = "", gettext_lazy("None")
+        PAID_LATE = "paid_late", gettext_lazy("Paid after the session ended: refund due")
+        REVERSED = "reversed", gettext_lazy("Payment reversed after the session was paid")
 
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="photo_sessions")
     location = models.ForeignKey(KioskLocation, on_delete=models.PROTECT, related_name="sessions")
     price = models.ForeignKey(KioskPrice, on_delete=models.PROTECT, related_name="sessions")
     external_id = models.CharField(
-        max_length=64, unique=True, help_text="TRX-{location}-{YYYYmmddHHMMSS}-{8 hex}."
+        max_length=64,
+        unique=True,
+        help_text=gettext_lazy("TRX-{location}-{YYYYmmddHHMMSS}-{8 hex}."),
     )
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
-    email = models.EmailField(help_text="Where the gallery link is sent.")
+    email = models.EmailField(help_text=gettext_lazy("Where the gallery link is sent."))
     send_invoice = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     business_date = models.DateField(
-        db_index=True, help_text="The merchant's local date of the sale."
+        db_index=True, help_text=gettext_lazy("The merchant's local date of the sale.")
     )
     payment = models.ForeignKey(
         "payments.Payment",
@@ -246,7 +255,9 @@ class PhotoSession(GuardedSaveMixin, TenantModel):
     gateway_order_id = models.CharField(max_length=50, blank=True, db_index=True)
     gateway_transaction_id = models.CharField(max_length=100, blank=True, db_index=True)
     qr_string = models.TextField(blank=True)
-    expires_at = models.DateTimeField(help_text="The QRIS code can be paid until then.")
+    expires_at = models.DateTimeField(
+        help_text=gettext_lazy("The QRIS code can be paid until then.")
+    )
     paid_at = models.DateTimeField(null=True, blank=True)
     photos_uploaded_at = models.DateTimeField(null=True, blank=True)
     email_sent_at = models.DateTimeField(null=True, blank=True)
@@ -296,8 +307,10 @@ def effective_status(status: str, expires_at, now) -> str:
 
 class Photo(TimeStampedModel):
     session = models.ForeignKey(PhotoSession, on_delete=models.CASCADE, related_name="photos")
-    file = models.FileField(max_length=255, help_text="The storage name, under photobox/{id}/.")
-    size = models.PositiveIntegerField(help_text="Bytes.")
+    file = models.FileField(
+        max_length=255, help_text=gettext_lazy("The storage name, under photobox/{id}/.")
+    )
+    size = models.PositiveIntegerField(help_text=gettext_lazy("Bytes."))
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     order = models.PositiveSmallIntegerField()

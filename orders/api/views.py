@@ -1,3 +1,4 @@
+from django.utils.translation import gettext
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -218,7 +219,7 @@ class OrderViewSet(
 
     def _no_counter_sale(self, data) -> None:
         if data.get("payments") or data["complete"]:
-            raise PermissionDenied("Payments and complete are for staff at the counter.")
+            raise PermissionDenied(gettext("Payments and complete are for staff at the counter."))
 
     @extend_schema(request=OrderCreateSerializer, responses={200: OrderQuoteSerializer})
     @action(detail=False, methods=["post"])
@@ -364,7 +365,7 @@ class OrderViewSet(
     def my_orders(self, request):
         """The signed-in customer's orders, newest first (customer token only)."""
         if self.customer is None:
-            raise PermissionDenied("Only a signed-in customer has 'my orders'.")
+            raise PermissionDenied(gettext("Only a signed-in customer has 'my orders'."))
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(OrderSerializer(page, many=True).data)
