@@ -79,12 +79,20 @@ class Order(TenantModel):
         SERVICE_JOB = "service_job", gettext_lazy("Service job")
         WALK_IN = "walk_in", gettext_lazy("Walk in")
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="orders")
+    merchant = models.ForeignKey(
+        Merchant,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=gettext_lazy("merchant"),
+    )
     number = models.CharField(
-        max_length=24, help_text=gettext_lazy("INV-YYYYMMDD-NNNN, per merchant per day.")
+        max_length=24,
+        help_text=gettext_lazy("INV-YYYYMMDD-NNNN, per merchant per day."),
+        verbose_name=gettext_lazy("number"),
     )
     business_date = models.DateField(
-        help_text=gettext_lazy("The merchant's local date when it was placed.")
+        help_text=gettext_lazy("The merchant's local date when it was placed."),
+        verbose_name=gettext_lazy("business date"),
     )
     customer = models.ForeignKey(
         "customers.Customer",
@@ -92,9 +100,15 @@ class Order(TenantModel):
         null=True,
         blank=True,
         related_name="orders",
+        verbose_name=gettext_lazy("customer"),
     )
     table = models.ForeignKey(
-        TableLocation, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+        TableLocation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=gettext_lazy("table"),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -105,15 +119,31 @@ class Order(TenantModel):
         help_text=gettext_lazy(
             "The staff member who rang it up (empty when the customer ordered)."
         ),
+        verbose_name=gettext_lazy("created by"),
     )
-    order_type = models.CharField(max_length=20, choices=Type.choices, default=Type.TAKEAWAY)
+    order_type = models.CharField(
+        max_length=20,
+        choices=Type.choices,
+        default=Type.TAKEAWAY,
+        verbose_name=gettext_lazy("order type"),
+    )
     guest_count = models.PositiveSmallIntegerField(
-        default=1, validators=[MinValueValidator(1), MaxValueValidator(500)]
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+        verbose_name=gettext_lazy("guest count"),
     )
-    notes = models.TextField(blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    notes = models.TextField(blank=True, verbose_name=gettext_lazy("notes"))
+    status = models.CharField(
+        max_length=20,
+        choices=Status.choices,
+        default=Status.PENDING,
+        verbose_name=gettext_lazy("status"),
+    )
     payment_status = models.CharField(
-        max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID
+        max_length=20,
+        choices=PaymentStatus.choices,
+        default=PaymentStatus.UNPAID,
+        verbose_name=gettext_lazy("payment status"),
     )
     subtotal_amount = money(
         help_text=gettext_lazy("Σ base price × quantity (net of tax when prices include it).")
@@ -127,16 +157,20 @@ class Order(TenantModel):
     rounded_amount = money(
         help_text=gettext_lazy("The total rounded for cash (IDR: to the nearest 100).")
     )
-    currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
+    currency = models.CharField(
+        max_length=3, default=DEFAULT_CURRENCY, verbose_name=gettext_lazy("currency")
+    )
     prices_include_tax = models.BooleanField(
         default=False,
         help_text=gettext_lazy("The merchant's prices included tax when the order was placed."),
+        verbose_name=gettext_lazy("prices include tax"),
     )
     staff_discount_kind = models.CharField(
         max_length=10,
         choices=DiscountKind.choices,
         blank=True,
         help_text=gettext_lazy("Blank: none."),
+        verbose_name=gettext_lazy("staff discount kind"),
     )
     staff_discount_value = models.DecimalField(
         max_digits=14,
@@ -144,8 +178,11 @@ class Order(TenantModel):
         null=True,
         blank=True,
         help_text=gettext_lazy("Percent or amount."),
+        verbose_name=gettext_lazy("staff discount value"),
     )
-    staff_discount_reason = models.CharField(max_length=255, blank=True)
+    staff_discount_reason = models.CharField(
+        max_length=255, blank=True, verbose_name=gettext_lazy("staff discount reason")
+    )
     staff_discount_amount = money(
         help_text=gettext_lazy(
             "What the staff discount takes off, before tax (part of discount_amount)."
@@ -163,21 +200,31 @@ class Order(TenantModel):
         blank=True,
         related_name="split_orders",
         help_text=gettext_lazy("The bill this one was split from."),
+        verbose_name=gettext_lazy("split from"),
     )
     # True while units of tracked products are held for this order; flipped exactly once.
-    stock_reserved = models.BooleanField(default=False)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
+    stock_reserved = models.BooleanField(default=False, verbose_name=gettext_lazy("stock reserved"))
+    confirmed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("confirmed at")
+    )
+    completed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("completed at")
+    )
+    cancelled_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("cancelled at")
+    )
+    paid_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("paid at"))
     # Claimed by one conditional update before the receipt goes out, so it goes out once.
     receipt_sent_at = models.DateTimeField(
         null=True,
         blank=True,
         help_text=gettext_lazy("When the paid receipt was emailed to the customer."),
+        verbose_name=gettext_lazy("receipt sent at"),
     )
 
     class Meta:
+        verbose_name = gettext_lazy("order")
+        verbose_name_plural = gettext_lazy("orders")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["merchant", "number"], name="order_unique_number"),
@@ -229,34 +276,57 @@ class ActiveLineManager(models.Manager):
 class OrderItem(models.Model):
     """One line, with everything the price was made of at the time (a snapshot)."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
-    product = models.ForeignKey(
-        "catalog.Product", on_delete=models.PROTECT, related_name="order_items"
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="items", verbose_name=gettext_lazy("order")
     )
-    product_name = models.CharField(max_length=120)
-    product_type = models.CharField(max_length=10)
+    product = models.ForeignKey(
+        "catalog.Product",
+        on_delete=models.PROTECT,
+        related_name="order_items",
+        verbose_name=gettext_lazy("product"),
+    )
+    product_name = models.CharField(max_length=120, verbose_name=gettext_lazy("product name"))
+    product_type = models.CharField(max_length=10, verbose_name=gettext_lazy("product type"))
     base_price = models.DecimalField(
         max_digits=14,
         decimal_places=2,
         help_text=gettext_lazy("Unit list price with its modifiers."),
+        verbose_name=gettext_lazy("base price"),
     )
     final_price = models.DecimalField(
         max_digits=14,
         decimal_places=2,
         help_text=gettext_lazy("Unit price after the promotion, with its modifiers."),
+        verbose_name=gettext_lazy("final price"),
     )
     modifiers = models.JSONField(
         default=list,
         blank=True,
         help_text=gettext_lazy("The options chosen: [{id, group_id, group, name, price_delta}]."),
+        verbose_name=gettext_lazy("modifiers"),
     )
-    promotion_id = models.PositiveBigIntegerField(null=True, blank=True)
-    promotion_name = models.CharField(max_length=120, blank=True)
-    tax_percent = models.DecimalField(max_digits=5, decimal_places=2, default=ZERO)
-    service_charge_percent = models.DecimalField(max_digits=5, decimal_places=2, default=ZERO)
-    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    promotion_id = models.PositiveBigIntegerField(
+        null=True, blank=True, verbose_name=gettext_lazy("promotion ID")
+    )
+    promotion_name = models.CharField(
+        max_length=120, blank=True, verbose_name=gettext_lazy("promotion name")
+    )
+    tax_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=ZERO, verbose_name=gettext_lazy("tax percent")
+    )
+    service_charge_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=ZERO,
+        verbose_name=gettext_lazy("service charge percent"),
+    )
+    quantity = models.PositiveIntegerField(
+        validators=[MinValueValidator(1)], verbose_name=gettext_lazy("quantity")
+    )
     reserved_quantity = models.PositiveIntegerField(
-        default=0, help_text=gettext_lazy("Units taken from stock (0 for untracked products).")
+        default=0,
+        help_text=gettext_lazy("Units taken from stock (0 for untracked products)."),
+        verbose_name=gettext_lazy("reserved quantity"),
     )
     line_subtotal_amount = money(
         help_text=gettext_lazy("Final price × quantity (net of tax when prices include it).")
@@ -267,12 +337,17 @@ class OrderItem(models.Model):
     )
     tax_amount = money()
     service_charge_amount = money()
-    notes = models.CharField(max_length=255, blank=True)
-    voided_at = models.DateTimeField(null=True, blank=True)
+    notes = models.CharField(max_length=255, blank=True, verbose_name=gettext_lazy("notes"))
+    voided_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("voided at"))
     voided_by = models.CharField(
-        max_length=80, blank=True, help_text=gettext_lazy("Who voided it.")
+        max_length=80,
+        blank=True,
+        help_text=gettext_lazy("Who voided it."),
+        verbose_name=gettext_lazy("voided by"),
     )
-    void_reason = models.CharField(max_length=255, blank=True)
+    void_reason = models.CharField(
+        max_length=255, blank=True, verbose_name=gettext_lazy("void reason")
+    )
 
     merchant_lookup = "order__merchant"
 
@@ -280,6 +355,8 @@ class OrderItem(models.Model):
     all_lines = models.Manager()  # noqa: DJ012 (a manager, not a field)
 
     class Meta:
+        verbose_name = gettext_lazy("order item")
+        verbose_name_plural = gettext_lazy("order items")
         ordering = ["order", "pk"]
         # The related managers (`order.items`) hide voided lines too; see ActiveLineManager.
         default_manager_name = "objects"
@@ -303,22 +380,35 @@ class OrderEvent(models.Model):
         SPLIT = "split", gettext_lazy("Split")
         DISCOUNT = "discount", gettext_lazy("Discount changed")
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20, blank=True)
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="events", verbose_name=gettext_lazy("order")
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=gettext_lazy("kind"))
+    from_status = models.CharField(
+        max_length=20, blank=True, verbose_name=gettext_lazy("from status")
+    )
+    to_status = models.CharField(max_length=20, blank=True, verbose_name=gettext_lazy("to status"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=gettext_lazy("actor"),
     )
     actor_label = models.CharField(
-        max_length=80, help_text=gettext_lazy("Who: a staff username, 'customer <id>' or 'system'.")
+        max_length=80,
+        help_text=gettext_lazy("Who: a staff username, 'customer <id>' or 'system'."),
+        verbose_name=gettext_lazy("actor label"),
     )
-    payload = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    payload = models.JSONField(default=dict, blank=True, verbose_name=gettext_lazy("payload"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
 
     merchant_lookup = "order__merchant"
 
     class Meta:
+        verbose_name = gettext_lazy("order event")
+        verbose_name_plural = gettext_lazy("order events")
         ordering = ["order", "created_at", "pk"]
 
     def __str__(self) -> str:
@@ -334,11 +424,15 @@ class OrderEvent(models.Model):
 class OrderNumberSequence(models.Model):
     """The last order number used by a merchant on a local day (numbers never repeat)."""
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    last_number = models.PositiveIntegerField(default=0)
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="+", verbose_name=gettext_lazy("merchant")
+    )
+    day = models.DateField(verbose_name=gettext_lazy("day"))
+    last_number = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("last number"))
 
     class Meta:
+        verbose_name = gettext_lazy("order number sequence")
+        verbose_name_plural = gettext_lazy("order number sequences")
         constraints = [
             models.UniqueConstraint(fields=["merchant", "day"], name="order_sequence_unique_day")
         ]
@@ -354,14 +448,29 @@ class IdempotencyRecord(TimeStampedModel):
         IN_PROGRESS = "in_progress", gettext_lazy("In progress")
         DONE = "done", gettext_lazy("Done")
 
-    scope = models.CharField(max_length=120, help_text=gettext_lazy("merchant and caller"))
-    key = models.CharField(max_length=255)
-    request_hash = models.CharField(max_length=64)
-    state = models.CharField(max_length=12, choices=State.choices, default=State.IN_PROGRESS)
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.JSONField(null=True, blank=True)
+    scope = models.CharField(
+        max_length=120,
+        help_text=gettext_lazy("merchant and caller"),
+        verbose_name=gettext_lazy("scope"),
+    )
+    key = models.CharField(max_length=255, verbose_name=gettext_lazy("key"))
+    request_hash = models.CharField(max_length=64, verbose_name=gettext_lazy("request hash"))
+    state = models.CharField(
+        max_length=12,
+        choices=State.choices,
+        default=State.IN_PROGRESS,
+        verbose_name=gettext_lazy("state"),
+    )
+    response_status = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=gettext_lazy("response status")
+    )
+    response_body = models.JSONField(
+        null=True, blank=True, verbose_name=gettext_lazy("response body")
+    )
 
     class Meta:
+        verbose_name = gettext_lazy("idempotency record")
+        verbose_name_plural = gettext_lazy("idempotency records")
         constraints = [
             models.UniqueConstraint(fields=["scope", "key"], name="idempotency_unique_key")
         ]
