@@ -78,9 +78,11 @@ class MerchantAdminForm(forms.ModelForm):
         for name in self.percent_fields:
             if name in self.fields:
                 self.fields[name].required = False
+        if "language" in self.fields:
+            self.fields["language"].required = False  # left blank: kept as it is
         for name in self.secret_fields:
             if self.instance.pk and self.instance.secret_is_stored(name) and name in self.fields:
-                self.fields[name].help_text = (
+                self.fields[name].help_text = gettext(
                     "A key is stored (encrypted). Type a new one to replace it; "
                     "leave blank to keep it."
                 )
@@ -94,6 +96,8 @@ class MerchantAdminForm(forms.ModelForm):
         for name in self.percent_fields:
             if name in cleaned and cleaned[name] is None:
                 cleaned[name] = getattr(self.instance, name)
+        if "language" in cleaned and not cleaned["language"]:
+            cleaned["language"] = self.instance.language or "id"
         return cleaned
 
 

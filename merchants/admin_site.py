@@ -49,7 +49,7 @@ class PosAdminSite(admin.AdminSite):
         language = request.POST.get("language", "")
         if language and language not in LANGUAGE_CODES:
             return HttpResponseBadRequest(_("Choose English or Bahasa Indonesia."))
-        staff_language_set(user=request.user, language=language)
+        staff_language_set(request=request, language=language)
         target = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
             target = reverse("admin:index")

@@ -9,7 +9,7 @@ class MerchantsConfig(AppConfig):
     verbose_name = gettext_lazy("Merchants")
 
     def ready(self) -> None:
-        from merchants import checks, login_guard, signals  # noqa: F401
+        from merchants import checks, i18n, login_guard, signals  # noqa: F401
         from merchants.observability import worker  # noqa: F401 - Celery signal handlers
 
 

@@ -7,40 +7,40 @@ written in their merchant's language (`merchant_language`, used with `translatio
 """
 
 from django.conf import settings
-from django.core.cache import cache
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.utils import translation
 
 LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
 
 
-def _cache_key(user_id) -> str:
-    return f"staff-language:{user_id}"
+SESSION_KEY = "staff_language"
 
 
-def staff_language(user) -> str:
-    """The language `user` chose, or "" to follow the browser (also for anonymous users).
+def staff_language_of(user) -> str:
+    """The language `user` chose in their profile, or "" to follow the browser."""
+    from merchants.models import StaffProfile
 
-    Read through the cache, so pages whose query counts are asserted do not gain one."""
-    if not getattr(user, "is_authenticated", False):
-        return ""
-    language = cache.get(_cache_key(user.pk))
-    if language is None:
-        from merchants.models import StaffProfile
-
-        profile = StaffProfile.objects.filter(user=user).only("language").first()
-        language = profile.language if profile else ""
-        cache.set(_cache_key(user.pk), language, 3600)
+    language = StaffProfile.objects.filter(user=user).values_list("language", flat=True).first()
     return language if language in LANGUAGE_CODES else ""
 
 
-def staff_language_set(*, user, language: str) -> None:
-    """Remember `user`'s language ("" = follow the browser)."""
+def staff_language_set(*, request, language: str) -> None:
+    """Remember the signed-in user's language ("" = follow the browser), in their profile and
+    in this session."""
     from merchants.models import StaffProfile
 
     if language and language not in LANGUAGE_CODES:
         raise ValueError(f"Unknown language {language!r}.")
-    StaffProfile.objects.update_or_create(user=user, defaults={"language": language})
-    cache.set(_cache_key(user.pk), language, 3600)
+    StaffProfile.objects.update_or_create(user=request.user, defaults={"language": language})
+    request.session[SESSION_KEY] = language
+
+
+@receiver(user_logged_in, dispatch_uid="staff-language-on-login")
+def _remember_language_on_login(sender, request, user, **kwargs):
+    # Read once at sign-in and kept in the session, so no page pays a query for it.
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_KEY] = staff_language_of(user)
 
 
 def merchant_language(merchant) -> str:
@@ -54,8 +54,9 @@ class StaffLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        language = staff_language(getattr(request, "user", None))
-        if language:
+        session = getattr(request, "session", None)
+        language = session.get(SESSION_KEY, "") if session is not None else ""
+        if language in LANGUAGE_CODES:
             translation.activate(language)
             request.LANGUAGE_CODE = language
         # LocaleMiddleware, outside this one, names the active language in Content-Language.
