@@ -1,5 +1,5 @@
 import django_filters
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions
 from rest_framework.filters import OrderingFilter
@@ -68,7 +68,9 @@ class PhotoSessionFilterSet(django_filters.FilterSet):
 
     def filter_location_ids(self, queryset, name, value):
         if len(value) > MAX_LIST_ITEMS:
-            raise exceptions.ValidationError({name: [f"At most {MAX_LIST_ITEMS} ids at once."]})
+            raise exceptions.ValidationError(
+                {name: [gettext("At most %(count)s ids at once.") % {"count": MAX_LIST_ITEMS}]}
+            )
         return queryset.filter(location_id__in=value) if value else queryset
 
 

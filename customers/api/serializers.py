@@ -70,7 +70,9 @@ class MerchantInBodySerializer(serializers.Serializer):
                 Merchant.objects.filter(slug=default, is_active=True).first() if default else None
             )
             if merchant is None:
-                raise serializers.ValidationError({"merchant": ["Name the shop (its slug)."]})
+                raise serializers.ValidationError(
+                    {"merchant": [gettext("Name the shop (its slug).")]}
+                )
             attrs["merchant"] = merchant
         return attrs
 
