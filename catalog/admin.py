@@ -95,7 +95,7 @@ class ProductImageInline(MerchantScopedTabularInline):
     fields = ("preview", "kind", "file", "sort_order", "width", "height", "size")
     readonly_fields = ("preview", "width", "height", "size")
 
-    @admin.display(description=gettext("Preview"))
+    @admin.display(description=gettext_lazy("Preview"))
     def preview(self, image):
         if not image or not image.file:
             return "—"
@@ -229,25 +229,38 @@ class ProductAdmin(ImportExportMixin, MerchantScopedAdmin):
         count = services.product_set_flags(products=queryset, **flags)
         self.message_user(
             request,
-            gettext("%(count)s product(s) %(label)s.") % {"count": count, "label": label},
+            label % {"count": count},
             messages.SUCCESS,
         )
 
-    @admin.action(description=gettext("Activate selected products"), permissions=["change"])
+    @admin.action(description=gettext_lazy("Activate selected products"), permissions=["change"])
     def activate(self, request, queryset):
-        self._switch(request, queryset, "activated", is_active=True)
+        self._switch(request, queryset, gettext("%(count)s product(s) activated."), is_active=True)
 
-    @admin.action(description=gettext("Deactivate selected products"), permissions=["change"])
+    @admin.action(description=gettext_lazy("Deactivate selected products"), permissions=["change"])
     def deactivate(self, request, queryset):
-        self._switch(request, queryset, "deactivated", is_active=False)
+        self._switch(
+            request, queryset, gettext("%(count)s product(s) deactivated."), is_active=False
+        )
 
-    @admin.action(description=gettext("Mark selected products available"), permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Mark selected products available"), permissions=["change"]
+    )
     def mark_available(self, request, queryset):
-        self._switch(request, queryset, "marked available", is_available=True)
+        self._switch(
+            request, queryset, gettext("%(count)s product(s) marked available."), is_available=True
+        )
 
-    @admin.action(description=gettext("Mark selected products unavailable"), permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Mark selected products unavailable"), permissions=["change"]
+    )
     def mark_unavailable(self, request, queryset):
-        self._switch(request, queryset, "marked unavailable", is_available=False)
+        self._switch(
+            request,
+            queryset,
+            gettext("%(count)s product(s) marked unavailable."),
+            is_available=False,
+        )
 
     # --- import and export, owners only, one merchant at a time ---
 
@@ -336,7 +349,7 @@ class PromotionAdmin(MerchantScopedAdmin):
         "is_active",
     )
 
-    @admin.display(boolean=True, description=gettext("Running now"))
+    @admin.display(boolean=True, description=gettext_lazy("Running now"))
     def running_now(self, promotion):
         return promotion.is_running()
 

@@ -163,26 +163,40 @@ def _check_send_limits(*, merchant: Merchant, email: str, kind: str) -> None:
         merchant=merchant, email=email, kind=kind, created_at__gt=now - timedelta(hours=1)
     ).order_by("-created_at")
     created = list(recent.values_list("created_at", flat=True)[: settings.OTP_HOURLY_CAP])
-    noun = "link" if kind == Kind.LINK else "code"
+    is_link = kind == Kind.LINK
     cooldown = timedelta(seconds=settings.OTP_RESEND_COOLDOWN_SECONDS)
     if created and now - created[0] < cooldown:
         wait = int((created[0] + cooldown - now).total_seconds()) + 1
         raise TooManyRequests(
-            gettext(
-                "A %(noun)s was sent to this address moments ago; wait %(wait)s s "
-                "before asking again."
+            (
+                gettext(
+                    "A link was sent to this address moments ago; wait %(wait)s s before "
+                    "asking again."
+                )
+                if is_link
+                else gettext(
+                    "A code was sent to this address moments ago; wait %(wait)s s before "
+                    "asking again."
+                )
             )
-            % {"noun": noun, "wait": wait},
+            % {"wait": wait},
             wait=wait,
         )
     if len(created) >= settings.OTP_HOURLY_CAP:
         wait = int((created[-1] + timedelta(hours=1) - now).total_seconds()) + 1
         raise TooManyRequests(
-            gettext(
-                "Too many %(noun)ss were sent to this address in the last hour; try "
-                "again in %(value)s minutes."
+            (
+                gettext(
+                    "Too many links were sent to this address in the last hour; try again "
+                    "in %(value)s minutes."
+                )
+                if is_link
+                else gettext(
+                    "Too many codes were sent to this address in the last hour; try again "
+                    "in %(value)s minutes."
+                )
             )
-            % {"noun": noun, "value": wait // 60 + 1},
+            % {"value": wait // 60 + 1},
             wait=wait,
         )
 

@@ -283,7 +283,7 @@ class StaffInvitationAdmin(MerchantScopedAdmin):
             return False  # accepted: change or remove the membership instead
         return super().has_delete_permission(request, obj)
 
-    @admin.display(description=gettext("status"))
+    @admin.display(description=gettext_lazy("status"))
     def status(self, obj) -> str:
         return StaffInvitation.Status(obj.status_at(timezone.now())).label
 
@@ -398,13 +398,13 @@ class ExportJobAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return self.has_view_permission(request, obj)
 
-    @admin.display(description=gettext("progress"))
+    @admin.display(description=gettext_lazy("progress"))
     def progress_display(self, obj: ExportJob) -> str:
         if obj.row_count is None:
             return "counting rows…" if obj.status == ExportJob.Status.RUNNING else "–"
         return f"{obj.progress:,} of {obj.row_count:,} rows ({obj.percent}%)"
 
-    @admin.display(description=gettext("file"))
+    @admin.display(description=gettext_lazy("file"))
     def download(self, obj: ExportJob) -> str:
         if obj.status != ExportJob.Status.DONE:
             return "–"

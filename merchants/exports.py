@@ -36,7 +36,7 @@ from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.text import slugify
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from merchants.models import Membership, Merchant
 from merchants.money import money_str
@@ -165,7 +165,7 @@ class CsvExportMixin:
             return self._export_in_background(request, changelist.result_count, request.GET)
         return self.export_csv(request, changelist.queryset)
 
-    @admin.action(description=gettext("Export selected to CSV"))
+    @admin.action(description=gettext_lazy("Export selected to CSV"))
     def export_selected(self, request, queryset):
         if not self.has_export_permission(request):
             raise PermissionDenied

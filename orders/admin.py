@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import smart_split, unescape_string_literal
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from merchants.actors import Actor
 from merchants.admin_base import (
@@ -65,7 +65,7 @@ class OrderItemInline(ReadOnlyInline):
     )
     readonly_fields = fields
 
-    @admin.display(description=gettext("Modifiers"))
+    @admin.display(description=gettext_lazy("Modifiers"))
     def modifiers_chosen(self, item):
         return _modifiers(item) or "—"
 
@@ -241,7 +241,7 @@ class OrderAdmin(OrderPaymentsAdminMixin, CsvExportMixin, MerchantScopedAdmin):
             )
         )
 
-    @admin.display(description=gettext("Voided lines"))
+    @admin.display(description=gettext_lazy("Voided lines"))
     def voided_lines(self, obj):
         """Lines taken off the bill, kept with who voided them, when and why."""
         voided = OrderItem.all_lines.filter(order=obj, voided_at__isnull=False).order_by("pk")
@@ -318,7 +318,12 @@ class OrderAdmin(OrderPaymentsAdminMixin, CsvExportMixin, MerchantScopedAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": f"{report.kind.upper()} report · {merchant.name} · {report.day:%Y-%m-%d}",
+            "title": gettext("%(kind)s report · %(merchant)s · %(day)s")
+            % {
+                "kind": report.kind.upper(),
+                "merchant": merchant.name,
+                "day": f"{report.day:%Y-%m-%d}",
+            },
             "report": report,
             "form": form,
             "can_pick_day": tenant.has_role(Role.OWNER),
@@ -333,7 +338,7 @@ class OrderAdmin(OrderPaymentsAdminMixin, CsvExportMixin, MerchantScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # cancel instead; the history stays
 
-    def _run(self, request, queryset, service, verb: str):
+    def _run(self, request, queryset, service, done_message):
         done, failed = 0, []
         actor = Actor.staff(request.user)
         for order in queryset:
@@ -345,20 +350,20 @@ class OrderAdmin(OrderPaymentsAdminMixin, CsvExportMixin, MerchantScopedAdmin):
         if done:
             self.message_user(
                 request,
-                gettext("%(done)s order(s) %(verb)s.") % {"done": done, "verb": verb},
+                done_message % {"done": done},
                 messages.SUCCESS,
             )
         for message in failed:
             self.message_user(request, message, messages.WARNING)
 
-    @admin.action(description=gettext("Confirm selected orders"))
+    @admin.action(description=gettext_lazy("Confirm selected orders"))
     def confirm_orders(self, request, queryset):
-        self._run(request, queryset, order_confirm, "confirmed")
+        self._run(request, queryset, order_confirm, gettext("%(done)s order(s) confirmed."))
 
-    @admin.action(description=gettext("Complete selected orders"))
+    @admin.action(description=gettext_lazy("Complete selected orders"))
     def complete_orders(self, request, queryset):
-        self._run(request, queryset, order_complete, "completed")
+        self._run(request, queryset, order_complete, gettext("%(done)s order(s) completed."))
 
-    @admin.action(description=gettext("Cancel selected orders (stock goes back)"))
+    @admin.action(description=gettext_lazy("Cancel selected orders (stock goes back)"))
     def cancel_orders(self, request, queryset):
-        self._run(request, queryset, order_cancel, "cancelled")
+        self._run(request, queryset, order_cancel, gettext("%(done)s order(s) cancelled."))

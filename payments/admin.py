@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from merchants.actors import Actor
 from merchants.admin_base import (
@@ -111,7 +111,7 @@ class PaymentAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
     def has_refund_permission(self, request):
         return self._has_role(request, Role.OWNER)
 
-    @admin.action(description=gettext("Refresh status from the gateway"))
+    @admin.action(description=gettext_lazy("Refresh status from the gateway"))
     def refresh_status(self, request, queryset):
         changed = failed = 0
         actor = Actor.staff(request.user)
@@ -130,7 +130,7 @@ class PaymentAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
             gettext("Status refreshed; %(changed)s payment(s) changed.") % {"changed": changed},
         )
 
-    @admin.action(description=gettext("Refund what is left (owners)"), permissions=["refund"])
+    @admin.action(description=gettext_lazy("Refund what is left (owners)"), permissions=["refund"])
     def refund_in_full(self, request, queryset):
         done = 0
         actor = Actor.staff(request.user)

@@ -85,7 +85,8 @@ class KioskLocationAdmin(GuardedRowAdmin):
         return super().response_add(request, obj, post_url_continue)
 
     @admin.action(
-        description=gettext("Rotate the kiosk key (shows the new key once)"), permissions=["change"]
+        description=gettext_lazy("Rotate the kiosk key (shows the new key once)"),
+        permissions=["change"],
     )
     def rotate_keys(self, request, queryset):
         locations = [loc for loc in queryset if self._has_role(request, Role.OWNER, loc)]
@@ -138,7 +139,7 @@ class KioskPriceAdmin(GuardedRowAdmin):
     readonly_fields = ("quota_used", "quota_left")
     autocomplete_fields = ("location",)
 
-    @admin.display(description=gettext("Quota left"))
+    @admin.display(description=gettext_lazy("Quota left"))
     def quota_left(self, price):
         if price is None or price.pk is None:
             return "—"
@@ -158,7 +159,7 @@ class PhotoInline(ReadOnlyPermissionsMixin, MerchantScopedTabularInline):
         # one query per photo.
         return super().get_queryset(request).select_related("session")
 
-    @admin.display(description=gettext("Photo"))
+    @admin.display(description=gettext_lazy("Photo"))
     def thumbnail(self, photo):
         if not photo or not photo.file:
             return "—"
@@ -321,18 +322,18 @@ class PhotoSessionAdmin(CsvExportMixin, MerchantScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # a sale is a money record
 
-    @admin.display(description=gettext("Photos"), ordering="photo_total")
+    @admin.display(description=gettext_lazy("Photos"), ordering="photo_total")
     def photo_count(self, session):
         return getattr(session, "photo_total", None)
 
-    @admin.display(description=gettext("Gallery"))
+    @admin.display(description=gettext_lazy("Gallery"))
     def gallery(self, session):
         if session.status != PhotoSession.Status.COMPLETED:
             return "—"
         url = gallery_url(session)
         return format_html('<a href="{}" target="_blank" rel="noreferrer">Open gallery</a>', url)
 
-    @admin.action(description=gettext("Resend the gallery email"), permissions=["change"])
+    @admin.action(description=gettext_lazy("Resend the gallery email"), permissions=["change"])
     def resend_email(self, request, queryset):
         sent = 0
         for session in queryset:
@@ -352,7 +353,8 @@ class PhotoSessionAdmin(CsvExportMixin, MerchantScopedAdmin):
             )
 
     @admin.action(
-        description=gettext("Refund money paid after the session ended"), permissions=["change"]
+        description=gettext_lazy("Refund money paid after the session ended"),
+        permissions=["change"],
     )
     def refund_late_payment(self, request, queryset):
         refunded = 0

@@ -118,7 +118,7 @@ class ProductPricingMixin(serializers.Serializer):
         return quotes[product.pk]
 
     @extend_schema_field(
-        money_field(help_text=gettext("Unit price now, after the best promotion."))
+        money_field(help_text=gettext_lazy("Unit price now, after the best promotion."))
     )
     def get_final_price(self, product) -> str:
         return str(self._quote(product).final)
