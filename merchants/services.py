@@ -7,11 +7,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from merchants.emails import send_templated_email
 from merchants.errors import Conflict, DomainError, PermissionDenied
+from merchants.i18n import merchant_language
 from merchants.models import Membership, Merchant, StaffInvitation
 from merchants.outbox import task_queue_on_commit
 from merchants.secret_links import seeded_token, token_hash
@@ -100,9 +101,11 @@ def staff_invitation_send(*, invitation_id: int) -> bool:
         pk=invitation_id
     )
     inviter = invitation.invited_by
+    with translation.override(merchant_language(invitation.merchant)):
+        role = invitation.get_role_display().lower()
     context = {
         "link": staff_invitation_url(invitation),
-        "role": invitation.get_role_display().lower(),
+        "role": role,
         "inviter": (inviter.get_full_name() or inviter.get_username()) if inviter else "",
         "expires_at": invitation.expires_at,
     }

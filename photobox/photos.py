@@ -12,11 +12,12 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from merchants.emails import send_templated_email
 from merchants.errors import Conflict, DomainError
+from merchants.i18n import merchant_language
 from merchants.images import validate_image
 from merchants.outbox import task_queue_on_commit
 from merchants.storage import storage_delete_prefix
@@ -254,10 +255,12 @@ def photo_session_send_email(*, session_id: int, send_number: int) -> bool:
         else session.photos_expire_at
     )
     try:
+        with translation.override(merchant_language(session.merchant)):  # labels in the context
+            context = _email_context(session, expires_at)
         send_templated_email(  # renders dates in the shop's own time zone
             to=session.email,
             template="photobox_gallery",
-            context=_email_context(session, expires_at),
+            context=context,
             merchant=session.merchant,
         )
     except BaseException:
