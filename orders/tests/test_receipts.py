@@ -120,7 +120,7 @@ def test_the_receipt_lists_options_the_staff_discount_and_each_tender(
     assert order_receipt_send(order_id=order["id"]) is True
     [mail] = mailoutbox
     text = mail.body
-    # Amounts as the merchant's language writes them (English here: see merchants/tests/test_i18n.py)
+    # Amounts as the merchant's language writes them (English here; Indonesian: test_i18n.py)
     assert "Large (+IDR 5,000)" in text
     assert "Discount (Birthday) -IDR 6,000" in text
     assert "BCA EDC  IDR 25,000" in text
