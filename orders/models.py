@@ -146,16 +146,24 @@ class Order(TenantModel):
         verbose_name=gettext_lazy("payment status"),
     )
     subtotal_amount = money(
-        help_text=gettext_lazy("Σ base price × quantity (net of tax when prices include it).")
+        help_text=gettext_lazy("Σ base price × quantity (net of tax when prices include it)."),
+        verbose_name=gettext_lazy("subtotal amount"),
     )
     discount_amount = money(
-        help_text=gettext_lazy("Σ (base − final price) × quantity, plus the staff discount if any.")
+        help_text=gettext_lazy(
+            "Σ (base − final price) × quantity, plus the staff discount if any."
+        ),
+        verbose_name=gettext_lazy("discount amount"),
     )
-    tax_amount = money()
-    service_charge_amount = money()
-    total_amount = money(help_text=gettext_lazy("subtotal − discount + tax + service charge."))
+    tax_amount = money(verbose_name=gettext_lazy("tax amount"))
+    service_charge_amount = money(verbose_name=gettext_lazy("service charge amount"))
+    total_amount = money(
+        help_text=gettext_lazy("subtotal − discount + tax + service charge."),
+        verbose_name=gettext_lazy("total amount"),
+    )
     rounded_amount = money(
-        help_text=gettext_lazy("The total rounded for cash (IDR: to the nearest 100).")
+        help_text=gettext_lazy("The total rounded for cash (IDR: to the nearest 100)."),
+        verbose_name=gettext_lazy("rounded amount"),
     )
     currency = models.CharField(
         max_length=3, default=DEFAULT_CURRENCY, verbose_name=gettext_lazy("currency")
@@ -186,12 +194,14 @@ class Order(TenantModel):
     staff_discount_amount = money(
         help_text=gettext_lazy(
             "What the staff discount takes off, before tax (part of discount_amount)."
-        )
+        ),
+        verbose_name=gettext_lazy("staff discount amount"),
     )
     amount_paid = money(
         help_text=gettext_lazy(
             "Σ of the order's payments that brought money in (before any refund)."
-        )
+        ),
+        verbose_name=gettext_lazy("amount paid"),
     )
     split_from = models.ForeignKey(
         "self",
@@ -329,14 +339,19 @@ class OrderItem(models.Model):
         verbose_name=gettext_lazy("reserved quantity"),
     )
     line_subtotal_amount = money(
-        help_text=gettext_lazy("Final price × quantity (net of tax when prices include it).")
+        help_text=gettext_lazy("Final price × quantity (net of tax when prices include it)."),
+        verbose_name=gettext_lazy("line subtotal amount"),
     )
-    discount_amount = money(help_text=gettext_lazy("(Base − final price) × quantity: promotions."))
+    discount_amount = money(
+        help_text=gettext_lazy("(Base − final price) × quantity: promotions."),
+        verbose_name=gettext_lazy("discount amount"),
+    )
     order_discount_amount = money(
-        help_text=gettext_lazy("This line's share of the staff discount.")
+        help_text=gettext_lazy("This line's share of the staff discount."),
+        verbose_name=gettext_lazy("order discount amount"),
     )
-    tax_amount = money()
-    service_charge_amount = money()
+    tax_amount = money(verbose_name=gettext_lazy("tax amount"))
+    service_charge_amount = money(verbose_name=gettext_lazy("service charge amount"))
     notes = models.CharField(max_length=255, blank=True, verbose_name=gettext_lazy("notes"))
     voided_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("voided at"))
     voided_by = models.CharField(
