@@ -140,7 +140,7 @@ class LowStockListFilter(admin.SimpleListFilter):
     parameter_name = "low_stock"
 
     def lookups(self, request, model_admin):
-        return (("yes", "Low on stock"), ("no", "Not low"))
+        return (("yes", gettext("Low on stock")), ("no", gettext("Not low")))
 
     def queryset(self, request, queryset):
         if self.value() in ("yes", "no"):
@@ -195,10 +195,13 @@ class ProductAdmin(ImportExportMixin, MerchantScopedAdmin):
     actions = ("activate", "deactivate", "mark_available", "mark_unavailable")
     fieldsets = (
         (None, {"fields": ("merchant", "name", "description", "product_type", "category")}),
-        ("Codes", {"fields": ("sku", "barcode")}),
-        ("Price", {"fields": ("base_price", "tax_percent", "service_charge_percent")}),
-        ("Stock", {"fields": ("track_stock", "stock", "low_stock_threshold")}),
-        ("Visibility", {"fields": ("is_available", "is_active", "sort_order")}),
+        (gettext_lazy("Codes"), {"fields": ("sku", "barcode")}),
+        (
+            gettext_lazy("Price"),
+            {"fields": ("base_price", "tax_percent", "service_charge_percent")},
+        ),
+        (gettext_lazy("Stock"), {"fields": ("track_stock", "stock", "low_stock_threshold")}),
+        (gettext_lazy("Visibility"), {"fields": ("is_available", "is_active", "sort_order")}),
     )
 
     def get_queryset(self, request):

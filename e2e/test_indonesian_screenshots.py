@@ -65,7 +65,7 @@ def test_the_owners_admin_in_indonesian(page_id, demo):
     shoot(page, "03-order-page")
 
     page.goto("/admin/catalog/product/")
-    expect(page.locator("#content")).to_contain_text("Produk")
+    expect(page.locator("#content")).to_contain_text("Pilih produk")
     assert RUPIAH.search(page.locator("#result_list").inner_text())
     shoot(page, "04-product-list")
 

@@ -111,14 +111,14 @@ class MerchantAdmin(MerchantScopedAdmin):
     prepopulated_fields = {"slug": ("name",)}
     fieldsets = (
         (None, {"fields": ("name", "slug", "business_type", "pos_mode", "is_active")}),
-        ("Locale", {"fields": ("currency", "time_zone", "language")}),
+        (gettext_lazy("Locale"), {"fields": ("currency", "time_zone", "language")}),
         (
-            "Midtrans",
+            gettext_lazy("Midtrans"),
             {"fields": ("midtrans_client_key", "midtrans_server_key", "midtrans_is_production")},
         ),
-        ("QRIS", {"fields": ("qris_gateway", "xendit_secret_key")}),
+        (gettext_lazy("QRIS"), {"fields": ("qris_gateway", "xendit_secret_key")}),
         (
-            "Sales",
+            gettext_lazy("Sales"),
             {
                 "fields": (
                     "prices_include_tax",

@@ -83,7 +83,7 @@ def dashboard_context(request) -> dict:
         "panels": [
             {
                 "name": panel.name,
-                "title": panel.title,
+                "title": gettext(panel.title),  # marked in each app's panels.py
                 "type": panel.type,
                 "unit": panel.unit,
                 "stacked": panel.stacked,
@@ -92,5 +92,5 @@ def dashboard_context(request) -> dict:
             }
             for panel in panels
         ],
-        "links": [{"title": link.title, "url": reverse(link.url_name)} for link in links],
+        "links": [{"title": gettext(link.title), "url": reverse(link.url_name)} for link in links],
     }

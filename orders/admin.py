@@ -141,7 +141,7 @@ class OrderAdmin(OrderPaymentsAdminMixin, CsvExportMixin, MerchantScopedAdmin):
     fieldsets = (
         (None, {"fields": ("number", "merchant", "status", "payment_status", "business_date")}),
         (
-            "Who and where",
+            gettext_lazy("Who and where"),
             {
                 "fields": (
                     "order_type",
@@ -156,7 +156,7 @@ class OrderAdmin(OrderPaymentsAdminMixin, CsvExportMixin, MerchantScopedAdmin):
             },
         ),
         (
-            "Money",
+            gettext_lazy("Money"),
             {
                 "fields": (
                     "currency",
@@ -173,7 +173,7 @@ class OrderAdmin(OrderPaymentsAdminMixin, CsvExportMixin, MerchantScopedAdmin):
             },
         ),
         (
-            "Discount by staff",
+            gettext_lazy("Discount by staff"),
             {
                 "fields": (
                     "staff_discount_kind",
@@ -184,7 +184,7 @@ class OrderAdmin(OrderPaymentsAdminMixin, CsvExportMixin, MerchantScopedAdmin):
             },
         ),
         (
-            "Times",
+            gettext_lazy("Times"),
             {"fields": ("created_at", "confirmed_at", "completed_at", "cancelled_at", "paid_at")},
         ),
     )

@@ -69,7 +69,7 @@ class PaymentAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
     fieldsets = (
         (None, {"fields": ("merchant", "reference_kind", "reference_id", "status")}),
         (
-            "Money",
+            gettext_lazy("Money"),
             {
                 "fields": (
                     "amount",
@@ -85,7 +85,7 @@ class PaymentAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
             },
         ),
         (
-            "Gateway",
+            gettext_lazy("Gateway"),
             {
                 "fields": (
                     "gateway",

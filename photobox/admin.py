@@ -261,9 +261,9 @@ class PhotoSessionAdmin(CsvExportMixin, MerchantScopedAdmin):
     actions = ("resend_email", "refund_late_payment")
     fieldsets = (
         (None, {"fields": ("merchant", "external_id", "location", "price", "status", "gallery")}),
-        ("Customer", {"fields": ("email", "send_invoice")}),
+        (gettext_lazy("Customer"), {"fields": ("email", "send_invoice")}),
         (
-            "Payment",
+            gettext_lazy("Payment"),
             {
                 "fields": (
                     "amount",
@@ -280,7 +280,7 @@ class PhotoSessionAdmin(CsvExportMixin, MerchantScopedAdmin):
             },
         ),
         (
-            "Photos",
+            gettext_lazy("Photos"),
             {
                 "fields": (
                     "photos_uploaded_at",

@@ -214,6 +214,10 @@ def unmarked_python_strings(source: str) -> list[tuple[int, str]]:
                 name = getattr(target, "id", getattr(target, "attr", None))
                 if name in PEOPLE_ASSIGNMENTS:
                     check(node.value)
+                if name == "fieldsets" and isinstance(node.value, ast.Tuple | ast.List):
+                    for fieldset in node.value.elts:  # (title, {"fields": ...})
+                        if isinstance(fieldset, ast.Tuple) and fieldset.elts:
+                            check(fieldset.elts[0])
         elif isinstance(node, ast.Call):
             name = _call_name(node)
             if not name.startswith(SCHEMA_CALLS):
