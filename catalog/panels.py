@@ -1,7 +1,7 @@
 """Catalog's dashboard panels (`settings.DASHBOARD_PANELS`, see merchants/reports.py). Plain
 data: settings read it before Django starts."""
 
-from django.utils.translation import gettext_noop
+from merchants.markers import gettext_noop
 
 DASHBOARD_PANELS = [
     {

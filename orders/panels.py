@@ -1,7 +1,7 @@
 """Orders' dashboard panels and links (`settings.DASHBOARD_PANELS` and `DASHBOARD_LINKS`, see
 merchants/reports.py). Plain data: settings read it before Django starts."""
 
-from django.utils.translation import gettext_noop
+from merchants.markers import gettext_noop
 
 DASHBOARD_PANELS = [
     {

@@ -1,7 +1,7 @@
 """Photobox's dashboard panels (`settings.DASHBOARD_PANELS`, see merchants/reports.py). Plain
 data: settings read it before Django starts."""
 
-from django.utils.translation import gettext_noop
+from merchants.markers import gettext_noop
 
 # A photobox merchant sells kiosk sessions, not orders: its dashboard shows its kiosks instead
 # of the counter's panels (orders, products, stock, payment mix) and the end-of-day report.
