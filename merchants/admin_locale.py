@@ -90,11 +90,24 @@ class MoneyDisplayMixin:
             if field.name in self._money_fields:
                 setattr(self, field.name + MONEY_SUFFIX, _money_display(field))
 
+    def _currency_relation(self) -> str | None:
+        return currency_path(self.model) if self._money_fields else None
+
+    def get_list_select_related(self, request):
+        # The currency's row joined, so money columns cost no query per row. (Not in
+        # get_queryset: a changelist ignores list_select_related once the queryset joins.)
+        joined = super().get_list_select_related(request)
+        relation = self._currency_relation()
+        if relation and isinstance(joined, list | tuple) and relation not in joined:
+            return (*joined, relation)
+        return joined
+
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
-        relation = currency_path(self.model) if self._money_fields else None
-        # The currency's row joined, so money columns cost no query per row.
-        return queryset.select_related(relation) if relation else queryset
+        relation = self._currency_relation()
+        if relation and not hasattr(self, "list_select_related"):  # an inline's rows
+            return queryset.select_related(relation)
+        return queryset
 
     def _as_money(self, names, readonly=None):
         return tuple(
