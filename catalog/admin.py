@@ -124,7 +124,7 @@ class ThumbnailListFilter(admin.SimpleListFilter):
     parameter_name = "has_thumbnail"
 
     def lookups(self, request, model_admin):
-        return (("yes", "With thumbnail"), ("no", "Without thumbnail"))
+        return (("yes", gettext("With thumbnail")), ("no", gettext("Without thumbnail")))
 
     def queryset(self, request, queryset):
         with_thumb = queryset.filter(images__kind=ProductImage.Kind.THUMBNAIL).values("pk")
