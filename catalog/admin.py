@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
@@ -141,7 +142,7 @@ class ProductImageInline(MerchantScopedTabularInline):
     fields = ("preview", "kind", "file", "sort_order", "width", "height", "size")
     readonly_fields = ("preview", "width", "height", "size")
 
-    @admin.display(description="Preview")
+    @admin.display(description=gettext_lazy("Preview"))
     def preview(self, image):
         if not image or not image.file:
             return "—"
@@ -156,7 +157,8 @@ def _owner_merchants(request):
 
 class ProductImportForm(ImportForm):
     merchant = forms.ModelChoiceField(
-        queryset=Merchant.objects.none(), help_text="The products are imported for this merchant."
+        queryset=Merchant.objects.none(),
+        help_text=gettext_lazy("The products are imported for this merchant."),
     )
 
 
@@ -165,11 +167,11 @@ class ProductConfirmImportForm(ConfirmImportForm):
 
 
 class ThumbnailListFilter(admin.SimpleListFilter):
-    title = "thumbnail"
+    title = gettext_lazy("thumbnail")
     parameter_name = "has_thumbnail"
 
     def lookups(self, request, model_admin):
-        return (("yes", "With thumbnail"), ("no", "Without thumbnail"))
+        return (("yes", gettext("With thumbnail")), ("no", gettext("Without thumbnail")))
 
     def queryset(self, request, queryset):
         with_thumb = queryset.filter(images__kind=ProductImage.Kind.THUMBNAIL).values("pk")
@@ -181,11 +183,11 @@ class ThumbnailListFilter(admin.SimpleListFilter):
 
 
 class LowStockListFilter(admin.SimpleListFilter):
-    title = "stock"
+    title = gettext_lazy("stock")
     parameter_name = "low_stock"
 
     def lookups(self, request, model_admin):
-        return (("yes", "Low on stock"), ("no", "Not low"))
+        return (("yes", gettext("Low on stock")), ("no", gettext("Not low")))
 
     def queryset(self, request, queryset):
         if self.value() in ("yes", "no"):
@@ -200,8 +202,8 @@ class ProductModifierGroupInline(MerchantScopedTabularInline):
     extra = 0
     fields = ("group", "sort_order")
     autocomplete_fields = ("group",)
-    verbose_name = "modifier group"
-    verbose_name_plural = "Modifier groups (sizes, sugar, add-ons), in order"
+    verbose_name = gettext_lazy("modifier group")
+    verbose_name_plural = gettext_lazy("Modifier groups (sizes, sugar, add-ons), in order")
 
 
 class StockMovementInline(ReadOnlyPermissionsMixin, MerchantScopedTabularInline):
@@ -277,10 +279,13 @@ class ProductAdmin(ImportExportMixin, MerchantScopedAdmin):
     actions = ("activate", "deactivate", "mark_available", "mark_unavailable")
     fieldsets = (
         (None, {"fields": ("merchant", "name", "description", "product_type", "category")}),
-        ("Codes", {"fields": ("sku", "barcode")}),
-        ("Price", {"fields": ("base_price", "tax_percent", "service_charge_percent")}),
-        ("Stock", {"fields": ("track_stock", "stock", "low_stock_threshold")}),
-        ("Visibility", {"fields": ("is_available", "is_active", "sort_order")}),
+        (gettext_lazy("Codes"), {"fields": ("sku", "barcode")}),
+        (
+            gettext_lazy("Price"),
+            {"fields": ("base_price", "tax_percent", "service_charge_percent")},
+        ),
+        (gettext_lazy("Stock"), {"fields": ("track_stock", "stock", "low_stock_threshold")}),
+        (gettext_lazy("Visibility"), {"fields": ("is_available", "is_active", "sort_order")}),
     )
 
     def get_queryset(self, request):
@@ -382,23 +387,40 @@ class ProductAdmin(ImportExportMixin, MerchantScopedAdmin):
 
     def _switch(self, request, queryset, label, **flags):
         count = services.product_set_flags(products=queryset, **flags)
-        self.message_user(request, f"{count} product(s) {label}.", messages.SUCCESS)
+        self.message_user(
+            request,
+            label % {"count": count},
+            messages.SUCCESS,
+        )
 
-    @admin.action(description="Activate selected products", permissions=["change"])
+    @admin.action(description=gettext_lazy("Activate selected products"), permissions=["change"])
     def activate(self, request, queryset):
-        self._switch(request, queryset, "activated", is_active=True)
+        self._switch(request, queryset, gettext("%(count)s product(s) activated."), is_active=True)
 
-    @admin.action(description="Deactivate selected products", permissions=["change"])
+    @admin.action(description=gettext_lazy("Deactivate selected products"), permissions=["change"])
     def deactivate(self, request, queryset):
-        self._switch(request, queryset, "deactivated", is_active=False)
+        self._switch(
+            request, queryset, gettext("%(count)s product(s) deactivated."), is_active=False
+        )
 
-    @admin.action(description="Mark selected products available", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Mark selected products available"), permissions=["change"]
+    )
     def mark_available(self, request, queryset):
-        self._switch(request, queryset, "marked available", is_available=True)
+        self._switch(
+            request, queryset, gettext("%(count)s product(s) marked available."), is_available=True
+        )
 
-    @admin.action(description="Mark selected products unavailable", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Mark selected products unavailable"), permissions=["change"]
+    )
     def mark_unavailable(self, request, queryset):
-        self._switch(request, queryset, "marked unavailable", is_available=False)
+        self._switch(
+            request,
+            queryset,
+            gettext("%(count)s product(s) marked unavailable."),
+            is_available=False,
+        )
 
     # --- import and export, owners only, one merchant at a time ---
 
@@ -444,7 +466,7 @@ class PromotionItemInline(MerchantScopedTabularInline):
 
 
 class RunningNowFilter(admin.SimpleListFilter):
-    title = "running now"
+    title = gettext_lazy("running now")
     parameter_name = "running"
 
     def lookups(self, request, model_admin):
@@ -487,7 +509,7 @@ class PromotionAdmin(MerchantScopedAdmin):
         "is_active",
     )
 
-    @admin.display(boolean=True, description="Running now")
+    @admin.display(boolean=True, description=gettext_lazy("Running now"))
     def running_now(self, promotion):
         return promotion.is_running()
 

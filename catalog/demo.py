@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from catalog.models import ModifierGroup, Product, ProductCategory, Promotion
 from catalog.services import modifier_group_save, product_set_modifier_groups, promotion_save
@@ -115,7 +116,7 @@ def seed(stdout) -> None:
         promotion=promotion,
         products=[products["Nasi Goreng"]],
         name="Nasi Goreng Week",
-        description="10% off our Nasi Goreng.",
+        description=gettext("10% off our Nasi Goreng."),
         discount_type=Promotion.DiscountType.PERCENT,
         value=Decimal(10),
         # Running whenever the demo is (re)seeded.

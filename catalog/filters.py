@@ -1,5 +1,6 @@
 import django_filters
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from catalog.models import Product, ProductCategory, Promotion, StockMovement
 from catalog.selectors import product_filter_low_stock
@@ -48,7 +49,9 @@ class PublicProductFilterSet(django_filters.FilterSet):
 
 
 class PromotionFilterSet(django_filters.FilterSet):
-    running = django_filters.BooleanFilter(method="filter_running", label="Running now")
+    running = django_filters.BooleanFilter(
+        method="filter_running", label=gettext_lazy("Running now")
+    )
     product = IdFilter(field_name="items__product_id", distinct=True)
 
     class Meta:

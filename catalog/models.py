@@ -9,19 +9,27 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from merchants.models import PERCENT_VALIDATORS, TenantModel, TimeStampedModel
 from merchants.money import fits_currency, precision_rule
 
 
 class ProductCategory(TenantModel):
-    name = models.CharField(max_length=80)
-    description = models.CharField(max_length=255, blank=True)
-    sort_order = models.PositiveIntegerField(default=0, help_text="Lower numbers come first.")
-    is_active = models.BooleanField(default=True)
+    name = models.CharField(max_length=80, verbose_name=gettext_lazy("name"))
+    description = models.CharField(
+        max_length=255, blank=True, verbose_name=gettext_lazy("description")
+    )
+    sort_order = models.PositiveIntegerField(
+        default=0,
+        help_text=gettext_lazy("Lower numbers come first."),
+        verbose_name=gettext_lazy("sort order"),
+    )
+    is_active = models.BooleanField(default=True, verbose_name=gettext_lazy("is active"))
 
     class Meta:
-        verbose_name_plural = "product categories"
+        verbose_name = gettext_lazy("product category")
+        verbose_name_plural = gettext_lazy("product categories")
         ordering = ["sort_order", "name"]
         constraints = [
             models.UniqueConstraint(
@@ -38,8 +46,8 @@ class ProductCategory(TenantModel):
 
 class Product(TenantModel):
     class Type(models.TextChoices):
-        GOODS = "goods", "Goods"
-        SERVICE = "service", "Service"
+        GOODS = "goods", gettext_lazy("Goods")
+        SERVICE = "service", gettext_lazy("Service")
 
     category = models.ForeignKey(
         ProductCategory,
@@ -47,39 +55,75 @@ class Product(TenantModel):
         null=True,
         blank=True,
         related_name="products",
+        verbose_name=gettext_lazy("category"),
     )
-    name = models.CharField(max_length=120)
-    description = models.TextField(blank=True)
-    product_type = models.CharField(max_length=10, choices=Type.choices, default=Type.GOODS)
+    name = models.CharField(max_length=120, verbose_name=gettext_lazy("name"))
+    description = models.TextField(blank=True, verbose_name=gettext_lazy("description"))
+    product_type = models.CharField(
+        max_length=10,
+        choices=Type.choices,
+        default=Type.GOODS,
+        verbose_name=gettext_lazy("product type"),
+    )
     # Optional codes: NULL when absent, so "unique per merchant" only applies to real codes.
     sku = models.CharField("SKU", max_length=64, null=True, blank=True)
-    barcode = models.CharField(max_length=64, null=True, blank=True)
+    barcode = models.CharField(
+        max_length=64, null=True, blank=True, verbose_name=gettext_lazy("barcode")
+    )
     base_price = models.DecimalField(
-        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal(0))],
+        verbose_name=gettext_lazy("base price"),
     )
     tax_percent = models.DecimalField(
-        max_digits=5, decimal_places=2, default=Decimal(0), validators=PERCENT_VALIDATORS
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=PERCENT_VALIDATORS,
+        verbose_name=gettext_lazy("tax percent"),
     )
     service_charge_percent = models.DecimalField(
-        max_digits=5, decimal_places=2, default=Decimal(0), validators=PERCENT_VALIDATORS
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=PERCENT_VALIDATORS,
+        verbose_name=gettext_lazy("service charge percent"),
     )
     track_stock = models.BooleanField(
-        default=False, help_text="Count stock down on every order; refuse orders beyond it."
+        default=False,
+        help_text=gettext_lazy("Count stock down on every order; refuse orders beyond it."),
+        verbose_name=gettext_lazy("track stock"),
     )
-    stock = models.PositiveIntegerField(default=0)
+    stock = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("stock"))
     low_stock_threshold = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Warn when stock falls to this level (blank: never)."
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Warn when stock falls to this level (blank: never)."),
+        verbose_name=gettext_lazy("low stock threshold"),
     )
     is_available = models.BooleanField(
-        default=True, help_text="Off: shown to staff, hidden from customers (e.g. sold out today)."
+        default=True,
+        help_text=gettext_lazy("Off: shown to staff, hidden from customers (e.g. sold out today)."),
+        verbose_name=gettext_lazy("is available"),
     )
-    is_active = models.BooleanField(default=True, help_text="Off: retired from the catalog.")
-    sort_order = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(
+        default=True,
+        help_text=gettext_lazy("Off: retired from the catalog."),
+        verbose_name=gettext_lazy("is active"),
+    )
+    sort_order = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("sort order"))
     modifier_groups = models.ManyToManyField(
-        "ModifierGroup", through="ProductModifierGroup", related_name="products", blank=True
+        "ModifierGroup",
+        through="ProductModifierGroup",
+        related_name="products",
+        blank=True,
+        verbose_name=gettext_lazy("modifier groups"),
     )
 
     class Meta:
+        verbose_name = gettext_lazy("product")
+        verbose_name_plural = gettext_lazy("products")
         ordering = ["sort_order", "name"]
         constraints = [
             models.UniqueConstraint(
@@ -180,20 +224,31 @@ def product_image_path(instance: "ProductImage", filename: str) -> str:
 
 class ProductImage(TimeStampedModel):
     class Kind(models.TextChoices):
-        THUMBNAIL = "thumbnail", "Thumbnail"
-        DETAIL = "detail", "Detail"
+        THUMBNAIL = "thumbnail", gettext_lazy("Thumbnail")
+        DETAIL = "detail", gettext_lazy("Detail")
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    file = models.FileField(upload_to=product_image_path, max_length=255)
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
-    size = models.PositiveIntegerField(default=0, help_text="Bytes.")
-    sort_order = models.PositiveIntegerField(default=0)
+    product = models.ForeignKey(
+        Product,
+        on_delete=models.CASCADE,
+        related_name="images",
+        verbose_name=gettext_lazy("product"),
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=gettext_lazy("kind"))
+    file = models.FileField(
+        upload_to=product_image_path, max_length=255, verbose_name=gettext_lazy("file")
+    )
+    width = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("width"))
+    height = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("height"))
+    size = models.PositiveIntegerField(
+        default=0, help_text=gettext_lazy("Bytes."), verbose_name=gettext_lazy("size")
+    )
+    sort_order = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("sort order"))
 
     merchant_lookup = "product__merchant"
 
     class Meta:
+        verbose_name = gettext_lazy("product image")
+        verbose_name_plural = gettext_lazy("product images")
         ordering = ["product", "kind", "sort_order", "pk"]
         constraints = [
             models.UniqueConstraint(
@@ -220,29 +275,40 @@ class PromotionQuerySet(models.QuerySet):
 
 class Promotion(TenantModel):
     class DiscountType(models.TextChoices):
-        PERCENT = "percent", "Percent off"
-        NOMINAL = "nominal", "Amount off"
-        OVERRIDE_PRICE = "override_price", "Fixed price"
+        PERCENT = "percent", gettext_lazy("Percent off")
+        NOMINAL = "nominal", gettext_lazy("Amount off")
+        OVERRIDE_PRICE = "override_price", gettext_lazy("Fixed price")
 
-    name = models.CharField(max_length=120)
-    description = models.TextField(blank=True)
-    discount_type = models.CharField(max_length=20, choices=DiscountType.choices)
+    name = models.CharField(max_length=120, verbose_name=gettext_lazy("name"))
+    description = models.TextField(blank=True, verbose_name=gettext_lazy("description"))
+    discount_type = models.CharField(
+        max_length=20, choices=DiscountType.choices, verbose_name=gettext_lazy("discount type")
+    )
     value = models.DecimalField(
         max_digits=14,
         decimal_places=2,
         validators=[MinValueValidator(Decimal(0))],
-        help_text="Percent (0-100), an amount off, or the fixed price, by discount type.",
+        help_text=gettext_lazy(
+            "Percent (0-100), an amount off, or the fixed price, by discount type."
+        ),
+        verbose_name=gettext_lazy("value"),
     )
-    starts_at = models.DateTimeField(db_index=True)
-    ends_at = models.DateTimeField(db_index=True)
-    is_active = models.BooleanField(default=True)
+    starts_at = models.DateTimeField(db_index=True, verbose_name=gettext_lazy("starts at"))
+    ends_at = models.DateTimeField(db_index=True, verbose_name=gettext_lazy("ends at"))
+    is_active = models.BooleanField(default=True, verbose_name=gettext_lazy("is active"))
     products = models.ManyToManyField(
-        Product, through="PromotionItem", related_name="promotions", blank=True
+        Product,
+        through="PromotionItem",
+        related_name="promotions",
+        blank=True,
+        verbose_name=gettext_lazy("products"),
     )
 
     objects = PromotionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("promotion")
+        verbose_name_plural = gettext_lazy("promotions")
         ordering = ["-starts_at", "name"]
         constraints = [
             models.CheckConstraint(condition=Q(value__gte=0), name="promotion_value_not_negative"),
@@ -276,12 +342,24 @@ class Promotion(TenantModel):
 
 
 class PromotionItem(TimeStampedModel):
-    promotion = models.ForeignKey(Promotion, on_delete=models.CASCADE, related_name="items")
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="promotion_items")
+    promotion = models.ForeignKey(
+        Promotion,
+        on_delete=models.CASCADE,
+        related_name="items",
+        verbose_name=gettext_lazy("promotion"),
+    )
+    product = models.ForeignKey(
+        Product,
+        on_delete=models.CASCADE,
+        related_name="promotion_items",
+        verbose_name=gettext_lazy("product"),
+    )
 
     merchant_lookup = "promotion__merchant"
 
     class Meta:
+        verbose_name = gettext_lazy("promotion item")
+        verbose_name_plural = gettext_lazy("promotion items")
         constraints = [
             models.UniqueConstraint(fields=["promotion", "product"], name="promotion_item_unique")
         ]
@@ -345,14 +423,25 @@ class LowStockAlert(TenantModel):
     before sending, so however often the task runs or is redelivered, owners get one a day."""
 
     merchant = models.ForeignKey(
-        "merchants.Merchant", on_delete=models.CASCADE, related_name="low_stock_alerts"
+        "merchants.Merchant",
+        on_delete=models.CASCADE,
+        related_name="low_stock_alerts",
+        verbose_name=gettext_lazy("merchant"),
     )
-    day = models.DateField(help_text="The merchant's local date.")
-    product_count = models.PositiveIntegerField(default=0)
-    recipient_count = models.PositiveIntegerField(default=0)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    day = models.DateField(
+        help_text=gettext_lazy("The merchant's local date."), verbose_name=gettext_lazy("day")
+    )
+    product_count = models.PositiveIntegerField(
+        default=0, verbose_name=gettext_lazy("product count")
+    )
+    recipient_count = models.PositiveIntegerField(
+        default=0, verbose_name=gettext_lazy("recipient count")
+    )
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("sent at"))
 
     class Meta:
+        verbose_name = gettext_lazy("low stock alert")
+        verbose_name_plural = gettext_lazy("low stock alerts")
         ordering = ["-day", "merchant"]
         constraints = [
             models.UniqueConstraint(fields=["merchant", "day"], name="low_stock_alert_one_a_day")
@@ -370,19 +459,28 @@ class ModifierGroup(TenantModel):
     unit price (promotions apply to the product's base price only).
     """
 
-    name = models.CharField(max_length=80)
+    name = models.CharField(max_length=80, verbose_name=gettext_lazy("name"))
     min_select = models.PositiveSmallIntegerField(
-        default=0, help_text="How many options must be chosen at least (1 for a size)."
+        default=0,
+        help_text=gettext_lazy("How many options must be chosen at least (1 for a size)."),
+        verbose_name=gettext_lazy("min select"),
     )
     max_select = models.PositiveSmallIntegerField(
         default=1,
         validators=[MinValueValidator(1)],
-        help_text="How many options may be chosen at most.",
+        help_text=gettext_lazy("How many options may be chosen at most."),
+        verbose_name=gettext_lazy("max select"),
     )
-    sort_order = models.PositiveIntegerField(default=0)
-    is_active = models.BooleanField(default=True, help_text="Off: not offered on any product.")
+    sort_order = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("sort order"))
+    is_active = models.BooleanField(
+        default=True,
+        help_text=gettext_lazy("Off: not offered on any product."),
+        verbose_name=gettext_lazy("is active"),
+    )
 
     class Meta:
+        verbose_name = gettext_lazy("modifier group")
+        verbose_name_plural = gettext_lazy("modifier groups")
         ordering = ["sort_order", "name", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -404,7 +502,12 @@ class ModifierGroup(TenantModel):
             and self.min_select > self.max_select
         ):
             raise ValidationError(
-                {"max_select": f"At least min_select ({self.min_select}); got {self.max_select}."}
+                {
+                    "max_select": gettext(
+                        "At least min_select (%(min_select)s); got %(max_select)s."
+                    )
+                    % {"min_select": self.min_select, "max_select": self.max_select}
+                }
             )
 
     def rule_text(self) -> str:
@@ -418,21 +521,33 @@ class ModifierGroup(TenantModel):
 
 
 class ModifierOption(TimeStampedModel):
-    group = models.ForeignKey(ModifierGroup, on_delete=models.CASCADE, related_name="options")
-    name = models.CharField(max_length=80)
+    group = models.ForeignKey(
+        ModifierGroup,
+        on_delete=models.CASCADE,
+        related_name="options",
+        verbose_name=gettext_lazy("group"),
+    )
+    name = models.CharField(max_length=80, verbose_name=gettext_lazy("name"))
     price_delta = models.DecimalField(
         max_digits=14,
         decimal_places=2,
         default=Decimal(0),
         validators=[MinValueValidator(Decimal(0))],
-        help_text="Added to the unit price when chosen (0 for a free choice).",
+        help_text=gettext_lazy("Added to the unit price when chosen (0 for a free choice)."),
+        verbose_name=gettext_lazy("price delta"),
     )
-    sort_order = models.PositiveIntegerField(default=0)
-    is_active = models.BooleanField(default=True, help_text="Off: not offered (sold out).")
+    sort_order = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("sort order"))
+    is_active = models.BooleanField(
+        default=True,
+        help_text=gettext_lazy("Off: not offered (sold out)."),
+        verbose_name=gettext_lazy("is active"),
+    )
 
     merchant_lookup = "group__merchant"
 
     class Meta:
+        verbose_name = gettext_lazy("modifier option")
+        verbose_name_plural = gettext_lazy("modifier options")
         ordering = ["group", "sort_order", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -458,13 +573,25 @@ class ModifierOption(TimeStampedModel):
 class ProductModifierGroup(TimeStampedModel):
     """A product offers a group, in this order among its groups."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="modifier_links")
-    group = models.ForeignKey(ModifierGroup, on_delete=models.CASCADE, related_name="product_links")
-    sort_order = models.PositiveIntegerField(default=0)
+    product = models.ForeignKey(
+        Product,
+        on_delete=models.CASCADE,
+        related_name="modifier_links",
+        verbose_name=gettext_lazy("product"),
+    )
+    group = models.ForeignKey(
+        ModifierGroup,
+        on_delete=models.CASCADE,
+        related_name="product_links",
+        verbose_name=gettext_lazy("group"),
+    )
+    sort_order = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("sort order"))
 
     merchant_lookup = "product__merchant"
 
     class Meta:
+        verbose_name = gettext_lazy("product modifier group")
+        verbose_name_plural = gettext_lazy("product modifier groups")
         ordering = ["product", "sort_order", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["product", "group"], name="product_modifier_unique")
@@ -476,4 +603,4 @@ class ProductModifierGroup(TimeStampedModel):
     def clean(self):
         super().clean()
         if self.product_id and self.group_id and self.product.merchant_id != self.group.merchant_id:
-            raise ValidationError({"group": "This group belongs to another merchant."})
+            raise ValidationError({"group": gettext("This group belongs to another merchant.")})

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import gettext
 
 from catalog.models import ModifierGroup, ModifierOption, Product, ProductModifierGroup
 from merchants.errors import DomainError
@@ -102,7 +103,8 @@ def modifier_choices_resolve(
         first_index, first = next(iter(errors.items()))
         name = selections[int(first_index)].product.name
         raise DomainError(
-            f"Line {int(first_index) + 1} ({name}): {first[0]}",
+            gettext("Line %(value)s (%(name)s): %(value2)s")
+            % {"value": int(first_index) + 1, "name": name, "value2": first[0]},
             details={"lines": {i: {"modifier_option_ids": p} for i, p in errors.items()}},
         )
     return resolved

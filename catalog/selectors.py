@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db.models import F, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from catalog.models import (
     ModifierGroup,
@@ -170,11 +171,14 @@ def product_get_by_barcode(*, merchant: Merchant, barcode: str) -> Product:
     """The scanner lookup: one query on the (merchant, barcode) unique index."""
     barcode = (barcode or "").strip()
     if not barcode:
-        raise NotFound("Give the scanned code as ?barcode=…")
+        raise NotFound(gettext("Give the scanned code as ?barcode=…"))
     # A scanner never sends control characters; PostgreSQL cannot even compare a NUL byte.
     if len(barcode) > BARCODE_MAX_LENGTH or not barcode.isprintable():
         raise DomainError(
-            f"A barcode is at most {BARCODE_MAX_LENGTH} printable characters; scan it again.",
+            gettext(
+                "A barcode is at most %(barcode_max_length)s printable characters; scan it again."
+            )
+            % {"barcode_max_length": BARCODE_MAX_LENGTH},
             details={"barcode": ["not a barcode"]},
         )
     product = (
@@ -184,7 +188,10 @@ def product_get_by_barcode(*, merchant: Merchant, barcode: str) -> Product:
     )
     if product is None:
         raise NotFound(
-            f"No product with barcode {barcode} here. Check the code or add it to a product."
+            gettext(
+                "No product with barcode %(barcode)s here. Check the code or add it to a product."
+            )
+            % {"barcode": barcode}
         )
     return product
 
@@ -192,7 +199,7 @@ def product_get_by_barcode(*, merchant: Merchant, barcode: str) -> Product:
 def public_merchant_get(*, slug: str) -> Merchant:
     merchant = Merchant.objects.filter(slug=slug, is_active=True).first()
     if merchant is None:
-        raise NotFound(f"There is no shop '{slug}'.")
+        raise NotFound(gettext("There is no shop '%(slug)s'.") % {"slug": slug})
     return merchant
 
 

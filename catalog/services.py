@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from catalog.menu_cache import catalog_version_bump_many
 from catalog.models import (
@@ -147,7 +148,7 @@ def product_thumbnail_remove(*, product: Product) -> None:
         product=product, kind=ProductImage.Kind.THUMBNAIL
     ).delete()
     if not deleted:
-        raise NotFound(f"{product.name} has no thumbnail.")
+        raise NotFound(gettext("%(name)s has no thumbnail.") % {"name": product.name})
 
 
 @transaction.atomic
@@ -155,10 +156,13 @@ def product_detail_images_add(*, product: Product, uploads: Sequence) -> list[Pr
     """Add detail images (each checked by content, ≤ 10 MB by default, at most 3 in all)."""
     limit = settings.CATALOG_MAX_DETAIL_IMAGES
     if not uploads:
-        raise DomainError("Send at least one image in `files`.", details={"files": ["Required."]})
+        raise DomainError(
+            gettext("Send at least one image in `files`."), details={"files": ["Required."]}
+        )
     if len(uploads) > limit:
         raise DomainError(
-            f"At most {limit} detail images per product; {len(uploads)} were sent.",
+            gettext("At most %(limit)s detail images per product; %(len)s were sent.")
+            % {"limit": limit, "len": len(uploads)},
             details={"files": [f"At most {limit} files."]},
         )
     infos = _validated(uploads, max_bytes=settings.CATALOG_DETAIL_IMAGE_MAX_BYTES, field="files")
@@ -171,9 +175,16 @@ def product_detail_images_add(*, product: Product, uploads: Sequence) -> list[Pr
     )
     if len(existing) + len(uploads) > limit:
         raise Conflict(
-            f"{product.name} already has {len(existing)} detail image(s); at most {limit} are "
-            f"allowed, so {max(limit - len(existing), 0)} more can be added. "
-            "Delete some first.",
+            gettext(
+                "%(name)s already has %(len)s detail image(s); at most %(limit)s are "
+                "allowed, so %(max)s more can be added. Delete some first."
+            )
+            % {
+                "name": product.name,
+                "len": len(existing),
+                "limit": limit,
+                "max": max(limit - len(existing), 0),
+            },
             details={"files": [f"At most {limit} detail images per product."]},
         )
     return _store_all(
@@ -189,14 +200,17 @@ def product_detail_images_remove(*, product: Product, ids: Iterable[int]) -> int
     """Delete the product's detail images with these ids; unknown ids are a 404, nothing goes."""
     ids = set(ids)
     if not ids:
-        raise DomainError("Name the images to delete in `ids`.", details={"ids": ["Required."]})
+        raise DomainError(
+            gettext("Name the images to delete in `ids`."), details={"ids": ["Required."]}
+        )
     images = list(
         ProductImage.objects.filter(product=product, kind=ProductImage.Kind.DETAIL, pk__in=ids)
     )
     missing = ids - {image.pk for image in images}
     if missing:
         raise NotFound(
-            f"{product.name} has no detail image with id {', '.join(map(str, sorted(missing)))}.",
+            gettext("%(name)s has no detail image with id %(join)s.")
+            % {"name": product.name, "join": ", ".join(map(str, sorted(missing)))},
             details={"ids": sorted(missing)},
         )
     for image in images:
@@ -237,7 +251,7 @@ def promotion_save(
         foreign = [product for product in products if product.merchant_id != merchant.pk]
         if foreign:
             raise DomainError(
-                "Some products belong to another merchant.",
+                gettext("Some products belong to another merchant."),
                 details={"product_ids": [product.pk for product in foreign]},
             )
         keep = {product.pk for product in products}
@@ -277,8 +291,8 @@ def modifier_group_save(
     unknown = sorted({o["id"] for o in options if o.get("id")} - existing.keys())
     if unknown:
         raise DomainError(
-            f"{group.name} has no option {', '.join(map(str, unknown))}; leave out the id to add "
-            "a new option.",
+            gettext("%(name)s has no option %(join)s; leave out the id to add a new option.")
+            % {"name": group.name, "join": ", ".join(map(str, unknown))},
             details={"options": {"unknown_ids": unknown}},
         )
     kept = []
@@ -296,7 +310,8 @@ def modifier_group_save(
                 f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items()
             )
             raise DomainError(
-                f"Option {index + 1} ({option.name or 'no name'}): {problems}",
+                gettext("Option %(value)s (%(value2)s): %(problems)s")
+                % {"value": index + 1, "value2": option.name or "no name", "problems": problems},
                 details={"options": {str(index): error.message_dict}},
             ) from None
         option.save()
@@ -311,13 +326,14 @@ def product_set_modifier_groups(*, product: Product, groups: Sequence[ModifierGr
     foreign = [group.pk for group in groups if group.merchant_id != product.merchant_id]
     if foreign:
         raise DomainError(
-            "Some modifier groups belong to another merchant.",
+            gettext("Some modifier groups belong to another merchant."),
             details={"modifier_group_ids": foreign},
         )
     ids = [group.pk for group in groups]
     if len(set(ids)) != len(ids):
         raise DomainError(
-            "A modifier group is listed twice.", details={"modifier_group_ids": ["Duplicate."]}
+            gettext("A modifier group is listed twice."),
+            details={"modifier_group_ids": ["Duplicate."]},
         )
     links = {link.group_id: link for link in ProductModifierGroup.objects.filter(product=product)}
     ProductModifierGroup.objects.filter(product=product).exclude(group_id__in=ids).delete()

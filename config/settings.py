@@ -98,9 +98,13 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's Accept-Language (or the language cookie) picks English or Indonesian...
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # ...unless the signed-in staff member chose one in their profile.
+    "merchants.i18n.StaffLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "merchants.csp.ContentSecurityPolicyMiddleware",
@@ -250,7 +254,10 @@ STAFF_LOGIN_LOCKOUT_SECONDS = env.int("STAFF_LOGIN_LOCKOUT_SECONDS", default=900
 STAFF_TOKEN_TTL_HOURS = env.int("STAFF_TOKEN_TTL_HOURS", default=12)
 
 # --- i18n -----------------------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# English is the default; Indonesian is shipped complete in locale/id (see docs/i18n.md).
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("id", "Bahasa Indonesia")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Jakarta")
 USE_I18N = True
 USE_TZ = True

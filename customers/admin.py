@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from customers.models import Customer, LoginChallenge
 from customers.services import customer_revoke_tokens
@@ -25,7 +25,7 @@ class CustomerAdmin(MerchantScopedAdmin):
     actions = ("revoke_tokens",)
     show_full_result_count = False
 
-    @admin.action(description="Sign out everywhere (revoke all their tokens)")
+    @admin.action(description=gettext_lazy("Sign out everywhere (revoke all their tokens)"))
     def revoke_tokens(self, request, queryset):
         count = 0
         for customer in queryset:

@@ -20,6 +20,7 @@ from datetime import timedelta
 import jwt
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -91,7 +92,8 @@ def customer_token_decode(token: str) -> dict:
         )
     except jwt.MissingRequiredClaimError as error:
         raise exceptions.AuthenticationFailed(
-            f"This token lacks the '{error.claim}' claim.", code="token_invalid"
+            gettext("This token lacks the '%(claim)s' claim.") % {"claim": error.claim},
+            code="token_invalid",
         ) from error
     except jwt.InvalidTokenError as error:
         message, code = next(
@@ -100,7 +102,7 @@ def customer_token_decode(token: str) -> dict:
         raise exceptions.AuthenticationFailed(message, code=code) from error
     if claims.get("type") != TOKEN_TYPE:
         raise exceptions.AuthenticationFailed(
-            "This is not a customer access token.", code="token_invalid"
+            gettext("This is not a customer access token."), code="token_invalid"
         )
     return claims
 
@@ -155,13 +157,15 @@ class CustomerJWTAuthentication(BaseAuthentication):
         keyword = header[0].decode(errors="replace")
         if keyword.lower() != self.keyword.lower():
             raise exceptions.AuthenticationFailed(
-                "Customer endpoints take a customer token: 'Authorization: Bearer <token>'. "
-                "Staff credentials are not accepted here.",
+                gettext(
+                    "Customer endpoints take a customer token: 'Authorization: Bearer <token>'. "
+                    "Staff credentials are not accepted here."
+                ),
                 code="wrong_credentials",
             )
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(
-                "Send exactly one token after 'Bearer'.", code="token_invalid"
+                gettext("Send exactly one token after 'Bearer'."), code="token_invalid"
             )
         claims = customer_token_decode(header[1].decode(errors="replace"))
         customer = self._customer(claims)
@@ -169,7 +173,7 @@ class CustomerJWTAuthentication(BaseAuthentication):
         merchant = customer.merchant
         if named and named not in (str(merchant.pk), merchant.slug):
             raise exceptions.AuthenticationFailed(
-                "This token belongs to another merchant; sign in at this shop.",
+                gettext("This token belongs to another merchant; sign in at this shop."),
                 code="token_wrong_merchant",
             )
         return CustomerPrincipal(customer, claims), claims
@@ -182,15 +186,16 @@ class CustomerJWTAuthentication(BaseAuthentication):
         )
         if customer is None or customer.merchant_id != claims["merchant"]:
             raise exceptions.AuthenticationFailed(
-                "This token does not match a customer of this merchant.", code="token_invalid"
+                gettext("This token does not match a customer of this merchant."),
+                code="token_invalid",
             )
         if not customer.is_active or not customer.merchant.is_active:
             raise exceptions.AuthenticationFailed(
-                "This customer account is disabled.", code="customer_inactive"
+                gettext("This customer account is disabled."), code="customer_inactive"
             )
         if claims["ver"] != customer.token_version:
             raise exceptions.AuthenticationFailed(
-                "This token was revoked (signed out everywhere); sign in again.",
+                gettext("This token was revoked (signed out everywhere); sign in again."),
                 code="token_revoked",
             )
         return customer

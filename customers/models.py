@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy
 
 from merchants.models import Merchant, TenantModel
 
@@ -7,18 +8,35 @@ from merchants.models import Merchant, TenantModel
 class Customer(TenantModel):
     """A shopper of one merchant. Not a Django user: customers sign in by email link or code."""
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="customers")
-    email = models.EmailField(max_length=254, help_text="Stored in lower case.")
-    name = models.CharField(max_length=120, blank=True)
-    phone = models.CharField(max_length=32, blank=True)
-    is_active = models.BooleanField(
-        default=True, help_text="Off: this customer can no longer sign in or use their tokens."
+    merchant = models.ForeignKey(
+        Merchant,
+        on_delete=models.CASCADE,
+        related_name="customers",
+        verbose_name=gettext_lazy("merchant"),
     )
-    last_login_at = models.DateTimeField(null=True, blank=True)
+    email = models.EmailField(
+        max_length=254,
+        help_text=gettext_lazy("Stored in lower case."),
+        verbose_name=gettext_lazy("email"),
+    )
+    name = models.CharField(max_length=120, blank=True, verbose_name=gettext_lazy("name"))
+    phone = models.CharField(max_length=32, blank=True, verbose_name=gettext_lazy("phone"))
+    is_active = models.BooleanField(
+        default=True,
+        help_text=gettext_lazy("Off: this customer can no longer sign in or use their tokens."),
+        verbose_name=gettext_lazy("is active"),
+    )
+    last_login_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("last login at")
+    )
     # Every customer JWT carries this number; bumping it revokes all tokens issued before.
-    token_version = models.PositiveIntegerField(default=1)
+    token_version = models.PositiveIntegerField(
+        default=1, verbose_name=gettext_lazy("token version")
+    )
 
     class Meta:
+        verbose_name = gettext_lazy("customer")
+        verbose_name_plural = gettext_lazy("customers")
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),
@@ -53,29 +71,42 @@ class LoginChallenge(TenantModel):
     """
 
     class Kind(models.TextChoices):
-        LINK = "link", "Magic link"
-        OTP = "otp", "One-time code"
+        LINK = "link", gettext_lazy("Magic link")
+        OTP = "otp", gettext_lazy("One-time code")
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
-    email = models.EmailField(max_length=254, help_text="Normalised to lower case.")
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="+", verbose_name=gettext_lazy("merchant")
+    )
+    email = models.EmailField(
+        max_length=254,
+        help_text=gettext_lazy("Normalised to lower case."),
+        verbose_name=gettext_lazy("email"),
+    )
     customer = models.ForeignKey(
         Customer,
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="login_challenges",
-        help_text="Empty for an email that has no customer yet (created on verification).",
+        help_text=gettext_lazy(
+            "Empty for an email that has no customer yet (created on verification)."
+        ),
+        verbose_name=gettext_lazy("customer"),
     )
-    kind = models.CharField(max_length=8, choices=Kind.choices)
-    secret_seed = models.CharField(max_length=64)
-    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    otp_hmac = models.CharField(max_length=64, blank=True)
-    expires_at = models.DateTimeField()
-    attempts = models.PositiveSmallIntegerField(default=0)
-    used_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices, verbose_name=gettext_lazy("kind"))
+    secret_seed = models.CharField(max_length=64, verbose_name=gettext_lazy("secret seed"))
+    token_hash = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, verbose_name=gettext_lazy("token hash")
+    )
+    otp_hmac = models.CharField(max_length=64, blank=True, verbose_name=gettext_lazy("OTP hmac"))
+    expires_at = models.DateTimeField(verbose_name=gettext_lazy("expires at"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=gettext_lazy("attempts"))
+    used_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("used at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("sent at"))
 
     class Meta:
+        verbose_name = gettext_lazy("login challenge")
+        verbose_name_plural = gettext_lazy("login challenges")
         indexes = [
             models.Index(
                 fields=["merchant", "email", "kind", "created_at"], name="challenge_recent_idx"

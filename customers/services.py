@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext
 
 from customers.models import Customer, LoginChallenge
 from merchants.emails import send_templated_email
@@ -97,7 +98,7 @@ def customer_update(*, customer: Customer, **fields) -> Customer:
         ).exclude(pk=customer.pk)
         if clash.exists():
             raise Conflict(
-                f"Another customer already uses {fields['email']}.",
+                gettext("Another customer already uses %(email)s.") % {"email": fields["email"]},
                 details={"email": ["Already used by another customer."]},
             )
     for name, value in fields.items():
@@ -162,19 +163,40 @@ def _check_send_limits(*, merchant: Merchant, email: str, kind: str) -> None:
         merchant=merchant, email=email, kind=kind, created_at__gt=now - timedelta(hours=1)
     ).order_by("-created_at")
     created = list(recent.values_list("created_at", flat=True)[: settings.OTP_HOURLY_CAP])
-    noun = "link" if kind == Kind.LINK else "code"
+    is_link = kind == Kind.LINK
     cooldown = timedelta(seconds=settings.OTP_RESEND_COOLDOWN_SECONDS)
     if created and now - created[0] < cooldown:
         wait = int((created[0] + cooldown - now).total_seconds()) + 1
         raise TooManyRequests(
-            f"A {noun} was sent to this address moments ago; wait {wait} s before asking again.",
+            (
+                gettext(
+                    "A link was sent to this address moments ago; wait %(wait)s s before "
+                    "asking again."
+                )
+                if is_link
+                else gettext(
+                    "A code was sent to this address moments ago; wait %(wait)s s before "
+                    "asking again."
+                )
+            )
+            % {"wait": wait},
             wait=wait,
         )
     if len(created) >= settings.OTP_HOURLY_CAP:
         wait = int((created[-1] + timedelta(hours=1) - now).total_seconds()) + 1
         raise TooManyRequests(
-            f"Too many {noun}s were sent to this address in the last hour; "
-            f"try again in {wait // 60 + 1} minutes.",
+            (
+                gettext(
+                    "Too many links were sent to this address in the last hour; try again "
+                    "in %(value)s minutes."
+                )
+                if is_link
+                else gettext(
+                    "Too many codes were sent to this address in the last hour; try again "
+                    "in %(value)s minutes."
+                )
+            )
+            % {"value": wait // 60 + 1},
             wait=wait,
         )
 
@@ -287,12 +309,15 @@ class LoginResult:
 def _sign_in(challenge: LoginChallenge, now) -> LoginResult:
     merchant = challenge.merchant
     if not merchant.is_active:
-        raise PermissionDenied(f"{merchant.name} is closed for sign-in.", code="merchant_inactive")
+        raise PermissionDenied(
+            gettext("%(name)s is closed for sign-in.") % {"name": merchant.name},
+            code="merchant_inactive",
+        )
     existing = Customer.objects.filter(merchant=merchant, email__iexact=challenge.email).first()
     customer = existing or customer_get_or_create_by_email(merchant=merchant, email=challenge.email)
     if not customer.is_active:
         raise PermissionDenied(
-            "This customer account is disabled; ask the shop.", code="customer_inactive"
+            gettext("This customer account is disabled; ask the shop."), code="customer_inactive"
         )
     Customer.objects.filter(pk=customer.pk).update(last_login_at=now)
     customer.last_login_at = now
@@ -314,7 +339,7 @@ def login_link_verify(*, token: str, merchant: Merchant | None = None) -> LoginR
         matching = matching.filter(merchant=merchant)
     if matching.update(used_at=now) != 1:
         raise InvalidLogin(
-            "This sign-in link is invalid, expired or already used; ask for a new one.",
+            gettext("This sign-in link is invalid, expired or already used; ask for a new one."),
             code="invalid_link",
         )
     challenge = LoginChallenge.objects.select_related("merchant").get(
@@ -351,8 +376,10 @@ def login_otp_verify(*, merchant: Merchant, email: str, code: str) -> LoginResul
     )
     challenge = live.order_by("-created_at").first()
     expired = InvalidLogin(
-        "There is no valid code for this email (expired, used or too many tries); "
-        "ask for a new one.",
+        gettext(
+            "There is no valid code for this email (expired, used or too many tries); "
+            "ask for a new one."
+        ),
         code="invalid_code",
     )
     if challenge is None:

@@ -7,6 +7,8 @@ photobox) without importing them. Webhooks and beat tasks act as `SYSTEM`.
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
@@ -25,7 +27,7 @@ class Actor:
 
     @classmethod
     def of_customer(cls, customer: Any) -> "Actor":
-        return cls(customer=customer, label=f"customer {customer.pk}")
+        return cls(customer=customer, label=gettext("customer %(pk)s") % {"pk": customer.pk})
 
 
 SYSTEM = Actor()

@@ -7,6 +7,7 @@ from django.http import FileResponse, Http404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_lazy
 
 from merchants.admin_base import MerchantScopedAdmin, OperatorOnlyAdminMixin
 from merchants.errors import DomainError
@@ -34,7 +35,7 @@ def _secret_input(label: str) -> forms.CharField:
         required=False,
         strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text="Stored encrypted and never shown. Leave blank to keep the current key.",
+        help_text=gettext("Stored encrypted and never shown. Leave blank to keep the current key."),
     )
 
 
@@ -55,6 +56,7 @@ class MerchantAdminForm(forms.ModelForm):
             "is_active",
             "currency",
             "time_zone",
+            "language",
             "midtrans_client_key",
             "midtrans_server_key",
             "midtrans_is_production",
@@ -85,9 +87,11 @@ class MerchantAdminForm(forms.ModelForm):
         for name in self.percent_fields:
             if name in self.fields:
                 self.fields[name].required = False
+        if "language" in self.fields:
+            self.fields["language"].required = False  # left blank: kept as it is
         for name in self.secret_fields:
             if self.instance.pk and self.instance.secret_is_stored(name) and name in self.fields:
-                self.fields[name].help_text = (
+                self.fields[name].help_text = gettext(
                     "A key is stored (encrypted). Type a new one to replace it; "
                     "leave blank to keep it."
                 )
@@ -111,6 +115,8 @@ class MerchantAdminForm(forms.ModelForm):
         for name in self.percent_fields:
             if name in cleaned and cleaned[name] is None:
                 cleaned[name] = getattr(self.instance, name)
+        if "language" in cleaned and not cleaned["language"]:
+            cleaned["language"] = self.instance.language or "id"
         return cleaned
 
 
@@ -124,14 +130,14 @@ class MerchantAdmin(MerchantScopedAdmin):
     prepopulated_fields = {"slug": ("name",)}
     fieldsets = (
         (None, {"fields": ("name", "slug", "business_type", "pos_mode", "is_active")}),
-        ("Locale", {"fields": ("currency", "time_zone")}),
+        (gettext_lazy("Locale"), {"fields": ("currency", "time_zone", "language")}),
         (
-            "Midtrans",
+            gettext_lazy("Midtrans"),
             {"fields": ("midtrans_client_key", "midtrans_server_key", "midtrans_is_production")},
         ),
-        ("QRIS", {"fields": ("qris_gateway", "xendit_secret_key")}),
+        (gettext_lazy("QRIS"), {"fields": ("qris_gateway", "xendit_secret_key")}),
         (
-            "Sales",
+            gettext_lazy("Sales"),
             {
                 "fields": (
                     "prices_include_tax",
@@ -174,7 +180,9 @@ class StaffMemberForm(forms.ModelForm):
     password = forms.CharField(
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Only for a new account. Leave blank to add an existing account by username.",
+        help_text=gettext_lazy(
+            "Only for a new account. Leave blank to add an existing account by username."
+        ),
     )
 
     class Meta:
@@ -187,19 +195,26 @@ class StaffMemberForm(forms.ModelForm):
         user = User.objects.filter(username__iexact=username).first()
         if user is None:
             if not cleaned.get("password"):
-                self.add_error("password", f"No account '{username}' yet: set a password for it.")
+                self.add_error(
+                    "password",
+                    gettext("No account '%(username)s' yet: set a password for it.")
+                    % {"username": username},
+                )
             else:
                 try:
                     validate_password(cleaned["password"])
                 except forms.ValidationError as error:
                     self.add_error("password", error)
         elif user.is_superuser:
-            self.add_error("username", "The platform operator cannot be added as staff.")
+            self.add_error("username", gettext("The platform operator cannot be added as staff."))
         elif (
             cleaned.get("merchant")
             and Membership.objects.filter(user=user, merchant=cleaned["merchant"]).exists()
         ):
-            self.add_error("username", f"{user.username} is already staff here.")
+            self.add_error(
+                "username",
+                gettext("%(username)s is already staff here.") % {"username": user.username},
+            )
         cleaned["user"] = user
         return cleaned
 
@@ -260,7 +275,8 @@ class StaffInvitationForm(forms.ModelForm):
         merchant, email = cleaned.get("merchant"), cleaned.get("email")
         if merchant and email and staff_invitation_pending_exists(merchant=merchant, email=email):
             self.add_error(
-                "email", "This address already has a pending invitation here; revoke it first."
+                "email",
+                gettext("This address already has a pending invitation here; revoke it first."),
             )
         return cleaned
 
@@ -291,7 +307,7 @@ class StaffInvitationAdmin(MerchantScopedAdmin):
             return False  # accepted: change or remove the membership instead
         return super().has_delete_permission(request, obj)
 
-    @admin.display(description="status")
+    @admin.display(description=gettext_lazy("status"))
     def status(self, obj) -> str:
         return StaffInvitation.Status(obj.status_at(timezone.now())).label
 
@@ -406,13 +422,13 @@ class ExportJobAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return self.has_view_permission(request, obj)
 
-    @admin.display(description="progress")
+    @admin.display(description=gettext_lazy("progress"))
     def progress_display(self, obj: ExportJob) -> str:
         if obj.row_count is None:
             return "counting rows…" if obj.status == ExportJob.Status.RUNNING else "–"
         return f"{obj.progress:,} of {obj.row_count:,} rows ({obj.percent}%)"
 
-    @admin.display(description="file")
+    @admin.display(description=gettext_lazy("file"))
     def download(self, obj: ExportJob) -> str:
         if obj.status != ExportJob.Status.DONE:
             return "–"

@@ -7,7 +7,9 @@ Permissions come from membership roles, not Django's per-model permissions.
 
 from django.contrib import admin
 from django.db.models import ForeignKey, ManyToManyField
+from django.utils.translation import gettext
 
+from merchants.admin_locale import MerchantTimeZoneMixin, MoneyDisplayMixin
 from merchants.models import Membership, Merchant
 from merchants.tenancy import (
     is_tenant_model,
@@ -74,7 +76,9 @@ class TenantConsistencyFormMixin:
                         merchants.setdefault(owner.pk, name)
         if len(merchants) > 1:
             field = list(merchants.values())[-1]
-            self.add_error(field, "This belongs to another merchant than the rest of the form.")
+            self.add_error(
+                field, gettext("This belongs to another merchant than the rest of the form.")
+            )
         return cleaned
 
 
@@ -167,8 +171,12 @@ class OperatorOnlyAdminMixin:
         return request.user.is_superuser
 
 
-class MerchantScopedAdmin(MerchantScopedPermissionsMixin, admin.ModelAdmin):
+class MerchantScopedAdmin(
+    MerchantTimeZoneMixin, MoneyDisplayMixin, MerchantScopedPermissionsMixin, admin.ModelAdmin
+):
     """Base for every ModelAdmin of a tenant-owned model.
+
+    Money reads as money and times in the merchant's zone (merchants/admin_locale.py).
 
     `bounded_date_hierarchy = True` on a table that grows: the `date_hierarchy` drill-down
     lists every year, and within a year every month, from the first date to the last (MIN and
@@ -224,7 +232,7 @@ class MerchantScopedAdmin(MerchantScopedPermissionsMixin, admin.ModelAdmin):
         return filters
 
 
-class MerchantScopedInlineMixin(MerchantScopedPermissionsMixin):
+class MerchantScopedInlineMixin(MoneyDisplayMixin, MerchantScopedPermissionsMixin):
     """Base for inlines: choices scoped; permissions follow the parent object's merchant."""
 
     def get_formset(self, request, obj=None, **kwargs):

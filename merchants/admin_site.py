@@ -4,9 +4,14 @@
 the default site, so `admin.site` and `@admin.register` are this site everywhere.
 """
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.urls import path
+from django.http import HttpResponseBadRequest, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from merchants.login_guard import LockAwareLoginFormMixin
 
@@ -27,15 +32,44 @@ class StaffAdminLoginForm(LockAwareLoginFormMixin, AdminAuthenticationForm):
 
 
 class PosAdminSite(admin.AdminSite):
-    site_header = "POS Back-office"
-    site_title = "POS Back-office"
-    index_title = "Run your shop"
+    site_header = _("POS Back-office")
+    site_title = _("POS Back-office")
+    index_title = _("Run your shop")
     login_form = StaffAdminLoginForm
 
     def get_urls(self):
         # The index is the dashboard: the merchant's panels above Django's list of apps.
         urls = [url for url in super().get_urls() if getattr(url, "name", None) != "index"]
-        return [path("", self.admin_view(self.dashboard), name="index"), *urls]
+        return [
+            path("", self.admin_view(self.dashboard), name="index"),
+            path("language/", self.admin_view(self.language), name="language"),
+            *urls,
+        ]
+
+    def each_context(self, request):
+        context = super().each_context(request)
+        context["language_choices"] = settings.LANGUAGES
+        return context
+
+    @staticmethod
+    @require_POST
+    def language(request):
+        """The staff member's language, chosen in the header: kept in their profile."""
+        from merchants.i18n import LANGUAGE_CODES, staff_language_set
+
+        language = request.POST.get("language", "")
+        if language and language not in LANGUAGE_CODES:
+            return HttpResponseBadRequest(_("Choose English or Bahasa Indonesia."))
+        staff_language_set(request=request, language=language)
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+            target = reverse("admin:index")
+        response = HttpResponseRedirect(target)
+        if language:
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
+        else:
+            response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+        return response
 
     def get_app_list(self, request, app_label=None):
         apps = super().get_app_list(request, app_label)

@@ -1,14 +1,15 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.utils.translation import gettext_lazy
 
 
 class MerchantsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "merchants"
-    verbose_name = "Merchants"
+    verbose_name = gettext_lazy("Merchants")
 
     def ready(self) -> None:
-        from merchants import checks, login_guard, signals  # noqa: F401
+        from merchants import checks, i18n, login_guard, signals  # noqa: F401
         from merchants.observability import worker  # noqa: F401 - Celery signal handlers
 
 

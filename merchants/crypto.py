@@ -23,6 +23,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models.functions import Cast
 from django.db.models.query_utils import DeferredAttribute
+from django.utils.translation import gettext
 
 from merchants.errors import DomainError
 
@@ -112,9 +113,12 @@ class SecretAttribute(DeferredAttribute):
                 label,
             )
             raise SecretUnreadable(
-                f"The stored {field.verbose_name} of {label} cannot be decrypted with the "
-                "configured FIELD_ENCRYPTION_KEYS (was a key removed?). Put the old key back "
-                "(after the first one), or enter the secret again."
+                gettext(
+                    "The stored %(verbose_name)s of %(label)s cannot be decrypted with the "
+                    "configured FIELD_ENCRYPTION_KEYS (was a key removed?). Put the old "
+                    "key back (after the first one), or enter the secret again."
+                )
+                % {"verbose_name": field.verbose_name, "label": label}
             )
         return value
 

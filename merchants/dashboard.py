@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from merchants.models import Membership, Merchant
 from merchants.reports import dashboard_links, panels_for_role
@@ -57,7 +58,10 @@ def admin_tenant(request) -> AdminTenant:
         if wanted in by_slug:
             request.session[SESSION_KEY] = wanted
         else:
-            messages.warning(request, f"You have no access to a merchant '{wanted}'.")
+            messages.warning(
+                request,
+                gettext("You have no access to a merchant '%(wanted)s'.") % {"wanted": wanted},
+            )
     merchant = by_slug.get(request.session.get(SESSION_KEY, ""))
     if merchant is None and len(choices) == 1:
         merchant = choices[0]
@@ -79,7 +83,7 @@ def dashboard_context(request) -> dict:
         "panels": [
             {
                 "name": panel.name,
-                "title": panel.title,
+                "title": gettext(panel.title),  # marked in each app's panels.py
                 "type": panel.type,
                 "unit": panel.unit,
                 "stacked": panel.stacked,
@@ -88,5 +92,5 @@ def dashboard_context(request) -> dict:
             }
             for panel in panels
         ],
-        "links": [{"title": link.title, "url": reverse(link.url_name)} for link in links],
+        "links": [{"title": gettext(link.title), "url": reverse(link.url_name)} for link in links],
     }

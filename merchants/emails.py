@@ -14,7 +14,7 @@ from smtplib import SMTPException
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from merchants.models import Merchant
 
@@ -44,12 +44,16 @@ def send_templated_email(
     template: str,
     context: dict,
     merchant: Merchant | None = None,
+    language: str | None = None,
 ) -> None:
     """Render `emails/<template>.{subject.txt,txt,html}` and send them as one message.
 
     Dates and times in the templates show in the merchant's time zone (the server's without a
-    merchant), whatever process renders them. SMTP errors propagate (smtplib.SMTPException,
-    OSError) so a Celery task can retry them.
+    merchant), whatever process renders them; the text is in `language`, by default the
+    merchant's (`Merchant.language`: customers have no account to choose one). Context values
+    that depend on the language (choice labels, amounts) are computed by the caller inside
+    `translation.override(merchant_language(merchant))`. SMTP errors propagate
+    (smtplib.SMTPException, OSError) so a Celery task can retry them.
     """
     recipients = [to] if isinstance(to, str) else list(to)
     context = {
@@ -57,7 +61,10 @@ def send_templated_email(
         "brand_name": merchant.name if merchant else "POS Back-office",
         **context,
     }
-    with timezone.override(merchant.tzinfo if merchant else None):
+    from merchants.i18n import merchant_language
+
+    language = language or (merchant_language(merchant) if merchant else settings.LANGUAGE_CODE)
+    with timezone.override(merchant.tzinfo if merchant else None), translation.override(language):
         # Subjects are one line whatever the template's whitespace.
         subject = " ".join(render_to_string(f"emails/{template}.subject.txt", context).split())
         text = render_to_string(f"emails/{template}.txt", context)

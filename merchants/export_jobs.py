@@ -29,6 +29,7 @@ from django.db import transaction
 from django.http import QueryDict
 from django.test import RequestFactory
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from merchants.errors import DomainError
 from merchants.exports import BOM, CsvExportMixin, export_rows
@@ -59,7 +60,8 @@ def _exportable(kind: str) -> Exportable:
     found = exportables().get(kind)
     if found is None:
         raise DomainError(
-            f"'{kind}' cannot be exported; choose one of {', '.join(sorted(exportables()))}.",
+            gettext("'%(kind)s' cannot be exported; choose one of %(join)s.")
+            % {"kind": kind, "join": ", ".join(sorted(exportables()))},
             details={"kind": "unknown"},
         )
     return found
@@ -87,7 +89,7 @@ def export_queryset(job: ExportJob):
     model_admin = exportable.model_admin
     request = _request_as(job.requested_by, job.filters)
     if not model_admin.has_export_permission(request):
-        raise DomainError("You may no longer export this list.", code="permission_denied")
+        raise DomainError(gettext("You may no longer export this list."), code="permission_denied")
     queryset = model_admin.get_changelist_instance(request).queryset
     if job.merchant_id is not None:
         queryset = queryset.filter(**merchant_filter(queryset.model, job.merchant))
@@ -109,13 +111,15 @@ def export_job_create(
     exportable = _exportable(kind)
     request = _request_as(user, filters)
     if not exportable.model_admin.has_export_permission(request):
-        raise DomainError("Only owners export this list.", code="permission_denied")
+        raise DomainError(gettext("Only owners export this list."), code="permission_denied")
     try:
         exportable.model_admin.get_changelist_instance(request)
     except IncorrectLookupParameters:
         raise DomainError(
-            "These filters do not fit that list; open the list in the admin, filter it, and "
-            "copy the filters from its address.",
+            gettext(
+                "These filters do not fit that list; open the list in the admin, filter it, and "
+                "copy the filters from its address."
+            ),
             details={"filters": "invalid"},
         ) from None
     model = exportable.model_admin.model

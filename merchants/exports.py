@@ -36,6 +36,7 @@ from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext, gettext_lazy
 
 from merchants.models import Membership, Merchant
 from merchants.money import money_str
@@ -164,7 +165,7 @@ class CsvExportMixin:
             return self._export_in_background(request, changelist.result_count, request.GET)
         return self.export_csv(request, changelist.queryset)
 
-    @admin.action(description="Export selected to CSV")
+    @admin.action(description=gettext_lazy("Export selected to CSV"))
     def export_selected(self, request, queryset):
         if not self.has_export_permission(request):
             raise PermissionDenied
@@ -183,8 +184,12 @@ class CsvExportMixin:
         job = export_job_from_admin(request, self, filters, selected)
         messages.info(
             request,
-            f"{count} rows are more than a page can wait for: the file is being written. This "
-            "page shows how far it is; its download link appears here when it is ready.",
+            gettext(
+                "%(count)s rows are more than a page can wait for: the file is being "
+                "written. This page shows how far it is; its download link appears "
+                "here when it is ready."
+            )
+            % {"count": count},
         )
         return HttpResponseRedirect(reverse("admin:merchants_exportjob_change", args=[job.pk]))
 

@@ -1,5 +1,6 @@
 import django_filters
 from django import forms
+from django.utils.translation import gettext
 
 from merchants.models import Merchant, TableLocation
 from merchants.money import STORED_PLACES
@@ -33,7 +34,7 @@ class MomentField(forms.DateTimeField):
     def to_python(self, value):
         moment = super().to_python(value)
         if moment is not None and not 2000 <= moment.year <= 2100:
-            raise forms.ValidationError("Use a date between the years 2000 and 2100.")
+            raise forms.ValidationError(gettext("Use a date between the years 2000 and 2100."))
         return moment
 
 

@@ -28,6 +28,7 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.dispatch import receiver
+from django.utils.translation import gettext
 from rest_framework.throttling import BaseThrottle
 
 PREFIX = "staff-login"
@@ -134,5 +135,5 @@ class LockoutModelBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         locked = request is not None and username is not None
         if locked and login_lock_wait(username=username, address=client_address(request)):
-            raise PermissionDenied("locked")
+            raise PermissionDenied(gettext("locked"))
         return super().authenticate(request, username=username, password=password, **kwargs)

@@ -6,14 +6,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext, gettext_lazy
 
 from merchants import money
 from merchants.crypto import EncryptedTextField, unreadable_field_names
 
 
 class TimeStampedModel(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(
+        auto_now_add=True, db_index=True, verbose_name=gettext_lazy("created at")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=gettext_lazy("updated at"))
 
     class Meta:
         abstract = True
@@ -22,7 +25,12 @@ class TimeStampedModel(models.Model):
 class TenantModel(TimeStampedModel):
     """A row owned by one merchant. `merchant_lookup` tells the scoping bases how to reach it."""
 
-    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, related_name="+")
+    merchant = models.ForeignKey(
+        "merchants.Merchant",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=gettext_lazy("merchant"),
+    )
 
     merchant_lookup = "merchant"
 
@@ -32,7 +40,10 @@ class TenantModel(TimeStampedModel):
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"'{value}' is not a known time zone (for example Asia/Jakarta).")
+        raise ValidationError(
+            gettext("'%(value)s' is not a known time zone (for example Asia/Jakarta).")
+            % {"value": value}
+        )
 
 
 PERCENT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
@@ -57,72 +68,118 @@ def percent_field(**kwargs) -> models.DecimalField:
 
 class Merchant(TimeStampedModel):
     class QrisGateway(models.TextChoices):
-        MIDTRANS = "midtrans", "Midtrans (Core API QRIS)"
-        XENDIT = "xendit", "Xendit (dynamic QR)"
+        MIDTRANS = "midtrans", gettext_lazy("Midtrans (Core API QRIS)")
+        XENDIT = "xendit", gettext_lazy("Xendit (dynamic QR)")
 
     class BusinessType(models.TextChoices):
-        FNB = "fnb", "Food and beverage"
-        RETAIL = "retail", "Retail"
-        SERVICE = "service", "Service"
-        PHOTOBOX = "photobox", "Photobox"
-        OTHER = "other", "Other"
+        FNB = "fnb", gettext_lazy("Food and beverage")
+        RETAIL = "retail", gettext_lazy("Retail")
+        SERVICE = "service", gettext_lazy("Service")
+        PHOTOBOX = "photobox", gettext_lazy("Photobox")
+        OTHER = "other", gettext_lazy("Other")
 
     class PosMode(models.TextChoices):
-        CENTRALIZED = "centralized", "Centralized (one cashier)"
-        DISTRIBUTED = "distributed", "Distributed (orders from tables and phones)"
-        HYBRID = "hybrid", "Hybrid"
+        CENTRALIZED = "centralized", gettext_lazy("Centralized (one cashier)")
+        DISTRIBUTED = "distributed", gettext_lazy("Distributed (orders from tables and phones)")
+        HYBRID = "hybrid", gettext_lazy("Hybrid")
 
-    name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120, verbose_name=gettext_lazy("name"))
+    slug = models.SlugField(max_length=60, unique=True, verbose_name=gettext_lazy("slug"))
     business_type = models.CharField(
-        max_length=20, choices=BusinessType.choices, default=BusinessType.FNB
+        max_length=20,
+        choices=BusinessType.choices,
+        default=BusinessType.FNB,
+        verbose_name=gettext_lazy("business type"),
     )
-    pos_mode = models.CharField(max_length=20, choices=PosMode.choices, default=PosMode.CENTRALIZED)
+    pos_mode = models.CharField(
+        max_length=20,
+        choices=PosMode.choices,
+        default=PosMode.CENTRALIZED,
+        verbose_name=gettext_lazy("POS mode"),
+    )
     currency = models.CharField(
         max_length=3,
         choices=money.CURRENCY_CHOICES,
         default=money.DEFAULT_CURRENCY,
-        help_text="The ISO 4217 code of every price and total of this shop.",
+        help_text=gettext_lazy("The ISO 4217 code of every price and total of this shop."),
+        verbose_name=gettext_lazy("currency"),
     )
     time_zone = models.CharField(
-        max_length=64, default="Asia/Jakarta", validators=[validate_time_zone]
+        max_length=64,
+        default="Asia/Jakarta",
+        validators=[validate_time_zone],
+        verbose_name=gettext_lazy("time zone"),
     )
-    is_active = models.BooleanField(default=True)
+    # Customers have no account to hold a language: emails to them and the photobox gallery
+    # are written in the merchant's.
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="id",
+        help_text=gettext_lazy("The language of emails to customers and of the photo gallery."),
+        verbose_name=gettext_lazy("language"),
+    )
+    is_active = models.BooleanField(default=True, verbose_name=gettext_lazy("is active"))
     midtrans_server_key = EncryptedTextField(
-        blank=True, help_text="Stored encrypted; never shown again once saved."
+        blank=True,
+        help_text=gettext_lazy("Stored encrypted; never shown again once saved."),
+        verbose_name=gettext_lazy("midtrans server key"),
     )
-    midtrans_client_key = models.CharField(max_length=120, blank=True)
+    midtrans_client_key = models.CharField(
+        max_length=120, blank=True, verbose_name=gettext_lazy("midtrans client key")
+    )
     midtrans_is_production = models.BooleanField(
-        default=False, help_text="Off: Midtrans sandbox. On: real money."
+        default=False,
+        help_text=gettext_lazy("Off: Midtrans sandbox. On: real money."),
+        verbose_name=gettext_lazy("midtrans is production"),
     )
     qris_gateway = models.CharField(
         max_length=20,
         choices=QrisGateway.choices,
         default=QrisGateway.MIDTRANS,
-        help_text="Which gateway issues the QRIS codes of this merchant's kiosks and counters.",
+        help_text=gettext_lazy(
+            "Which gateway issues the QRIS codes of this merchant's kiosks and counters."
+        ),
+        verbose_name=gettext_lazy("QRIS gateway"),
     )
     xendit_secret_key = EncryptedTextField(
         blank=True,
-        help_text="Xendit secret API key. Stored encrypted; never shown again once saved.",
+        help_text=gettext_lazy(
+            "Xendit secret API key. Stored encrypted; never shown again once saved."
+        ),
+        verbose_name=gettext_lazy("xendit secret key"),
     )
 
     # How the shop sells (see docs/orders.md): prices, discounts, the end of a paid order.
     prices_include_tax = models.BooleanField(
         default=False,
-        help_text="On: menu prices already include tax (27500 incl. 10% is 25000 + 2500 tax). "
-        "Off: tax is added on top of the prices.",
+        help_text=gettext_lazy(
+            "On: menu prices already include tax (27500 incl. 10% is 25000 + 2500 tax). "
+            "Off: tax is added on top of the prices."
+        ),
+        verbose_name=gettext_lazy("prices include tax"),
     )
-    default_tax_percent = percent_field(help_text="Tax percent new products start with.")
+    default_tax_percent = percent_field(
+        help_text=gettext_lazy("Tax percent new products start with."),
+        verbose_name=gettext_lazy("default tax percent"),
+    )
     default_service_charge_percent = percent_field(
-        help_text="Service charge percent new products start with."
+        help_text=gettext_lazy("Service charge percent new products start with."),
+        verbose_name=gettext_lazy("default service charge percent"),
     )
     officer_max_discount_percent = percent_field(
-        help_text="The largest discount (percent of the bill) an officer may give; owners any."
+        help_text=gettext_lazy(
+            "The largest discount (percent of the bill) an officer may give; owners any."
+        ),
+        verbose_name=gettext_lazy("officer max discount percent"),
     )
     complete_when_paid = models.BooleanField(
         default=False,
-        help_text="On: an order is completed as soon as it is paid (counter service). "
-        "Off: staff complete it when it is served.",
+        help_text=gettext_lazy(
+            "On: an order is completed as soon as it is paid (counter service). "
+            "Off: staff complete it when it is served."
+        ),
+        verbose_name=gettext_lazy("complete when paid"),
     )
     require_open_shift = models.BooleanField(
         default=False,
@@ -150,6 +207,8 @@ class Merchant(TimeStampedModel):
     merchant_lookup = "pk"
 
     class Meta:
+        verbose_name = gettext_lazy("merchant")
+        verbose_name_plural = gettext_lazy("merchants")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
@@ -205,18 +264,30 @@ class Merchant(TimeStampedModel):
 
 class Membership(TimeStampedModel):
     class Role(models.IntegerChoices):
-        OWNER = 100, "Owner"
-        OFFICER = 10, "Officer"
+        OWNER = 100, gettext_lazy("Owner")
+        OFFICER = 10, gettext_lazy("Officer")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=gettext_lazy("user"),
     )
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="memberships")
-    role = models.PositiveSmallIntegerField(choices=Role.choices, default=Role.OFFICER)
+    merchant = models.ForeignKey(
+        Merchant,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=gettext_lazy("merchant"),
+    )
+    role = models.PositiveSmallIntegerField(
+        choices=Role.choices, default=Role.OFFICER, verbose_name=gettext_lazy("role")
+    )
 
     merchant_lookup = "merchant"
 
     class Meta:
+        verbose_name = gettext_lazy("membership")
+        verbose_name_plural = gettext_lazy("memberships")
         constraints = [
             models.UniqueConstraint(fields=["user", "merchant"], name="membership_unique_user")
         ]
@@ -226,15 +297,58 @@ class Membership(TimeStampedModel):
         return f"{self.user} · {self.merchant} ({self.get_role_display()})"
 
 
-class TableLocation(TenantModel):
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="tables")
-    number = models.CharField(max_length=20, help_text="What is written on the table, e.g. A1.")
-    name = models.CharField(max_length=80, blank=True)
-    capacity = models.PositiveSmallIntegerField(default=4, validators=[MinValueValidator(1)])
-    zone = models.CharField(max_length=40, blank=True, help_text="Indoor, terrace, first floor…")
-    is_active = models.BooleanField(default=True)
+class StaffProfile(models.Model):
+    """What a staff member chose for themselves (one row per user, made on first choice)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_profile",
+        verbose_name=gettext_lazy("user"),
+    )
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=gettext_lazy("Blank: the browser's language."),
+        verbose_name=gettext_lazy("language"),
+    )
 
     class Meta:
+        verbose_name = gettext_lazy("staff profile")
+        verbose_name_plural = gettext_lazy("staff profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class TableLocation(TenantModel):
+    merchant = models.ForeignKey(
+        Merchant,
+        on_delete=models.CASCADE,
+        related_name="tables",
+        verbose_name=gettext_lazy("merchant"),
+    )
+    number = models.CharField(
+        max_length=20,
+        help_text=gettext_lazy("What is written on the table, e.g. A1."),
+        verbose_name=gettext_lazy("number"),
+    )
+    name = models.CharField(max_length=80, blank=True, verbose_name=gettext_lazy("name"))
+    capacity = models.PositiveSmallIntegerField(
+        default=4, validators=[MinValueValidator(1)], verbose_name=gettext_lazy("capacity")
+    )
+    zone = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text=gettext_lazy("Indoor, terrace, first floor…"),
+        verbose_name=gettext_lazy("zone"),
+    )
+    is_active = models.BooleanField(default=True, verbose_name=gettext_lazy("is active"))
+
+    class Meta:
+        verbose_name = gettext_lazy("table location")
+        verbose_name_plural = gettext_lazy("table locations")
         constraints = [
             models.UniqueConstraint(fields=["merchant", "number"], name="table_unique_number")
         ]
@@ -252,13 +366,24 @@ class StaffToken(TimeStampedModel):
     """
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=gettext_lazy("user"),
     )
-    key_hash = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField(max_length=8, help_text="First characters, to recognise a token.")
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True, verbose_name=gettext_lazy("key hash"))
+    prefix = models.CharField(
+        max_length=8,
+        help_text=gettext_lazy("First characters, to recognise a token."),
+        verbose_name=gettext_lazy("prefix"),
+    )
+    last_used_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("last used at")
+    )
 
     class Meta:
+        verbose_name = gettext_lazy("staff token")
+        verbose_name_plural = gettext_lazy("staff tokens")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -283,16 +408,21 @@ class StaffInvitation(TenantModel):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        ACCEPTED = "accepted", "Accepted"
-        EXPIRED = "expired", "Expired"
+        PENDING = "pending", gettext_lazy("Pending")
+        ACCEPTED = "accepted", gettext_lazy("Accepted")
+        EXPIRED = "expired", gettext_lazy("Expired")
 
     merchant = models.ForeignKey(
-        Merchant, on_delete=models.CASCADE, related_name="staff_invitations"
+        Merchant,
+        on_delete=models.CASCADE,
+        related_name="staff_invitations",
+        verbose_name=gettext_lazy("merchant"),
     )
-    email = models.EmailField()
+    email = models.EmailField(verbose_name=gettext_lazy("email"))
     role = models.PositiveSmallIntegerField(
-        choices=Membership.Role.choices, default=Membership.Role.OFFICER
+        choices=Membership.Role.choices,
+        default=Membership.Role.OFFICER,
+        verbose_name=gettext_lazy("role"),
     )
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -300,12 +430,21 @@ class StaffInvitation(TenantModel):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=gettext_lazy("invited by"),
     )
-    secret_seed = models.CharField(max_length=64, editable=False)
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    expires_at = models.DateTimeField()
-    email_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
-    accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    secret_seed = models.CharField(
+        max_length=64, editable=False, verbose_name=gettext_lazy("secret seed")
+    )
+    token_hash = models.CharField(
+        max_length=64, unique=True, editable=False, verbose_name=gettext_lazy("token hash")
+    )
+    expires_at = models.DateTimeField(verbose_name=gettext_lazy("expires at"))
+    email_sent_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=gettext_lazy("email sent at")
+    )
+    accepted_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=gettext_lazy("accepted at")
+    )
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -313,9 +452,12 @@ class StaffInvitation(TenantModel):
         blank=True,
         related_name="+",
         editable=False,
+        verbose_name=gettext_lazy("accepted by"),
     )
 
     class Meta:
+        verbose_name = gettext_lazy("staff invitation")
+        verbose_name_plural = gettext_lazy("staff invitations")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["merchant", "email"], name="invitation_merchant_email")]
 
@@ -337,16 +479,24 @@ class OutboxTask(models.Model):
     goes), so a row sent twice does no harm.
     """
 
-    task_name = models.CharField(max_length=200)
-    args = models.JSONField(default=list, blank=True)
-    kwargs = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    attempts = models.PositiveIntegerField(default=0, help_text="Sends tried by the sweep.")
-    last_error = models.TextField(blank=True)
-    last_attempt_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    task_name = models.CharField(max_length=200, verbose_name=gettext_lazy("task name"))
+    args = models.JSONField(default=list, blank=True, verbose_name=gettext_lazy("args"))
+    kwargs = models.JSONField(default=dict, blank=True, verbose_name=gettext_lazy("kwargs"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
+    attempts = models.PositiveIntegerField(
+        default=0,
+        help_text=gettext_lazy("Sends tried by the sweep."),
+        verbose_name=gettext_lazy("attempts"),
+    )
+    last_error = models.TextField(blank=True, verbose_name=gettext_lazy("last error"))
+    last_attempt_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("last attempt at")
+    )
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("sent at"))
 
     class Meta:
+        verbose_name = gettext_lazy("outbox task")
+        verbose_name_plural = gettext_lazy("outbox tasks")
         ordering = ["-created_at"]
         indexes = [
             # The sweep and /health/ read only the pending rows, oldest first.
@@ -366,10 +516,10 @@ class ExportJob(TimeStampedModel):
     exports storage, downloaded by the person who asked for it (see merchants/export_jobs.py)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for a worker"
-        RUNNING = "running", "Being written"
-        DONE = "done", "Ready to download"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", gettext_lazy("Waiting for a worker")
+        RUNNING = "running", gettext_lazy("Being written")
+        DONE = "done", gettext_lazy("Ready to download")
+        FAILED = "failed", gettext_lazy("Failed")
 
     ALLOWED_TRANSITIONS = {
         Status.PENDING: {Status.RUNNING, Status.FAILED},
@@ -384,30 +534,68 @@ class ExportJob(TimeStampedModel):
         blank=True,
         on_delete=models.CASCADE,
         related_name="export_jobs",
-        help_text="The merchant whose rows it holds; empty: several (the operator's exports).",
+        help_text=gettext_lazy(
+            "The merchant whose rows it holds; empty: several (the operator's exports)."
+        ),
+        verbose_name=gettext_lazy("merchant"),
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="export_jobs",
+        verbose_name=gettext_lazy("requested by"),
     )
-    kind = models.CharField(max_length=100, help_text="What is exported, e.g. orders.order.")
+    kind = models.CharField(
+        max_length=100,
+        help_text=gettext_lazy("What is exported, e.g. orders.order."),
+        verbose_name=gettext_lazy("kind"),
+    )
     filters = models.JSONField(
-        default=dict, blank=True, help_text="The list's filters, search and ordering."
+        default=dict,
+        blank=True,
+        help_text=gettext_lazy("The list's filters, search and ordering."),
+        verbose_name=gettext_lazy("filters"),
     )
-    selected_ids = models.JSONField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    progress = models.PositiveIntegerField(default=0, help_text="Rows written so far.")
-    row_count = models.PositiveIntegerField(null=True, blank=True, help_text="Rows in all.")
-    filename = models.CharField(max_length=200, blank=True)
+    selected_ids = models.JSONField(
+        null=True, blank=True, verbose_name=gettext_lazy("selected ids")
+    )
+    status = models.CharField(
+        max_length=10,
+        choices=Status.choices,
+        default=Status.PENDING,
+        verbose_name=gettext_lazy("status"),
+    )
+    progress = models.PositiveIntegerField(
+        default=0,
+        help_text=gettext_lazy("Rows written so far."),
+        verbose_name=gettext_lazy("progress"),
+    )
+    row_count = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Rows in all."),
+        verbose_name=gettext_lazy("row count"),
+    )
+    filename = models.CharField(max_length=200, blank=True, verbose_name=gettext_lazy("filename"))
     file_name = models.CharField(
-        max_length=300, blank=True, help_text="Where the file is in the exports storage."
+        max_length=300,
+        blank=True,
+        help_text=gettext_lazy("Where the file is in the exports storage."),
+        verbose_name=gettext_lazy("file name"),
     )
-    error = models.TextField(blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, verbose_name=gettext_lazy("error"))
+    started_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("started at")
+    )
+    finished_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("finished at")
+    )
 
     merchant_lookup = "merchant"
 
     class Meta:
+        verbose_name = gettext_lazy("export job")
+        verbose_name_plural = gettext_lazy("export jobs")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["requested_by", "-created_at"])]
 

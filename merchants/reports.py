@@ -35,6 +35,7 @@ from django.db.models import DecimalField, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 
 from merchants.errors import NotFound
 from merchants.models import Membership, Merchant
@@ -250,4 +251,4 @@ def panel_get(name: str) -> Panel:
     for panel in dashboard_panels():
         if panel.name == name:
             return panel
-    raise NotFound(f"There is no dashboard panel '{name}'.")
+    raise NotFound(gettext("There is no dashboard panel '%(name)s'.") % {"name": name})

@@ -7,10 +7,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from merchants.emails import send_templated_email
 from merchants.errors import Conflict, DomainError, PermissionDenied
+from merchants.i18n import merchant_language
 from merchants.models import Membership, Merchant, StaffInvitation
 from merchants.outbox import task_queue_on_commit
 from merchants.secret_links import seeded_token, token_hash
@@ -66,7 +68,8 @@ def staff_invitation_create(
     now = timezone.now()
     if staff_invitation_pending_exists(merchant=merchant, email=email):
         raise Conflict(
-            f"{email} already has a pending invitation here; revoke it to send a new one.",
+            gettext("%(email)s already has a pending invitation here; revoke it to send a new one.")
+            % {"email": email},
             details={"email": ["Already invited."]},
         )
     seed = secrets.token_hex(32)
@@ -98,9 +101,11 @@ def staff_invitation_send(*, invitation_id: int) -> bool:
         pk=invitation_id
     )
     inviter = invitation.invited_by
+    with translation.override(merchant_language(invitation.merchant)):
+        role = invitation.get_role_display().lower()
     context = {
         "link": staff_invitation_url(invitation),
-        "role": invitation.get_role_display().lower(),
+        "role": role,
         "inviter": (inviter.get_full_name() or inviter.get_username()) if inviter else "",
         "expires_at": invitation.expires_at,
     }
@@ -135,8 +140,10 @@ def _open_invitation(token: str) -> StaffInvitation:
     invitation = staff_invitation_for_token(token=token)
     if invitation is None:
         raise DomainError(
-            "This invitation is invalid, expired, revoked or already used; ask the shop's "
-            "owner for a new one.",
+            gettext(
+                "This invitation is invalid, expired, revoked or already used; ask the shop's "
+                "owner for a new one."
+            ),
             code="invalid_invitation",
         )
     return invitation
@@ -148,12 +155,12 @@ def staff_invitation_accept(*, token: str, user) -> Membership:
     role at its merchant. The link works once."""
     invitation = _open_invitation(token)
     if user.is_superuser:
-        raise PermissionDenied("The platform operator cannot be added as staff.")
+        raise PermissionDenied(gettext("The platform operator cannot be added as staff."))
     accepted = StaffInvitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
         accepted_at=timezone.now(), accepted_by=user
     )
     if not accepted:  # accepted at the same moment by another request
-        raise Conflict("This invitation was just used.", code="invalid_invitation")
+        raise Conflict(gettext("This invitation was just used."), code="invalid_invitation")
     return membership_grant(user=user, merchant=invitation.merchant, role=invitation.role)
 
 
@@ -174,6 +181,8 @@ def staff_invitation_revoke(*, invitation: StaffInvitation) -> None:
     """Withdraw an invitation not yet accepted (its link stops working)."""
     if invitation.accepted_at is not None:
         raise Conflict(
-            "This invitation was already accepted; change or remove the membership instead."
+            gettext(
+                "This invitation was already accepted; change or remove the membership instead."
+            )
         )
     invitation.delete()

@@ -20,6 +20,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, Storage
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext
 
 from merchants.errors import GatewayError
 
@@ -84,7 +85,9 @@ class CloudinaryStorage(Storage):
         except Exception as error:
             logger.warning("Cloudinary upload of %s failed: %s", name, error)
             raise GatewayError(
-                "The image store did not accept the file; nothing was saved. Try again later."
+                gettext(
+                    "The image store did not accept the file; nothing was saved. Try again later."
+                )
             ) from error
         extension = posixpath.splitext(name)[1]
         return f"{result.get('public_id', self.public_id(name))}{extension}"
@@ -104,9 +107,14 @@ class CloudinaryStorage(Storage):
                 timeout=self.timeout,
             )
         except Exception as error:
-            raise GatewayError(f"The image store could not delete {name}.") from error
+            raise GatewayError(
+                gettext("The image store could not delete %(name)s.") % {"name": name}
+            ) from error
         if result.get("result") not in ("ok", "not found"):
-            raise GatewayError(f"The image store could not delete {name}: {result}.")
+            raise GatewayError(
+                gettext("The image store could not delete %(name)s: %(result)s.")
+                % {"name": name, "result": result}
+            )
 
     def exists(self, name):
         # The database is the truth; probing Cloudinary per name costs an HTTP call each.
@@ -160,7 +168,9 @@ class CloudinaryStorage(Storage):
             try:
                 answer = sdk.api.delete_resources_by_prefix(f"{prefix}/", **options)
             except Exception as error:
-                raise GatewayError(f"The image store could not delete {prefix}/.") from error
+                raise GatewayError(
+                    gettext("The image store could not delete %(prefix)s/.") % {"prefix": prefix}
+                ) from error
             for public_id, state in (answer.get("deleted") or {}).items():
                 (deleted if state in ("deleted", "not_found") else failed).append(public_id)
             next_cursor = answer.get("next_cursor")

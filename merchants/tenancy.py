@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Model, QuerySet
+from django.utils.translation import gettext
 
 from merchants import auth_cache
 from merchants.errors import MerchantAccessDenied, MerchantRequired
@@ -144,23 +145,30 @@ def resolve_tenant(user, header_value: str | None) -> TenantContext:
         if role is None:
             # Same answer for "no such merchant" and "not yours": existence is not disclosed.
             raise MerchantAccessDenied(
-                f"You have no access to merchant '{header_value}'. "
-                "Check the X-Merchant header (a merchant id or slug you belong to)."
+                gettext(
+                    "You have no access to merchant '%(header_value)s'. Check the "
+                    "X-Merchant header (a merchant id or slug you belong to)."
+                )
+                % {"header_value": header_value}
             )
         return TenantContext(merchant=merchant, role=role, is_operator=False)
 
     if is_operator:
         raise MerchantRequired(
-            "As the platform operator you must name a merchant in the X-Merchant header "
-            "(its id or slug)."
+            gettext(
+                "As the platform operator you must name a merchant in the X-Merchant header "
+                "(its id or slug)."
+            )
         )
     # Every staff request comes this way: the role and the merchant in one query.
     memberships = _memberships_with_merchants(user)
     if not memberships:
-        raise MerchantAccessDenied("Your account is not a member of any active merchant.")
+        raise MerchantAccessDenied(gettext("Your account is not a member of any active merchant."))
     if len(memberships) > 1:
         raise MerchantRequired(
-            "You belong to several merchants; name one in the X-Merchant header (id or slug)."
+            gettext(
+                "You belong to several merchants; name one in the X-Merchant header (id or slug)."
+            )
         )
     [membership] = memberships
     return TenantContext(merchant=membership.merchant, role=membership.role, is_operator=False)

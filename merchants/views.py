@@ -8,6 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -72,8 +73,11 @@ def staff_invitation(request, token: str):
         if membership is not None:
             messages.success(
                 request,
-                f"You are now {membership.get_role_display().lower()} at "
-                f"{membership.merchant.name}.",
+                gettext("You are now %(lower)s at %(name)s.")
+                % {
+                    "lower": membership.get_role_display().lower(),
+                    "name": membership.merchant.name,
+                },
             )
             return private_page(HttpResponseRedirect(reverse("admin:index"), status=303))
     except DomainError as failure:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import smart_split, unescape_string_literal
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from merchants.actors import Actor
@@ -68,7 +69,7 @@ class OrderItemInline(ReadOnlyInline):
     )
     readonly_fields = fields
 
-    @admin.display(description="Modifiers")
+    @admin.display(description=gettext_lazy("Modifiers"))
     def modifiers_chosen(self, item):
         return _modifiers(item) or "—"
 
@@ -151,7 +152,7 @@ class OrderAdmin(
     fieldsets = (
         (None, {"fields": ("number", "merchant", "status", "payment_status", "business_date")}),
         (
-            "Who and where",
+            gettext_lazy("Who and where"),
             {
                 "fields": (
                     "order_type",
@@ -166,7 +167,7 @@ class OrderAdmin(
             },
         ),
         (
-            "Money",
+            gettext_lazy("Money"),
             {
                 "fields": (
                     "currency",
@@ -183,7 +184,7 @@ class OrderAdmin(
             },
         ),
         (
-            "Discount by staff",
+            gettext_lazy("Discount by staff"),
             {
                 "fields": (
                     "staff_discount_kind",
@@ -194,7 +195,7 @@ class OrderAdmin(
             },
         ),
         (
-            "Times",
+            gettext_lazy("Times"),
             {"fields": ("created_at", "confirmed_at", "completed_at", "cancelled_at", "paid_at")},
         ),
     )
@@ -273,7 +274,7 @@ class OrderAdmin(
     def total(self, obj):
         return money(obj.total_amount, obj.currency)
 
-    @admin.display(description="Voided lines")
+    @admin.display(description=gettext_lazy("Voided lines"))
     def voided_lines(self, obj):
         """Lines taken off the bill, kept with who voided them, when and why."""
         voided = OrderItem.all_lines.filter(order=obj, voided_at__isnull=False).order_by("pk")
@@ -323,7 +324,7 @@ class OrderAdmin(
         Owners pick any past day; officers print today's."""
         tenant = admin_tenant(request)
         if tenant.merchant is None:
-            messages.info(request, "Choose a merchant first.")
+            messages.info(request, gettext("Choose a merchant first."))
             return redirect("admin:index")
         if not tenant.has_role(Role.OFFICER):
             raise PermissionDenied
@@ -332,12 +333,16 @@ class OrderAdmin(
         form = DailyReportForm(request.GET or None, initial={"date": today})
         day = None
         if form.is_bound and not form.is_valid():
-            messages.error(request, "That is not a date (YYYY-MM-DD); here is today's report.")
+            messages.error(
+                request, gettext("That is not a date (YYYY-MM-DD); here is today's report.")
+            )
         elif form.is_bound:
             day = form.cleaned_data.get("date")
         day = day or today
         if day != today and not tenant.has_role(Role.OWNER):
-            raise PermissionDenied("Officers print today's report; an owner can print other days.")
+            raise PermissionDenied(
+                gettext("Officers print today's report; an owner can print other days.")
+            )
         try:
             report = daily_report(merchant=merchant, day=day)
         except DomainError as error:
@@ -346,7 +351,12 @@ class OrderAdmin(
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": f"{report.kind.upper()} report · {merchant.name} · {report.day:%Y-%m-%d}",
+            "title": gettext("%(kind)s report · %(merchant)s · %(day)s")
+            % {
+                "kind": report.kind.upper(),
+                "merchant": merchant.name,
+                "day": f"{report.day:%Y-%m-%d}",
+            },
             "report": report,
             # The day's cash drawer shifts, each with its own printable report.
             "shifts": shift_list_for_day(
@@ -365,7 +375,7 @@ class OrderAdmin(
     def has_delete_permission(self, request, obj=None):
         return False  # cancel instead; the history stays
 
-    def _run(self, request, queryset, service, verb: str):
+    def _run(self, request, queryset, service, done_message):
         done, failed = 0, []
         actor = Actor.staff(request.user)
         for order in queryset:
@@ -375,18 +385,22 @@ class OrderAdmin(
             except DomainError as error:
                 failed.append(error.message)
         if done:
-            self.message_user(request, f"{done} order(s) {verb}.", messages.SUCCESS)
+            self.message_user(
+                request,
+                done_message % {"done": done},
+                messages.SUCCESS,
+            )
         for message in failed:
             self.message_user(request, message, messages.WARNING)
 
-    @admin.action(description="Confirm selected orders")
+    @admin.action(description=gettext_lazy("Confirm selected orders"))
     def confirm_orders(self, request, queryset):
-        self._run(request, queryset, order_confirm, "confirmed")
+        self._run(request, queryset, order_confirm, gettext("%(done)s order(s) confirmed."))
 
-    @admin.action(description="Complete selected orders")
+    @admin.action(description=gettext_lazy("Complete selected orders"))
     def complete_orders(self, request, queryset):
-        self._run(request, queryset, order_complete, "completed")
+        self._run(request, queryset, order_complete, gettext("%(done)s order(s) completed."))
 
-    @admin.action(description="Cancel selected orders (stock goes back)")
+    @admin.action(description=gettext_lazy("Cancel selected orders (stock goes back)"))
     def cancel_orders(self, request, queryset):
-        self._run(request, queryset, order_cancel, "cancelled")
+        self._run(request, queryset, order_cancel, gettext("%(done)s order(s) cancelled."))

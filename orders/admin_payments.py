@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from orders.admin_actions import order_payments_once
@@ -30,7 +31,7 @@ class OrderPaymentsAdminMixin:
     def get_readonly_fields(self, request, obj=None):
         return (*super().get_readonly_fields(request, obj), "payments_overview")
 
-    @admin.display(description="Payments")
+    @admin.display(description=gettext_lazy("Payments"))
     def payments_overview(self, obj):
         payments = order_payments_once(obj)
         if not payments:

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from catalog.services import StockKind, stock_release, stock_reserve
 from merchants.actors import Actor
@@ -94,20 +95,26 @@ def _ensure_open(order: Order, doing: str) -> list[Payment]:
     """The order's payments, once it is sure the bill may change; a 409 saying why not."""
     if order.status not in OPEN_STATUSES:
         raise Conflict(
-            f"Order {order.number} is {order.status}; only a pending or confirmed bill can "
-            f"{doing}.",
+            gettext(
+                "Order %(number)s is %(status)s; only a pending or confirmed bill can %(doing)s."
+            )
+            % {"number": order.number, "status": order.status, "doing": doing},
             code="order_closed",
         )
     if order.is_settled:
         raise Conflict(
-            f"Order {order.number} is already paid; ring up a new order instead.",
+            gettext("Order %(number)s is already paid; ring up a new order instead.")
+            % {"number": order.number},
             code="order_already_paid",
         )
     payments = order_payment_list(order=order)
     if any(p.status == Payment.Status.PENDING for p in payments):
         raise Conflict(
-            f"Order {order.number} has a payment in progress at the gateway; cancel it (or let "
-            f"it finish) before the bill can {doing}.",
+            gettext(
+                "Order %(number)s has a payment in progress at the gateway; cancel it "
+                "(or let it finish) before the bill can %(doing)s."
+            )
+            % {"number": order.number, "doing": doing},
             code="payment_in_progress",
         )
     return payments
@@ -117,8 +124,11 @@ def _ensure_covers_paid(order: Order) -> None:
     if order.total_amount < order.amount_paid:
         paid = format_money(order.amount_paid, order.currency)
         raise Conflict(
-            f"Order {order.number} has {paid} paid already; the bill cannot fall below it. "
-            "Refund a payment first.",
+            gettext(
+                "Order %(number)s has %(paid)s paid already; the bill cannot fall "
+                "below it. Refund a payment first."
+            )
+            % {"number": order.number, "paid": paid},
             code="below_amount_paid",
         )
 
@@ -183,22 +193,31 @@ def order_line_void(*, order: Order, line_id: int, reason: str, actor: Actor, ro
     """
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Give a reason for voiding the line.", details={"reason": ["Required."]})
+        raise DomainError(
+            gettext("Give a reason for voiding the line."), details={"reason": ["Required."]}
+        )
     with transaction.atomic():
         order = order_lock(order)
         _ensure_open(order, "void a line")
         if order.status == Order.Status.CONFIRMED and not _role_is_owner(role):
             raise PermissionDenied(
-                f"Order {order.number} is confirmed: only an owner can void its lines now."
+                gettext("Order %(number)s is confirmed: only an owner can void its lines now.")
+                % {"number": order.number}
             )
         items = list(OrderItem.objects.select_for_update().filter(order=order).order_by("pk"))
         item = next((i for i in items if i.pk == line_id), None)
         if item is None:
-            raise NotFound(f"Order {order.number} has no line {line_id} to void.")
+            raise NotFound(
+                gettext("Order %(number)s has no line %(line_id)s to void.")
+                % {"number": order.number, "line_id": line_id}
+            )
         if len(items) == 1:
             raise Conflict(
-                f"{item.product_name} is the last line of order {order.number}; cancel the "
-                "order instead.",
+                gettext(
+                    "%(product_name)s is the last line of order %(number)s; cancel the "
+                    "order instead."
+                )
+                % {"product_name": item.product_name, "number": order.number},
                 code="last_line",
             )
         returned = stock_release(
@@ -233,19 +252,24 @@ def order_move(*, order: Order, table: TableLocation, actor: Actor) -> Order:
     """Move a pending or confirmed order to another active table of the merchant."""
     if table.merchant_id != order.merchant_id or not table.is_active:
         raise DomainError(
-            f"Table {table.number} is not taking orders.", details={"table_id": ["Inactive."]}
+            gettext("Table %(number)s is not taking orders.") % {"number": table.number},
+            details={"table_id": ["Inactive."]},
         )
     with transaction.atomic():
         order = order_lock(order)
         if order.status not in OPEN_STATUSES:
             raise Conflict(
-                f"Order {order.number} is {order.status}; only a pending or confirmed order "
-                "moves to another table.",
+                gettext(
+                    "Order %(number)s is %(status)s; only a pending or confirmed order "
+                    "moves to another table."
+                )
+                % {"number": order.number, "status": order.status},
                 code="order_closed",
             )
         if order.table_id == table.pk:
             raise DomainError(
-                f"Order {order.number} is already at table {table.number}.",
+                gettext("Order %(number)s is already at table %(number2)s.")
+                % {"number": order.number, "number2": table.number},
                 details={"table_id": ["The order's own table."]},
             )
         old = order.table.number if order.table_id else ""
@@ -278,7 +302,9 @@ def order_split(*, order: Order, lines: list[SplitLine], actor: Actor) -> SplitR
     any, stays with the bill split from.
     """
     if not lines:
-        raise DomainError("Name the lines to move to the new bill.", details={"lines": ["Empty."]})
+        raise DomainError(
+            gettext("Name the lines to move to the new bill."), details={"lines": ["Empty."]}
+        )
     wanted = Counter()
     for line in lines:
         wanted[line.line_id] += line.quantity
@@ -287,7 +313,8 @@ def order_split(*, order: Order, lines: list[SplitLine], actor: Actor) -> SplitR
         payments = _ensure_open(order, "be split")
         if order.amount_paid > 0 or any(p.status in Payment.PAID_STATUSES for p in payments):
             raise Conflict(
-                f"Order {order.number} has payments already; split a bill before it is paid.",
+                gettext("Order %(number)s has payments already; split a bill before it is paid.")
+                % {"number": order.number},
                 code="order_has_payments",
             )
         items = {
@@ -308,8 +335,10 @@ def order_split(*, order: Order, lines: list[SplitLine], actor: Actor) -> SplitR
             raise DomainError(next(iter(problems.values())), details={"lines": problems})
         if all(wanted.get(pk, 0) == item.quantity for pk, item in items.items()):
             raise DomainError(
-                "Leave at least one unit on the bill; to move all of it, move the order to "
-                "another table instead.",
+                gettext(
+                    "Leave at least one unit on the bill; to move all of it, move the order to "
+                    "another table instead."
+                ),
                 details={"lines": ["Everything would move."]},
             )
 
@@ -386,12 +415,14 @@ def order_split(*, order: Order, lines: list[SplitLine], actor: Actor) -> SplitR
 def _discount_checked(order: Order, *, kind: str, value: Decimal) -> None:
     if kind not in (DiscountKind.PERCENT, DiscountKind.AMOUNT):
         raise DomainError(
-            "kind is percent or amount.", details={"kind": ["Choose percent or amount."]}
+            gettext("kind is percent or amount."), details={"kind": ["Choose percent or amount."]}
         )
     if value <= 0:
-        raise DomainError("A discount is more than zero.", details={"value": ["> 0"]})
+        raise DomainError(gettext("A discount is more than zero."), details={"value": ["> 0"]})
     if kind == DiscountKind.PERCENT and value > HUNDRED:
-        raise DomainError("A percent discount is at most 100.", details={"value": ["≤ 100"]})
+        raise DomainError(
+            gettext("A percent discount is at most 100."), details={"value": ["≤ 100"]}
+        )
     if kind == DiscountKind.AMOUNT and not fits_currency(value, order.currency):
         problem = precision_problem(value, order.currency)
         raise DomainError(problem, details={"value": [problem]})
@@ -422,7 +453,9 @@ def order_discount_set(
     """
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Give a reason for the discount.", details={"reason": ["Required."]})
+        raise DomainError(
+            gettext("Give a reason for the discount."), details={"reason": ["Required."]}
+        )
     _discount_checked(order, kind=kind, value=value)
     with transaction.atomic():
         order = order_lock(order)
@@ -431,8 +464,11 @@ def order_discount_set(
         bill = sum((item.final_price * item.quantity for item in items), ZERO)
         if kind == DiscountKind.AMOUNT and value > bill:
             raise DomainError(
-                f"A discount of {format_money(value, order.currency)} is more than the bill "
-                f"({format_money(bill, order.currency)}).",
+                gettext("A discount of %(format_money)s is more than the bill (%(format_money2)s).")
+                % {
+                    "format_money": format_money(value, order.currency),
+                    "format_money2": format_money(bill, order.currency),
+                },
                 details={"value": [f"at most {bill}"]},
             )
         percent = value if kind == DiscountKind.PERCENT else value * HUNDRED / bill
@@ -440,8 +476,15 @@ def order_discount_set(
         if not _role_is_owner(role) and percent > limit:
             asked = percent.quantize(Decimal("0.01")).normalize()
             raise PermissionDenied(
-                f"Officers may give at most {limit.normalize():f}% off at "
-                f"{order.merchant.name}; this is {asked:f}%. Ask an owner."
+                gettext(
+                    "Officers may give at most %(normalize)s%% off at %(name)s; this is "
+                    "%(asked)s%%. Ask an owner."
+                )
+                % {
+                    "normalize": format(limit.normalize(), "f"),
+                    "name": order.merchant.name,
+                    "asked": format(asked, "f"),
+                }
             )
         _discount_save(order, kind=kind, value=value, reason=reason)
         order_reprice(order, items=items)
@@ -465,7 +508,10 @@ def order_discount_remove(*, order: Order, actor: Actor) -> Order:
         order = order_lock(order)
         _ensure_open(order, "change its discount")
         if not order.staff_discount_kind:
-            raise Conflict(f"Order {order.number} has no discount to remove.", code="no_discount")
+            raise Conflict(
+                gettext("Order %(number)s has no discount to remove.") % {"number": order.number},
+                code="no_discount",
+            )
         _discount_save(order, kind="", value=None, reason="")
         order_reprice(order)
         order_event_build(

@@ -1,4 +1,5 @@
 import django_filters
+from django.utils.translation import gettext_lazy
 from rest_framework.filters import SearchFilter
 
 from merchants.filters import IdFilter
@@ -19,10 +20,14 @@ class OrderFilterSet(django_filters.FilterSet):
     table = IdFilter(field_name="table_id")
     customer = IdFilter(field_name="customer_id")
     created_from = django_filters.DateFilter(
-        field_name="business_date", lookup_expr="gte", help_text="Local date (inclusive)."
+        field_name="business_date",
+        lookup_expr="gte",
+        help_text=gettext_lazy("Local date (inclusive)."),
     )
     created_to = django_filters.DateFilter(
-        field_name="business_date", lookup_expr="lte", help_text="Local date (inclusive)."
+        field_name="business_date",
+        lookup_expr="lte",
+        help_text=gettext_lazy("Local date (inclusive)."),
     )
 
     class Meta:

@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework.response import Response
 
 from merchants.errors import Conflict, DomainError
@@ -40,7 +41,10 @@ def idempotent(request, *, scope: str, handler: Callable[[], Response]) -> Respo
     if not key:
         return handler()
     if len(key) > MAX_KEY_LENGTH:
-        raise DomainError(f"Idempotency-Key is at most {MAX_KEY_LENGTH} characters.")
+        raise DomainError(
+            gettext("Idempotency-Key is at most %(max_key_length)s characters.")
+            % {"max_key_length": MAX_KEY_LENGTH}
+        )
     fingerprint = request_fingerprint(request)
     record = _claim(scope=scope, key=key, fingerprint=fingerprint)
     if record.state == IdempotencyRecord.State.DONE:
@@ -75,12 +79,16 @@ def _claim(*, scope: str, key: str, fingerprint: str) -> IdempotencyRecord:
         existing = IdempotencyRecord.objects.get(scope=scope, key=key)
     if existing.request_hash != fingerprint:
         raise IdempotencyKeyReused(
-            "This Idempotency-Key was already used with a different request; use a new key."
+            gettext(
+                "This Idempotency-Key was already used with a different request; use a new key."
+            )
         )
     if existing.state == IdempotencyRecord.State.IN_PROGRESS:
         if existing.updated_at >= stale_before:
             raise Conflict(
-                "A request with this Idempotency-Key is still being processed; retry shortly.",
+                gettext(
+                    "A request with this Idempotency-Key is still being processed; retry shortly."
+                ),
                 code="idempotency_in_progress",
             )
         # The first attempt died mid-way (nothing committed with it): take the key over.

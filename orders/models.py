@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from merchants.models import Merchant, TableLocation, TenantModel, TimeStampedModel
 from merchants.money import DEFAULT_CURRENCY
@@ -19,10 +20,10 @@ class Order(TenantModel):
     PAYMENT_REFERENCE_KIND = "order"
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        CONFIRMED = "confirmed", "Confirmed"
-        COMPLETED = "completed", "Completed"
-        CANCELLED = "cancelled", "Cancelled"
+        PENDING = "pending", gettext_lazy("Pending")
+        CONFIRMED = "confirmed", gettext_lazy("Confirmed")
+        COMPLETED = "completed", gettext_lazy("Completed")
+        CANCELLED = "cancelled", gettext_lazy("Cancelled")
 
     ALLOWED_TRANSITIONS: dict[str, set[str]] = {
         Status.PENDING: {Status.CONFIRMED, Status.CANCELLED},
@@ -32,13 +33,13 @@ class Order(TenantModel):
     }
 
     class PaymentStatus(models.TextChoices):
-        UNPAID = "unpaid", "Unpaid"
-        PENDING = "pending", "Pending"
-        PAID = "paid", "Paid"
-        FAILED = "failed", "Failed"
-        EXPIRED = "expired", "Expired"
-        REFUNDED = "refunded", "Refunded"
-        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+        UNPAID = "unpaid", gettext_lazy("Unpaid")
+        PENDING = "pending", gettext_lazy("Pending")
+        PAID = "paid", gettext_lazy("Paid")
+        FAILED = "failed", gettext_lazy("Failed")
+        EXPIRED = "expired", gettext_lazy("Expired")
+        REFUNDED = "refunded", gettext_lazy("Refunded")
+        PARTIALLY_REFUNDED = "partially_refunded", gettext_lazy("Partially refunded")
 
     PAYMENT_TRANSITIONS: dict[str, set[str]] = {
         PaymentStatus.UNPAID: {PaymentStatus.PENDING, PaymentStatus.PAID},
@@ -68,28 +69,46 @@ class Order(TenantModel):
     )
 
     class DiscountKind(models.TextChoices):
-        PERCENT = "percent", "Percent of the bill"
-        AMOUNT = "amount", "Amount off the bill"
+        PERCENT = "percent", gettext_lazy("Percent of the bill")
+        AMOUNT = "amount", gettext_lazy("Amount off the bill")
 
     class Type(models.TextChoices):
-        DINE_IN = "dine_in", "Dine in"
-        TAKEAWAY = "takeaway", "Takeaway"
-        DELIVERY = "delivery", "Delivery"
-        SERVICE_JOB = "service_job", "Service job"
-        WALK_IN = "walk_in", "Walk in"
+        DINE_IN = "dine_in", gettext_lazy("Dine in")
+        TAKEAWAY = "takeaway", gettext_lazy("Takeaway")
+        DELIVERY = "delivery", gettext_lazy("Delivery")
+        SERVICE_JOB = "service_job", gettext_lazy("Service job")
+        WALK_IN = "walk_in", gettext_lazy("Walk in")
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="orders")
-    number = models.CharField(max_length=24, help_text="INV-YYYYMMDD-NNNN, per merchant per day.")
-    business_date = models.DateField(help_text="The merchant's local date when it was placed.")
+    merchant = models.ForeignKey(
+        Merchant,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=gettext_lazy("merchant"),
+    )
+    number = models.CharField(
+        max_length=24,
+        help_text=gettext_lazy("INV-YYYYMMDD-NNNN, per merchant per day."),
+        verbose_name=gettext_lazy("number"),
+    )
+    business_date = models.DateField(
+        help_text=gettext_lazy("The merchant's local date when it was placed."),
+        verbose_name=gettext_lazy("business date"),
+    )
     customer = models.ForeignKey(
         "customers.Customer",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="orders",
+        verbose_name=gettext_lazy("customer"),
     )
     table = models.ForeignKey(
-        TableLocation, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+        TableLocation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=gettext_lazy("table"),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -97,43 +116,92 @@ class Order(TenantModel):
         null=True,
         blank=True,
         related_name="orders_created",
-        help_text="The staff member who rang it up (empty when the customer ordered).",
+        help_text=gettext_lazy(
+            "The staff member who rang it up (empty when the customer ordered)."
+        ),
+        verbose_name=gettext_lazy("created by"),
     )
-    order_type = models.CharField(max_length=20, choices=Type.choices, default=Type.TAKEAWAY)
+    order_type = models.CharField(
+        max_length=20,
+        choices=Type.choices,
+        default=Type.TAKEAWAY,
+        verbose_name=gettext_lazy("order type"),
+    )
     guest_count = models.PositiveSmallIntegerField(
-        default=1, validators=[MinValueValidator(1), MaxValueValidator(500)]
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+        verbose_name=gettext_lazy("guest count"),
     )
-    notes = models.TextField(blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    notes = models.TextField(blank=True, verbose_name=gettext_lazy("notes"))
+    status = models.CharField(
+        max_length=20,
+        choices=Status.choices,
+        default=Status.PENDING,
+        verbose_name=gettext_lazy("status"),
+    )
     payment_status = models.CharField(
-        max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID
+        max_length=20,
+        choices=PaymentStatus.choices,
+        default=PaymentStatus.UNPAID,
+        verbose_name=gettext_lazy("payment status"),
     )
     subtotal_amount = money(
-        help_text="Σ base price × quantity (net of tax when prices include it)."
+        help_text=gettext_lazy("Σ base price × quantity (net of tax when prices include it)."),
+        verbose_name=gettext_lazy("subtotal amount"),
     )
     discount_amount = money(
-        help_text="Σ (base − final price) × quantity, plus the staff discount if any."
+        help_text=gettext_lazy(
+            "Σ (base − final price) × quantity, plus the staff discount if any."
+        ),
+        verbose_name=gettext_lazy("discount amount"),
     )
-    tax_amount = money()
-    service_charge_amount = money()
-    total_amount = money(help_text="subtotal − discount + tax + service charge.")
-    rounded_amount = money(help_text="The total rounded for cash (IDR: to the nearest 100).")
-    currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
+    tax_amount = money(verbose_name=gettext_lazy("tax amount"))
+    service_charge_amount = money(verbose_name=gettext_lazy("service charge amount"))
+    total_amount = money(
+        help_text=gettext_lazy("subtotal − discount + tax + service charge."),
+        verbose_name=gettext_lazy("total amount"),
+    )
+    rounded_amount = money(
+        help_text=gettext_lazy("The total rounded for cash (IDR: to the nearest 100)."),
+        verbose_name=gettext_lazy("rounded amount"),
+    )
+    currency = models.CharField(
+        max_length=3, default=DEFAULT_CURRENCY, verbose_name=gettext_lazy("currency")
+    )
     prices_include_tax = models.BooleanField(
-        default=False, help_text="The merchant's prices included tax when the order was placed."
+        default=False,
+        help_text=gettext_lazy("The merchant's prices included tax when the order was placed."),
+        verbose_name=gettext_lazy("prices include tax"),
     )
     staff_discount_kind = models.CharField(
-        max_length=10, choices=DiscountKind.choices, blank=True, help_text="Blank: none."
+        max_length=10,
+        choices=DiscountKind.choices,
+        blank=True,
+        help_text=gettext_lazy("Blank: none."),
+        verbose_name=gettext_lazy("staff discount kind"),
     )
     staff_discount_value = models.DecimalField(
-        max_digits=14, decimal_places=2, null=True, blank=True, help_text="Percent or amount."
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Percent or amount."),
+        verbose_name=gettext_lazy("staff discount value"),
     )
-    staff_discount_reason = models.CharField(max_length=255, blank=True)
+    staff_discount_reason = models.CharField(
+        max_length=255, blank=True, verbose_name=gettext_lazy("staff discount reason")
+    )
     staff_discount_amount = money(
-        help_text="What the staff discount takes off, before tax (part of discount_amount)."
+        help_text=gettext_lazy(
+            "What the staff discount takes off, before tax (part of discount_amount)."
+        ),
+        verbose_name=gettext_lazy("staff discount amount"),
     )
     amount_paid = money(
-        help_text="Σ of the order's payments that brought money in (before any refund)."
+        help_text=gettext_lazy(
+            "Σ of the order's payments that brought money in (before any refund)."
+        ),
+        verbose_name=gettext_lazy("amount paid"),
     )
     split_from = models.ForeignKey(
         "self",
@@ -141,20 +209,32 @@ class Order(TenantModel):
         null=True,
         blank=True,
         related_name="split_orders",
-        help_text="The bill this one was split from.",
+        help_text=gettext_lazy("The bill this one was split from."),
+        verbose_name=gettext_lazy("split from"),
     )
     # True while units of tracked products are held for this order; flipped exactly once.
-    stock_reserved = models.BooleanField(default=False)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
+    stock_reserved = models.BooleanField(default=False, verbose_name=gettext_lazy("stock reserved"))
+    confirmed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("confirmed at")
+    )
+    completed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("completed at")
+    )
+    cancelled_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("cancelled at")
+    )
+    paid_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("paid at"))
     # Claimed by one conditional update before the receipt goes out, so it goes out once.
     receipt_sent_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the paid receipt was emailed to the customer."
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("When the paid receipt was emailed to the customer."),
+        verbose_name=gettext_lazy("receipt sent at"),
     )
 
     class Meta:
+        verbose_name = gettext_lazy("order")
+        verbose_name_plural = gettext_lazy("orders")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["merchant", "number"], name="order_unique_number"),
@@ -206,44 +286,83 @@ class ActiveLineManager(models.Manager):
 class OrderItem(models.Model):
     """One line, with everything the price was made of at the time (a snapshot)."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
-    product = models.ForeignKey(
-        "catalog.Product", on_delete=models.PROTECT, related_name="order_items"
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="items", verbose_name=gettext_lazy("order")
     )
-    product_name = models.CharField(max_length=120)
-    product_type = models.CharField(max_length=10)
+    product = models.ForeignKey(
+        "catalog.Product",
+        on_delete=models.PROTECT,
+        related_name="order_items",
+        verbose_name=gettext_lazy("product"),
+    )
+    product_name = models.CharField(max_length=120, verbose_name=gettext_lazy("product name"))
+    product_type = models.CharField(max_length=10, verbose_name=gettext_lazy("product type"))
     base_price = models.DecimalField(
-        max_digits=14, decimal_places=2, help_text="Unit list price with its modifiers."
+        max_digits=14,
+        decimal_places=2,
+        help_text=gettext_lazy("Unit list price with its modifiers."),
+        verbose_name=gettext_lazy("base price"),
     )
     final_price = models.DecimalField(
         max_digits=14,
         decimal_places=2,
-        help_text="Unit price after the promotion, with its modifiers.",
+        help_text=gettext_lazy("Unit price after the promotion, with its modifiers."),
+        verbose_name=gettext_lazy("final price"),
     )
     modifiers = models.JSONField(
         default=list,
         blank=True,
-        help_text="The options chosen: [{id, group_id, group, name, price_delta}].",
+        help_text=gettext_lazy("The options chosen: [{id, group_id, group, name, price_delta}]."),
+        verbose_name=gettext_lazy("modifiers"),
     )
-    promotion_id = models.PositiveBigIntegerField(null=True, blank=True)
-    promotion_name = models.CharField(max_length=120, blank=True)
-    tax_percent = models.DecimalField(max_digits=5, decimal_places=2, default=ZERO)
-    service_charge_percent = models.DecimalField(max_digits=5, decimal_places=2, default=ZERO)
-    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    promotion_id = models.PositiveBigIntegerField(
+        null=True, blank=True, verbose_name=gettext_lazy("promotion ID")
+    )
+    promotion_name = models.CharField(
+        max_length=120, blank=True, verbose_name=gettext_lazy("promotion name")
+    )
+    tax_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=ZERO, verbose_name=gettext_lazy("tax percent")
+    )
+    service_charge_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=ZERO,
+        verbose_name=gettext_lazy("service charge percent"),
+    )
+    quantity = models.PositiveIntegerField(
+        validators=[MinValueValidator(1)], verbose_name=gettext_lazy("quantity")
+    )
     reserved_quantity = models.PositiveIntegerField(
-        default=0, help_text="Units taken from stock (0 for untracked products)."
+        default=0,
+        help_text=gettext_lazy("Units taken from stock (0 for untracked products)."),
+        verbose_name=gettext_lazy("reserved quantity"),
     )
     line_subtotal_amount = money(
-        help_text="Final price × quantity (net of tax when prices include it)."
+        help_text=gettext_lazy("Final price × quantity (net of tax when prices include it)."),
+        verbose_name=gettext_lazy("line subtotal amount"),
     )
-    discount_amount = money(help_text="(Base − final price) × quantity: promotions.")
-    order_discount_amount = money(help_text="This line's share of the staff discount.")
-    tax_amount = money()
-    service_charge_amount = money()
-    notes = models.CharField(max_length=255, blank=True)
-    voided_at = models.DateTimeField(null=True, blank=True)
-    voided_by = models.CharField(max_length=80, blank=True, help_text="Who voided it.")
-    void_reason = models.CharField(max_length=255, blank=True)
+    discount_amount = money(
+        help_text=gettext_lazy("(Base − final price) × quantity: promotions."),
+        verbose_name=gettext_lazy("discount amount"),
+    )
+    order_discount_amount = money(
+        help_text=gettext_lazy("This line's share of the staff discount."),
+        verbose_name=gettext_lazy("order discount amount"),
+    )
+    tax_amount = money(verbose_name=gettext_lazy("tax amount"))
+    service_charge_amount = money(verbose_name=gettext_lazy("service charge amount"))
+    notes = models.CharField(max_length=255, blank=True, verbose_name=gettext_lazy("notes"))
+    voided_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("voided at"))
+    voided_by = models.CharField(
+        max_length=80,
+        blank=True,
+        help_text=gettext_lazy("Who voided it."),
+        verbose_name=gettext_lazy("voided by"),
+    )
+    void_reason = models.CharField(
+        max_length=255, blank=True, verbose_name=gettext_lazy("void reason")
+    )
 
     merchant_lookup = "order__merchant"
 
@@ -251,6 +370,8 @@ class OrderItem(models.Model):
     all_lines = models.Manager()  # noqa: DJ012 (a manager, not a field)
 
     class Meta:
+        verbose_name = gettext_lazy("order item")
+        verbose_name_plural = gettext_lazy("order items")
         ordering = ["order", "pk"]
         # The related managers (`order.items`) hide voided lines too; see ActiveLineManager.
         default_manager_name = "objects"
@@ -264,34 +385,47 @@ class OrderEvent(models.Model):
     """Append-only history of an order: who did what, when, from which state to which."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", "Created"
-        STATUS = "status", "Status changed"
-        PAYMENT = "payment", "Payment status changed"
-        STOCK_RELEASED = "stock_released", "Stock released"
-        LINES_ADDED = "lines_added", "Lines added"
-        LINE_VOIDED = "line_voided", "Line voided"
-        MOVED = "moved", "Moved to another table"
-        SPLIT = "split", "Split"
-        DISCOUNT = "discount", "Discount changed"
-        REFUND = "refund", "Refund"
-        KITCHEN_TICKET = "kitchen_ticket", "Kitchen ticket printed"
+        CREATED = "created", gettext_lazy("Created")
+        STATUS = "status", gettext_lazy("Status changed")
+        PAYMENT = "payment", gettext_lazy("Payment status changed")
+        STOCK_RELEASED = "stock_released", gettext_lazy("Stock released")
+        LINES_ADDED = "lines_added", gettext_lazy("Lines added")
+        LINE_VOIDED = "line_voided", gettext_lazy("Line voided")
+        MOVED = "moved", gettext_lazy("Moved to another table")
+        SPLIT = "split", gettext_lazy("Split")
+        DISCOUNT = "discount", gettext_lazy("Discount changed")
+        REFUND = "refund", gettext_lazy("Refund")
+        KITCHEN_TICKET = "kitchen_ticket", gettext_lazy("Kitchen ticket printed")
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20, blank=True)
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="events", verbose_name=gettext_lazy("order")
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=gettext_lazy("kind"))
+    from_status = models.CharField(
+        max_length=20, blank=True, verbose_name=gettext_lazy("from status")
+    )
+    to_status = models.CharField(max_length=20, blank=True, verbose_name=gettext_lazy("to status"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=gettext_lazy("actor"),
     )
     actor_label = models.CharField(
-        max_length=80, help_text="Who: a staff username, 'customer <id>' or 'system'."
+        max_length=80,
+        help_text=gettext_lazy("Who: a staff username, 'customer <id>' or 'system'."),
+        verbose_name=gettext_lazy("actor label"),
     )
-    payload = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    payload = models.JSONField(default=dict, blank=True, verbose_name=gettext_lazy("payload"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
 
     merchant_lookup = "order__merchant"
 
     class Meta:
+        verbose_name = gettext_lazy("order event")
+        verbose_name_plural = gettext_lazy("order events")
         ordering = ["order", "created_at", "pk"]
 
     def __str__(self) -> str:
@@ -307,11 +441,15 @@ class OrderEvent(models.Model):
 class OrderNumberSequence(models.Model):
     """The last order number used by a merchant on a local day (numbers never repeat)."""
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    last_number = models.PositiveIntegerField(default=0)
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="+", verbose_name=gettext_lazy("merchant")
+    )
+    day = models.DateField(verbose_name=gettext_lazy("day"))
+    last_number = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("last number"))
 
     class Meta:
+        verbose_name = gettext_lazy("order number sequence")
+        verbose_name_plural = gettext_lazy("order number sequences")
         constraints = [
             models.UniqueConstraint(fields=["merchant", "day"], name="order_sequence_unique_day")
         ]
@@ -324,17 +462,32 @@ class IdempotencyRecord(TimeStampedModel):
     """The first answer to a POST carrying an `Idempotency-Key`, replayed for repeats."""
 
     class State(models.TextChoices):
-        IN_PROGRESS = "in_progress", "In progress"
-        DONE = "done", "Done"
+        IN_PROGRESS = "in_progress", gettext_lazy("In progress")
+        DONE = "done", gettext_lazy("Done")
 
-    scope = models.CharField(max_length=120, help_text="merchant and caller")
-    key = models.CharField(max_length=255)
-    request_hash = models.CharField(max_length=64)
-    state = models.CharField(max_length=12, choices=State.choices, default=State.IN_PROGRESS)
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.JSONField(null=True, blank=True)
+    scope = models.CharField(
+        max_length=120,
+        help_text=gettext_lazy("merchant and caller"),
+        verbose_name=gettext_lazy("scope"),
+    )
+    key = models.CharField(max_length=255, verbose_name=gettext_lazy("key"))
+    request_hash = models.CharField(max_length=64, verbose_name=gettext_lazy("request hash"))
+    state = models.CharField(
+        max_length=12,
+        choices=State.choices,
+        default=State.IN_PROGRESS,
+        verbose_name=gettext_lazy("state"),
+    )
+    response_status = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=gettext_lazy("response status")
+    )
+    response_body = models.JSONField(
+        null=True, blank=True, verbose_name=gettext_lazy("response body")
+    )
 
     class Meta:
+        verbose_name = gettext_lazy("idempotency record")
+        verbose_name_plural = gettext_lazy("idempotency records")
         constraints = [
             models.UniqueConstraint(fields=["scope", "key"], name="idempotency_unique_key")
         ]

@@ -1,10 +1,12 @@
 """Orders' dashboard panels and links (`settings.DASHBOARD_PANELS` and `DASHBOARD_LINKS`, see
 merchants/reports.py). Plain data: settings read it before Django starts."""
 
+from merchants.markers import gettext_noop
+
 DASHBOARD_PANELS = [
     {
         "name": "revenue-per-day",
-        "title": "Revenue per day, last 30 days",
+        "title": gettext_noop("Revenue per day, last 30 days"),
         "selector": "orders.reports.panel_revenue_per_day",
         "type": "line",
         "role": "owner",
@@ -12,7 +14,7 @@ DASHBOARD_PANELS = [
     },
     {
         "name": "orders-by-status",
-        "title": "Today's orders by status",
+        "title": gettext_noop("Today's orders by status"),
         "selector": "orders.reports.panel_orders_by_status_today",
         "type": "bar",
         "unit": "count",
@@ -21,7 +23,7 @@ DASHBOARD_PANELS = [
     },
     {
         "name": "top-products-revenue",
-        "title": "Top 10 products by sales, this week",
+        "title": gettext_noop("Top 10 products by sales, this week"),
         "selector": "orders.reports.panel_top_products_by_revenue",
         "type": "hbar",
         "role": "owner",
@@ -29,7 +31,7 @@ DASHBOARD_PANELS = [
     },
     {
         "name": "top-products-quantity",
-        "title": "Top 10 products by units, this week",
+        "title": gettext_noop("Top 10 products by units, this week"),
         "selector": "orders.reports.panel_top_products_by_quantity",
         "type": "hbar",
         "unit": "count",
@@ -40,7 +42,7 @@ DASHBOARD_PANELS = [
 
 DASHBOARD_LINKS = [
     {
-        "title": "End-of-day report",
+        "title": gettext_noop("End-of-day report"),
         "url_name": "admin:orders_order_daily_report",
         "role": "officer",
     },

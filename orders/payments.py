@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from merchants.actors import SYSTEM, Actor
 from merchants.errors import Conflict, DomainError, GatewayError
@@ -285,21 +286,25 @@ def order_payment_changed(
 def _ensure_payable(order: Order) -> None:
     if order.status == Order.Status.CANCELLED:
         raise Conflict(
-            f"Order {order.number} is cancelled; it cannot be paid.", code="order_cancelled"
+            gettext("Order %(number)s is cancelled; it cannot be paid.") % {"number": order.number},
+            code="order_cancelled",
         )
     if order.payment_status == PaymentStatus.REFUNDED:
         raise Conflict(
-            f"Order {order.number} was paid and refunded; ring up a new order to sell again.",
+            gettext("Order %(number)s was paid and refunded; ring up a new order to sell again.")
+            % {"number": order.number},
             code="order_refunded",
         )
     if order.payment_status in PAID_FAMILY:
         raise Conflict(
-            f"Order {order.number} is already paid; there is nothing more to pay.",
+            gettext("Order %(number)s is already paid; there is nothing more to pay.")
+            % {"number": order.number},
             code="order_already_paid",
         )
     if order.total_amount <= 0:
         raise Conflict(
-            f"Order {order.number} totals {order.total_amount}: there is nothing to pay.",
+            gettext("Order %(number)s totals %(total_amount)s: there is nothing to pay.")
+            % {"number": order.number, "total_amount": order.total_amount},
             code="nothing_to_pay",
         )
 
@@ -393,8 +398,11 @@ def _gateway_amount(order: Order, amount: Decimal | None) -> Decimal:
         return due
     if amount > due:
         raise DomainError(
-            f"Only {format_money(due, order.currency)} is due on order {order.number}; a "
-            "gateway charge cannot be for more.",
+            gettext(
+                "Only %(format_money)s is due on order %(number)s; a gateway charge "
+                "cannot be for more."
+            )
+            % {"format_money": format_money(due, order.currency), "number": order.number},
             code="tender_above_due",
             details={"amount": f"at most {due}"},
         )
@@ -438,7 +446,7 @@ def order_payment_qris(
         reference_id=str(order.pk),
         amount=amount,
         expiry_minutes=settings.ORDER_QRIS_EXPIRY_MINUTES,
-        description=f"Order {order.number}",
+        description=gettext("Order %(number)s") % {"number": order.number},
         gateway=gateway,
         payment_method=payment_method,
     )
@@ -454,7 +462,8 @@ def order_payment_check(*, order: Order, actor: Actor) -> Payment:
     payment = payment or next(iter(gateway_payments), None) or next(iter(payments), None)
     if payment is None:
         raise Conflict(
-            f"Order {order.number} has no payment yet; start one with create-payment.",
+            gettext("Order %(number)s has no payment yet; start one with create-payment.")
+            % {"number": order.number},
             code="no_payment",
         )
     payment = payment_check_status(payment=payment, actor=actor)
@@ -473,7 +482,8 @@ def _open_payment(order: Order, verb: str) -> Payment:
         else "it has no payment yet"
     )
     raise Conflict(
-        f"Order {order.number} has no pending payment to {verb}: {why}.",
+        gettext("Order %(number)s has no pending payment to %(verb)s: %(why)s.")
+        % {"number": order.number, "verb": verb, "why": why},
         code="no_pending_payment",
         details={"payment_status": order.payment_status},
     )
@@ -567,13 +577,14 @@ def order_payment_add(
     """
     if payment_method.merchant_id != order.merchant_id:
         raise DomainError(
-            "That payment method belongs to another merchant.",
+            gettext("That payment method belongs to another merchant."),
             details={"method_id": ["Not a payment method of this merchant."]},
         )
     if payment_method.is_gateway:
         if not payment_method.is_active:
             raise DomainError(
-                f"{payment_method.name} is switched off; choose another payment method.",
+                gettext("%(name)s is switched off; choose another payment method.")
+                % {"name": payment_method.name},
                 details={"method_id": ["Inactive."]},
             )
         if payment_method.kind == PaymentMethod.Kind.MIDTRANS_SNAP:
@@ -664,22 +675,28 @@ def _refund_target(order: Order, payment_id: int | None) -> Payment:
         payment = next((p for p in payments if p.pk == payment_id), None)
         if payment is None:
             raise DomainError(
-                f"Order {order.number} has no payment {payment_id}.",
+                gettext("Order %(number)s has no payment %(payment_id)s.")
+                % {"number": order.number, "payment_id": payment_id},
                 details={"payment_id": ["Not a payment of this order."]},
             )
     else:
         refundable = [p for p in payments if p.refundable_amount > 0]
         if not refundable:
             raise Conflict(
-                f"Order {order.number} has nothing left to refund; its payment status is "
-                f"{order.get_payment_status_display().lower()}.",
+                gettext(
+                    "Order %(number)s has nothing left to refund; its payment status is %(lower)s."
+                )
+                % {"number": order.number, "lower": order.get_payment_status_display().lower()},
                 code="nothing_to_refund",
             )
         if len(refundable) > 1:
             ids = [p.pk for p in refundable]
             raise Conflict(
-                f"Order {order.number} was paid by {len(ids)} payments "
-                f"({', '.join(map(str, ids))}); name the payment_id to refund.",
+                gettext(
+                    "Order %(number)s was paid by %(len)s payments (%(join)s); name the "
+                    "payment_id to refund."
+                )
+                % {"number": order.number, "len": len(ids), "join": ", ".join(map(str, ids))},
                 code="payment_id_required",
                 details={"payment_ids": ids},
             )
@@ -748,8 +765,11 @@ def _check_counter_tenders(tenders: list[TenderInput]) -> None:
         if tender.payment_method.is_gateway:
             name = tender.payment_method.name
             raise DomainError(
-                f"Payment {index + 1}: {name} is paid at the gateway; start it once the order "
-                "exists (POST /api/v1/orders/{id}/payments).",
+                gettext(
+                    "Payment %(value)s: %(name)s is paid at the gateway; start it once the "
+                    "order exists (POST /api/v1/orders/{id}/payments)."
+                )
+                % {"value": index + 1, "name": name},
                 details={"payments": {str(index): {"method_id": ["A gateway method."]}}},
             )
 
@@ -757,9 +777,15 @@ def _check_counter_tenders(tenders: list[TenderInput]) -> None:
 def _not_covered(order: Order) -> DomainError:
     currency = order.currency
     return DomainError(
-        f"The payments cover {format_money(order.amount_paid, currency)} of the "
-        f"{format_money(order.total_amount, currency)} to pay; add a payment for the "
-        f"{format_money(order.amount_due, currency)} left, or leave out complete.",
+        gettext(
+            "The payments cover %(format_money)s of the %(format_money2)s to pay; "
+            "add a payment for the %(format_money3)s left, or leave out complete."
+        )
+        % {
+            "format_money": format_money(order.amount_paid, currency),
+            "format_money2": format_money(order.total_amount, currency),
+            "format_money3": format_money(order.amount_due, currency),
+        },
         code="not_paid",
         details={"payments": [f"{order.amount_due} still due"]},
     )

@@ -4,10 +4,11 @@ its sending, once per order."""
 from datetime import datetime, tzinfo
 from decimal import Decimal
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from merchants.emails import send_templated_email
-from merchants.money import currency_info, format_money
+from merchants.i18n import merchant_language
+from merchants.money import format_money
 from orders.models import Order
 from orders.payments import PAID_FAMILY
 from orders.selectors import order_payment_list, order_queryset
@@ -25,9 +26,9 @@ def order_receipt_context(*, order: Order, payments: list[Payment]) -> dict:
     """Template context of `emails/order_receipt.*` for a paid order from `order_queryset()`."""
     currency = order.currency
     tz = order.merchant.tzinfo
-    # Amounts as the shop's customers read them (rupiah the Indonesian way, "Rp 51.750"; "USD
-    # 12.50"): the currency's own convention, whatever language the server runs in.
-    language = currency_info(currency).language
+    # Amounts as the shop's customers read them, in the merchant's language (Indonesian:
+    # "Rp 51.750"; English: "IDR 51,750"), whatever language the server runs in.
+    language = merchant_language(order.merchant)
 
     def money(amount: Decimal) -> str:
         return format_money(amount, currency, language=language)
@@ -123,10 +124,12 @@ def order_receipt_send(*, order_id: int) -> bool:
         return False
     order = order_queryset().select_related("merchant").get(pk=order_id)
     try:
+        with translation.override(merchant_language(order.merchant)):  # labels in the context
+            context = order_receipt_context(order=order, payments=order_payment_list(order=order))
         send_templated_email(
             to=order.customer.email,
             template="order_receipt",
-            context=order_receipt_context(order=order, payments=order_payment_list(order=order)),
+            context=context,
             merchant=order.merchant,
         )
     except Exception:

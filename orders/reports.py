@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
+from django.utils.translation import gettext
 
 from merchants.errors import DomainError
 from merchants.models import Merchant
@@ -160,8 +161,12 @@ def daily_report(*, merchant: Merchant, day: date, now: datetime | None = None) 
     generated_at = local_now(merchant, now)
     if day > generated_at.date():
         raise DomainError(
-            f"{day:%Y-%m-%d} has not started yet at {merchant.name} "
-            f"(today there is {generated_at:%Y-%m-%d}).",
+            gettext("%(day)s has not started yet at %(name)s (today there is %(generated_at)s).")
+            % {
+                "day": format(day, "%Y-%m-%d"),
+                "name": merchant.name,
+                "generated_at": format(generated_at, "%Y-%m-%d"),
+            },
             details={"date": "in the future"},
         )
     rows = (

@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from catalog.models import Product
 from catalog.modifiers import ModifierSelection, modifier_choices_resolve, with_modifier_flag
@@ -94,14 +95,14 @@ def _load_products(*, merchant: Merchant, lines: list[LineInput]) -> dict[int, P
     missing = sorted(ids - products.keys())
     if missing:
         raise DomainError(
-            f"No such product: {', '.join(map(str, missing))}.",
+            gettext("No such product: %(join)s.") % {"join": ", ".join(map(str, missing))},
             details={"lines": {"unknown_product_ids": missing}},
         )
     closed = [p for p in products.values() if not (p.is_active and p.is_available)]
     if closed:
         names = ", ".join(sorted(p.name for p in closed))
         raise DomainError(
-            f"Not available for sale right now: {names}.",
+            gettext("Not available for sale right now: %(names)s.") % {"names": names},
             details={"lines": {"unavailable_product_ids": sorted(p.pk for p in closed)}},
         )
     return products
@@ -112,7 +113,8 @@ def _resolve_customer(*, merchant: Merchant, data: CustomerInput) -> Customer | 
         customer = Customer.objects.filter(merchant=merchant, pk=data.customer_id).first()
         if customer is None:
             raise DomainError(
-                f"No such customer: {data.customer_id}.", details={"customer_id": ["Not found."]}
+                gettext("No such customer: %(customer_id)s.") % {"customer_id": data.customer_id},
+                details={"customer_id": ["Not found."]},
             )
         return customer
     if not data.email:
@@ -181,18 +183,26 @@ def order_amounts(pricing: OrderPricing) -> dict:
 
 def _check_lines(lines: list[LineInput]) -> None:
     if not lines:
-        raise DomainError("An order needs at least one line.", details={"lines": ["Empty."]})
+        raise DomainError(
+            gettext("An order needs at least one line."), details={"lines": ["Empty."]}
+        )
     if len(lines) > MAX_LINES:
-        raise DomainError(f"An order has at most {MAX_LINES} lines.")
+        raise DomainError(
+            gettext("An order has at most %(max_lines)s lines.") % {"max_lines": MAX_LINES}
+        )
     for line in lines:
         if not 1 <= line.quantity <= MAX_QUANTITY:
-            raise DomainError(f"Quantities are 1 to {MAX_QUANTITY}; got {line.quantity}.")
+            raise DomainError(
+                gettext("Quantities are 1 to %(max_quantity)s; got %(quantity)s.")
+                % {"max_quantity": MAX_QUANTITY, "quantity": line.quantity}
+            )
 
 
 def _check_table(*, merchant: Merchant, table: TableLocation | None) -> None:
     if table is not None and (table.merchant_id != merchant.pk or not table.is_active):
         raise DomainError(
-            f"Table {table.number} is not taking orders.", details={"table_id": ["Inactive."]}
+            gettext("Table %(number)s is not taking orders.") % {"number": table.number},
+            details={"table_id": ["Inactive."]},
         )
 
 

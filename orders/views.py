@@ -3,6 +3,7 @@ order history by payment status. They call the same services and API as the real
 
 from django.conf import settings
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -16,7 +17,7 @@ from orders.models import Order
 from orders.payments import order_payment_check, order_payment_start
 from orders.services import LineInput, order_create
 
-DEMO_ACTOR = Actor(label="demo page")
+DEMO_ACTOR = Actor(label=gettext_lazy("demo page"))
 SESSION_KEY = "demo_snap_orders"
 SNAP_JS = {
     False: "https://app.sandbox.midtrans.com/snap/snap.js",

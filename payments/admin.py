@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from merchants.actors import Actor
@@ -135,7 +136,7 @@ class PaymentAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
     fieldsets = (
         (None, {"fields": ("merchant", "reference_kind", "reference_id", "status")}),
         (
-            "Money",
+            gettext_lazy("Money"),
             {
                 "fields": (
                     "amount",
@@ -152,7 +153,7 @@ class PaymentAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
             },
         ),
         (
-            "Gateway",
+            gettext_lazy("Gateway"),
             {
                 "fields": (
                     "gateway",
@@ -211,7 +212,7 @@ class PaymentAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
     def needs_a_look(self, payment):
         return problem_mark(AMOUNT_MISMATCH) if payment.amount_mismatch else _("matches")
 
-    @admin.action(description="Refresh status from the gateway")
+    @admin.action(description=gettext_lazy("Refresh status from the gateway"))
     def refresh_status(self, request, queryset):
         changed = failed = 0
         actor = Actor.staff(request.user)
@@ -225,7 +226,10 @@ class PaymentAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
                 )
                 continue
             changed += updated.status != payment.status
-        self.message_user(request, f"Status refreshed; {changed} payment(s) changed.")
+        self.message_user(
+            request,
+            gettext("Status refreshed; %(changed)s payment(s) changed.") % {"changed": changed},
+        )
 
 
 class CashMovementInline(ReadOnlyPermissionsMixin, MerchantScopedTabularInline):

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy
 
 from merchants.models import Merchant, TenantModel
 from merchants.money import DEFAULT_CURRENCY
@@ -20,27 +21,42 @@ class PaymentMethod(TenantModel):
     its method; reports show takings per method."""
 
     class Kind(models.TextChoices):
-        CASH = "cash", "Cash"
-        CARD = "card", "Card (EDC terminal)"
-        TRANSFER = "transfer", "Bank transfer"
-        QRIS_STATIC = "qris_static", "QRIS (printed code)"
-        EWALLET = "ewallet", "E-wallet"
-        OTHER = "other", "Other"
-        MIDTRANS_SNAP = "midtrans_snap", "Midtrans Snap"
-        MIDTRANS_QRIS = "midtrans_qris", "Midtrans QRIS"
-        XENDIT_QRIS = "xendit_qris", "Xendit QRIS"
+        CASH = "cash", gettext_lazy("Cash")
+        CARD = "card", gettext_lazy("Card (EDC terminal)")
+        TRANSFER = "transfer", gettext_lazy("Bank transfer")
+        QRIS_STATIC = "qris_static", gettext_lazy("QRIS (printed code)")
+        EWALLET = "ewallet", gettext_lazy("E-wallet")
+        OTHER = "other", gettext_lazy("Other")
+        MIDTRANS_SNAP = "midtrans_snap", gettext_lazy("Midtrans Snap")
+        MIDTRANS_QRIS = "midtrans_qris", gettext_lazy("Midtrans QRIS")
+        XENDIT_QRIS = "xendit_qris", gettext_lazy("Xendit QRIS")
 
     # Recorded by staff, the money already taken (no gateway involved), cash apart.
     MANUAL_KINDS = frozenset({Kind.CARD, Kind.TRANSFER, Kind.QRIS_STATIC, Kind.EWALLET, Kind.OTHER})
     GATEWAY_KINDS = frozenset({Kind.MIDTRANS_SNAP, Kind.MIDTRANS_QRIS, Kind.XENDIT_QRIS})
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="payment_methods")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    name = models.CharField(max_length=60, help_text="As staff and receipts say it: BCA EDC.")
-    is_active = models.BooleanField(default=True, help_text="Off: no longer offered.")
-    sort_order = models.PositiveIntegerField(default=0)
+    merchant = models.ForeignKey(
+        Merchant,
+        on_delete=models.CASCADE,
+        related_name="payment_methods",
+        verbose_name=gettext_lazy("merchant"),
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=gettext_lazy("kind"))
+    name = models.CharField(
+        max_length=60,
+        help_text=gettext_lazy("As staff and receipts say it: BCA EDC."),
+        verbose_name=gettext_lazy("name"),
+    )
+    is_active = models.BooleanField(
+        default=True,
+        help_text=gettext_lazy("Off: no longer offered."),
+        verbose_name=gettext_lazy("is active"),
+    )
+    sort_order = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("sort order"))
 
     class Meta:
+        verbose_name = gettext_lazy("payment method")
+        verbose_name_plural = gettext_lazy("payment methods")
         ordering = ["sort_order", "name", "pk"]
         constraints = [
             models.UniqueConstraint(
@@ -69,29 +85,29 @@ class PaymentMethod(TenantModel):
 
 class Payment(TenantModel):
     class Gateway(models.TextChoices):
-        MIDTRANS = "midtrans", "Midtrans"
-        XENDIT = "xendit", "Xendit"
-        CASH = "cash", "Cash"
-        MANUAL = "manual", "Recorded by staff"
+        MIDTRANS = "midtrans", gettext_lazy("Midtrans")
+        XENDIT = "xendit", gettext_lazy("Xendit")
+        CASH = "cash", gettext_lazy("Cash")
+        MANUAL = "manual", gettext_lazy("Recorded by staff")
 
     class Method(models.TextChoices):
-        SNAP = "snap", "Snap (customer picks the method)"
-        QRIS = "qris", "QRIS"
-        CASH = "cash", "Cash"
-        CARD = "card", "Card"
-        TRANSFER = "transfer", "Bank transfer"
-        QRIS_STATIC = "qris_static", "QRIS (printed code)"
-        EWALLET = "ewallet", "E-wallet"
-        OTHER = "other", "Other"
+        SNAP = "snap", gettext_lazy("Snap (customer picks the method)")
+        QRIS = "qris", gettext_lazy("QRIS")
+        CASH = "cash", gettext_lazy("Cash")
+        CARD = "card", gettext_lazy("Card")
+        TRANSFER = "transfer", gettext_lazy("Bank transfer")
+        QRIS_STATIC = "qris_static", gettext_lazy("QRIS (printed code)")
+        EWALLET = "ewallet", gettext_lazy("E-wallet")
+        OTHER = "other", gettext_lazy("Other")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        PAID = "paid", "Paid"
-        FAILED = "failed", "Failed"
-        EXPIRED = "expired", "Expired"
-        CANCELLED = "cancelled", "Cancelled"
-        REFUNDED = "refunded", "Refunded"
-        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+        PENDING = "pending", gettext_lazy("Pending")
+        PAID = "paid", gettext_lazy("Paid")
+        FAILED = "failed", gettext_lazy("Failed")
+        EXPIRED = "expired", gettext_lazy("Expired")
+        CANCELLED = "cancelled", gettext_lazy("Cancelled")
+        REFUNDED = "refunded", gettext_lazy("Refunded")
+        PARTIALLY_REFUNDED = "partially_refunded", gettext_lazy("Partially refunded")
 
     # Every move a payment may make. Nothing else is applied, whatever a gateway says.
     ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -110,46 +126,101 @@ class Payment(TenantModel):
     }
     PAID_STATUSES = frozenset({Status.PAID, Status.PARTIALLY_REFUNDED, Status.REFUNDED})
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="payments")
-    reference_kind = models.CharField(
-        max_length=40, help_text='What is paid for, e.g. "order" or "photo_session".'
+    merchant = models.ForeignKey(
+        Merchant,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name=gettext_lazy("merchant"),
     )
-    reference_id = models.CharField(max_length=64)
-    gateway = models.CharField(max_length=20, choices=Gateway.choices)
-    method = models.CharField(max_length=20, choices=Method.choices)
-    amount = models.DecimalField(max_digits=14, decimal_places=2)
-    currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
+    reference_kind = models.CharField(
+        max_length=40,
+        help_text=gettext_lazy('What is paid for, e.g. "order" or "photo_session".'),
+        verbose_name=gettext_lazy("reference kind"),
+    )
+    reference_id = models.CharField(max_length=64, verbose_name=gettext_lazy("reference ID"))
+    gateway = models.CharField(
+        max_length=20, choices=Gateway.choices, verbose_name=gettext_lazy("gateway")
+    )
+    method = models.CharField(
+        max_length=20, choices=Method.choices, verbose_name=gettext_lazy("method")
+    )
+    amount = models.DecimalField(
+        max_digits=14, decimal_places=2, verbose_name=gettext_lazy("amount")
+    )
+    currency = models.CharField(
+        max_length=3, default=DEFAULT_CURRENCY, verbose_name=gettext_lazy("currency")
+    )
     status = models.CharField(
-        max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
+        max_length=20,
+        choices=Status.choices,
+        default=Status.PENDING,
+        db_index=True,
+        verbose_name=gettext_lazy("status"),
     )
     gateway_status = models.CharField(
-        max_length=60, blank=True, help_text="The gateway's last word, e.g. capture/challenge."
+        max_length=60,
+        blank=True,
+        help_text=gettext_lazy("The gateway's last word, e.g. capture/challenge."),
+        verbose_name=gettext_lazy("gateway status"),
     )
     gateway_order_id = models.CharField(
-        max_length=50, unique=True, help_text="Our id at the gateway (Midtrans order_id)."
+        max_length=50,
+        unique=True,
+        help_text=gettext_lazy("Our id at the gateway (Midtrans order_id)."),
+        verbose_name=gettext_lazy("gateway order ID"),
     )
-    gateway_transaction_id = models.CharField(max_length=100, blank=True, db_index=True)
-    snap_token = models.CharField(max_length=255, blank=True)
-    redirect_url = models.URLField(max_length=500, blank=True)
-    qr_string = models.TextField(blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
-    refunded_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    gateway_transaction_id = models.CharField(
+        max_length=100,
+        blank=True,
+        db_index=True,
+        verbose_name=gettext_lazy("gateway transaction ID"),
+    )
+    snap_token = models.CharField(
+        max_length=255, blank=True, verbose_name=gettext_lazy("snap token")
+    )
+    redirect_url = models.URLField(
+        max_length=500, blank=True, verbose_name=gettext_lazy("redirect URL")
+    )
+    qr_string = models.TextField(blank=True, verbose_name=gettext_lazy("QR string"))
+    expires_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("expires at")
+    )
+    paid_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("paid at"))
+    refunded_amount = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        verbose_name=gettext_lazy("refunded amount"),
+    )
     amount_mismatch = models.BooleanField(
         default=False,
-        help_text="The gateway reported another amount: never marked paid; check it by hand.",
+        help_text=gettext_lazy(
+            "The gateway reported another amount: never marked paid; check it by hand."
+        ),
+        verbose_name=gettext_lazy("amount mismatch"),
     )
     cash_tendered_amount = models.DecimalField(
-        max_digits=14, decimal_places=2, null=True, blank=True
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        verbose_name=gettext_lazy("cash tendered amount"),
     )
-    change_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    change_amount = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        verbose_name=gettext_lazy("change amount"),
+    )
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        help_text="The cashier who took cash.",
+        help_text=gettext_lazy("The cashier who took cash."),
+        verbose_name=gettext_lazy("received by"),
     )
     payment_method = models.ForeignKey(
         PaymentMethod,
@@ -157,12 +228,18 @@ class Payment(TenantModel):
         null=True,
         blank=True,
         related_name="payments",
-        help_text="The merchant's payment method it was taken by, when one was named.",
+        help_text=gettext_lazy(
+            "The merchant's payment method it was taken by, when one was named."
+        ),
+        verbose_name=gettext_lazy("payment method"),
     )
     tender_reference = models.CharField(
         max_length=100,
         blank=True,
-        help_text="What staff noted: a card slip's approval code, a transfer's reference.",
+        help_text=gettext_lazy(
+            "What staff noted: a card slip's approval code, a transfer's reference."
+        ),
+        verbose_name=gettext_lazy("tender reference"),
     )
     shift = models.ForeignKey(
         "Shift",
@@ -174,6 +251,8 @@ class Payment(TenantModel):
     )
 
     class Meta:
+        verbose_name = gettext_lazy("payment")
+        verbose_name_plural = gettext_lazy("payments")
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(
@@ -305,40 +384,59 @@ class PaymentEvent(models.Model):
     """Append-only log: every request, response, notification and applied change."""
 
     class Kind(models.TextChoices):
-        REQUEST = "request", "Request to the gateway"
-        RESPONSE = "response", "Response from the gateway"
-        NOTIFICATION = "notification", "Notification (Midtrans webhook)"
-        CALLBACK = "callback", "Callback (Xendit webhook)"
-        STATUS_CHECK = "status_check", "Status check"
-        CANCEL = "cancel", "Cancel"
-        EXPIRE = "expire", "Expire"
-        REFUND = "refund", "Refund"
-        CASH = "cash", "Cash"
-        MANUAL = "manual", "Recorded by staff"
+        REQUEST = "request", gettext_lazy("Request to the gateway")
+        RESPONSE = "response", gettext_lazy("Response from the gateway")
+        NOTIFICATION = "notification", gettext_lazy("Notification (Midtrans webhook)")
+        CALLBACK = "callback", gettext_lazy("Callback (Xendit webhook)")
+        STATUS_CHECK = "status_check", gettext_lazy("Status check")
+        CANCEL = "cancel", gettext_lazy("Cancel")
+        EXPIRE = "expire", gettext_lazy("Expire")
+        REFUND = "refund", gettext_lazy("Refund")
+        CASH = "cash", gettext_lazy("Cash")
+        MANUAL = "manual", gettext_lazy("Recorded by staff")
 
     payment = models.ForeignKey(
-        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+        Payment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=gettext_lazy("payment"),
     )
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    raw = models.JSONField(default=dict, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=gettext_lazy("kind"))
+    raw = models.JSONField(default=dict, blank=True, verbose_name=gettext_lazy("raw"))
     signature_valid = models.BooleanField(
-        null=True, blank=True, help_text="For webhooks: did the signature or token match?"
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("For webhooks: did the signature or token match?"),
+        verbose_name=gettext_lazy("signature valid"),
     )
-    old_status = models.CharField(max_length=20, blank=True)
-    new_status = models.CharField(max_length=20, blank=True)
-    message = models.CharField(max_length=255, blank=True)
+    old_status = models.CharField(
+        max_length=20, blank=True, verbose_name=gettext_lazy("old status")
+    )
+    new_status = models.CharField(
+        max_length=20, blank=True, verbose_name=gettext_lazy("new status")
+    )
+    message = models.CharField(max_length=255, blank=True, verbose_name=gettext_lazy("message"))
     dedupe_key = models.CharField(
         max_length=200,
         null=True,
         blank=True,
         unique=True,
-        help_text="The same gateway state applied twice has the same key: the second is a no-op.",
+        help_text=gettext_lazy(
+            "The same gateway state applied twice has the same key: the second is a no-op."
+        ),
+        verbose_name=gettext_lazy("dedupe key"),
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(
+        auto_now_add=True, db_index=True, verbose_name=gettext_lazy("created at")
+    )
 
     merchant_lookup = "payment__merchant"
 
     class Meta:
+        verbose_name = gettext_lazy("payment event")
+        verbose_name_plural = gettext_lazy("payment events")
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:

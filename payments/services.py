@@ -24,6 +24,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from merchants.actors import SYSTEM, Actor
 from merchants.errors import Conflict, DomainError
@@ -75,8 +76,11 @@ def payment_create_snap(
     amount = _checked_amount(amount, merchant.currency)
     if items_total(items) != amount:
         raise DomainError(
-            f"The lines add up to {items_total(items)} but the amount is {amount}; add tax, "
-            "service and discounts as their own lines.",
+            gettext(
+                "The lines add up to %(items_total)s but the amount is %(amount)s; add "
+                "tax, service and discounts as their own lines."
+            )
+            % {"items_total": items_total(items), "amount": amount},
             code="item_total_mismatch",
             details={"items": "must add up to the amount"},
         )
@@ -150,7 +154,7 @@ def payment_charge_qris(
     amount = _checked_amount(amount, merchant.currency)
     if not 1 <= expiry_minutes <= 24 * 60:
         raise DomainError(
-            "A QRIS code must be valid between 1 minute and 24 hours.",
+            gettext("A QRIS code must be valid between 1 minute and 24 hours."),
             details={"expiry_minutes": "between 1 and 1440"},
         )
     if (gateway or merchant.qris_gateway) == Merchant.QrisGateway.XENDIT:
@@ -202,7 +206,11 @@ def cash_tender_split(
     if allow_partial:
         return amount_paid, Decimal(0).quantize(CENT)
     raise DomainError(
-        f"{amount_paid} in cash is less than the {amount_due} due; take at least {amount_due}.",
+        gettext(
+            "%(amount_paid)s in cash is less than the %(amount_due)s due; take at "
+            "least %(amount_due)s."
+        )
+        % {"amount_paid": amount_paid, "amount_due": amount_due},
         code="insufficient_cash",
         details={"amount_paid": f"at least {amount_due}"},
     )
@@ -332,8 +340,11 @@ def manual_tender_checked(
     amount_due = _checked_amount(amount_due, merchant.currency, field="amount_due")
     if amount > amount_due:
         raise DomainError(
-            f"{payment_method.name} cannot take more than the {amount_due} due ({amount} "
-            "asked); only cash gives change.",
+            gettext(
+                "%(name)s cannot take more than the %(amount_due)s due (%(amount)s "
+                "asked); only cash gives change."
+            )
+            % {"name": payment_method.name, "amount_due": amount_due, "amount": amount},
             code="tender_above_due",
             details={"amount": f"at most {amount_due}"},
         )
@@ -372,17 +383,19 @@ def cash_tender_checked(
 def _check_method(method: PaymentMethod, merchant: Merchant, *, kinds) -> None:
     if method.merchant_id != merchant.pk:
         raise DomainError(
-            "That payment method belongs to another merchant.",
+            gettext("That payment method belongs to another merchant."),
             details={"method_id": ["Not a payment method of this merchant."]},
         )
     if not method.is_active:
         raise DomainError(
-            f"{method.name} is switched off; choose another payment method.",
+            gettext("%(name)s is switched off; choose another payment method.")
+            % {"name": method.name},
             details={"method_id": ["Inactive."]},
         )
     if method.kind not in kinds:
         raise DomainError(
-            f"{method.name} ({method.get_kind_display()}) cannot be recorded this way.",
+            gettext("%(name)s (%(kind)s) cannot be recorded this way.")
+            % {"name": method.name, "kind": method.get_kind_display()},
             details={"method_id": ["Wrong kind of payment method."]},
         )
 
@@ -456,21 +469,31 @@ def payment_refund(
     none is open there)."""
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Give a reason for the refund.", details={"reason": "required"})
+        raise DomainError(gettext("Give a reason for the refund."), details={"reason": "required"})
     with transaction.atomic():
         locked = _lock(payment)
         if locked.status not in (Status.PAID, Status.PARTIALLY_REFUNDED):
             raise Conflict(
-                f"Only a paid payment can be refunded; this one is {locked.get_status_display()}."
+                gettext("Only a paid payment can be refunded; this one is %(status)s.")
+                % {"status": locked.get_status_display()}
             )
         refundable = locked.refundable_amount
         amount = refundable if amount is None else _decimal_or_error(amount, "amount")
         if amount <= 0:
-            raise DomainError("A refund must be more than zero.", details={"amount": "> 0"})
+            raise DomainError(
+                gettext("A refund must be more than zero."), details={"amount": "> 0"}
+            )
         if amount > refundable:
             raise DomainError(
-                f"At most {refundable} can still be refunded (paid {locked.amount}, refunded "
-                f"{locked.refunded_amount} already).",
+                gettext(
+                    "At most %(refundable)s can still be refunded (paid %(amount)s, "
+                    "refunded %(refunded_amount)s already)."
+                )
+                % {
+                    "refundable": refundable,
+                    "amount": locked.amount,
+                    "refunded_amount": locked.refunded_amount,
+                },
                 code="refund_too_large",
                 details={"amount": f"at most {refundable}"},
             )
@@ -520,8 +543,11 @@ def payment_refund(
                 actor=actor,
             )
         raise Conflict(
-            "Xendit QRIS payments are refunded in the Xendit dashboard; this back-office cannot "
-            "refund them.",
+            gettext(
+                "Xendit QRIS payments are refunded in the Xendit dashboard; this back-office "
+                "cannot "
+                "refund them."
+            ),
             code="refund_not_supported",
         )
 
@@ -545,10 +571,11 @@ def payment_apply_gateway_status(
     elif payment.gateway == Payment.Gateway.XENDIT:
         outcome = xendit.status_outcome(gateway_payload)
     else:
-        raise Conflict("Cash and manual payments have no gateway status to apply.")
+        raise Conflict(gettext("Cash and manual payments have no gateway status to apply."))
     if outcome.reference and outcome.reference != payment.gateway_order_id:
         raise Conflict(
-            f"The gateway reported order {outcome.reference}, not {payment.gateway_order_id}."
+            gettext("The gateway reported order %(reference)s, not %(gateway_order_id)s.")
+            % {"reference": outcome.reference, "gateway_order_id": payment.gateway_order_id}
         )
 
     with transaction.atomic():
@@ -658,7 +685,8 @@ def _commit_change(
     changed = new_status != old_status
     if changed and not payment.can_move_to(new_status):
         raise Conflict(
-            f"A payment cannot go from {payment.get_status_display()} to {new_status}.",
+            gettext("A payment cannot go from %(status)s to %(new_status)s.")
+            % {"status": payment.get_status_display(), "new_status": new_status},
             code="invalid_transition",
         )
     fields = set(extra_fields)
@@ -688,7 +716,8 @@ def _close_pending(payment: Payment, *, target: str, kind: str, actor: Actor) ->
     verb = "cancelled" if target == Status.CANCELLED else "expired"
     if payment.status != Status.PENDING:
         raise Conflict(
-            f"Only a pending payment can be {verb}; this one is {payment.get_status_display()}."
+            gettext("Only a pending payment can be %(verb)s; this one is %(status)s.")
+            % {"verb": verb, "status": payment.get_status_display()}
         )
     if payment.gateway == Payment.Gateway.MIDTRANS:
         gateway = MidtransGateway.for_merchant(payment.merchant)
@@ -777,16 +806,22 @@ def _decimal_or_error(value, field: str) -> Decimal:
     try:
         result = value if isinstance(value, Decimal) else Decimal(str(value))
     except (InvalidOperation, ValueError, TypeError):
-        raise DomainError(f"{field} must be a number.", details={field: "a number"}) from None
+        raise DomainError(
+            gettext("%(field)s must be a number.") % {"field": field}, details={field: "a number"}
+        ) from None
     if not result.is_finite():
-        raise DomainError(f"{field} must be a number.", details={field: "a number"})
+        raise DomainError(
+            gettext("%(field)s must be a number.") % {"field": field}, details={field: "a number"}
+        )
     return result
 
 
 def _checked_amount(value, currency: str, field: str = "amount") -> Decimal:
     amount = _decimal_or_error(value, field)
     if amount <= 0:
-        raise DomainError(f"{field} must be more than zero.", details={field: "> 0"})
+        raise DomainError(
+            gettext("%(field)s must be more than zero.") % {"field": field}, details={field: "> 0"}
+        )
     problem = precision_problem(amount, currency)
     if problem is not None:
         raise DomainError(problem, details={field: problem})

@@ -15,6 +15,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext
 from rest_framework.exceptions import ParseError, Throttled
 
 from merchants.errors import NotFound, PayloadTooLarge, PermissionDenied
@@ -29,7 +30,8 @@ def webhook_body(request) -> dict:
     """The webhook's JSON object, or a 413/400 before anything is stored."""
     limit = settings.WEBHOOK_MAX_BYTES
     too_large = PayloadTooLarge(
-        f"The body is larger than {limit} bytes, the most a notification may be.",
+        gettext("The body is larger than %(limit)s bytes, the most a notification may be.")
+        % {"limit": limit},
         details={"limit_bytes": limit},
     )
     try:
@@ -40,9 +42,9 @@ def webhook_body(request) -> dict:
         raise too_large
     data = request.data  # the API's JSON parser: too deep a body is a 400 here
     if not isinstance(data, dict):
-        raise ParseError("Expected a JSON object.")
+        raise ParseError(gettext("Expected a JSON object."))
     if _holds_nul(data):
-        raise ParseError("The body holds a NUL character, which no gateway sends.")
+        raise ParseError(gettext("The body holds a NUL character, which no gateway sends."))
     return dict(data)
 
 

@@ -8,6 +8,7 @@ import hmac
 import logging
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from merchants.actors import SYSTEM
 from merchants.errors import NotFound, PermissionDenied
@@ -42,10 +43,12 @@ def payment_handle_midtrans_notification(*, body: dict) -> Payment:
     )
     _log_received(payment, Kind.NOTIFICATION, body, valid, f"order_id '{order_id}'")
     if payment is None:
-        raise NotFound(f"No Midtrans payment has order_id '{order_id}'.")
+        raise NotFound(
+            gettext("No Midtrans payment has order_id '%(order_id)s'.") % {"order_id": order_id}
+        )
     if not valid:
         logger.warning("Midtrans notification for %s has a bad signature", order_id)
-        raise PermissionDenied("The signature_key does not match this order's server key.")
+        raise PermissionDenied(gettext("The signature_key does not match this order's server key."))
     return payment_check_status(payment=payment, actor=SYSTEM)
 
 
@@ -72,9 +75,12 @@ def payment_handle_xendit_callback(*, body: dict, callback_token: str | None) ->
     _log_received(payment, Kind.CALLBACK, body, valid, f"reference '{reference}'")
     if not valid:
         logger.warning("Xendit callback with a wrong x-callback-token")
-        raise PermissionDenied("The x-callback-token does not match.")
+        raise PermissionDenied(gettext("The x-callback-token does not match."))
     if payment is None:
-        raise NotFound(f"No Xendit payment has reference '{reference}' or QR id '{qr_id}'.")
+        raise NotFound(
+            gettext("No Xendit payment has reference '%(reference)s' or QR id '%(qr_id)s'.")
+            % {"reference": reference, "qr_id": qr_id}
+        )
     return payment_apply_gateway_status(
         payment=payment, gateway_payload=callback.data, source=Kind.CALLBACK, actor=SYSTEM
     )

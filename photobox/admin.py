@@ -6,6 +6,7 @@ from django.contrib.admin import helpers
 from django.db.models import BooleanField, Case, Value, When
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from merchants.actors import Actor
@@ -86,7 +87,8 @@ class KioskLocationAdmin(GuardedRowAdmin):
         return super().response_add(request, obj, post_url_continue)
 
     @admin.action(
-        description="Rotate the kiosk key (shows the new key once)", permissions=["change"]
+        description=gettext_lazy("Rotate the kiosk key (shows the new key once)"),
+        permissions=["change"],
     )
     def rotate_keys(self, request, queryset):
         locations = [loc for loc in queryset if self._has_role(request, Role.OWNER, loc)]
@@ -139,7 +141,7 @@ class KioskPriceAdmin(GuardedRowAdmin):
     readonly_fields = ("quota_used", "quota_left")
     autocomplete_fields = ("location",)
 
-    @admin.display(description="Quota left")
+    @admin.display(description=gettext_lazy("Quota left"))
     def quota_left(self, price):
         if price is None or price.pk is None:
             return "—"
@@ -159,7 +161,7 @@ class PhotoInline(ReadOnlyPermissionsMixin, MerchantScopedTabularInline):
         # one query per photo.
         return super().get_queryset(request).select_related("session")
 
-    @admin.display(description="Photo")
+    @admin.display(description=gettext_lazy("Photo"))
     def thumbnail(self, photo):
         if not photo or not photo.file:
             return "—"
@@ -171,7 +173,7 @@ class PhotoInline(ReadOnlyPermissionsMixin, MerchantScopedTabularInline):
 
 
 class RefundDueFilter(admin.SimpleListFilter):
-    title = "payment issue"
+    title = gettext_lazy("payment issue")
     parameter_name = "issue"
 
     def lookups(self, request, model_admin):
@@ -258,9 +260,9 @@ class PhotoSessionAdmin(CsvExportMixin, MerchantScopedAdmin):
     actions = ("resend_email", "refund_late_payment")
     fieldsets = (
         (None, {"fields": ("merchant", "external_id", "location", "price", "status", "gallery")}),
-        ("Customer", {"fields": ("email", "send_invoice")}),
+        (gettext_lazy("Customer"), {"fields": ("email", "send_invoice")}),
         (
-            "Payment",
+            gettext_lazy("Payment"),
             {
                 "fields": (
                     "amount",
@@ -277,7 +279,7 @@ class PhotoSessionAdmin(CsvExportMixin, MerchantScopedAdmin):
             },
         ),
         (
-            "Photos",
+            gettext_lazy("Photos"),
             {
                 "fields": (
                     "photos_uploaded_at",
@@ -331,18 +333,18 @@ class PhotoSessionAdmin(CsvExportMixin, MerchantScopedAdmin):
     def amount_money(self, session):
         return money(session.amount, session.currency)
 
-    @admin.display(description="Photos", ordering="photo_total")
+    @admin.display(description=gettext_lazy("Photos"), ordering="photo_total")
     def photo_count(self, session):
         return getattr(session, "photo_total", None)
 
-    @admin.display(description="Gallery")
+    @admin.display(description=gettext_lazy("Gallery"))
     def gallery(self, session):
         if session.status != PhotoSession.Status.COMPLETED:
             return "—"
         url = gallery_url(session)
         return format_html('<a href="{}" target="_blank" rel="noreferrer">Open gallery</a>', url)
 
-    @admin.action(description="Resend the gallery email", permissions=["change"])
+    @admin.action(description=gettext_lazy("Resend the gallery email"), permissions=["change"])
     def resend_email(self, request, queryset):
         sent = 0
         for session in queryset:
@@ -355,9 +357,16 @@ class PhotoSessionAdmin(CsvExportMixin, MerchantScopedAdmin):
                 continue
             sent += 1
         if sent:
-            self.message_user(request, f"{sent} gallery email(s) on their way.", messages.SUCCESS)
+            self.message_user(
+                request,
+                gettext("%(sent)s gallery email(s) on their way.") % {"sent": sent},
+                messages.SUCCESS,
+            )
 
-    @admin.action(description="Refund money paid after the session ended", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Refund money paid after the session ended"),
+        permissions=["change"],
+    )
     def refund_late_payment(self, request, queryset):
         refunded = 0
         actor = Actor.staff(request.user)
@@ -371,4 +380,8 @@ class PhotoSessionAdmin(CsvExportMixin, MerchantScopedAdmin):
                 continue
             refunded += 1
         if refunded:
-            self.message_user(request, f"{refunded} late payment(s) refunded.", messages.SUCCESS)
+            self.message_user(
+                request,
+                gettext("%(refunded)s late payment(s) refunded.") % {"refunded": refunded},
+                messages.SUCCESS,
+            )

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class PhotoboxConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "photobox"
+    verbose_name = gettext_lazy("Photobox")
 
     def ready(self) -> None:
         from payments import registry

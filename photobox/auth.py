@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.utils.translation import gettext
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
@@ -189,8 +190,10 @@ class KioskKeyAuthentication(BaseAuthentication):
         identity = kiosk_identity_from_header(request, local=self.local)
         if identity is None:
             raise exceptions.AuthenticationFailed(
-                "This kiosk key is unknown, was rotated, or its location is switched off. "
-                "Ask the owner for the current key.",
+                gettext(
+                    "This kiosk key is unknown, was rotated, or its location is switched off. "
+                    "Ask the owner for the current key."
+                ),
                 code="invalid_kiosk_key",
             )
         return KioskPrincipal(identity), identity
@@ -238,14 +241,16 @@ class MaintenanceTokenAuthentication(BaseAuthentication):
         expected = settings.MAINTENANCE_TOKEN
         if not expected:
             raise exceptions.PermissionDenied(
-                "Maintenance endpoints are switched off on this server (MAINTENANCE_TOKEN is "
-                "not set)."
+                gettext(
+                    "Maintenance endpoints are switched off on this server (MAINTENANCE_TOKEN is "
+                    "not set)."
+                )
             )
         given = request.META.get(MAINTENANCE_TOKEN_HEADER)
         if not given:
             return None
         if not hmac.compare_digest(expected.encode(), given.encode(errors="replace")):
-            raise exceptions.PermissionDenied("The X-Maintenance-Token is wrong.")
+            raise exceptions.PermissionDenied(gettext("The X-Maintenance-Token is wrong."))
         return MaintenancePrincipal(), None
 
     def authenticate_header(self, request) -> str:

@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from PIL import Image, ImageDraw
 
 from merchants.models import Merchant
@@ -161,12 +162,12 @@ def seed(stdout) -> None:
 
     basic, _ = KioskPrice.objects.update_or_create(
         merchant=foto,
-        description="Photo session · 4 shots, 1 print",
+        description=gettext("Photo session · 4 shots, 1 print"),
         defaults={"amount": Decimal(40000), "quota": 100, "is_active": True, "sort_order": 10},
     )
     big, _ = KioskPrice.objects.update_or_create(
         merchant=foto,
-        description="Photo session · 8 shots, 2 prints",
+        description=gettext("Photo session · 8 shots, 2 prints"),
         defaults={"amount": Decimal(60000), "quota": None, "is_active": True, "sort_order": 20},
     )
 

@@ -1,4 +1,5 @@
 import django_filters
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions
 from rest_framework.filters import OrderingFilter
@@ -27,7 +28,7 @@ class KioskLocationFilterSet(django_filters.FilterSet):
 class KioskPriceFilterSet(django_filters.FilterSet):
     location = IdFilter(field_name="location_id")
     all_locations = django_filters.BooleanFilter(
-        field_name="location", lookup_expr="isnull", label="Offered at every kiosk"
+        field_name="location", lookup_expr="isnull", label=gettext_lazy("Offered at every kiosk")
     )
 
     class Meta:
@@ -37,23 +38,28 @@ class KioskPriceFilterSet(django_filters.FilterSet):
 
 class PhotoSessionFilterSet(django_filters.FilterSet):
     location_ids = IdListFilter(
-        method="filter_location_ids", help_text="Comma-separated location ids (at most 100)."
+        method="filter_location_ids",
+        help_text=gettext_lazy("Comma-separated location ids (at most 100)."),
     )
     statuses = StatusListFilter(
         field_name="status",
         lookup_expr="in",
         choices=PhotoSession.Status.choices,
-        help_text="Comma-separated statuses.",
+        help_text=gettext_lazy("Comma-separated statuses."),
     )
     date_from = django_filters.DateFilter(
-        field_name="business_date", lookup_expr="gte", help_text="Local date (inclusive)."
+        field_name="business_date",
+        lookup_expr="gte",
+        help_text=gettext_lazy("Local date (inclusive)."),
     )
     date_to = django_filters.DateFilter(
-        field_name="business_date", lookup_expr="lte", help_text="Local date (inclusive)."
+        field_name="business_date",
+        lookup_expr="lte",
+        help_text=gettext_lazy("Local date (inclusive)."),
     )
     payment_issue = django_filters.ChoiceFilter(
         choices=[c for c in PhotoSession.PaymentIssue.choices if c[0]],
-        help_text="Only sessions flagged for the owner (e.g. paid_late: refund due).",
+        help_text=gettext_lazy("Only sessions flagged for the owner (e.g. paid_late: refund due)."),
     )
 
     class Meta:
@@ -62,7 +68,9 @@ class PhotoSessionFilterSet(django_filters.FilterSet):
 
     def filter_location_ids(self, queryset, name, value):
         if len(value) > MAX_LIST_ITEMS:
-            raise exceptions.ValidationError({name: [f"At most {MAX_LIST_ITEMS} ids at once."]})
+            raise exceptions.ValidationError(
+                {name: [gettext("At most %(count)s ids at once.") % {"count": MAX_LIST_ITEMS}]}
+            )
         return queryset.filter(location_id__in=value) if value else queryset
 
 

@@ -12,6 +12,7 @@ from django.core.exceptions import FieldError, ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy
 
 from merchants.models import Merchant, TenantModel, TimeStampedModel
 from merchants.money import DEFAULT_CURRENCY, fits_currency, format_amount, precision_rule
@@ -102,27 +103,46 @@ def new_gallery_token() -> str:
 
 
 class KioskLocation(GuardedSaveMixin, TenantModel):
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="kiosk_locations")
+    merchant = models.ForeignKey(
+        Merchant,
+        on_delete=models.CASCADE,
+        related_name="kiosk_locations",
+        verbose_name=gettext_lazy("merchant"),
+    )
     machine_code = models.CharField(
         max_length=40,
         unique=True,
         validators=[MACHINE_CODE_VALIDATOR],
-        help_text="The code printed on the machine, e.g. PB-001 (unique on the platform).",
+        help_text=gettext_lazy(
+            "The code printed on the machine, e.g. PB-001 (unique on the platform)."
+        ),
+        verbose_name=gettext_lazy("machine code"),
     )
-    name = models.CharField(max_length=120)
-    address = models.TextField(blank=True)
+    name = models.CharField(max_length=120, verbose_name=gettext_lazy("name"))
+    address = models.TextField(blank=True, verbose_name=gettext_lazy("address"))
     is_active = models.BooleanField(
-        default=True, help_text="Off: the kiosk's key stops working at once."
+        default=True,
+        help_text=gettext_lazy("Off: the kiosk's key stops working at once."),
+        verbose_name=gettext_lazy("is active"),
     )
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_hash = models.CharField(
+        max_length=64, unique=True, editable=False, verbose_name=gettext_lazy("key hash")
+    )
     key_prefix = models.CharField(
-        max_length=12, editable=False, help_text="First characters of the key, to recognise it."
+        max_length=12,
+        editable=False,
+        help_text=gettext_lazy("First characters of the key, to recognise it."),
+        verbose_name=gettext_lazy("key prefix"),
     )
-    key_rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    key_rotated_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=gettext_lazy("key rotated at")
+    )
 
     saved_by_plain_save = ("machine_code", "name", "address", "is_active")  # keys: rotate
 
     class Meta:
+        verbose_name = gettext_lazy("kiosk location")
+        verbose_name_plural = gettext_lazy("kiosk locations")
         ordering = ["merchant", "machine_code"]
 
     def __str__(self) -> str:
@@ -132,32 +152,49 @@ class KioskLocation(GuardedSaveMixin, TenantModel):
 class KioskPrice(GuardedSaveMixin, TenantModel):
     """A package a kiosk sells, e.g. "4 photos, 2 prints" for 40000, optionally limited."""
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="kiosk_prices")
+    merchant = models.ForeignKey(
+        Merchant,
+        on_delete=models.CASCADE,
+        related_name="kiosk_prices",
+        verbose_name=gettext_lazy("merchant"),
+    )
     location = models.ForeignKey(
         KioskLocation,
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="prices",
-        help_text="Blank: offered at every kiosk of the merchant.",
+        help_text=gettext_lazy("Blank: offered at every kiosk of the merchant."),
+        verbose_name=gettext_lazy("location"),
     )
     amount = models.DecimalField(
-        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(1))]
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal(1))],
+        verbose_name=gettext_lazy("amount"),
     )
-    description = models.CharField(max_length=120)
+    description = models.CharField(max_length=120, verbose_name=gettext_lazy("description"))
     quota = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Sessions that can be sold; blank: unlimited."
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Sessions that can be sold; blank: unlimited."),
+        verbose_name=gettext_lazy("quota"),
     )
     quota_used = models.PositiveIntegerField(
-        default=0, editable=False, help_text="Sessions paid or waiting for payment."
+        default=0,
+        editable=False,
+        help_text=gettext_lazy("Sessions paid or waiting for payment."),
+        verbose_name=gettext_lazy("quota used"),
     )
-    is_active = models.BooleanField(default=True)
-    sort_order = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True, verbose_name=gettext_lazy("is active"))
+    sort_order = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("sort order"))
 
     # Never quota_used: kiosks reserve and release it meanwhile.
     saved_by_plain_save = ("location", "amount", "description", "quota", "is_active", "sort_order")
 
     class Meta:
+        verbose_name = gettext_lazy("kiosk price")
+        verbose_name_plural = gettext_lazy("kiosk prices")
         ordering = ["merchant", "sort_order", "amount"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="kiosk_price_amount_positive"),
@@ -201,10 +238,10 @@ class PhotoSession(GuardedSaveMixin, TenantModel):
     """One kiosk sale: QRIS payment, then photos and the gallery email."""
 
     class Status(models.TextChoices):
-        PENDING = "PENDING", "Pending payment"
-        COMPLETED = "COMPLETED", "Paid"
-        FAILED = "FAILED", "Payment failed"
-        EXPIRED = "EXPIRED", "Expired unpaid"
+        PENDING = "PENDING", gettext_lazy("Pending payment")
+        COMPLETED = "COMPLETED", gettext_lazy("Paid")
+        FAILED = "FAILED", gettext_lazy("Payment failed")
+        EXPIRED = "EXPIRED", gettext_lazy("Expired unpaid")
 
     # One way only. Nothing ever leaves COMPLETED, FAILED or EXPIRED.
     ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -217,23 +254,55 @@ class PhotoSession(GuardedSaveMixin, TenantModel):
     RELEASING_STATUSES = frozenset({Status.FAILED, Status.EXPIRED})
 
     class PaymentIssue(models.TextChoices):
-        NONE = "", "None"
-        PAID_LATE = "paid_late", "Paid after the session ended: refund due"
-        REVERSED = "reversed", "Payment reversed after the session was paid"
+        NONE = "", gettext_lazy("None")
+        PAID_LATE = "paid_late", gettext_lazy("Paid after the session ended: refund due")
+        REVERSED = "reversed", gettext_lazy("Payment reversed after the session was paid")
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="photo_sessions")
-    location = models.ForeignKey(KioskLocation, on_delete=models.PROTECT, related_name="sessions")
-    price = models.ForeignKey(KioskPrice, on_delete=models.PROTECT, related_name="sessions")
-    external_id = models.CharField(
-        max_length=64, unique=True, help_text="TRX-{location}-{YYYYmmddHHMMSS}-{8 hex}."
+    merchant = models.ForeignKey(
+        Merchant,
+        on_delete=models.PROTECT,
+        related_name="photo_sessions",
+        verbose_name=gettext_lazy("merchant"),
     )
-    amount = models.DecimalField(max_digits=14, decimal_places=2)
-    currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
-    email = models.EmailField(help_text="Where the gallery link is sent.")
-    send_invoice = models.BooleanField(default=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    location = models.ForeignKey(
+        KioskLocation,
+        on_delete=models.PROTECT,
+        related_name="sessions",
+        verbose_name=gettext_lazy("location"),
+    )
+    price = models.ForeignKey(
+        KioskPrice,
+        on_delete=models.PROTECT,
+        related_name="sessions",
+        verbose_name=gettext_lazy("price"),
+    )
+    external_id = models.CharField(
+        max_length=64,
+        unique=True,
+        help_text=gettext_lazy("TRX-{location}-{YYYYmmddHHMMSS}-{8 hex}."),
+        verbose_name=gettext_lazy("external ID"),
+    )
+    amount = models.DecimalField(
+        max_digits=14, decimal_places=2, verbose_name=gettext_lazy("amount")
+    )
+    currency = models.CharField(
+        max_length=3, default=DEFAULT_CURRENCY, verbose_name=gettext_lazy("currency")
+    )
+    email = models.EmailField(
+        help_text=gettext_lazy("Where the gallery link is sent."),
+        verbose_name=gettext_lazy("email"),
+    )
+    send_invoice = models.BooleanField(default=False, verbose_name=gettext_lazy("send invoice"))
+    status = models.CharField(
+        max_length=10,
+        choices=Status.choices,
+        default=Status.PENDING,
+        verbose_name=gettext_lazy("status"),
+    )
     business_date = models.DateField(
-        db_index=True, help_text="The merchant's local date of the sale."
+        db_index=True,
+        help_text=gettext_lazy("The merchant's local date of the sale."),
+        verbose_name=gettext_lazy("business date"),
     )
     payment = models.ForeignKey(
         "payments.Payment",
@@ -241,30 +310,63 @@ class PhotoSession(GuardedSaveMixin, TenantModel):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=gettext_lazy("payment"),
     )
-    gateway = models.CharField(max_length=20, blank=True)
-    gateway_order_id = models.CharField(max_length=50, blank=True, db_index=True)
-    gateway_transaction_id = models.CharField(max_length=100, blank=True, db_index=True)
-    qr_string = models.TextField(blank=True)
-    expires_at = models.DateTimeField(help_text="The QRIS code can be paid until then.")
-    paid_at = models.DateTimeField(null=True, blank=True)
-    photos_uploaded_at = models.DateTimeField(null=True, blank=True)
-    email_sent_at = models.DateTimeField(null=True, blank=True)
-    email_send_count = models.PositiveIntegerField(default=0)
-    photos_expire_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    photos_cleaned_at = models.DateTimeField(null=True, blank=True)
+    gateway = models.CharField(max_length=20, blank=True, verbose_name=gettext_lazy("gateway"))
+    gateway_order_id = models.CharField(
+        max_length=50, blank=True, db_index=True, verbose_name=gettext_lazy("gateway order ID")
+    )
+    gateway_transaction_id = models.CharField(
+        max_length=100,
+        blank=True,
+        db_index=True,
+        verbose_name=gettext_lazy("gateway transaction ID"),
+    )
+    qr_string = models.TextField(blank=True, verbose_name=gettext_lazy("QR string"))
+    expires_at = models.DateTimeField(
+        help_text=gettext_lazy("The QRIS code can be paid until then."),
+        verbose_name=gettext_lazy("expires at"),
+    )
+    paid_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("paid at"))
+    photos_uploaded_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("photos uploaded at")
+    )
+    email_sent_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("email sent at")
+    )
+    email_send_count = models.PositiveIntegerField(
+        default=0, verbose_name=gettext_lazy("email send count")
+    )
+    photos_expire_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, verbose_name=gettext_lazy("photos expire at")
+    )
+    photos_cleaned_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("photos cleaned at")
+    )
     gallery_token = models.CharField(
-        max_length=64, unique=True, default=new_gallery_token, editable=False
+        max_length=64,
+        unique=True,
+        default=new_gallery_token,
+        editable=False,
+        verbose_name=gettext_lazy("gallery token"),
     )
     payment_issue = models.CharField(
-        max_length=20, choices=PaymentIssue.choices, blank=True, default=PaymentIssue.NONE
+        max_length=20,
+        choices=PaymentIssue.choices,
+        blank=True,
+        default=PaymentIssue.NONE,
+        verbose_name=gettext_lazy("payment issue"),
     )
-    payment_issue_at = models.DateTimeField(null=True, blank=True)
+    payment_issue_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("payment issue at")
+    )
 
     # Status, money and the photo dates move only through services.
     saved_by_plain_save = ("email", "send_invoice")
 
     class Meta:
+        verbose_name = gettext_lazy("photo session")
+        verbose_name_plural = gettext_lazy("photo sessions")
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["status", "expires_at"], name="photo_session_due"),
@@ -295,16 +397,29 @@ def effective_status(status: str, expires_at, now) -> str:
 
 
 class Photo(TimeStampedModel):
-    session = models.ForeignKey(PhotoSession, on_delete=models.CASCADE, related_name="photos")
-    file = models.FileField(max_length=255, help_text="The storage name, under photobox/{id}/.")
-    size = models.PositiveIntegerField(help_text="Bytes.")
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    order = models.PositiveSmallIntegerField()
+    session = models.ForeignKey(
+        PhotoSession,
+        on_delete=models.CASCADE,
+        related_name="photos",
+        verbose_name=gettext_lazy("session"),
+    )
+    file = models.FileField(
+        max_length=255,
+        help_text=gettext_lazy("The storage name, under photobox/{id}/."),
+        verbose_name=gettext_lazy("file"),
+    )
+    size = models.PositiveIntegerField(
+        help_text=gettext_lazy("Bytes."), verbose_name=gettext_lazy("size")
+    )
+    width = models.PositiveIntegerField(verbose_name=gettext_lazy("width"))
+    height = models.PositiveIntegerField(verbose_name=gettext_lazy("height"))
+    order = models.PositiveSmallIntegerField(verbose_name=gettext_lazy("order"))
 
     merchant_lookup = "session__merchant"
 
     class Meta:
+        verbose_name = gettext_lazy("photo")
+        verbose_name_plural = gettext_lazy("photos")
         ordering = ["session", "order"]
         constraints = [
             models.UniqueConstraint(fields=["session", "order"], name="photo_unique_order")

@@ -1,6 +1,8 @@
 """Photobox's dashboard panels (`settings.DASHBOARD_PANELS`, see merchants/reports.py). Plain
 data: settings read it before Django starts."""
 
+from merchants.markers import gettext_noop
+
 # A photobox merchant sells kiosk sessions, not orders: its dashboard shows its kiosks instead
 # of the counter's panels (orders, products, stock, payment mix) and the end-of-day report.
 DEDICATED_BUSINESS_TYPES = ["photobox"]
@@ -8,7 +10,7 @@ DEDICATED_BUSINESS_TYPES = ["photobox"]
 DASHBOARD_PANELS = [
     {
         "name": "photobox-takings-per-day",
-        "title": "Kiosk takings per day, last 30 days",
+        "title": gettext_noop("Kiosk takings per day, last 30 days"),
         "selector": "photobox.reports.panel_takings_per_day",
         "type": "line",
         "role": "owner",
@@ -17,7 +19,7 @@ DASHBOARD_PANELS = [
     },
     {
         "name": "photobox-sessions",
-        "title": "Photobox sessions per location, last 30 days",
+        "title": gettext_noop("Photobox sessions per location, last 30 days"),
         "selector": "photobox.reports.panel_sessions_per_location",
         "type": "bar",
         "unit": "count",
@@ -30,7 +32,7 @@ DASHBOARD_PANELS = [
     },
     {
         "name": "photobox-takings",
-        "title": "Kiosk takings per location, last 30 days",
+        "title": gettext_noop("Kiosk takings per location, last 30 days"),
         "selector": "photobox.reports.panel_takings_per_location",
         "type": "hbar",
         "role": "owner",

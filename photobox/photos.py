@@ -12,10 +12,12 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from merchants.emails import send_templated_email
 from merchants.errors import Conflict, DomainError
+from merchants.i18n import merchant_language
 from merchants.images import validate_image
 from merchants.outbox import task_queue_on_commit
 from merchants.storage import storage_delete_prefix
@@ -36,24 +38,36 @@ def _check_accepts_photos(session: PhotoSession, now: datetime) -> None:
     status = effective_status(session.status, session.expires_at, now)
     if status == Status.PENDING:
         raise Conflict(
-            f"{session.external_id} is not paid yet; upload the photos once the poll says "
-            "COMPLETED.",
+            gettext(
+                "%(external_id)s is not paid yet; upload the photos once the poll says COMPLETED."
+            )
+            % {"external_id": session.external_id},
             code="not_paid",
         )
     if status != Status.COMPLETED:
         raise Conflict(
-            f"{session.external_id} is {status}: it was never paid, so it takes no photos.",
+            gettext("%(external_id)s is %(status)s: it was never paid, so it takes no photos.")
+            % {"external_id": session.external_id, "status": status},
             code="session_closed",
         )
     if session.email_sent_at is not None:
         raise Conflict(
-            f"The photos of {session.external_id} were already emailed "
-            f"({timezone.localtime(session.email_sent_at):%Y-%m-%d %H:%M}); a session takes no "
-            "more photos after its email.",
+            gettext(
+                "The photos of %(external_id)s were already emailed (%(localtime)s); a "
+                "session takes no more photos after its email."
+            )
+            % {
+                "external_id": session.external_id,
+                "localtime": format(timezone.localtime(session.email_sent_at), "%Y-%m-%d %H:%M"),
+            },
             code="already_emailed",
         )
     if session.photos_cleaned_at is not None:
-        raise Conflict(f"The photos of {session.external_id} were deleted.", code="cleaned")
+        raise Conflict(
+            gettext("The photos of %(external_id)s were deleted.")
+            % {"external_id": session.external_id},
+            code="cleaned",
+        )
 
 
 @dataclass(frozen=True)
@@ -79,11 +93,12 @@ def photo_session_add_photos(
     _check_accepts_photos(session, now)
     if not uploads:
         raise DomainError(
-            "Send the photos as `files` (multipart).", details={"files": ["Required."]}
+            gettext("Send the photos as `files` (multipart)."), details={"files": ["Required."]}
         )
     if len(uploads) > limit:
         raise DomainError(
-            f"At most {limit} photos per session; {len(uploads)} were sent.",
+            gettext("At most %(limit)s photos per session; %(len)s were sent.")
+            % {"limit": limit, "len": len(uploads)},
             details={"files": [f"At most {limit} files."]},
         )
     infos = [
@@ -105,8 +120,16 @@ def photo_session_add_photos(
             count, last = held["count"], held["last"] or 0
             if count + len(uploads) > limit:
                 raise Conflict(
-                    f"{session.external_id} has {count} photos; {len(uploads)} more would pass "
-                    f"the limit of {limit}.",
+                    gettext(
+                        "%(external_id)s has %(count)s photos; %(len)s more would pass the "
+                        "limit of %(limit)s."
+                    )
+                    % {
+                        "external_id": session.external_id,
+                        "count": count,
+                        "len": len(uploads),
+                        "limit": limit,
+                    },
                     code="too_many_photos",
                 )
             first = last + 1
@@ -160,14 +183,21 @@ def _queue_email(session_id: int, send_number: int) -> None:
 
 def _check_gallery_open(session: PhotoSession, now: datetime) -> None:
     if session.status != Status.COMPLETED:
-        raise Conflict(f"{session.external_id} was never paid; it has no photos to send.")
+        raise Conflict(
+            gettext("%(external_id)s was never paid; it has no photos to send.")
+            % {"external_id": session.external_id}
+        )
     if session.photos_gone(now):
         raise Conflict(
-            f"The photos of {session.external_id} have expired and are deleted; nothing to send.",
+            gettext("The photos of %(external_id)s have expired and are deleted; nothing to send.")
+            % {"external_id": session.external_id},
             code="gallery_expired",
         )
     if not session.photos.exists():
-        raise Conflict(f"{session.external_id} has no photos yet.", code="no_photos")
+        raise Conflict(
+            gettext("%(external_id)s has no photos yet.") % {"external_id": session.external_id},
+            code="no_photos",
+        )
 
 
 @transaction.atomic
@@ -225,10 +255,12 @@ def photo_session_send_email(*, session_id: int, send_number: int) -> bool:
         else session.photos_expire_at
     )
     try:
+        with translation.override(merchant_language(session.merchant)):  # labels in the context
+            context = _email_context(session, expires_at)
         send_templated_email(  # renders dates in the shop's own time zone
             to=session.email,
             template="photobox_gallery",
-            context=_email_context(session, expires_at),
+            context=context,
             merchant=session.merchant,
         )
     except BaseException:

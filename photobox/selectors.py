@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from merchants.errors import DomainError, NotFound
 from photobox.auth import KioskIdentity
@@ -27,7 +28,9 @@ def gallery_url(session: PhotoSession) -> str:
 
 def _no_session(external_id: str) -> NotFound:
     # Another kiosk's session reads exactly like one that does not exist.
-    return NotFound(f"There is no session {external_id} at this kiosk.")
+    return NotFound(
+        gettext("There is no session %(external_id)s at this kiosk.") % {"external_id": external_id}
+    )
 
 
 def kiosk_session_status(
@@ -78,12 +81,18 @@ def gallery_session(*, token: str, now: datetime | None = None) -> PhotoSession:
         .first()
     )
     if session is None:
-        raise NotFound("There is no gallery at this address. Check the link in your email.")
+        raise NotFound(
+            gettext("There is no gallery at this address. Check the link in your email.")
+        )
     if session.photos_gone(now or timezone.now()):
         raise GalleryGone(
-            f"These photos were available until "
-            f"{timezone.localtime(session.photos_expire_at or session.photos_cleaned_at):%d %B %Y}"
-            " and have been deleted.",
+            gettext("These photos were available until %(localtime)s and have been deleted.")
+            % {
+                "localtime": format(
+                    timezone.localtime(session.photos_expire_at or session.photos_cleaned_at),
+                    "%d %B %Y",
+                )
+            },
         )
     return session
 

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from merchants.actors import SYSTEM, Actor
 from merchants.errors import Conflict, DomainError, PermissionDenied
@@ -55,7 +56,7 @@ def _install_key(location: KioskLocation, key: str) -> None:
 def kiosk_location_assign_key(*, location: KioskLocation) -> str:
     """A fresh key for a location not saved yet (the admin's add form); returned once."""
     if location.pk is not None:
-        raise Conflict("This location exists already; rotate its key instead.")
+        raise Conflict(gettext("This location exists already; rotate its key instead."))
     key = kiosk_key_generate()
     _install_key(location, key)
     return key
@@ -106,7 +107,9 @@ def kiosk_location_rotate_key(*, location: KioskLocation) -> str:
 def kiosk_location_set_key(*, location: KioskLocation, key: str) -> None:
     """Install a known key (demo data, or keys carried over from another system)."""
     if len(key) < 12:
-        raise DomainError("A kiosk key has at least 12 characters.", details={"key": "too short"})
+        raise DomainError(
+            gettext("A kiosk key has at least 12 characters."), details={"key": "too short"}
+        )
     _replace_key(location, key)
 
 
@@ -144,8 +147,11 @@ def _reserve_and_open(
                 )
                 if not reserved:
                     raise Conflict(
-                        f"{price.description} is sold out at this kiosk: all {price.quota} "
-                        "sessions of its quota are taken. Pick another package.",
+                        gettext(
+                            "%(description)s is sold out at this kiosk: all %(quota)s sessions of "
+                            "its quota are taken. Pick another package."
+                        )
+                        % {"description": price.description, "quota": price.quota},
                         code="quota_exhausted",
                     )
                 session = PhotoSession(
@@ -203,7 +209,9 @@ def photo_session_create(
         .first()
     )
     if location is None:  # switched off a moment ago; the key cache is being cleared
-        raise PermissionDenied("This kiosk is switched off; ask the owner to switch it on.")
+        raise PermissionDenied(
+            gettext("This kiosk is switched off; ask the owner to switch it on.")
+        )
     price = _available_price(location, price_id)
     session = _reserve_and_open(
         location=location, price=price, email=email, send_invoice=send_invoice
@@ -358,7 +366,10 @@ def photo_session_payment_changed(
 def photo_session_refund_late_payment(*, session: PhotoSession, actor: Actor) -> Payment:
     """Refund money that arrived after the session ended (the `paid_late` flag)."""
     if session.payment_issue != Issue.PAID_LATE or session.payment_id is None:
-        raise Conflict(f"{session.external_id} has no late payment to refund.")
+        raise Conflict(
+            gettext("%(external_id)s has no late payment to refund.")
+            % {"external_id": session.external_id}
+        )
     return payment_refund(
         payment=session.payment,
         reason=f"Paid after photo session {session.external_id} had ended",

@@ -5,10 +5,11 @@ import posixpath
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 
 from merchants.errors import NotFound
+from merchants.i18n import merchant_language
 from photobox.selectors import GalleryGone, gallery_session, photo_urls
 
 
@@ -47,5 +48,9 @@ def gallery(request, token: str):
         "photos": photos,
         "retention_days": settings.PHOTOBOX_PHOTO_RETENTION_DAYS,
     }
-    with timezone.override(session.merchant.tzinfo):  # times as the shop tells them
+    # Times as the shop tells them, in the shop's language (customers have no account).
+    with (
+        timezone.override(session.merchant.tzinfo),
+        translation.override(merchant_language(session.merchant)),
+    ):
         return gallery_private(render(request, "photobox/gallery.html", context))

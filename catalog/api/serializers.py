@@ -1,3 +1,4 @@
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -53,7 +54,9 @@ class ProductCategorySerializer(ModelRulesMixin, MerchantScopedModelSerializer):
 
 
 class ProductImageSerializer(serializers.ModelSerializer):
-    url = serializers.CharField(read_only=True, help_text="Where the image is served.")
+    url = serializers.CharField(
+        read_only=True, help_text=gettext_lazy("Where the image is served.")
+    )
 
     class Meta:
         model = ProductImage
@@ -118,7 +121,9 @@ class ProductPricingMixin(serializers.Serializer):
             )
         return quotes[product.pk]
 
-    @extend_schema_field(money_field(help_text="Unit price now, after the best promotion."))
+    @extend_schema_field(
+        money_field(help_text=gettext_lazy("Unit price now, after the best promotion."))
+    )
     def get_final_price(self, product) -> str:
         return str(self._quote(product).final)
 
@@ -146,9 +151,11 @@ class ModifierOptionSerializer(serializers.ModelSerializer):
         required=False,
         min_value=1,
         max_value=MAX_ID,
-        help_text="Send it to keep (and edit) an option; leave it out to add one.",
+        help_text=gettext_lazy("Send it to keep (and edit) an option; leave it out to add one."),
     )
-    price_delta = money_field(min_value=0, required=False, help_text="Added to the unit price.")
+    price_delta = money_field(
+        min_value=0, required=False, help_text=gettext_lazy("Added to the unit price.")
+    )
 
     class Meta:
         model = ModifierOption
@@ -159,8 +166,10 @@ class ModifierGroupSerializer(MerchantScopedModelSerializer):
     options = ModifierOptionSerializer(
         many=True,
         required=False,
-        help_text="The group's options in order; replaced as a whole when sent (options left "
-        "out are deleted).",
+        help_text=gettext_lazy(
+            "The group's options in order; replaced as a whole when sent (options left "
+            "out are deleted)."
+        ),
     )
 
     class Meta:
@@ -184,7 +193,12 @@ class ModifierGroupSerializer(MerchantScopedModelSerializer):
         high = attrs.get("max_select", getattr(self.instance, "max_select", 1))
         if high < max(low, 1):
             raise serializers.ValidationError(
-                {"max_select": f"At least 1 and at least min_select ({low}); got {high}."}
+                {
+                    "max_select": gettext(
+                        "At least 1 and at least min_select (%(low)s); got %(high)s."
+                    )
+                    % {"low": low, "high": high}
+                }
             )
         return attrs
 
@@ -223,7 +237,7 @@ class ModifierGroupIdsField(serializers.Field):
     def to_internal_value(self, data):
         child = serializers.IntegerField(min_value=1, max_value=MAX_ID)
         if not isinstance(data, list):
-            raise serializers.ValidationError("A list of modifier group ids.")
+            raise serializers.ValidationError(gettext("A list of modifier group ids."))
         return [child.run_validation(item) for item in data]
 
 
@@ -283,10 +297,11 @@ class ProductSerializer(ProductPricingMixin, ModelRulesMixin, MerchantScopedMode
         missing = [pk for pk in ids if pk not in found]
         if missing:
             raise serializers.ValidationError(
-                f"No such modifier group: {', '.join(map(str, missing))}."
+                gettext("No such modifier group: %(join)s.")
+                % {"join": ", ".join(map(str, missing))}
             )
         if len(set(ids)) != len(ids):
-            raise serializers.ValidationError("A modifier group is listed twice.")
+            raise serializers.ValidationError(gettext("A modifier group is listed twice."))
         return [found[pk] for pk in ids]
 
     def create(self, validated_data):
@@ -333,7 +348,9 @@ class PromotionSerializer(ModelRulesMixin, MerchantScopedModelSerializer):
         source="products",
         queryset=Product.objects.all(),
         required=False,
-        help_text="Products this promotion applies to (replaced as a whole on write).",
+        help_text=gettext_lazy(
+            "Products this promotion applies to (replaced as a whole on write)."
+        ),
     )
     is_running = serializers.SerializerMethodField()
 
@@ -376,13 +393,15 @@ class PromotionSerializer(ModelRulesMixin, MerchantScopedModelSerializer):
 
 
 class ThumbnailUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="JPEG, PNG or WebP; at most 5 MB by default.")
+    file = serializers.FileField(
+        help_text=gettext_lazy("JPEG, PNG or WebP; at most 5 MB by default.")
+    )
 
 
 class DetailImagesUploadSerializer(serializers.Serializer):
     files = serializers.ListField(
         child=serializers.FileField(),
-        help_text="Up to 3 JPEG, PNG or WebP files; at most 10 MB each by default.",
+        help_text=gettext_lazy("Up to 3 JPEG, PNG or WebP files; at most 10 MB each by default."),
     )
 
 

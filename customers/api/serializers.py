@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import serializers
 
 from customers.models import Customer
@@ -30,7 +31,9 @@ class CustomerSerializer(MerchantScopedModelSerializer):
         if self.instance is not None:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
-            raise serializers.ValidationError(f"A customer with {value} already exists.")
+            raise serializers.ValidationError(
+                gettext("A customer with %(value)s already exists.") % {"value": value}
+            )
         return value
 
 
@@ -67,7 +70,9 @@ class MerchantInBodySerializer(serializers.Serializer):
                 Merchant.objects.filter(slug=default, is_active=True).first() if default else None
             )
             if merchant is None:
-                raise serializers.ValidationError({"merchant": ["Name the shop (its slug)."]})
+                raise serializers.ValidationError(
+                    {"merchant": [gettext("Name the shop (its slug).")]}
+                )
             attrs["merchant"] = merchant
         return attrs
 
@@ -80,7 +85,9 @@ class EmailRequestSerializer(MerchantInBodySerializer):
 
 
 class VerifyLinkSerializer(MerchantInBodySerializer):
-    token = serializers.CharField(max_length=200, help_text="The token from the emailed link.")
+    token = serializers.CharField(
+        max_length=200, help_text=gettext_lazy("The token from the emailed link.")
+    )
     # The token already names its shop; a merchant given here must match it.
     merchant_optional = True
 
@@ -88,7 +95,7 @@ class VerifyLinkSerializer(MerchantInBodySerializer):
 class VerifyOtpSerializer(EmailRequestSerializer):
     otp = serializers.RegexField(
         r"^\s*\d{4,10}\s*$",
-        help_text="The code from the email.",
+        help_text=gettext_lazy("The code from the email."),
         error_messages={"invalid": "The code is digits only, as in the email."},
     )
 
@@ -107,8 +114,14 @@ class CustomerMeSerializer(serializers.ModelSerializer):
 
 
 class CustomerTokenSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text="Send as 'Authorization: Bearer <token>'.")
+    token = serializers.CharField(
+        help_text=gettext_lazy("Send as 'Authorization: Bearer <token>'.")
+    )
     token_type = serializers.CharField(default="Bearer")
-    expires_in = serializers.IntegerField(help_text="Seconds until the token expires.")
-    created = serializers.BooleanField(help_text="True when this sign-in created the customer.")
+    expires_in = serializers.IntegerField(
+        help_text=gettext_lazy("Seconds until the token expires.")
+    )
+    created = serializers.BooleanField(
+        help_text=gettext_lazy("True when this sign-in created the customer.")
+    )
     customer = CustomerMeSerializer()

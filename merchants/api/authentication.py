@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
@@ -48,16 +49,18 @@ class StaffTokenAuthentication(TokenAuthentication):
             version = auth_cache.version_read(key_hash)  # before the rows it vouches for
             token = StaffToken.objects.select_related("user").filter(key_hash=key_hash).first()
             if token is None:
-                raise exceptions.AuthenticationFailed("Invalid or revoked token. Log in again.")
+                raise exceptions.AuthenticationFailed(
+                    gettext("Invalid or revoked token. Log in again.")
+                )
             memberships = None  # read by the tenant's resolution when a view needs them
         else:
             token, memberships = found
         if not token.user.is_active:
-            raise exceptions.AuthenticationFailed("This account is disabled.")
+            raise exceptions.AuthenticationFailed(gettext("This account is disabled."))
         now = timezone.now()
         if token.expires_at <= now:
             token.delete()
-            raise exceptions.AuthenticationFailed("This token has expired. Log in again.")
+            raise exceptions.AuthenticationFailed(gettext("This token has expired. Log in again."))
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
             # Also slides the expiry: it is counted from the last use.
             StaffToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -10,6 +10,7 @@ handler.
 import io
 
 from django.conf import settings
+from django.utils.translation import gettext
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import FormParser, JSONParser
 
@@ -20,7 +21,8 @@ def bounded_stream(stream, parser_context) -> io.BytesIO:
     """The body, read whole but never past `DATA_UPLOAD_MAX_MEMORY_SIZE` (413 beyond)."""
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     too_large = PayloadTooLarge(
-        f"The request body is larger than {limit} bytes, the most accepted here.",
+        gettext("The request body is larger than %(limit)s bytes, the most accepted here.")
+        % {"limit": limit},
         details={"limit_bytes": limit},
     )
     request = (parser_context or {}).get("request")
@@ -61,7 +63,10 @@ class BoundedJSONParser(JSONParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.API_JSON_MAX_DEPTH
-        too_deep = ParseError(f"JSON nested too deeply; at most {limit} levels are accepted.")
+        too_deep = ParseError(
+            gettext("JSON nested too deeply; at most %(limit)s levels are accepted.")
+            % {"limit": limit}
+        )
         stream = bounded_stream(stream, parser_context)
         try:
             data = super().parse(stream, media_type, parser_context)

@@ -7,6 +7,7 @@ answers one panel (a chart's labels and datasets, or a table's columns and rows)
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -51,7 +52,7 @@ class PanelSummarySerializer(serializers.Serializer):
 class DatasetSerializer(serializers.Serializer):
     label = serializers.CharField()
     data = serializers.ListField(
-        child=serializers.CharField(), help_text="Decimal strings, one per label."
+        child=serializers.CharField(), help_text=gettext_lazy("Decimal strings, one per label.")
     )
 
 

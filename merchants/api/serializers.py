@@ -1,6 +1,7 @@
 from django.contrib.auth import authenticate
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import serializers
 
 from merchants.api.base import MerchantScopedModelSerializer
@@ -24,7 +25,7 @@ def _secret_field() -> serializers.CharField:
         required=False,
         allow_blank=True,
         trim_whitespace=True,
-        help_text="Write-only. Leave out (or blank) to keep the stored key.",
+        help_text=gettext("Write-only. Leave out (or blank) to keep the stored key."),
     )
 
 
@@ -45,14 +46,19 @@ class CurrencyField(serializers.ChoiceField):
 
 
 class MerchantSerializer(serializers.ModelSerializer):
-    currency = CurrencyField(required=False, help_text="ISO 4217 code of the shop's prices.")
+    currency = CurrencyField(
+        required=False, help_text=gettext_lazy("ISO 4217 code of the shop's prices.")
+    )
     midtrans_server_key = _secret_field()
     has_midtrans_server_key = serializers.BooleanField(read_only=True)
     xendit_secret_key = _secret_field()
     has_xendit_secret_key = serializers.BooleanField(read_only=True)
-    role = serializers.SerializerMethodField(help_text="Your role here: owner, officer, operator.")
+    role = serializers.SerializerMethodField(
+        help_text=gettext_lazy("Your role here: owner, officer, operator.")
+    )
     logo = serializers.ImageField(
-        read_only=True, help_text="The receipt's logo (set in the admin, where it is checked)."
+        read_only=True,
+        help_text=gettext_lazy("The receipt's logo (set in the admin, where it is checked)."),
     )
 
     class Meta:
@@ -129,7 +135,9 @@ class TableLocationSerializer(MerchantScopedModelSerializer):
         if self.instance is not None:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
-            raise serializers.ValidationError(f"Table {value} already exists.")
+            raise serializers.ValidationError(
+                gettext("Table %(value)s already exists.") % {"value": value}
+            )
         return value
 
 
@@ -143,7 +151,7 @@ class StaffLoginSerializer(serializers.Serializer):
         )
         if user is None:
             raise serializers.ValidationError(
-                "Wrong username or password.", code="invalid_credentials"
+                gettext("Wrong username or password."), code="invalid_credentials"
             )
         attrs["user"] = user
         return attrs
@@ -155,9 +163,12 @@ class TokenSerializer(serializers.Serializer):
 
 class StaffApiTokenSerializer(serializers.ModelSerializer):
     expires_at = serializers.DateTimeField(
-        read_only=True, help_text="Moves on with each use (it lapses after a time unused)."
+        read_only=True,
+        help_text=gettext_lazy("Moves on with each use (it lapses after a time unused)."),
     )
-    current = serializers.SerializerMethodField(help_text="The token this request was made with.")
+    current = serializers.SerializerMethodField(
+        help_text=gettext_lazy("The token this request was made with.")
+    )
 
     class Meta:
         model = StaffToken
@@ -173,7 +184,7 @@ class StaffMembershipSerializer(serializers.Serializer):
     merchant_id = serializers.IntegerField()
     merchant_slug = serializers.CharField()
     merchant_name = serializers.CharField()
-    role = serializers.CharField(help_text="owner or officer")
+    role = serializers.CharField(help_text=gettext_lazy("owner or officer"))
 
 
 class StaffMeSerializer(serializers.Serializer):
@@ -182,7 +193,9 @@ class StaffMeSerializer(serializers.Serializer):
     email = serializers.EmailField()
     first_name = serializers.CharField()
     last_name = serializers.CharField()
-    is_operator = serializers.BooleanField(help_text="The platform operator sees every merchant.")
+    is_operator = serializers.BooleanField(
+        help_text=gettext_lazy("The platform operator sees every merchant.")
+    )
     memberships = StaffMembershipSerializer(many=True)
 
 
@@ -190,13 +203,23 @@ ROLE_NAMES = {"owner": Membership.Role.OWNER, "officer": Membership.Role.OFFICER
 
 
 class StaffInvitationSerializer(serializers.ModelSerializer):
-    role = serializers.ChoiceField(choices=list(ROLE_NAMES), help_text="owner or officer")
-    status = serializers.SerializerMethodField(help_text="pending, accepted or expired")
+    role = serializers.ChoiceField(
+        choices=list(ROLE_NAMES), help_text=gettext_lazy("owner or officer")
+    )
+    status = serializers.SerializerMethodField(
+        help_text=gettext_lazy("pending, accepted or expired")
+    )
     invited_by = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, allow_null=True, help_text="Who sent it."
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text=gettext_lazy("Who sent it."),
     )
     accepted_by = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, allow_null=True, help_text="Who accepted it."
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text=gettext_lazy("Who accepted it."),
     )
 
     class Meta:
@@ -225,7 +248,9 @@ class StaffInvitationSerializer(serializers.ModelSerializer):
 
 
 class StaffInvitationAcceptSerializer(serializers.Serializer):
-    token = serializers.CharField(max_length=128, help_text="The token of the emailed link.")
+    token = serializers.CharField(
+        max_length=128, help_text=gettext_lazy("The token of the emailed link.")
+    )
 
 
 class StaffInvitationAcceptedSerializer(StaffMembershipSerializer):
@@ -275,13 +300,16 @@ class ExportJobSerializer(serializers.ModelSerializer):
 
 class ExportJobCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
-        choices=(), help_text="What to export, e.g. orders.order or photobox.photosession."
+        choices=(),
+        help_text=gettext_lazy("What to export, e.g. orders.order or photobox.photosession."),
     )
     filters = serializers.DictField(
         child=serializers.JSONField(),
         required=False,
         default=dict,
-        help_text='The admin list\'s filters as in its address, e.g. {"status__exact": "paid"}.',
+        help_text=gettext_lazy(
+            'The admin list\'s filters as in its address, e.g. {"status__exact": "paid"}.'
+        ),
     )
 
     def __init__(self, *args, **kwargs):
@@ -294,5 +322,7 @@ class ExportJobCreateSerializer(serializers.Serializer):
         for key, item in value.items():
             items = item if isinstance(item, list) else [item]
             if not all(isinstance(i, str | int | float | bool) for i in items):
-                raise serializers.ValidationError(f"{key}: give a text or a list of texts.")
+                raise serializers.ValidationError(
+                    gettext("%(key)s: give a text or a list of texts.") % {"key": key}
+                )
         return {k: [str(i) for i in v] if isinstance(v, list) else str(v) for k, v in value.items()}

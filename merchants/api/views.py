@@ -1,4 +1,5 @@
 from django.http import FileResponse
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -85,7 +86,7 @@ class MerchantViewSet(viewsets.ModelViewSet):
         user = self.request.user
         role = roles_by_merchant(user).get(serializer.instance.pk)
         if not user.is_superuser and role != Membership.Role.OWNER:
-            raise PermissionDenied("Only an owner of this merchant can change it.")
+            raise PermissionDenied(gettext("Only an owner of this merchant can change it."))
         serializer.save()
 
 
@@ -174,7 +175,7 @@ class StaffMeView(APIView):
     @extend_schema(responses={200: StaffMeSerializer})
     def get(self, request):
         if not getattr(request.user, "is_staff_principal", True):
-            raise PermissionDenied("Customers cannot use this endpoint.")
+            raise PermissionDenied(gettext("Customers cannot use this endpoint."))
         return Response(StaffMeSerializer(staff_me(user=request.user)).data)
 
 
@@ -220,7 +221,7 @@ class StaffInvitationAcceptView(APIView):
     )
     def post(self, request):
         if not getattr(request.user, "is_staff_principal", True):
-            raise PermissionDenied("Customers cannot use this endpoint.")
+            raise PermissionDenied(gettext("Customers cannot use this endpoint."))
         serializer = StaffInvitationAcceptSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         membership = staff_invitation_accept(
@@ -285,8 +286,8 @@ class ExportJobViewSet(
         file = export_job_open(job, request.user)
         if file is None:
             raise Conflict(
-                f"This export is {job.get_status_display().lower()}; download it once its status "
-                "is done.",
+                gettext("This export is %(lower)s; download it once its status is done.")
+                % {"lower": job.get_status_display().lower()},
                 code="export_not_ready",
             )
         response = FileResponse(

@@ -25,6 +25,8 @@ class MerchantFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Merchant {n}")
     slug = factory.Sequence(lambda n: f"merchant-{n}")
     business_type = Merchant.BusinessType.FNB
+    # Tests read customer emails in English unless they ask for Indonesian (the model's default).
+    language = "en"
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -1,6 +1,7 @@
 """The end-of-day report and the sales report (what counts as revenue: see orders.reports)."""
 
 from django.conf import settings
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiTypes,
@@ -22,21 +23,24 @@ from orders import reports
 
 
 class SalesFiguresSerializer(serializers.Serializer):
-    orders = serializers.IntegerField(help_text="Orders counted as revenue.")
-    gross = report_money(help_text="Σ list price × quantity.")
+    orders = serializers.IntegerField(help_text=gettext_lazy("Orders counted as revenue."))
+    gross = report_money(help_text=gettext_lazy("Σ list price × quantity."))
     discounts = report_money()
     tax = report_money()
-    service = report_money(help_text="Service charge.")
-    total = report_money(help_text="gross − discounts + tax + service.")
-    refunds = report_money(help_text="Refunded by the orders' payments.")
-    net = report_money(help_text="total − refunds.")
+    service = report_money(help_text=gettext_lazy("Service charge."))
+    total = report_money(help_text=gettext_lazy("gross − discounts + tax + service."))
+    refunds = report_money(help_text=gettext_lazy("Refunded by the orders' payments."))
+    net = report_money(help_text=gettext_lazy("total − refunds."))
 
 
 class PaymentMethodLineSerializer(serializers.Serializer):
     method = serializers.CharField()
-    label = serializers.CharField(help_text="The payment method's name, or the kind's.")
+    label = serializers.CharField(
+        help_text=gettext_lazy("The payment method's name, or the kind's.")
+    )
     payment_method_id = serializers.IntegerField(
-        allow_null=True, help_text="The merchant's payment method, when the payments named one."
+        allow_null=True,
+        help_text=gettext_lazy("The merchant's payment method, when the payments named one."),
     )
     payments = serializers.IntegerField()
     amount = report_money()
@@ -46,20 +50,25 @@ class PaymentMethodLineSerializer(serializers.Serializer):
 
 class CashierLineSerializer(serializers.Serializer):
     user_id = serializers.IntegerField(
-        allow_null=True, help_text="Empty: orders customers placed themselves."
+        allow_null=True, help_text=gettext_lazy("Empty: orders customers placed themselves.")
     )
     username = serializers.CharField(allow_blank=True)
     orders = serializers.IntegerField()
     total = report_money()
     refunds = report_money()
     net = report_money()
-    cash_received = report_money(help_text="Cash this person took, net of cash refunds.")
+    cash_received = report_money(
+        help_text=gettext_lazy("Cash this person took, net of cash refunds.")
+    )
 
 
 class DailyReportSerializer(serializers.Serializer):
     date = serializers.DateField(source="day")
     kind = serializers.ChoiceField(
-        choices=(("x", "X report: the day is still open"), ("z", "Z report: a closed day"))
+        choices=(
+            ("x", gettext_lazy("X report: the day is still open")),
+            ("z", gettext_lazy("Z report: a closed day")),
+        )
     )
     is_closed = serializers.BooleanField()
     merchant = ReportMerchantSerializer()
@@ -67,18 +76,19 @@ class DailyReportSerializer(serializers.Serializer):
     time_zone = serializers.CharField(source="merchant.time_zone")
     generated_at = serializers.DateTimeField()
     figures = SalesFiguresSerializer()
-    cash = report_money(help_text="Cash payments of these orders, net of refunds.")
-    non_cash = report_money(help_text="Every other payment method, net of refunds.")
+    cash = report_money(help_text=gettext_lazy("Cash payments of these orders, net of refunds."))
+    non_cash = report_money(help_text=gettext_lazy("Every other payment method, net of refunds."))
     payment_methods = PaymentMethodLineSerializer(source="methods", many=True)
     cashiers = CashierLineSerializer(many=True)
-    cancelled_orders = serializers.IntegerField(help_text="Not counted.")
-    open_orders = serializers.IntegerField(help_text="Not paid yet, not counted.")
+    cancelled_orders = serializers.IntegerField(help_text=gettext_lazy("Not counted."))
+    open_orders = serializers.IntegerField(help_text=gettext_lazy("Not paid yet, not counted."))
     open_total = report_money()
 
 
 class DailyReportQuerySerializer(serializers.Serializer):
     date = LocalDateField(
-        required=False, help_text="The merchant's local date, YYYY-MM-DD; default: today."
+        required=False,
+        help_text=gettext_lazy("The merchant's local date, YYYY-MM-DD; default: today."),
     )
 
 
@@ -87,26 +97,35 @@ class SalesReportQuerySerializer(serializers.Serializer):
 
     def get_fields(self):
         return {
-            "from": LocalDateField(help_text="First local date (YYYY-MM-DD), included."),
-            "to": LocalDateField(help_text="Last local date (YYYY-MM-DD), included."),
+            "from": LocalDateField(help_text=gettext("First local date (YYYY-MM-DD), included.")),
+            "to": LocalDateField(help_text=gettext("Last local date (YYYY-MM-DD), included.")),
             "group_by": serializers.ChoiceField(choices=reports.GROUP_BY, default="day"),
         }
 
     def validate(self, attrs):
         first, last = attrs["from"], attrs["to"]
         if first > last:
-            raise serializers.ValidationError({"to": "Must be on or after `from`."})
+            raise serializers.ValidationError({"to": gettext("Must be on or after `from`.")})
         longest = settings.REPORT_MAX_DAYS
         if (last - first).days + 1 > longest:
             raise serializers.ValidationError(
-                {"to": f"A report covers at most {longest} days; ask for a shorter range."}
+                {
+                    "to": gettext(
+                        "A report covers at most %(longest)s days; ask for a shorter range."
+                    )
+                    % {"longest": longest}
+                }
             )
         return attrs
 
 
 class PeriodRowSerializer(SalesFiguresSerializer):
-    period_start = serializers.DateField(help_text="First local date of the period in range.")
-    period_end = serializers.DateField(help_text="Last local date of the period in range.")
+    period_start = serializers.DateField(
+        help_text=gettext_lazy("First local date of the period in range.")
+    )
+    period_end = serializers.DateField(
+        help_text=gettext_lazy("Last local date of the period in range.")
+    )
 
     def to_representation(self, line):
         return {
@@ -119,7 +138,9 @@ class PeriodRowSerializer(SalesFiguresSerializer):
 class LineSalesSerializer(serializers.Serializer):
     quantity = serializers.IntegerField()
     orders = serializers.IntegerField()
-    sales = report_money(help_text="Final price × quantity, before tax, service and refunds.")
+    sales = report_money(
+        help_text=gettext_lazy("Final price × quantity, before tax, service and refunds.")
+    )
     discounts = report_money()
 
 
@@ -131,7 +152,9 @@ class ProductRowSerializer(LineSalesSerializer):
 
 class CategoryRowSerializer(LineSalesSerializer):
     category_id = serializers.IntegerField(
-        source="product__category_id", allow_null=True, help_text="Empty: uncategorised."
+        source="product__category_id",
+        allow_null=True,
+        help_text=gettext_lazy("Empty: uncategorised."),
     )
     name = serializers.CharField(source="product__category__name", allow_null=True)
 
@@ -188,7 +211,7 @@ class DailyReportView(MerchantScopedAPIView):
         day = params.validated_data.get("date") or today
         if day != today and not self.tenant.has_role(Role.OWNER):
             raise PermissionDenied(
-                "Officers see today's report only; an owner can read other days."
+                gettext("Officers see today's report only; an owner can read other days.")
             )
         report = reports.daily_report(merchant=self.merchant, day=day)
         return Response(DailyReportSerializer(report).data)

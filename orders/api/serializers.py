@@ -1,3 +1,4 @@
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -24,25 +25,27 @@ class QuantityAliasMixin:
         attrs = super().validate(attrs)
         quantity = attrs.pop("quantity", None)
         if quantity is not None and attrs.get("qty") not in (None, quantity):
-            raise serializers.ValidationError({"qty": "Send qty or quantity, not both."})
+            raise serializers.ValidationError({"qty": gettext("Send qty or quantity, not both.")})
         if quantity is not None:
             attrs["qty"] = quantity
         if attrs.get("qty") is None:
-            raise serializers.ValidationError({"qty": "This field is required."})
+            raise serializers.ValidationError({"qty": gettext("This field is required.")})
         return attrs
 
 
 class OrderLineInputSerializer(QuantityAliasMixin, serializers.Serializer):
     product_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    qty = quantity_field(required=False, help_text="How many (or `quantity`).")
-    quantity = quantity_field(required=False, write_only=True, help_text="Same as `qty`.")
+    qty = quantity_field(required=False, help_text=gettext_lazy("How many (or `quantity`)."))
+    quantity = quantity_field(
+        required=False, write_only=True, help_text=gettext_lazy("Same as `qty`.")
+    )
     notes = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     modifier_option_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
         default=list,
         max_length=MAX_MODIFIERS,
-        help_text="The options chosen from the product's modifier groups.",
+        help_text=gettext_lazy("The options chosen from the product's modifier groups."),
     )
 
 
@@ -50,21 +53,25 @@ class OrderTenderSerializer(MerchantScopedSerializerMixin, serializers.Serialize
     method_id = serializers.PrimaryKeyRelatedField(
         queryset=PaymentMethod.objects.all(),
         source="payment_method",
-        help_text="One of the merchant's payment methods (GET /api/v1/payment-methods).",
+        help_text=gettext_lazy(
+            "One of the merchant's payment methods (GET /api/v1/payment-methods)."
+        ),
     )
     amount = money_field(
         required=False,
         allow_null=True,
         min_value=0,
-        help_text="Cash: what the customer hands over; other methods: what they pay. Leave "
-        "out for all that is due.",
+        help_text=gettext_lazy(
+            "Cash: what the customer hands over; other methods: what they pay. Leave "
+            "out for all that is due."
+        ),
     )
     reference = serializers.CharField(
         required=False,
         allow_blank=True,
         default="",
         max_length=100,
-        help_text="An approval code, a transfer reference.",
+        help_text=gettext_lazy("An approval code, a transfer reference."),
     )
 
 
@@ -94,12 +101,16 @@ class OrderCreateSerializer(MerchantScopedSerializerMixin, serializers.Serialize
         many=True,
         required=False,
         max_length=10,
-        help_text="Tenders taken now (cash and manual methods): the order is created and "
-        "paid in one step, or not at all.",
+        help_text=gettext_lazy(
+            "Tenders taken now (cash and manual methods): the order is created and "
+            "paid in one step, or not at all."
+        ),
     )
     complete = serializers.BooleanField(
         default=False,
-        help_text="Also complete it: the payments must cover the total (400 otherwise).",
+        help_text=gettext_lazy(
+            "Also complete it: the payments must cover the total (400 otherwise)."
+        ),
     )
     register = register_field(help_text='The register of a counter sale\'s shift; "main".')
 
@@ -113,15 +124,19 @@ class OrderCreateSerializer(MerchantScopedSerializerMixin, serializers.Serialize
     def validate(self, attrs):
         if attrs.get("customer_id") and attrs.get("customer_email"):
             raise serializers.ValidationError(
-                "Name the customer by customer_id or by customer_email, not both."
+                gettext("Name the customer by customer_id or by customer_email, not both.")
             )
         if attrs.get("order_type") == Order.Type.DINE_IN and not attrs.get("table"):
-            raise serializers.ValidationError({"table_id": "A dine-in order needs a table."})
+            raise serializers.ValidationError(
+                {"table_id": gettext("A dine-in order needs a table.")}
+            )
         return attrs
 
 
 class ModifierSnapshotSerializer(serializers.Serializer):
-    id = serializers.IntegerField(help_text="The option's id when the line was rung up.")
+    id = serializers.IntegerField(
+        help_text=gettext_lazy("The option's id when the line was rung up.")
+    )
     group_id = serializers.IntegerField()
     group = serializers.CharField()
     name = serializers.CharField()
@@ -129,10 +144,14 @@ class ModifierSnapshotSerializer(serializers.Serializer):
 
 
 class OrderItemSerializer(serializers.ModelSerializer):
-    base_price = money_field(help_text="Unit list price with its modifiers.")
-    final_price = money_field(help_text="Unit price after the promotion, with its modifiers.")
+    base_price = money_field(help_text=gettext_lazy("Unit list price with its modifiers."))
+    final_price = money_field(
+        help_text=gettext_lazy("Unit price after the promotion, with its modifiers.")
+    )
     modifiers = ModifierSnapshotSerializer(many=True, read_only=True)
-    order_discount_amount = money_field(help_text="This line's share of the staff discount.")
+    order_discount_amount = money_field(
+        help_text=gettext_lazy("This line's share of the staff discount.")
+    )
     line_subtotal_amount = money_field()
     discount_amount = money_field()
     tax_amount = money_field()
@@ -183,9 +202,11 @@ class OrderTableSerializer(serializers.Serializer):
 
 class StaffDiscountSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Order.DiscountKind.choices)
-    value = money_field(help_text="Percent, or the amount off.")
+    value = money_field(help_text=gettext_lazy("Percent, or the amount off."))
     reason = serializers.CharField()
-    amount = money_field(help_text="What it takes off before tax (part of discount_amount).")
+    amount = money_field(
+        help_text=gettext_lazy("What it takes off before tax (part of discount_amount).")
+    )
 
 
 @extend_schema_field(StaffDiscountSerializer(allow_null=True))
@@ -217,9 +238,13 @@ class OrderMoneyMixin(serializers.Serializer):
     service_charge_amount = money_field()
     total_amount = money_field()
     rounded_amount = money_field()
-    amount_paid = money_field(help_text="What the order's payments brought in so far.")
+    amount_paid = money_field(
+        help_text=gettext_lazy("What the order's payments brought in so far.")
+    )
     amount_due = money_field(
-        help_text="What is still to pay (0 once paid or cancelled); cash pays it rounded."
+        help_text=gettext_lazy(
+            "What is still to pay (0 once paid or cancelled); cash pays it rounded."
+        )
     )
 
 
@@ -228,7 +253,9 @@ class OrderSerializer(OrderMoneyMixin, serializers.ModelSerializer):
     table = OrderTableSerializer(read_only=True, allow_null=True)
     items = OrderItemSerializer(many=True, read_only=True, source="item_list")
     allowed_next_statuses = serializers.ListField(
-        child=serializers.CharField(), read_only=True, help_text="Moves the workflow allows now."
+        child=serializers.CharField(),
+        read_only=True,
+        help_text=gettext_lazy("Moves the workflow allows now."),
     )
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     staff_discount = StaffDiscountField(read_only=True)
@@ -280,20 +307,22 @@ class OrderPaymentSerializer(serializers.ModelSerializer):
     cash_tendered_amount = money_field(read_only=True, allow_null=True)
     change_amount = money_field(read_only=True, allow_null=True)
     snap_token = serializers.CharField(
-        read_only=True, help_text="For snap.js (`snap.pay` / `snap.embed`); empty for cash."
+        read_only=True,
+        help_text=gettext_lazy("For snap.js (`snap.pay` / `snap.embed`); empty for cash."),
     )
     redirect_url = serializers.CharField(
-        read_only=True, help_text="Midtrans' payment page; empty for QRIS and cash."
+        read_only=True, help_text=gettext_lazy("Midtrans' payment page; empty for QRIS and cash.")
     )
     payment_method_name = serializers.CharField(
         source="payment_method.name",
         read_only=True,
         allow_null=True,
         default=None,
-        help_text="The merchant's payment method it was taken by, if one was named.",
+        help_text=gettext_lazy("The merchant's payment method it was taken by, if one was named."),
     )
     qr_string = serializers.CharField(
-        read_only=True, help_text="The QRIS code to show (QRIS charges); empty otherwise."
+        read_only=True,
+        help_text=gettext_lazy("The QRIS code to show (QRIS charges); empty otherwise."),
     )
 
     class Meta:
@@ -324,7 +353,7 @@ class OrderPaymentSerializer(serializers.ModelSerializer):
 class OrderDetailSerializer(OrderSerializer):
     events = OrderEventSerializer(many=True, read_only=True, source="event_list")
     payments = OrderPaymentSerializer(
-        many=True, read_only=True, source="payment_list", help_text="Newest first."
+        many=True, read_only=True, source="payment_list", help_text=gettext_lazy("Newest first.")
     )
 
     class Meta(OrderSerializer.Meta):
@@ -338,13 +367,19 @@ class OrderCancelSerializer(serializers.Serializer):
 
 class OrderPaymentStartSerializer(serializers.Serializer):
     payment_id = serializers.IntegerField()
-    token = serializers.CharField(help_text="Snap token for snap.js (`snap.pay` / `snap.embed`).")
-    redirect_url = serializers.CharField(help_text="Or send the customer to Midtrans' page.")
+    token = serializers.CharField(
+        help_text=gettext_lazy("Snap token for snap.js (`snap.pay` / `snap.embed`).")
+    )
+    redirect_url = serializers.CharField(
+        help_text=gettext_lazy("Or send the customer to Midtrans' page.")
+    )
     expires_at = serializers.DateTimeField(allow_null=True)
     amount = money_field()
     currency = serializers.CharField()
     reused = serializers.BooleanField(
-        help_text="True: the order's earlier Snap token, still valid, is answered again."
+        help_text=gettext_lazy(
+            "True: the order's earlier Snap token, still valid, is answered again."
+        )
     )
     order_payment_status = serializers.ChoiceField(choices=Order.PaymentStatus.choices)
 
@@ -355,21 +390,24 @@ class OrderPaymentResultSerializer(serializers.Serializer):
     payment = OrderPaymentSerializer()
     order_status = serializers.ChoiceField(choices=Order.Status.choices)
     order_payment_status = serializers.ChoiceField(choices=Order.PaymentStatus.choices)
-    paid_at = serializers.DateTimeField(allow_null=True, help_text="When the order was paid.")
+    paid_at = serializers.DateTimeField(
+        allow_null=True, help_text=gettext_lazy("When the order was paid.")
+    )
 
 
 class OrderPayCashSerializer(serializers.Serializer):
     amount_paid = money_field(
-        min_value=0, help_text="The cash handed over; at least the order's rounded amount."
+        min_value=0,
+        help_text=gettext_lazy("The cash handed over; at least the order's rounded amount."),
     )
     register = register_field()
 
 
 class OrderCashReceiptSerializer(serializers.Serializer):
     payment_id = serializers.IntegerField()
-    amount_due = money_field(help_text="The order's rounded amount (what cash pays).")
+    amount_due = money_field(help_text=gettext_lazy("The order's rounded amount (what cash pays)."))
     amount_paid = money_field()
-    change = money_field(help_text="Hand this back.")
+    change = money_field(help_text=gettext_lazy("Hand this back."))
     order_payment_status = serializers.ChoiceField(choices=Order.PaymentStatus.choices)
 
 
@@ -379,7 +417,7 @@ class OrderRefundSerializer(PaymentRefundSerializer):
         allow_null=True,
         min_value=1,
         max_value=2**63 - 1,
-        help_text="Which payment, when the order was paid more than once.",
+        help_text=gettext_lazy("Which payment, when the order was paid more than once."),
     )
 
 
@@ -387,7 +425,7 @@ class OrderQuoteSerializer(OrderMoneyMixin, serializers.ModelSerializer):
     """What an order of these lines would be now: the order answer's money and lines."""
 
     items = OrderItemSerializer(many=True, read_only=True, source="item_list")
-    change = money_field(help_text="Cash to hand back, when `payments` were sent.")
+    change = money_field(help_text=gettext_lazy("Cash to hand back, when `payments` were sent."))
 
     class Meta:
         model = Order
@@ -444,19 +482,27 @@ class OrderPaymentNeedsSerializer(OrderPayCashNeedsSerializer):
 
 
 class OrderLineVoidSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=255, help_text="Why, for the order's history.")
+    reason = serializers.CharField(
+        max_length=255, help_text=gettext_lazy("Why, for the order's history.")
+    )
 
 
 class OrderMoveSerializer(MerchantScopedSerializerMixin, serializers.Serializer):
     table_id = serializers.PrimaryKeyRelatedField(
-        queryset=TableLocation.objects.all(), source="table", help_text="The table to move to."
+        queryset=TableLocation.objects.all(),
+        source="table",
+        help_text=gettext_lazy("The table to move to."),
     )
 
 
 class OrderSplitLineSerializer(QuantityAliasMixin, serializers.Serializer):
     line_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    qty = quantity_field(required=False, help_text="How many units move (or `quantity`).")
-    quantity = quantity_field(required=False, write_only=True, help_text="Same as `qty`.")
+    qty = quantity_field(
+        required=False, help_text=gettext_lazy("How many units move (or `quantity`).")
+    )
+    quantity = quantity_field(
+        required=False, write_only=True, help_text=gettext_lazy("Same as `qty`.")
+    )
 
 
 class OrderSplitSerializer(serializers.Serializer):
@@ -464,23 +510,25 @@ class OrderSplitSerializer(serializers.Serializer):
 
 
 class OrderSplitResultSerializer(serializers.Serializer):
-    order = OrderDetailSerializer(help_text="The bill split from, priced again.")
-    new_order = OrderDetailSerializer(help_text="The new bill, at the same table.")
+    order = OrderDetailSerializer(help_text=gettext_lazy("The bill split from, priced again."))
+    new_order = OrderDetailSerializer(help_text=gettext_lazy("The new bill, at the same table."))
 
 
 class OrderDiscountSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Order.DiscountKind.choices)
-    value = money_field(min_value=0, help_text="Percent (0-100) or the amount off.")
+    value = money_field(min_value=0, help_text=gettext_lazy("Percent (0-100) or the amount off."))
     reason = serializers.CharField(max_length=255)
 
 
 class OrderTenderResultSerializer(serializers.Serializer):
     payment = OrderPaymentSerializer()
-    change = money_field(help_text="Cash to hand back (0 unless cash covered the rest).")
+    change = money_field(
+        help_text=gettext_lazy("Cash to hand back (0 unless cash covered the rest).")
+    )
     reused = serializers.BooleanField(
-        help_text="A gateway charge of this order still valid, answered again."
+        help_text=gettext_lazy("A gateway charge of this order still valid, answered again.")
     )
     amount_paid = money_field()
-    amount_due = money_field(help_text="What is still to pay after this tender.")
+    amount_due = money_field(help_text=gettext_lazy("What is still to pay after this tender."))
     order_status = serializers.ChoiceField(choices=Order.Status.choices)
     order_payment_status = serializers.ChoiceField(choices=Order.PaymentStatus.choices)

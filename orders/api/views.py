@@ -3,6 +3,7 @@ workflow, payments), about 580 lines: its actions share the lookup, the roles an
 and a split would scatter one route table over several modules. Each action declares its input
 serializer, so the browsable API's forms show that action's fields."""
 
+from django.utils.translation import gettext
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -241,7 +242,7 @@ class OrderViewSet(
 
     def _no_counter_sale(self, data) -> None:
         if data.get("payments") or data["complete"]:
-            raise PermissionDenied("Payments and complete are for staff at the counter.")
+            raise PermissionDenied(gettext("Payments and complete are for staff at the counter."))
 
     @extend_schema(request=OrderCreateSerializer, responses={200: OrderQuoteSerializer})
     @action(detail=False, methods=["post"], serializer_class=OrderCreateSerializer)
@@ -392,7 +393,7 @@ class OrderViewSet(
     def my_orders(self, request):
         """The signed-in customer's orders, newest first (customer token only)."""
         if self.customer is None:
-            raise PermissionDenied("Only a signed-in customer has 'my orders'.")
+            raise PermissionDenied(gettext("Only a signed-in customer has 'my orders'."))
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(OrderSerializer(page, many=True).data)

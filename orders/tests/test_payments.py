@@ -65,12 +65,12 @@ def test_worked_example_paid_by_snap_then_receipt_emailed_once(
     html = mail.alternatives[0][0]
     for text in (mail.body, html):
         assert "2 × Nasi Goreng" in text
-        for figure in ("Rp 50.000", "Rp 5.000", "Rp 4.500", "Rp 2.250", "Rp 51.750", "QRIS"):
+        for figure in ("IDR 50,000", "IDR 5,000", "IDR 4,500", "IDR 2,250", "IDR 51,750", "QRIS"):
             assert figure in text, figure
-    assert "Subtotal        Rp 50.000" in mail.body
-    assert "Discount       -Rp 5.000" in mail.body
-    assert "Total           Rp 51.750" in mail.body
-    assert "Paid            Rp 51.750 by QRIS on " in mail.body
+    assert "Subtotal        IDR 50,000" in mail.body
+    assert "Discount       -IDR 5,000" in mail.body
+    assert "Total           IDR 51,750" in mail.body
+    assert "Paid            IDR 51,750 by QRIS on " in mail.body
     assert "Kopi Test" in html
 
 
@@ -190,9 +190,9 @@ def test_cash_answers_the_change_and_the_receipt_shows_it(
     assert (event.from_status, event.to_status, event.actor_label) == ("unpaid", "paid", "off")
     assert event.payload["payment_id"] == payment.pk
     mail = mailoutbox[0].body
-    assert "Paid            Rp 51.800 by Cash" in mail
-    assert "Cash given      Rp 60.000" in mail
-    assert "Change          Rp 8.200" in mail
+    assert "Paid            IDR 51,800 by Cash" in mail
+    assert "Cash given      IDR 60,000" in mail
+    assert "Change          IDR 8,200" in mail
 
 
 @pytest.mark.parametrize(

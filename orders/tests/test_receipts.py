@@ -120,10 +120,11 @@ def test_the_receipt_lists_options_the_staff_discount_and_each_tender(
     assert order_receipt_send(order_id=order["id"]) is True
     [mail] = mailoutbox
     text = mail.body
-    assert "Large (+Rp 5.000)" in text
-    assert "Discount (Birthday) -Rp 6.000" in text
-    assert "BCA EDC  Rp 25.000" in text
-    assert "Cash  Rp 15.000 (cash given Rp 20.000, change Rp 5.000)" in text
+    # Amounts as the merchant's language writes them (English here; Indonesian: test_i18n.py)
+    assert "Large (+IDR 5,000)" in text
+    assert "Discount (Birthday) -IDR 6,000" in text
+    assert "BCA EDC  IDR 25,000" in text
+    assert "Cash  IDR 15,000 (cash given IDR 20,000, change IDR 5,000)" in text
     html = mail.alternatives[0][0]
     assert "Discount (Birthday)" in html
     assert "by BCA EDC" in html

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import serializers
 
 from merchants.api.base import MerchantScopedModelSerializer, money_field
@@ -36,7 +37,7 @@ class PaymentSerializer(MerchantScopedModelSerializer):
     change_amount = money_field(read_only=True, allow_null=True)
     # A plain string: empty for QRIS and cash payments, which have no redirect page.
     redirect_url = serializers.CharField(
-        read_only=True, help_text="Snap payment page; empty for QRIS and cash."
+        read_only=True, help_text=gettext_lazy("Snap payment page; empty for QRIS and cash.")
     )
 
     class Meta:
@@ -85,14 +86,14 @@ class PaymentRefundSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         min_value=0,
-        help_text="Leave out to refund everything not refunded yet.",
+        help_text=gettext_lazy("Leave out to refund everything not refunded yet."),
     )
     reason = serializers.CharField(max_length=255)
     register = register_field()
 
 
 class WebhookAckSerializer(serializers.Serializer):
-    status = serializers.CharField(help_text='"ok" once the notification is applied.')
+    status = serializers.CharField(help_text=gettext_lazy('"ok" once the notification is applied.'))
     payment_status = serializers.CharField()
 
 
@@ -108,7 +109,9 @@ class PaymentMethodSerializer(MerchantScopedModelSerializer):
         if self.instance is not None:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
-            raise serializers.ValidationError(f"A payment method named {value} already exists.")
+            raise serializers.ValidationError(
+                gettext("A payment method named %(value)s already exists.") % {"value": value}
+            )
         return value
 
 

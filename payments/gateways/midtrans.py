@@ -18,6 +18,7 @@ import midtransclient
 import requests
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from merchants.errors import Conflict, GatewayError
 from merchants.models import Merchant
@@ -142,8 +143,10 @@ class MidtransGateway:
     def __init__(self, *, server_key: str, is_production: bool):
         if not server_key:
             raise Conflict(
-                "This merchant has no Midtrans server key yet; an owner sets it in the admin "
-                "(Merchant → Midtrans).",
+                gettext(
+                    "This merchant has no Midtrans server key yet; an owner sets it in the admin "
+                    "(Merchant → Midtrans)."
+                ),
                 code="gateway_not_configured",
             )
         self.timeout = float(settings.PAYMENT_GATEWAY_TIMEOUT_SECONDS)
@@ -205,7 +208,7 @@ class MidtransGateway:
         response = self._call("snap_create", params, lambda: self.snap.create_transaction(params))
         token, redirect_url = response.get("token"), response.get("redirect_url")
         if not token or not redirect_url:
-            raise GatewayError("Midtrans answered the Snap request without a token.")
+            raise GatewayError(gettext("Midtrans answered the Snap request without a token."))
         return SnapCheckout(
             token=token,
             redirect_url=redirect_url,
@@ -238,7 +241,7 @@ class MidtransGateway:
         response = self._call("qris_charge", params, lambda: self.core.charge(params))
         qr_string = response.get("qr_string", "")
         if not qr_string:
-            raise GatewayError("Midtrans accepted the QRIS charge but sent no QR string.")
+            raise GatewayError(gettext("Midtrans accepted the QRIS charge but sent no QR string."))
         return QrisCharge(
             transaction_id=response.get("transaction_id", ""),
             qr_string=qr_string,
@@ -322,29 +325,41 @@ class MidtransGateway:
             code = str(body.get("status_code") or error.http_status_code)
             reason = body.get("status_message") or body.get("error_messages") or "no reason given"
             raise GatewayError(
-                f"Midtrans refused the {label} (status {code}): {reason}.",
+                gettext("Midtrans refused the %(label)s (status %(code)s): %(reason)s.")
+                % {"label": label, "code": code, "reason": reason},
                 details={"status_code": code, "operation": operation, "response": body},
             ) from error
         except midtransclient.JSONDecodeError as error:
             raise GatewayError(
-                f"Midtrans answered the {label} with something that is not JSON "
-                "(an outage page?); try again in a minute.",
+                gettext(
+                    "Midtrans answered the %(label)s with something that is not JSON (an "
+                    "outage page?); try again in a minute."
+                )
+                % {"label": label},
                 details={"operation": operation},
             ) from error
         except requests.Timeout as error:
             raise GatewayError(
-                f"Midtrans did not answer the {label} within {self.timeout:g} s; "
-                "try again in a minute.",
+                gettext(
+                    "Midtrans did not answer the %(label)s within %(timeout)s s; try again "
+                    "in a minute."
+                )
+                % {"label": label, "timeout": format(self.timeout, "g")},
                 details={"operation": operation},
             ) from error
         except requests.RequestException as error:
             raise GatewayError(
-                f"Could not reach Midtrans for the {label} ({type(error).__name__}); "
-                "try again in a minute.",
+                gettext(
+                    "Could not reach Midtrans for the %(label)s (%(name)s); try again in a minute."
+                )
+                % {"label": label, "name": type(error).__name__},
                 details={"operation": operation},
             ) from error
         if not isinstance(response, dict):
-            raise GatewayError(f"Midtrans answered the {label} with an unexpected body.")
+            raise GatewayError(
+                gettext("Midtrans answered the %(label)s with an unexpected body.")
+                % {"label": label}
+            )
         return response
 
 

@@ -15,6 +15,7 @@ import requests
 from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 
 from merchants.errors import Conflict, GatewayError
 from merchants.models import Merchant
@@ -101,8 +102,11 @@ class XenditGateway:
     def __init__(self, *, secret_key: str):
         if not secret_key:
             raise Conflict(
-                "This merchant takes QRIS through Xendit but has no Xendit secret key; an owner "
-                "sets it in the admin (Merchant → QRIS).",
+                gettext(
+                    "This merchant takes QRIS through Xendit but has no Xendit secret key; "
+                    "an owner "
+                    "sets it in the admin (Merchant → QRIS)."
+                ),
                 code="gateway_not_configured",
             )
         self.secret_key = secret_key
@@ -133,7 +137,7 @@ class XenditGateway:
         }
         response = self._request("post", "/qr_codes", "qr_create", body)
         if not response.get("qr_string") or not response.get("id"):
-            raise GatewayError("Xendit created the QR code but sent no QR string or id.")
+            raise GatewayError(gettext("Xendit created the QR code but sent no QR string or id."))
         return QrisCharge(
             transaction_id=response["id"],
             qr_string=response["qr_string"],
@@ -174,27 +178,36 @@ class XenditGateway:
             )
         except requests.Timeout as error:
             raise GatewayError(
-                f"Xendit did not answer the {label} within {self.timeout:g} s; try again.",
+                gettext("Xendit did not answer the %(label)s within %(timeout)s s; try again.")
+                % {"label": label, "timeout": format(self.timeout, "g")},
                 details={"operation": operation},
             ) from error
         except requests.RequestException as error:
             raise GatewayError(
-                f"Could not reach Xendit for the {label} ({type(error).__name__}); try again.",
+                gettext("Could not reach Xendit for the %(label)s (%(name)s); try again.")
+                % {"label": label, "name": type(error).__name__},
                 details={"operation": operation},
             ) from error
         try:
             data = response.json()
         except ValueError as error:
             raise GatewayError(
-                f"Xendit answered the {label} with something that is not JSON "
-                f"(HTTP {response.status_code}); try again in a minute.",
+                gettext(
+                    "Xendit answered the %(label)s with something that is not JSON (HTTP "
+                    "%(status_code)s); try again in a minute."
+                )
+                % {"label": label, "status_code": response.status_code},
                 details={"operation": operation},
             ) from error
         if response.status_code >= 400 or not isinstance(data, dict):
             reason = data.get("message") if isinstance(data, dict) else None
             raise GatewayError(
-                f"Xendit refused the {label} (HTTP {response.status_code}): "
-                f"{reason or 'no reason given'}.",
+                gettext("Xendit refused the %(label)s (HTTP %(status_code)s): %(value)s.")
+                % {
+                    "label": label,
+                    "status_code": response.status_code,
+                    "value": reason or "no reason given",
+                },
                 details={
                     "status_code": str(response.status_code),
                     "operation": operation,

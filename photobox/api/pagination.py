@@ -1,3 +1,4 @@
+from django.utils.translation import gettext
 from rest_framework import exceptions
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -24,7 +25,11 @@ class PageOrOffsetPagination(LimitOffsetPagination):
             page = 0
         if not 1 <= page <= self.max_page:
             raise exceptions.ValidationError(
-                {self.page_query_param: [f"A whole number from 1 to {self.max_page:,}."]}
+                {
+                    self.page_query_param: [
+                        gettext("A whole number from 1 to %(max)s.") % {"max": f"{self.max_page:,}"}
+                    ]
+                }
             )
         self.page = page
         return (page - 1) * self.limit

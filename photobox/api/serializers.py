@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -36,8 +37,10 @@ class KioskLocationSerializer(ModelRulesMixin, MerchantScopedModelSerializer):
 class KioskLocationWithKeySerializer(KioskLocationSerializer):
     kiosk_key = serializers.CharField(
         read_only=True,
-        help_text="The kiosk's key, shown this once: put it into the kiosk now. Only its hash "
-        "is stored; rotate it if it is lost.",
+        help_text=gettext_lazy(
+            "The kiosk's key, shown this once: put it into the kiosk now. Only its hash "
+            "is stored; rotate it if it is lost."
+        ),
     )
 
     class Meta(KioskLocationSerializer.Meta):
@@ -52,10 +55,10 @@ class KioskPriceSerializer(ModelRulesMixin, MerchantScopedModelSerializer):
         max_value=2**31 - 1,
         allow_null=True,
         required=False,
-        help_text="Sessions that can be sold; null: unlimited.",
+        help_text=gettext_lazy("Sessions that can be sold; null: unlimited."),
     )
     quota_remaining = serializers.IntegerField(
-        read_only=True, allow_null=True, help_text="Null when unlimited."
+        read_only=True, allow_null=True, help_text=gettext_lazy("Null when unlimited.")
     )
     location_name = serializers.CharField(
         source="location.name", read_only=True, default=None, allow_null=True
@@ -171,7 +174,9 @@ class ResendEmailSerializer(serializers.Serializer):
     email = serializers.EmailField(
         required=False,
         allow_blank=True,
-        help_text="Send to this address instead (it replaces the one the customer typed).",
+        help_text=gettext_lazy(
+            "Send to this address instead (it replaces the one the customer typed)."
+        ),
     )
 
 
@@ -199,7 +204,7 @@ class KioskPriceOfferSerializer(serializers.ModelSerializer):
 
 class KioskSessionCreateSerializer(serializers.Serializer):
     price_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    email = serializers.EmailField(help_text="The gallery link is emailed here.")
+    email = serializers.EmailField(help_text=gettext_lazy("The gallery link is emailed here."))
     send_invoice = serializers.BooleanField(default=False)
 
 
@@ -219,7 +224,9 @@ class KioskSessionStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices)
     paid_at = serializers.DateTimeField(allow_null=True)
     expires_at = serializers.DateTimeField()
-    expires_in = serializers.IntegerField(help_text="Seconds the QR can still be paid; 0 after.")
+    expires_in = serializers.IntegerField(
+        help_text=gettext_lazy("Seconds the QR can still be paid; 0 after.")
+    )
 
 
 _MOMENT = serializers.DateTimeField()
@@ -241,22 +248,30 @@ def kiosk_status_body(row: dict) -> dict:
 class KioskUploadSerializer(serializers.Serializer):
     files = serializers.ListField(
         child=serializers.FileField(),
-        help_text="JPEG or PNG photos (checked by content), at most 10 MB each and 50 per session.",
+        help_text=gettext_lazy(
+            "JPEG or PNG photos (checked by content), at most 10 MB each and 50 per session."
+        ),
     )
 
 
 class KioskUploadedSerializer(serializers.Serializer):
     external_id = serializers.CharField()
-    photo_count = serializers.IntegerField(help_text="Photos of the session in all.")
+    photo_count = serializers.IntegerField(help_text=gettext_lazy("Photos of the session in all."))
     photos = PhotoSerializer(many=True)
-    gallery_url = serializers.URLField(help_text="The private link being emailed (for a QR).")
+    gallery_url = serializers.URLField(
+        help_text=gettext_lazy("The private link being emailed (for a QR).")
+    )
 
 
 class EncryptedSerializer(serializers.Serializer):
     """The body when ENCRYPTION_ENABLED is on (docs/photobox.md, "Response encryption")."""
 
-    iv = serializers.CharField(required=False, help_text="Base64 IV; absent with ENCRYPTION_IV.")
-    data = serializers.CharField(help_text="Base64 AES-256-CBC ciphertext of the JSON body.")
+    iv = serializers.CharField(
+        required=False, help_text=gettext_lazy("Base64 IV; absent with ENCRYPTION_IV.")
+    )
+    data = serializers.CharField(
+        help_text=gettext_lazy("Base64 AES-256-CBC ciphertext of the JSON body.")
+    )
 
 
 # --- gallery and maintenance ------------------------------------------------------------------
@@ -277,9 +292,10 @@ class GallerySerializer(serializers.Serializer):
 class CleanupSerializer(serializers.Serializer):
     days = serializers.IntegerField()
     deleted = serializers.ListField(
-        child=serializers.CharField(), help_text="Sessions whose photos are gone."
+        child=serializers.CharField(), help_text=gettext_lazy("Sessions whose photos are gone.")
     )
     failed = serializers.ListField(
-        child=serializers.CharField(), help_text="Sessions to try again (left as they were)."
+        child=serializers.CharField(),
+        help_text=gettext_lazy("Sessions to try again (left as they were)."),
     )
     files_deleted = serializers.IntegerField()

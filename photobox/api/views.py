@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -347,7 +348,7 @@ class MaintenanceCleanupView(APIView):
         if raw is not None:
             days = int(raw) if raw.isdigit() and len(raw) <= 4 else 0
             if not 1 <= days <= 3650:
-                raise ValidationError({"days": ["A whole number of days from 1 to 3650."]})
+                raise ValidationError({"days": [gettext("A whole number of days from 1 to 3650.")]})
         report = photos.photo_sessions_clean_expired(days=days)
         return Response(
             {
