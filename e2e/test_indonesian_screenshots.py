@@ -55,7 +55,7 @@ def test_the_owners_admin_in_indonesian(page_id, demo):
     expect(page.locator("#result_list")).to_contain_text("Rp ")
     assert RUPIAH.search(page.locator("#result_list").inner_text())
     expect(page.locator("[data-testid=time-zone-note]")).to_contain_text("Waktu dalam Asia/Jakarta")
-    expect(page.locator("#result_list thead")).to_contain_text("Status pembayaran")
+    expect(page.locator("#result_list thead")).to_contain_text("Pembayaran")
     shoot(page, "02-order-list")
 
     order = Order.objects.filter(merchant__slug="kopi-kita").order_by("-total_amount").first()
