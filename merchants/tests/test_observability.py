@@ -329,7 +329,9 @@ class TestSentry:
         sentry_sdk.init()  # no DSN: off again
 
     def test_an_error_is_reported_without_personal_data(self, sent, monkeypatch, merchant):
+        from django.core.signals import request_started
         from django.core.wsgi import get_wsgi_application
+        from django.db import close_old_connections
         from django.test import RequestFactory
 
         from customers import services
@@ -352,7 +354,14 @@ class TestSentry:
         )
         statuses = []
         # Through the WSGI application, as gunicorn calls it (Sentry reads the request there).
-        b"".join(get_wsgi_application()(environ, lambda status, headers: statuses.append(status)))
+        # As Django's test client does: the request must not close the test's connection
+        # (the session middleware reads the cookie's session from the database).
+        request_started.disconnect(close_old_connections)
+        try:
+            app = get_wsgi_application()
+            b"".join(app(environ, lambda status, headers: statuses.append(status)))
+        finally:
+            request_started.connect(close_old_connections)
         assert statuses == ["500 Internal Server Error"]
         [event] = sent
         text = json.dumps(without_source_lines(event))
