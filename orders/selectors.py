@@ -122,6 +122,8 @@ def order_reference_labels(refs: list[tuple[int, str]]) -> dict[tuple[int, str],
         (merchant_id, str(pk)): (number, reverse("admin:orders_order_change", args=[pk]))
         for pk, merchant_id, number in rows
     }
+
+
 def order_create_example(*, merchant: Merchant) -> dict | None:
     """A body for `POST /orders` that posts as it is: one of the merchant's products a cashier
     could sell now with no choice to make (no required modifier group), or None."""
