@@ -70,11 +70,19 @@ def idempotent(request, *, scope: str, handler: Callable[[], Response]) -> Respo
 
 
 def _claim(*, scope: str, key: str, fingerprint: str) -> IdempotencyRecord:
-    """Insert the in-progress marker (committed at once so racing requests see it)."""
+    """Insert the in-progress marker (committed at once so racing requests see it).
+
+    Outside a transaction (a request) the insert is its own autocommitted statement: one round
+    trip, where a transaction around it added BEGIN and COMMIT. Inside one (a test, a caller's
+    atomic block) a savepoint keeps that transaction usable after a duplicate key."""
     stale_before = timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_LOCK_SECONDS)
     try:
-        with transaction.atomic():
-            return IdempotencyRecord.objects.create(scope=scope, key=key, request_hash=fingerprint)
+        if transaction.get_connection().in_atomic_block:
+            with transaction.atomic():
+                return IdempotencyRecord.objects.create(
+                    scope=scope, key=key, request_hash=fingerprint
+                )
+        return IdempotencyRecord.objects.create(scope=scope, key=key, request_hash=fingerprint)
     except IntegrityError:
         existing = IdempotencyRecord.objects.get(scope=scope, key=key)
     if existing.request_hash != fingerprint:

@@ -85,6 +85,17 @@ class ProductViewSet(MerchantScopedViewSet):
             return selectors.with_category_name(queryset)
         return queryset.select_related("category")  # writes check the category's merchant
 
+    def list(self, request, *args, **kwargs):
+        # Rows from selected columns, images and modifier links by product id: the same JSON
+        # as model instances through the prefetch, at a fraction of the work per row.
+        queryset = selectors.product_row_values(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(queryset)
+        rows = selectors.product_rows(list(queryset if page is None else page))
+        serializer = self.get_serializer(rows, many=True)
+        if page is None:
+            return Response(serializer.data)
+        return self.get_paginated_response(serializer.data)
+
     def _image_response(self, product, code=status.HTTP_200_OK):
         product = self.get_queryset().get(pk=product.pk)  # fresh images, one prefetch
         return Response(self.get_serializer(product).data, status=code)

@@ -77,3 +77,28 @@ def test_concurrent_requests_with_one_key_create_one_order(client_for, officer, 
     assert Order.objects.count() == 1
     assert codes.count(201) >= 1
     assert set(codes) <= {201, 409}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_claim_is_one_autocommitted_insert(client_for, officer, kopi, monkeypatch):
+    """Outside a transaction the marker is one statement, committed at once (no BEGIN/COMMIT
+    around it); a retry still finds it and replays the answer."""
+    from django.db import transaction
+
+    inside_transaction = []
+    create = IdempotencyRecord.objects.create
+
+    def spying_create(**kwargs):
+        inside_transaction.append(transaction.get_connection().in_atomic_block)
+        return create(**kwargs)
+
+    monkeypatch.setattr(IdempotencyRecord.objects, "create", spying_create)
+    payload = {"lines": lines((kopi, 1))}
+    client = client_for(officer)
+    first = client.post(URL, payload, format="json", HTTP_IDEMPOTENCY_KEY="one-trip")
+    again = client.post(URL, payload, format="json", HTTP_IDEMPOTENCY_KEY="one-trip")
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert inside_transaction == [False, False]  # each claim autocommitted on its own
+    assert Order.objects.count() == 1
+    assert IdempotencyRecord.objects.get(key="one-trip").state == IdempotencyRecord.State.DONE
