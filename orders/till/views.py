@@ -45,11 +45,11 @@ def till_page(view):
             return redirect_to_login(request.get_full_path(), reverse("admin:login"))
         tenant = admin_tenant(request)
         if not tenant.choices:
-            raise PermissionDenied("Your account is not a member of any active merchant.")
+            raise PermissionDenied(_("Your account is not a member of any active merchant."))
         if tenant.merchant is None or (tenant.can_choose and request.GET.get("choose")):
             return render(request, "till/choose_merchant.html", {"tenant": tenant}, status=200)
         if not tenant.has_role(Membership.Role.OFFICER):
-            raise PermissionDenied("Only officers and owners use the till.")
+            raise PermissionDenied(_("Only officers and owners use the till."))
         request.till_tenant = tenant
         return view(request, *args, **kwargs)
 
