@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
@@ -73,9 +74,10 @@ def till_strings() -> dict[str, str]:
         "discount": _("Discount"),
         "tax": _("Tax"),
         "tax_included": _("Tax (included)"),
-        "service": _("Service"),
+        "service": pgettext("service charge", "Service"),
         "total": _("Total"),
-        "paid": _("Paid"),
+        "paid": pgettext("amount already paid", "Paid"),
+        "status_paid": _("Paid"),
         "due": _("Due"),
         "table": _("Table"),
         "void": _("Void"),
