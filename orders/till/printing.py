@@ -117,7 +117,9 @@ def receipt_data(*, order: Order) -> Receipt:
     for payment in sorted(paid, key=lambda p: (p.paid_at or p.created_at, p.pk)):
         if payment.gateway == Payment.Gateway.CASH and payment.cash_tendered_amount:
             tenders.append((tender_label(payment), amount(payment.cash_tendered_amount)))
-            tenders.append((_("Change"), amount(payment.change_amount or 0)))
+            tenders.append(
+                (pgettext("cash handed back", "Change"), amount(payment.change_amount or 0))
+            )
         else:
             tenders.append((tender_label(payment), amount(payment.amount)))
     status_note = ""
