@@ -215,12 +215,12 @@ class StockMovementInline(ReadOnlyPermissionsMixin, MerchantScopedTabularInline)
     extra = 0
     can_delete = False
     ordering = ("-created_at", "-pk")
-    verbose_name_plural = "Stock movements (latest 50)"
+    verbose_name_plural = gettext_lazy("Stock movements (latest 50)")
     shown = 50
 
 
 class StockTakeForm(forms.Form):
-    reason = forms.CharField(max_length=255, required=False, initial="Stock take")
+    reason = forms.CharField(max_length=255, required=False, initial=gettext_lazy("Stock take"))
 
     def __init__(self, *args, products=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -326,10 +326,10 @@ class ProductAdmin(ImportExportMixin, MerchantScopedAdmin):
         movements in one transaction (owners)."""
         tenant = admin_tenant(request)
         if tenant.merchant is None:
-            messages.info(request, "Choose a merchant first.")
+            messages.info(request, gettext("Choose a merchant first."))
             return redirect("admin:index")
         if not tenant.has_role(Role.OWNER):
-            raise PermissionDenied("Only an owner can take stock.")
+            raise PermissionDenied(gettext("Only an owner can take stock."))
         products = Product.objects.filter(merchant=tenant.merchant, track_stock=True).order_by(
             "category__sort_order", "sort_order", "name", "pk"
         )
@@ -340,15 +340,20 @@ class ProductAdmin(ImportExportMixin, MerchantScopedAdmin):
                     merchant_id=tenant.merchant.pk,
                     counted=form.counted(),
                     actor=Actor.staff(request.user),
-                    reason=form.cleaned_data["reason"] or "Stock take",
+                    reason=form.cleaned_data["reason"] or gettext("Stock take"),
                 )
             except DomainError as error:
                 messages.error(request, error.message)
             else:
                 messages.success(
                     request,
-                    f"Stock take saved: {len(movements)} product(s) changed, "
-                    f"{len(form.counted()) - len(movements)} already right.",
+                    gettext(
+                        "Stock take saved: %(changed)s product(s) changed, %(right)s already right."
+                    )
+                    % {
+                        "changed": len(movements),
+                        "right": len(form.counted()) - len(movements),
+                    },
                 )
                 return redirect(reverse("admin:catalog_product_stock_take"))
         context = {

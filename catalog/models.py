@@ -375,33 +375,53 @@ class StockMovement(TenantModel):
     Orders are named by id only (catalog does not depend on orders)."""
 
     class Kind(models.TextChoices):
-        SALE = "sale", "Sale"
-        VOID = "void", "Line voided"
-        CANCEL = "cancel", "Order cancelled"
-        ADJUSTMENT = "adjustment", "Adjustment"
-        RESTOCK = "restock", "Restock"
-        COUNT = "count", "Stock count"
+        SALE = "sale", gettext_lazy("Sale")
+        VOID = "void", gettext_lazy("Line voided")
+        CANCEL = "cancel", gettext_lazy("Order cancelled")
+        ADJUSTMENT = "adjustment", gettext_lazy("Adjustment")
+        RESTOCK = "restock", gettext_lazy("Restock")
+        COUNT = "count", gettext_lazy("Stock count")
 
     merchant = models.ForeignKey(
-        "merchants.Merchant", on_delete=models.CASCADE, related_name="stock_movements"
+        "merchants.Merchant",
+        on_delete=models.CASCADE,
+        related_name="stock_movements",
+        verbose_name=gettext_lazy("merchant"),
     )
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="stock_movements")
-    delta = models.IntegerField(help_text="Units added (positive) or taken (negative).")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    reason = models.CharField(max_length=255, blank=True)
+    product = models.ForeignKey(
+        Product,
+        on_delete=models.CASCADE,
+        related_name="stock_movements",
+        verbose_name=gettext_lazy("product"),
+    )
+    delta = models.IntegerField(
+        help_text=gettext_lazy("Units added (positive) or taken (negative)."),
+        verbose_name=gettext_lazy("change"),
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices, verbose_name=gettext_lazy("kind"))
+    reason = models.CharField(max_length=255, blank=True, verbose_name=gettext_lazy("reason"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        help_text="Who changed it (blank: the system).",
+        help_text=gettext_lazy("Who changed it (blank: the system)."),
+        verbose_name=gettext_lazy("by"),
     )
-    actor_label = models.CharField(max_length=150, blank=True)
-    order_id = models.PositiveBigIntegerField(null=True, blank=True)
-    order_line_id = models.PositiveBigIntegerField(null=True, blank=True)
+    actor_label = models.CharField(
+        max_length=150, blank=True, verbose_name=gettext_lazy("by (name)")
+    )
+    order_id = models.PositiveBigIntegerField(
+        null=True, blank=True, verbose_name=gettext_lazy("order id")
+    )
+    order_line_id = models.PositiveBigIntegerField(
+        null=True, blank=True, verbose_name=gettext_lazy("order line id")
+    )
 
     class Meta:
+        verbose_name = gettext_lazy("stock movement")
+        verbose_name_plural = gettext_lazy("stock movements")
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["product", "-created_at"], name="stock_movement_product"),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Case, F, IntegerField, OuterRef, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 
 from catalog.menu_cache import catalog_version_bump_many
 from catalog.models import Product, StockMovement
@@ -63,7 +64,8 @@ def _stock_delta_case(quantities: dict[int, int]) -> Case:
 
 def _not_enough(pk: int, name: str, left: int, asked: int) -> Conflict:
     return Conflict(
-        f"Not enough stock for {name}: {left} left, {asked} asked.",
+        gettext("Not enough stock for %(name)s: %(left)s left, %(asked)s asked.")
+        % {"name": name, "left": left, "asked": asked},
         code="insufficient_stock",
         details={"product_id": pk, "available": left, "requested": asked},
     )
@@ -161,7 +163,9 @@ def stock_reserve(
         stock=F("stock") - delta
     )
     if updated != len(quantities):  # only reachable where rows are not locked (SQLite)
-        raise Conflict("Stock changed while ordering; please try again.", code="stock_changed")
+        raise Conflict(
+            gettext("Stock changed while ordering; please try again."), code="stock_changed"
+        )
     menu_stock_changed(sold_out=[pk for pk in quantities if locked[pk][0] <= quantities[pk]])
     if not record:
         return quantities
@@ -235,28 +239,34 @@ def stock_adjust(
     before or after, and the ledger still sums to the stock."""
     if kind not in MANUAL_KINDS:
         raise DomainError(
-            f"Kind {kind!r} cannot be recorded by hand; use one of {', '.join(MANUAL_KINDS)}.",
+            gettext("Kind %(kind)r cannot be recorded by hand; use one of %(kinds)s.")
+            % {"kind": kind, "kinds": ", ".join(MANUAL_KINDS)},
             details={"kind": [f"One of {', '.join(MANUAL_KINDS)}."]},
         )
     if (delta is None) == (counted is None):
         raise DomainError(
-            "Send either delta (units added or taken) or counted (units on the shelf).",
-            details={"delta": ["Either delta or counted."]},
+            gettext("Send either delta (units added or taken) or counted (units on the shelf)."),
+            details={"delta": [gettext("Either delta or counted.")]},
         )
     if kind == StockKind.RESTOCK and (delta is None or delta <= 0):
         raise DomainError(
-            "A restock adds units: send a positive delta.",
-            details={"delta": ["A positive number of units."]},
+            gettext("A restock adds units: send a positive delta."),
+            details={"delta": [gettext("A positive number of units.")]},
         )
     if counted is not None and counted < 0:
-        raise DomainError("Counted units cannot be negative.", details={"counted": [">= 0"]})
+        raise DomainError(
+            gettext("Counted units cannot be negative."), details={"counted": [">= 0"]}
+        )
     with transaction.atomic():
         locked = Product.objects.select_for_update().get(pk=product.pk)
         change = delta if delta is not None else counted - locked.stock
         if locked.stock + change < 0:
             raise Conflict(
-                f"{locked.name} has {locked.stock} in stock; taking {-change} would go below "
-                "zero. Count the shelf and send counted instead.",
+                gettext(
+                    "%(product)s has %(stock)s in stock; taking %(taken)s would go below zero. "
+                    "Count the shelf and send counted instead."
+                )
+                % {"product": locked.name, "stock": locked.stock, "taken": -change},
                 code="stock_below_zero",
                 details={"stock": locked.stock, "delta": change},
             )
@@ -285,7 +295,9 @@ def stock_count_many(
     transaction, one `count` movement per product whose number changed, written in one insert.
     An id of another merchant is a 400 and nothing is written."""
     if any(units < 0 for units in counted.values()):
-        raise DomainError("Counted units cannot be negative.", details={"counted": [">= 0"]})
+        raise DomainError(
+            gettext("Counted units cannot be negative."), details={"counted": [">= 0"]}
+        )
     with transaction.atomic():
         locked = dict(
             Product.objects.select_for_update()
@@ -296,7 +308,8 @@ def stock_count_many(
         missing = sorted(set(counted) - set(locked))
         if missing:
             raise DomainError(
-                f"No product {', '.join(map(str, missing))} at this merchant.",
+                gettext("No product %(ids)s at this merchant.")
+                % {"ids": ", ".join(map(str, missing))},
                 details={"product_ids": missing},
             )
         deltas = {

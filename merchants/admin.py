@@ -150,7 +150,7 @@ class MerchantAdmin(MerchantScopedAdmin):
             },
         ),
         (
-            "Receipt and profile",
+            gettext_lazy("Receipt and profile"),
             {"fields": ("address", "phone", "tax_id", "logo", "receipt_footer")},
         ),
     )

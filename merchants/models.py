@@ -54,8 +54,10 @@ def validate_tax_id(value: str) -> None:
     digits = "".join(ch for ch in value if ch.isdigit())
     if value and (len(digits) not in (15, 16) or not set(value) <= set("0123456789.- ")):
         raise ValidationError(
-            "An NPWP has 15 or 16 digits (dots, dashes and spaces allowed), "
-            "e.g. 01.234.567.8-901.000."
+            gettext(
+                "An NPWP has 15 or 16 digits (dots, dashes and spaces allowed), "
+                "e.g. 01.234.567.8-901.000."
+            )
         )
 
 
@@ -183,25 +185,45 @@ class Merchant(TimeStampedModel):
     )
     require_open_shift = models.BooleanField(
         default=False,
-        help_text="On: cash is taken or refunded only while a shift is open on the register "
-        "(409 otherwise). Off: cash outside a shift is recorded without one.",
+        help_text=gettext_lazy(
+            "On: cash is taken or refunded only while a shift is open on the register "
+            "(409 otherwise). Off: cash outside a shift is recorded without one."
+        ),
+        verbose_name=gettext_lazy("require an open shift"),
     )
 
     # What a printed receipt shows about the shop (docs/till.md).
-    address = models.TextField(blank=True, help_text="Printed on receipts.")
-    phone = models.CharField(max_length=32, blank=True, help_text="Printed on receipts.")
+    address = models.TextField(
+        blank=True,
+        help_text=gettext_lazy("Printed on receipts."),
+        verbose_name=gettext_lazy("address"),
+    )
+    phone = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text=gettext_lazy("Printed on receipts."),
+        verbose_name=gettext_lazy("phone"),
+    )
     tax_id = models.CharField(
-        "tax id (NPWP)",
+        gettext_lazy("tax id (NPWP)"),
         max_length=32,
         blank=True,
         validators=[validate_tax_id],
-        help_text="NPWP, 15 or 16 digits (dots and dashes allowed); printed on receipts.",
+        help_text=gettext_lazy(
+            "NPWP, 15 or 16 digits (dots and dashes allowed); printed on receipts."
+        ),
     )
     logo = models.ImageField(
-        upload_to="merchants/logos/", blank=True, help_text="Printed at the top of receipts."
+        upload_to="merchants/logos/",
+        blank=True,
+        help_text=gettext_lazy("Printed at the top of receipts."),
+        verbose_name=gettext_lazy("logo"),
     )
     receipt_footer = models.TextField(
-        blank=True, max_length=500, help_text="Printed at the bottom of receipts: thanks, Wi-Fi."
+        blank=True,
+        max_length=500,
+        help_text=gettext_lazy("Printed at the bottom of receipts: thanks, Wi-Fi."),
+        verbose_name=gettext_lazy("receipt footer"),
     )
 
     merchant_lookup = "pk"

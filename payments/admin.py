@@ -286,10 +286,11 @@ class ShiftAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
     )
     readonly_fields = fields
 
-    @admin.display(description="Report")
+    @admin.display(description=gettext_lazy("Report"))
     def report_link(self, shift):
         url = reverse("admin:payments_shift_report", args=[shift.pk])
-        return format_html('<a href="{}">{} report</a>', url, "Z" if shift.closed_at else "X")
+        label = gettext("Z report") if shift.closed_at else gettext("X report")
+        return format_html('<a href="{}">{}</a>', url, label)
 
     def get_urls(self):
         report = path(

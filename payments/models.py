@@ -247,7 +247,10 @@ class Payment(TenantModel):
         null=True,
         blank=True,
         related_name="payments",
-        help_text="The cash drawer shift it was taken in (cash and staff-recorded tenders).",
+        help_text=gettext_lazy(
+            "The cash drawer shift it was taken in (cash and staff-recorded tenders)."
+        ),
+        verbose_name=gettext_lazy("shift"),
     )
 
     class Meta:
@@ -296,30 +299,69 @@ class Shift(TenantModel):
     cash put in or taken out are tied to it; at close the cash counted is compared with what
     should be there. A closed shift is read-only: a correction is a movement on the next one."""
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="shifts")
-    register = models.CharField(max_length=40, default="main", help_text="The till's name.")
-    currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
-    opening_cash = models.DecimalField(max_digits=14, decimal_places=2)
-    opened_at = models.DateTimeField()
+    merchant = models.ForeignKey(
+        Merchant,
+        on_delete=models.CASCADE,
+        related_name="shifts",
+        verbose_name=gettext_lazy("merchant"),
+    )
+    register = models.CharField(
+        max_length=40,
+        default="main",
+        help_text=gettext_lazy("The till's name."),
+        verbose_name=gettext_lazy("register"),
+    )
+    currency = models.CharField(
+        max_length=3, default=DEFAULT_CURRENCY, verbose_name=gettext_lazy("currency")
+    )
+    opening_cash = models.DecimalField(
+        max_digits=14, decimal_places=2, verbose_name=gettext_lazy("opening cash")
+    )
+    opened_at = models.DateTimeField(verbose_name=gettext_lazy("opened at"))
     opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=gettext_lazy("opened by"),
     )
-    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("closed at"))
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=gettext_lazy("closed by"),
     )
-    expected_cash = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    counted_cash = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    expected_cash = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        verbose_name=gettext_lazy("expected cash"),
+    )
+    counted_cash = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        verbose_name=gettext_lazy("counted cash"),
+    )
     difference = models.DecimalField(
         max_digits=14,
         decimal_places=2,
         null=True,
         blank=True,
-        help_text="Counted minus expected: negative when cash is missing.",
+        help_text=gettext_lazy("Counted minus expected: negative when cash is missing."),
+        verbose_name=gettext_lazy("difference"),
     )
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, verbose_name=gettext_lazy("note"))
 
     class Meta:
+        verbose_name = gettext_lazy("shift")
+        verbose_name_plural = gettext_lazy("shifts")
         ordering = ["-opened_at", "-pk"]
         indexes = [models.Index(fields=["merchant", "-opened_at"], name="shift_merchant_recent")]
         constraints = [
@@ -347,17 +389,31 @@ class CashMovement(TenantModel):
     supplier paid from the till, or a cash refund handed back (written by the refund)."""
 
     class Kind(models.TextChoices):
-        IN = "in", "Cash in"
-        OUT = "out", "Cash out"
-        REFUND = "refund", "Cash refund"
+        IN = "in", gettext_lazy("Cash in")
+        OUT = "out", gettext_lazy("Cash out")
+        REFUND = "refund", gettext_lazy("Cash refund")
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
-    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="cash_movements")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    amount = models.DecimalField(max_digits=14, decimal_places=2)
-    reason = models.CharField(max_length=255)
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="+", verbose_name=gettext_lazy("merchant")
+    )
+    shift = models.ForeignKey(
+        Shift,
+        on_delete=models.PROTECT,
+        related_name="cash_movements",
+        verbose_name=gettext_lazy("shift"),
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=gettext_lazy("kind"))
+    amount = models.DecimalField(
+        max_digits=14, decimal_places=2, verbose_name=gettext_lazy("amount")
+    )
+    reason = models.CharField(max_length=255, verbose_name=gettext_lazy("reason"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=gettext_lazy("by"),
     )
     payment = models.ForeignKey(
         Payment,
@@ -365,10 +421,13 @@ class CashMovement(TenantModel):
         null=True,
         blank=True,
         related_name="cash_movements",
-        help_text="The payment refunded, for a cash refund.",
+        help_text=gettext_lazy("The payment refunded, for a cash refund."),
+        verbose_name=gettext_lazy("payment"),
     )
 
     class Meta:
+        verbose_name = gettext_lazy("cash movement")
+        verbose_name_plural = gettext_lazy("cash movements")
         ordering = ["created_at", "pk"]
         constraints = [
             models.CheckConstraint(

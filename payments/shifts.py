@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from merchants.actors import Actor
 from merchants.errors import Conflict, DomainError, NotFound
@@ -30,15 +31,19 @@ def register_name(register: str | None) -> str:
     name = (register or "").strip() or DEFAULT_REGISTER
     if len(name) > 40:
         raise DomainError(
-            "A register name has at most 40 characters.", details={"register": ["Too long."]}
+            gettext("A register name has at most 40 characters."),
+            details={"register": [gettext("Too long.")]},
         )
     return name
 
 
 def _no_open_shift(register: str) -> Conflict:
     return Conflict(
-        f"No shift is open on register {register!r}: open one (POST /api/v1/shifts/open) "
-        "before taking or refunding cash.",
+        gettext(
+            "No shift is open on register %(register)r: open one (POST /api/v1/shifts/open) "
+            "before taking or refunding cash."
+        )
+        % {"register": register},
         code="no_open_shift",
         details={"register": register},
     )
@@ -77,7 +82,7 @@ def shift_open(
     name = register_name(register)
     if opening_cash is None or opening_cash < 0:
         raise DomainError(
-            "Opening cash is the cash in the drawer: zero or more.",
+            gettext("Opening cash is the cash in the drawer: zero or more."),
             details={"opening_cash": [">= 0"]},
         )
     if shift_current(merchant=merchant, register=name) is not None:
@@ -98,22 +103,31 @@ def shift_open(
 
 def _already_open(register: str) -> Conflict:
     return Conflict(
-        f"A shift is already open on register {register!r}; close it first "
-        "(or name another register).",
+        gettext(
+            "A shift is already open on register %(register)r; close it first "
+            "(or name another register)."
+        )
+        % {"register": register},
         code="shift_already_open",
         details={"register": register},
     )
 
 
-def _locked_open(shift: Shift, verb: str) -> Shift:
+def _locked_open(shift: Shift, *, closing: bool) -> Shift:
     locked = Shift.objects.select_for_update().get(pk=shift.pk)
     if not locked.is_open:
-        raise Conflict(
-            f"This shift was closed at "
-            f"{locked.closed_at.astimezone(locked.merchant.tzinfo):%Y-%m-%d %H:%M}; "
-            f"a closed shift cannot {verb}. Record it on the register's next shift.",
-            code="shift_closed",
-        )
+        closed = f"{locked.closed_at.astimezone(locked.merchant.tzinfo):%Y-%m-%d %H:%M}"
+        if closing:
+            message = gettext(
+                "This shift was closed at %(closed)s; a closed shift cannot be closed again. "
+                "Record it on the register's next shift."
+            )
+        else:
+            message = gettext(
+                "This shift was closed at %(closed)s; a closed shift cannot take cash "
+                "movements. Record it on the register's next shift."
+            )
+        raise Conflict(message % {"closed": closed}, code="shift_closed")
     return locked
 
 
@@ -124,20 +138,29 @@ def shift_cash_move(
     shift, 400 when taking out more than the drawer should hold."""
     reason = (reason or "").strip()
     if kind not in (CashMovement.Kind.IN, CashMovement.Kind.OUT):
-        raise DomainError("Kind is in or out.", details={"kind": ["One of in, out."]})
+        raise DomainError(
+            gettext("Kind is in or out."), details={"kind": [gettext("One of in, out.")]}
+        )
     if not reason:
-        raise DomainError("Say why the cash moved.", details={"reason": ["Required."]})
+        raise DomainError(
+            gettext("Say why the cash moved."), details={"reason": [gettext("Required.")]}
+        )
     if amount is None or amount <= 0:
-        raise DomainError("The amount must be more than zero.", details={"amount": ["> 0"]})
+        raise DomainError(
+            gettext("The amount must be more than zero."), details={"amount": ["> 0"]}
+        )
     with transaction.atomic():
-        locked = _locked_open(shift, "take cash movements")
+        locked = _locked_open(shift, closing=False)
         if kind == CashMovement.Kind.OUT:
             expected = shift_summary(shift=locked).expected_cash
             if amount > expected:
                 raise DomainError(
-                    f"The drawer should hold {expected}; {amount} cannot be taken out of it.",
+                    gettext(
+                        "The drawer should hold %(expected)s; %(amount)s cannot be taken out of it."
+                    )
+                    % {"expected": expected, "amount": amount},
                     code="not_enough_cash",
-                    details={"amount": [f"at most {expected}"]},
+                    details={"amount": [gettext("at most %(expected)s") % {"expected": expected}]},
                 )
         return CashMovement.objects.create(
             merchant_id=locked.merchant_id,
@@ -247,11 +270,11 @@ def shift_close(
     close of the same shift, from another till, waits for the first and is refused)."""
     if counted_cash is None or counted_cash < 0:
         raise DomainError(
-            "Counted cash is what is in the drawer: zero or more.",
+            gettext("Counted cash is what is in the drawer: zero or more."),
             details={"counted_cash": [">= 0"]},
         )
     with transaction.atomic():
-        locked = _locked_open(shift, "be closed again")
+        locked = _locked_open(shift, closing=True)
         summary = shift_summary(shift=locked)
         locked.expected_cash = summary.expected_cash
         locked.counted_cash = counted_cash
@@ -277,7 +300,7 @@ def shift_close(
 def shift_get(*, merchant: Merchant, pk: int) -> Shift:
     shift = Shift.objects.filter(merchant=merchant, pk=pk).first()
     if shift is None:
-        raise NotFound(f"No shift {pk}.")
+        raise NotFound(gettext("No shift %(pk)s.") % {"pk": pk})
     return shift
 
 

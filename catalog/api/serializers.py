@@ -545,15 +545,18 @@ class StockAdjustmentSerializer(serializers.Serializer):
     """Either `delta` (units added, or taken when negative) or `counted` (units on the shelf)."""
 
     delta = serializers.IntegerField(
-        required=False, min_value=-1_000_000, max_value=1_000_000, help_text="Units +/-."
+        required=False,
+        min_value=-1_000_000,
+        max_value=1_000_000,
+        help_text=gettext_lazy("Units +/-."),
     )
     counted = serializers.IntegerField(
-        required=False, min_value=0, max_value=1_000_000, help_text="Units counted."
+        required=False, min_value=0, max_value=1_000_000, help_text=gettext_lazy("Units counted.")
     )
     kind = serializers.ChoiceField(
         choices=["adjustment", "restock", "count"],
         required=False,
-        help_text="Default: count with `counted`, adjustment with `delta`.",
+        help_text=gettext_lazy("Default: count with `counted`, adjustment with `delta`."),
     )
     reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
@@ -561,13 +564,19 @@ class StockAdjustmentSerializer(serializers.Serializer):
         has_delta, has_counted = "delta" in attrs, "counted" in attrs
         if has_delta == has_counted:
             raise serializers.ValidationError(
-                {"delta": "Send either delta (units added or taken) or counted (units counted)."}
+                {
+                    "delta": gettext(
+                        "Send either delta (units added or taken) or counted (units counted)."
+                    )
+                }
             )
         if has_delta and attrs["delta"] == 0:
-            raise serializers.ValidationError({"delta": "A delta of 0 changes nothing."})
+            raise serializers.ValidationError({"delta": gettext("A delta of 0 changes nothing.")})
         attrs.setdefault("kind", "count" if has_counted else "adjustment")
         if has_counted and attrs["kind"] != "count":
-            raise serializers.ValidationError({"kind": "A counted number is a count."})
+            raise serializers.ValidationError({"kind": gettext("A counted number is a count.")})
         if has_delta and attrs["kind"] == "count":
-            raise serializers.ValidationError({"kind": "A count sends counted, not delta."})
+            raise serializers.ValidationError(
+                {"kind": gettext("A count sends counted, not delta.")}
+            )
         return attrs

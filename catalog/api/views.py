@@ -1,5 +1,6 @@
 from django.db.models import Count, Prefetch
 from django.http import HttpResponse
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -190,7 +191,9 @@ class ProductViewSet(MerchantScopedViewSet):
         data = body.validated_data
         role = Role.OWNER if self.tenant.is_operator else self.tenant.role
         if data["kind"] != StockKind.RESTOCK and role < Role.OWNER:
-            raise PermissionDenied("Officers may only restock (kind restock, a positive delta).")
+            raise PermissionDenied(
+                gettext("Officers may only restock (kind restock, a positive delta).")
+            )
         movement = stock_adjust(
             product=product,
             actor=Actor.staff(request.user),

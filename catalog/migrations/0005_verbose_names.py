@@ -4,6 +4,7 @@ import catalog.models
 import django.core.validators
 import django.db.models.deletion
 from decimal import Decimal
+from django.conf import settings
 from django.db import migrations, models
 
 
@@ -440,5 +441,54 @@ class Migration(migrations.Migration):
             model_name='stockmovement',
             name='updated_at',
             field=models.DateTimeField(auto_now=True, verbose_name='updated at'),
+        ),
+        migrations.AlterModelOptions(
+            name='stockmovement',
+            options={'ordering': ['-created_at', '-pk'], 'verbose_name': 'stock movement', 'verbose_name_plural': 'stock movements'},
+        ),
+        migrations.AlterField(
+            model_name='stockmovement',
+            name='actor',
+            field=models.ForeignKey(blank=True, help_text='Who changed it (blank: the system).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by'),
+        ),
+        migrations.AlterField(
+            model_name='stockmovement',
+            name='actor_label',
+            field=models.CharField(blank=True, max_length=150, verbose_name='by (name)'),
+        ),
+        migrations.AlterField(
+            model_name='stockmovement',
+            name='delta',
+            field=models.IntegerField(help_text='Units added (positive) or taken (negative).', verbose_name='change'),
+        ),
+        migrations.AlterField(
+            model_name='stockmovement',
+            name='kind',
+            field=models.CharField(choices=[('sale', 'Sale'), ('void', 'Line voided'), ('cancel', 'Order cancelled'), ('adjustment', 'Adjustment'), ('restock', 'Restock'), ('count', 'Stock count')], max_length=12, verbose_name='kind'),
+        ),
+        migrations.AlterField(
+            model_name='stockmovement',
+            name='merchant',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stock_movements', to='merchants.merchant', verbose_name='merchant'),
+        ),
+        migrations.AlterField(
+            model_name='stockmovement',
+            name='order_id',
+            field=models.PositiveBigIntegerField(blank=True, null=True, verbose_name='order id'),
+        ),
+        migrations.AlterField(
+            model_name='stockmovement',
+            name='order_line_id',
+            field=models.PositiveBigIntegerField(blank=True, null=True, verbose_name='order line id'),
+        ),
+        migrations.AlterField(
+            model_name='stockmovement',
+            name='product',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stock_movements', to='catalog.product', verbose_name='product'),
+        ),
+        migrations.AlterField(
+            model_name='stockmovement',
+            name='reason',
+            field=models.CharField(blank=True, max_length=255, verbose_name='reason'),
         ),
     ]

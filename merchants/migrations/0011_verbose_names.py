@@ -429,4 +429,29 @@ class Migration(migrations.Migration):
             name='zone',
             field=models.CharField(blank=True, help_text='Indoor, terrace, first floor…', max_length=40, verbose_name='zone'),
         ),
+        migrations.AlterField(
+            model_name='merchant',
+            name='address',
+            field=models.TextField(blank=True, help_text='Printed on receipts.', verbose_name='address'),
+        ),
+        migrations.AlterField(
+            model_name='merchant',
+            name='logo',
+            field=models.ImageField(blank=True, help_text='Printed at the top of receipts.', upload_to='merchants/logos/', verbose_name='logo'),
+        ),
+        migrations.AlterField(
+            model_name='merchant',
+            name='phone',
+            field=models.CharField(blank=True, help_text='Printed on receipts.', max_length=32, verbose_name='phone'),
+        ),
+        migrations.AlterField(
+            model_name='merchant',
+            name='receipt_footer',
+            field=models.TextField(blank=True, help_text='Printed at the bottom of receipts: thanks, Wi-Fi.', max_length=500, verbose_name='receipt footer'),
+        ),
+        migrations.AlterField(
+            model_name='merchant',
+            name='require_open_shift',
+            field=models.BooleanField(default=False, help_text='On: cash is taken or refunded only while a shift is open on the register (409 otherwise). Off: cash outside a shift is recorded without one.', verbose_name='require an open shift'),
+        ),
     ]

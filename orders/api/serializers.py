@@ -112,7 +112,9 @@ class OrderCreateSerializer(MerchantScopedSerializerMixin, serializers.Serialize
             "Also complete it: the payments must cover the total (400 otherwise)."
         ),
     )
-    register = register_field(help_text='The register of a counter sale\'s shift; "main".')
+    register = register_field(
+        help_text=gettext_lazy('The register of a counter sale\'s shift; "main".')
+    )
 
     def get_initial(self):
         # The browsable API's raw form starts from a body that posts as it is (a real product
@@ -464,8 +466,10 @@ class OrderPayCashNeedsSerializer(serializers.Serializer):
 
     currency = serializers.CharField()
     total_amount = money_field()
-    amount_due = money_field(help_text="What is still to pay.")
-    cash_due = money_field(help_text="What cash pays: amount_due rounded to the cash step.")
+    amount_due = money_field(help_text=gettext_lazy("What is still to pay."))
+    cash_due = money_field(
+        help_text=gettext_lazy("What cash pays: amount_due rounded to the cash step.")
+    )
 
 
 class OrderPaymentMethodBriefSerializer(serializers.Serializer):

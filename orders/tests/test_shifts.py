@@ -261,3 +261,25 @@ def test_the_printable_shift_report_and_the_daily_z_list_the_shift(
     assert (
         owner_admin.get(reverse("admin:payments_shift_report", args=[theirs.pk])).status_code == 404
     )
+
+
+def test_the_shift_report_and_a_closed_shifts_refusal_read_in_indonesian(
+    merchant, officer, officer_client, owner_admin
+):
+    from django.urls import reverse
+
+    shift = shift_open(merchant=merchant, actor=Actor.staff(officer), opening_cash=Decimal(200000))
+    shift_close(shift=shift, actor=Actor.staff(officer), counted_cash=Decimal(200000))
+    url = reverse("admin:payments_shift_report", args=[shift.pk])
+    page = owner_admin.get(url, HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    assert "Laporan Z — shift ditutup" in page
+    assert f"Laci kas ({shift.currency})" in page
+    assert "Z report" not in page
+    # The till's "Change" (cash handed back) has its own context: the admin's stays "Ubah".
+    assert "Ubah" in owner_admin.get("/admin/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
+
+    again = officer_client.post(
+        f"{SHIFTS}/{shift.pk}/close", {"counted_cash": "1000"}, HTTP_ACCEPT_LANGUAGE="id"
+    )
+    assert again.status_code == 409
+    assert "sudah ditutup" in again.json()["error"]["message"]

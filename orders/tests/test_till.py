@@ -266,3 +266,13 @@ def test_prices_in_the_menu_are_decimal_strings(cashier_client, shop):
         "delta": "5000.00",
     }
     assert Decimal(menu["cash_step"]) == 100
+
+
+def test_the_till_reads_in_indonesian_with_its_own_words_for_shared_english(cashier_client, shop):
+    page = cashier_client.get("/till/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    assert "Kembalian" in page  # change: the cash handed back
+    assert "Pisah bill" in page  # the split button, not the order event "Split"
+    strings = json.loads(page.split('id="till-strings" type="application/json">')[1].split("<")[0])
+    assert strings["service"] == "Biaya layanan"  # the service charge, not a service product
+    assert strings["paid"] == "Dibayar"  # an amount paid so far
+    assert strings["status_paid"] == "Lunas"  # a bill paid in full

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from merchants.actors import Actor
 from merchants.money import currency_info, format_amount, format_money
@@ -108,7 +109,7 @@ def receipt_data(*, order: Order) -> Receipt:
         label = _("Tax (included)") if order.prices_include_tax else _("Tax")
         totals.append((label, amount(order.tax_amount)))
     if order.service_charge_amount:
-        totals.append((_("Service"), amount(order.service_charge_amount)))
+        totals.append((pgettext("service charge", "Service"), amount(order.service_charge_amount)))
     totals.append((_("TOTAL"), till_money(order.total_amount, currency)))
 
     tenders: list[tuple[str, str]] = []
@@ -116,7 +117,9 @@ def receipt_data(*, order: Order) -> Receipt:
     for payment in sorted(paid, key=lambda p: (p.paid_at or p.created_at, p.pk)):
         if payment.gateway == Payment.Gateway.CASH and payment.cash_tendered_amount:
             tenders.append((tender_label(payment), amount(payment.cash_tendered_amount)))
-            tenders.append((_("Change"), amount(payment.change_amount or 0)))
+            tenders.append(
+                (pgettext("cash handed back", "Change"), amount(payment.change_amount or 0))
+            )
         else:
             tenders.append((tender_label(payment), amount(payment.amount)))
     status_note = ""

@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
@@ -45,11 +46,11 @@ def till_page(view):
             return redirect_to_login(request.get_full_path(), reverse("admin:login"))
         tenant = admin_tenant(request)
         if not tenant.choices:
-            raise PermissionDenied("Your account is not a member of any active merchant.")
+            raise PermissionDenied(_("Your account is not a member of any active merchant."))
         if tenant.merchant is None or (tenant.can_choose and request.GET.get("choose")):
             return render(request, "till/choose_merchant.html", {"tenant": tenant}, status=200)
         if not tenant.has_role(Membership.Role.OFFICER):
-            raise PermissionDenied("Only officers and owners use the till.")
+            raise PermissionDenied(_("Only officers and owners use the till."))
         request.till_tenant = tenant
         return view(request, *args, **kwargs)
 
@@ -73,9 +74,10 @@ def till_strings() -> dict[str, str]:
         "discount": _("Discount"),
         "tax": _("Tax"),
         "tax_included": _("Tax (included)"),
-        "service": _("Service"),
+        "service": pgettext("service charge", "Service"),
         "total": _("Total"),
-        "paid": _("Paid"),
+        "paid": pgettext("amount already paid", "Paid"),
+        "status_paid": _("Paid"),
         "due": _("Due"),
         "table": _("Table"),
         "void": _("Void"),

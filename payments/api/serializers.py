@@ -120,16 +120,22 @@ class PaymentMethodSerializer(MerchantScopedModelSerializer):
 
 class ShiftOpenSerializer(serializers.Serializer):
     register = register_field()
-    opening_cash = money_field(min_value=0, help_text="The cash counted into the drawer.")
+    opening_cash = money_field(
+        min_value=0, help_text=gettext_lazy("The cash counted into the drawer.")
+    )
 
 
 class ShiftCloseSerializer(serializers.Serializer):
-    counted_cash = money_field(min_value=0, help_text="The cash counted in the drawer now.")
+    counted_cash = money_field(
+        min_value=0, help_text=gettext_lazy("The cash counted in the drawer now.")
+    )
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
 class CashMovementCreateSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=[("in", "Cash in"), ("out", "Cash out")])
+    kind = serializers.ChoiceField(
+        choices=[("in", gettext_lazy("Cash in")), ("out", gettext_lazy("Cash out"))]
+    )
     amount = money_field(min_value=0)
     reason = serializers.CharField(max_length=255)
 
@@ -206,6 +212,6 @@ class ShiftReportSerializer(serializers.Serializer):
     counted_cash = money_field(source="shift.counted_cash", allow_null=True)
     difference = money_field(source="shift.difference", allow_null=True)
     takings_by_method = ShiftTakingSerializer(many=True)
-    orders = serializers.IntegerField(help_text="Sales (orders) paid in this shift.")
+    orders = serializers.IntegerField(help_text=gettext_lazy("Sales (orders) paid in this shift."))
     refunds = ShiftRefundsSerializer()
     movements = CashMovementSerializer(many=True)

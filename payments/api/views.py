@@ -1,6 +1,7 @@
 from collections.abc import Callable
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -250,8 +251,11 @@ class ShiftViewSet(MerchantScopedReadOnlyViewSet):
         shift = shift_current(merchant=self.merchant, register=register)
         if shift is None:
             raise NotFound(
-                f"No shift is open on register {register_name(register)!r}; open one with "
-                "POST /api/v1/shifts/open."
+                gettext(
+                    "No shift is open on register %(register)r; open one with "
+                    "POST /api/v1/shifts/open."
+                )
+                % {"register": register_name(register)}
             )
         return self._report(shift_summary(shift=shift))
 

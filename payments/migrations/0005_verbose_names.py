@@ -252,4 +252,112 @@ class Migration(migrations.Migration):
             name='updated_at',
             field=models.DateTimeField(auto_now=True, verbose_name='updated at'),
         ),
+        migrations.AlterModelOptions(
+            name='cashmovement',
+            options={'ordering': ['created_at', 'pk'], 'verbose_name': 'cash movement', 'verbose_name_plural': 'cash movements'},
+        ),
+        migrations.AlterModelOptions(
+            name='shift',
+            options={'ordering': ['-opened_at', '-pk'], 'verbose_name': 'shift', 'verbose_name_plural': 'shifts'},
+        ),
+        migrations.AlterField(
+            model_name='cashmovement',
+            name='actor',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by'),
+        ),
+        migrations.AlterField(
+            model_name='cashmovement',
+            name='amount',
+            field=models.DecimalField(decimal_places=2, max_digits=14, verbose_name='amount'),
+        ),
+        migrations.AlterField(
+            model_name='cashmovement',
+            name='kind',
+            field=models.CharField(choices=[('in', 'Cash in'), ('out', 'Cash out'), ('refund', 'Cash refund')], max_length=10, verbose_name='kind'),
+        ),
+        migrations.AlterField(
+            model_name='cashmovement',
+            name='merchant',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='merchants.merchant', verbose_name='merchant'),
+        ),
+        migrations.AlterField(
+            model_name='cashmovement',
+            name='payment',
+            field=models.ForeignKey(blank=True, help_text='The payment refunded, for a cash refund.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cash_movements', to='payments.payment', verbose_name='payment'),
+        ),
+        migrations.AlterField(
+            model_name='cashmovement',
+            name='reason',
+            field=models.CharField(max_length=255, verbose_name='reason'),
+        ),
+        migrations.AlterField(
+            model_name='cashmovement',
+            name='shift',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cash_movements', to='payments.shift', verbose_name='shift'),
+        ),
+        migrations.AlterField(
+            model_name='payment',
+            name='shift',
+            field=models.ForeignKey(blank=True, help_text='The cash drawer shift it was taken in (cash and staff-recorded tenders).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='payments.shift', verbose_name='shift'),
+        ),
+        migrations.AlterField(
+            model_name='shift',
+            name='closed_at',
+            field=models.DateTimeField(blank=True, null=True, verbose_name='closed at'),
+        ),
+        migrations.AlterField(
+            model_name='shift',
+            name='closed_by',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='closed by'),
+        ),
+        migrations.AlterField(
+            model_name='shift',
+            name='counted_cash',
+            field=models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='counted cash'),
+        ),
+        migrations.AlterField(
+            model_name='shift',
+            name='currency',
+            field=models.CharField(default='IDR', max_length=3, verbose_name='currency'),
+        ),
+        migrations.AlterField(
+            model_name='shift',
+            name='difference',
+            field=models.DecimalField(blank=True, decimal_places=2, help_text='Counted minus expected: negative when cash is missing.', max_digits=14, null=True, verbose_name='difference'),
+        ),
+        migrations.AlterField(
+            model_name='shift',
+            name='expected_cash',
+            field=models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='expected cash'),
+        ),
+        migrations.AlterField(
+            model_name='shift',
+            name='merchant',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shifts', to='merchants.merchant', verbose_name='merchant'),
+        ),
+        migrations.AlterField(
+            model_name='shift',
+            name='note',
+            field=models.TextField(blank=True, verbose_name='note'),
+        ),
+        migrations.AlterField(
+            model_name='shift',
+            name='opened_at',
+            field=models.DateTimeField(verbose_name='opened at'),
+        ),
+        migrations.AlterField(
+            model_name='shift',
+            name='opened_by',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='opened by'),
+        ),
+        migrations.AlterField(
+            model_name='shift',
+            name='opening_cash',
+            field=models.DecimalField(decimal_places=2, max_digits=14, verbose_name='opening cash'),
+        ),
+        migrations.AlterField(
+            model_name='shift',
+            name='register',
+            field=models.CharField(default='main', help_text="The till's name.", max_length=40, verbose_name='register'),
+        ),
     ]

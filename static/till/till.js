@@ -259,7 +259,7 @@
     $("save-bill").hidden = !!order;
     if (order) {
       $("bill-number").textContent = order.number + (order.table ? " · " + T.table + " " + order.table.number : "");
-      $("bill-status").textContent = order.payment_status === "paid" ? T.paid : T["status_" + order.status] || order.status;
+      $("bill-status").textContent = order.payment_status === "paid" ? T.status_paid : T["status_" + order.status] || order.status;
       $("order-type").value = order.order_type;
       $("table").value = order.table ? String(order.table.id) : "";
     }
