@@ -31,6 +31,7 @@ def _cache_keys_of_this_worker(worker_id):
 def _isolated_environment(settings, tmp_path):
     """Every test starts with an empty cache, eager Celery and media in a temp folder."""
     from django.core.cache import cache
+    from django.utils import translation
 
     from catalog.menu_cache import slug_forget_all
     from config.celery_app import app
@@ -41,6 +42,9 @@ def _isolated_environment(settings, tmp_path):
     # A Redis call that timed out in an earlier test (a loaded CI machine) must not leave this
     # process skipping Redis for the retry window: counters would silently read as misses.
     cache_forget_failures()
+    # A request in Indonesian leaves its language active in the thread (as a server's next
+    # request would reset it): each test starts in the default language.
+    translation.deactivate()
     cache.clear()
     kiosk_identity_forget_local()  # the poll's process-local tier of the key cache
     slug_forget_all()  # the public menu's slug hints
@@ -53,6 +57,7 @@ def _isolated_environment(settings, tmp_path):
     app.conf.task_eager_propagates = True
     yield
     app.conf.task_always_eager = previous
+    translation.deactivate()
     cache.clear()
     kiosk_identity_forget_local()
 

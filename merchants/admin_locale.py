@@ -1,6 +1,6 @@
 """Money and times in the admin as the merchant's people read them.
 
-- Money: a read-only money column or field (a DecimalField named `amount`, `*_amount` or
+- Money: a read-only money column or field (a DecimalField named `amount`, `amount_paid`, `*_amount` or
   `*_price`, `price_delta`) is shown through `merchants.money.format_money` in the reader's
   language (`Rp 46.000` in Indonesian, `IDR 46,000` in English), in the currency of its row
   (the row's `currency`, its order's, else its merchant's). Editable inputs stay plain numbers,
@@ -31,7 +31,7 @@ def is_money_field(field) -> bool:
     if not isinstance(field, models.DecimalField):
         return False
     name = field.name
-    return name in {"amount", "price_delta"} or name.endswith(("_amount", "_price"))
+    return name in {"amount", "amount_paid", "price_delta"} or name.endswith(("_amount", "_price"))
 
 
 CURRENCY_RELATIONS = ("order", "session", "product", "merchant")

@@ -179,7 +179,7 @@ class OrderAdmin(
                     "rounded_amount",
                     "prices_include_tax",
                     "amount_paid",
-                    "amount_due",
+                    "amount_due_money",
                 )
             },
         ),
@@ -219,7 +219,7 @@ class OrderAdmin(
         "rounded_amount",
         "prices_include_tax",
         "amount_paid",
-        "amount_due",
+        "amount_due_money",
         "staff_discount_kind",
         "staff_discount_value",
         "staff_discount_reason",

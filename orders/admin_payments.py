@@ -4,9 +4,10 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from merchants.admin_display import AMOUNT_MISMATCH, money
 from orders.admin_actions import order_payments_once
 
 PAYMENTS_FIELDSET = (
@@ -35,11 +36,11 @@ class OrderPaymentsAdminMixin:
     def payments_overview(self, obj):
         payments = order_payments_once(obj)
         if not payments:
-            return "No payment yet."
+            return _("No payment yet.")
         tz = obj.merchant.tzinfo
         rows = format_html_join(
             "",
-            "<tr><td><a href='{}'>{}</a></td><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td>"
+            "<tr><td><a href='{}'>{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
             "<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
@@ -47,24 +48,46 @@ class OrderPaymentsAdminMixin:
                     p.gateway_order_id,
                     p.get_gateway_display(),
                     p.payment_method.name if p.payment_method_id else p.get_method_display(),
-                    p.amount,
-                    p.currency,
-                    p.get_status_display() + (" · amount mismatch" if p.amount_mismatch else ""),
-                    p.refunded_amount or "",
+                    money(p.amount, p.currency),
+                    p.get_status_display()
+                    + (" · " + str(AMOUNT_MISMATCH) if p.amount_mismatch else ""),
+                    money(p.refunded_amount, p.currency) if p.refunded_amount else "",
                     f"{timezone.localtime(p.paid_at, tz):%Y-%m-%d %H:%M}" if p.paid_at else "",
-                    p.change_amount or "",
+                    money(p.change_amount, p.currency) if p.change_amount else "",
                     p.tender_reference,
                 )
                 for p in payments
             ),
         )
-        return format_html(
-            "<table><thead><tr><th>Payment</th><th>Gateway</th><th>Method</th><th>Amount</th>"
-            "<th>Status</th><th>Refunded</th><th>Paid</th><th>Change</th><th>Reference</th>"
-            "</tr></thead><tbody>{}</tbody></table><p>Paid {} {} · still due {} {}</p>",
-            rows,
-            obj.amount_paid,
-            obj.currency,
-            obj.amount_due,
-            obj.currency,
+        headings = format_html_join(
+            "",
+            "<th>{}</th>",
+            (
+                (label,)
+                for label in (
+                    _("Payment"),
+                    _("Gateway"),
+                    _("Method"),
+                    _("Amount"),
+                    _("Status"),
+                    _("Refunded"),
+                    _("Paid"),
+                    pgettext_lazy("cash handed back", "Change"),
+                    _("Reference"),
+                )
+            ),
         )
+        return format_html(
+            "<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table><p>{}</p>",
+            headings,
+            rows,
+            _("Paid %(paid)s · still due %(due)s")
+            % {
+                "paid": money(obj.amount_paid, obj.currency),
+                "due": money(obj.amount_due, obj.currency),
+            },
+        )
+
+    @admin.display(description=_("Amount due"))
+    def amount_due_money(self, obj):
+        return money(obj.amount_due, obj.currency)

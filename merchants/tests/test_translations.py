@@ -82,7 +82,8 @@ MARKERS |= {"pgettext_lazy", "gettext_noop", "format_html", "mark_safe"}
 def source_files(pattern: str):
     for path in sorted(ROOT.rglob(pattern)):
         relative = path.relative_to(ROOT)
-        if set(relative.parts) & SKIP_DIRS or relative.name == "conftest.py":
+        hidden = any(part.startswith(".") for part in relative.parts)  # .venv-newest, .git…
+        if hidden or set(relative.parts) & SKIP_DIRS or relative.name == "conftest.py":
             continue
         yield path, relative
 
@@ -90,7 +91,8 @@ def source_files(pattern: str):
 def template_files():
     for directory in [*settings.TEMPLATES[0]["DIRS"], *ROOT.glob("*/templates")]:
         for path in sorted(Path(directory).rglob("*")):
-            if path.suffix in {".html", ".txt"} and not set(path.parts) & {".venv"}:
+            hidden = any(part.startswith(".") for part in path.relative_to(ROOT).parts)
+            if path.suffix in {".html", ".txt"} and not hidden:
                 yield path
 
 

@@ -180,5 +180,5 @@ def test_order_page_shows_modifiers_discount_tenders_due_and_voids(
     assert "Cheesecake (35000.00) · voided by own" in text
     assert "Sold out" in text
     assert "BCA EDC" in text
-    assert "still due 11500.00 IDR" in text  # 35000 − 10% = 31500, 20000 paid
+    assert "still due IDR 11,500" in text  # 35000 − 10% = 31500, 20000 paid
     assert "Staff" in text
