@@ -2,6 +2,8 @@
 
 from datetime import datetime
 
+from django.utils.translation import gettext
+
 from catalog.selectors import days_of_stock_left, product_list_low_stock, product_sold_per_day
 from merchants.models import Merchant
 from merchants.reports import PanelData, local_today
@@ -21,12 +23,12 @@ def panel_low_stock(*, merchant: Merchant, now: datetime) -> PanelData:
         period_from=today,
         period_to=today,
         columns=[
-            {"key": "name", "label": "Product"},
-            {"key": "sku", "label": "SKU"},
-            {"key": "stock", "label": "In stock"},
-            {"key": "threshold", "label": "Threshold"},
-            {"key": "sold_per_day", "label": "Sold / day (7 days)"},
-            {"key": "days_left", "label": "Days left"},
+            {"key": "name", "label": gettext("Product")},
+            {"key": "sku", "label": gettext("SKU")},
+            {"key": "stock", "label": gettext("In stock")},
+            {"key": "threshold", "label": gettext("Threshold")},
+            {"key": "sold_per_day", "label": gettext("Sold / day (7 days)")},
+            {"key": "days_left", "label": gettext("Days left")},
         ],
         rows=[
             {
