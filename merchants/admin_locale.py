@@ -1,8 +1,9 @@
 """Money and times in the admin as the merchant's people read them.
 
 - Money: a read-only money column or field (a DecimalField named `amount`, `amount_paid`,
-  `*_amount` or `*_price`, `price_delta`) is shown through `merchants.money.format_money` in the reader's
-  language (`Rp 46.000` in Indonesian, `IDR 46,000` in English), in the currency of its row
+  `*_amount` or `*_price`, `price_delta`) is shown through `merchants.money.format_money` in
+  the reader's language (`Rp 46.000` in Indonesian, `IDR 46,000` in English), in the currency
+  of its row
   (the row's `currency`, its order's, else its merchant's). Editable inputs stay plain numbers,
   and CSV exports keep plain numbers.
 - Times: list and change pages show datetimes in the merchant's time zone: the object's
