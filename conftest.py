@@ -21,10 +21,14 @@ def _cache_keys_of_this_worker(worker_id):
     """Parallel workers (pytest-xdist) sharing one Redis database keep to their own keys, so
     one worker's `cache.clear()` never empties another's throttle counters or gateway slots."""
     from django.conf import settings
+    from django.test.signals import setting_changed
 
     if worker_id != "master":
         cache = settings.CACHES["default"]
         cache["KEY_PREFIX"] = f"{cache.get('KEY_PREFIX', '')}-{worker_id}"
+        # A cache object built before this (at import) would keep the old prefix in this
+        # thread while new threads take the new one: rebuild them all from the settings.
+        setting_changed.send(sender=None, setting="CACHES", value=settings.CACHES, enter=True)
 
 
 @pytest.fixture(autouse=True)
