@@ -502,9 +502,9 @@
     $("shift-error").textContent = "";
     $("shift-result").replaceChildren();
     try {
-      // The shift report: the shift itself and its running cash arithmetic.
+      // The shift report: the shift itself (with its opening cash) and its running arithmetic.
       const report = await api("GET", `/shifts/current?register=${REGISTER}`);
-      shift = report && report.shift ? { ...report.shift, opening_cash: report.opening_cash } : null;
+      shift = report && report.shift ? report.shift : null;
     } catch (error) {
       shift = null;
       if (error.status !== 404) { $("shift-state").textContent = ""; $("shift-error").textContent = error.message; }
