@@ -34,6 +34,12 @@ def register_name(register: str | None) -> str:
             gettext("A register name has at most 40 characters."),
             details={"register": [gettext("Too long.")]},
         )
+    # A register is a name a person typed; PostgreSQL cannot even compare a NUL byte.
+    if not name.isprintable():
+        raise DomainError(
+            gettext("A register name is printable text, such as “main” or “bar”."),
+            details={"register": [gettext("Not printable.")]},
+        )
     return name
 
 

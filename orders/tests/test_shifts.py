@@ -219,6 +219,13 @@ def test_bad_input_is_400_naming_the_field(merchant, officer, officer_client, pa
     assert not CashMovement.objects.exists()
 
 
+@pytest.mark.parametrize("register", ["\x00`7", "bar\ttill", "x" * 41])
+def test_a_register_asked_for_is_a_printable_name(merchant, officer_client, register):
+    response = officer_client.get(f"{SHIFTS}/current", {"register": register})
+    assert response.status_code == 400, response.content
+    assert "register" in response.json()["error"]["details"]
+
+
 def test_shift_list_and_report_query_counts(
     merchant, officer, officer_client, django_assert_max_num_queries
 ):
