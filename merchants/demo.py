@@ -36,7 +36,8 @@ def demo_merchant(slug: str | None = None) -> Merchant | None:
     active merchant by name."""
     merchants = Merchant.objects.filter(is_active=True)
     for candidate in (slug, settings.DEFAULT_MERCHANT, DEMO_CUSTOMER_MERCHANT):
-        if candidate:
+        # A slug from the address bar may hold anything; PostgreSQL cannot compare a NUL byte.
+        if candidate and candidate.isprintable():
             found = merchants.filter(slug=candidate).first()
             if found is not None:
                 return found

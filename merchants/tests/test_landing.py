@@ -36,3 +36,12 @@ def test_demo_pages_preselect_the_cafe_with_the_demo_customers_orders(client, se
     assert client.get("/demo/customer-auth?merchant=foto-ceria").context["default_merchant"] == (
         "foto-ceria"
     )
+
+
+def test_a_merchant_asked_for_in_the_address_that_is_not_a_slug_falls_back(client, settings):
+    settings.DEMO_PAGES_ENABLED = True
+    MerchantFactory(slug="kopi-kita", name="Kopi Kita")
+    for asked in ("%00", "nope", "kopi%09kita"):
+        page = client.get(f"/demo/customer-auth?merchant={asked}")
+        assert page.status_code == 200, asked
+        assert page.context["default_merchant"] == "kopi-kita"
