@@ -24,6 +24,7 @@ from merchants.api.base import (
     MAX_ID,
     MerchantScopedModelSerializer,
     ModelRulesMixin,
+    ModelSerializer,
     money_field,
 )
 from merchants.api.rows import fast_rows
@@ -53,7 +54,7 @@ class ProductCategorySerializer(ModelRulesMixin, MerchantScopedModelSerializer):
         return count if count is not None else category.products.count()
 
 
-class ProductImageSerializer(serializers.ModelSerializer):
+class ProductImageSerializer(ModelSerializer):
     url = serializers.CharField(
         read_only=True, help_text=gettext_lazy("Where the image is served.")
     )
@@ -71,7 +72,7 @@ class ProductImageListSerializer(serializers.ListSerializer):
         return product_images(instance)
 
 
-class PromotionBriefSerializer(serializers.ModelSerializer):
+class PromotionBriefSerializer(ModelSerializer):
     class Meta:
         model = Promotion
         fields = ["id", "name", "discount_type", "value", "ends_at"]
@@ -146,7 +147,7 @@ class ProductPricingMixin(serializers.Serializer):
         return None
 
 
-class ModifierOptionSerializer(serializers.ModelSerializer):
+class ModifierOptionSerializer(ModelSerializer):
     id = serializers.IntegerField(
         required=False,
         min_value=1,
@@ -416,14 +417,14 @@ class DeletedCountSerializer(serializers.Serializer):
 # --- public menu (no login) -----------------------------------------------------------------
 
 
-class PublicCategorySerializer(serializers.ModelSerializer):
+class PublicCategorySerializer(ModelSerializer):
     class Meta:
         model = ProductCategory
         fields = ["id", "name", "description", "sort_order"]
         read_only_fields = fields
 
 
-class PublicModifierOptionSerializer(serializers.ModelSerializer):
+class PublicModifierOptionSerializer(ModelSerializer):
     price_delta = money_field(read_only=True)
 
     class Meta:
@@ -432,7 +433,7 @@ class PublicModifierOptionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PublicModifierGroupSerializer(serializers.ModelSerializer):
+class PublicModifierGroupSerializer(ModelSerializer):
     options = PublicModifierOptionSerializer(many=True, read_only=True, source="menu_options")
 
     class Meta:
@@ -450,7 +451,7 @@ class PublicProductListSerializer(QuotedProductListSerializer):
         return super().to_representation(products)
 
 
-class PublicProductSerializer(ProductPricingMixin, serializers.ModelSerializer):
+class PublicProductSerializer(ProductPricingMixin, ModelSerializer):
     base_price = money_field(read_only=True)
     image_urls = serializers.SerializerMethodField()
     sold_out = serializers.SerializerMethodField()
@@ -494,7 +495,7 @@ class PublicProductSerializer(ProductPricingMixin, serializers.ModelSerializer):
         return product.track_stock and product.stock <= 0
 
 
-class PublicPromotionSerializer(serializers.ModelSerializer):
+class PublicPromotionSerializer(ModelSerializer):
     product_ids = serializers.SerializerMethodField()
 
     class Meta:
@@ -515,14 +516,14 @@ class PublicPromotionSerializer(serializers.ModelSerializer):
         return [item.product_id for item in promotion.visible_items]
 
 
-class PublicTableSerializer(serializers.ModelSerializer):
+class PublicTableSerializer(ModelSerializer):
     class Meta:
         model = TableLocation
         fields = ["id", "number", "name", "capacity", "zone"]
         read_only_fields = fields
 
 
-class StockMovementSerializer(serializers.ModelSerializer):
+class StockMovementSerializer(ModelSerializer):
     actor = serializers.CharField(source="actor_label", read_only=True)
 
     class Meta:

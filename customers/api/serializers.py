@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from customers.models import Customer
 from customers.services import normalize_email
-from merchants.api.base import MerchantScopedModelSerializer
+from merchants.api.base import MerchantScopedModelSerializer, ModelSerializer
 from merchants.models import Merchant
 
 # --- staff -----------------------------------------------------------------------------------
@@ -104,7 +104,7 @@ class LoginRequestedSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-class CustomerMeSerializer(serializers.ModelSerializer):
+class CustomerMeSerializer(ModelSerializer):
     merchant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:

@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from rest_framework import serializers
 
-from merchants.api.base import MerchantScopedModelSerializer
+from merchants.api.base import MerchantScopedModelSerializer, ModelSerializer
 from merchants.models import (
     ExportJob,
     Membership,
@@ -45,7 +45,7 @@ class CurrencyField(serializers.ChoiceField):
         return super().to_internal_value(str(data).strip().upper())
 
 
-class MerchantSerializer(serializers.ModelSerializer):
+class MerchantSerializer(ModelSerializer):
     currency = CurrencyField(
         required=False, help_text=gettext_lazy("ISO 4217 code of the shop's prices.")
     )
@@ -161,7 +161,7 @@ class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True)
 
 
-class StaffApiTokenSerializer(serializers.ModelSerializer):
+class StaffApiTokenSerializer(ModelSerializer):
     expires_at = serializers.DateTimeField(
         read_only=True,
         help_text=gettext_lazy("Moves on with each use (it lapses after a time unused)."),
@@ -202,7 +202,7 @@ class StaffMeSerializer(serializers.Serializer):
 ROLE_NAMES = {"owner": Membership.Role.OWNER, "officer": Membership.Role.OFFICER}
 
 
-class StaffInvitationSerializer(serializers.ModelSerializer):
+class StaffInvitationSerializer(ModelSerializer):
     role = serializers.ChoiceField(
         choices=list(ROLE_NAMES), help_text=gettext_lazy("owner or officer")
     )
@@ -257,7 +257,7 @@ class StaffInvitationAcceptedSerializer(StaffMembershipSerializer):
     pass
 
 
-class ExportJobSerializer(serializers.ModelSerializer):
+class ExportJobSerializer(ModelSerializer):
     """A background CSV export: poll its `url` until `status` is `done`, then get `download_url`."""
 
     url = serializers.SerializerMethodField()

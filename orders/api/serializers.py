@@ -2,7 +2,7 @@ from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from merchants.api.base import MAX_ID, MerchantScopedSerializerMixin, money_field
+from merchants.api.base import MAX_ID, MerchantScopedSerializerMixin, ModelSerializer, money_field
 from merchants.api.rows import FastListSerializer
 from merchants.models import TableLocation
 from orders.models import Order, OrderEvent, OrderItem
@@ -145,7 +145,7 @@ class ModifierSnapshotSerializer(serializers.Serializer):
     price_delta = money_field()
 
 
-class OrderItemSerializer(serializers.ModelSerializer):
+class OrderItemSerializer(ModelSerializer):
     base_price = money_field(help_text=gettext_lazy("Unit list price with its modifiers."))
     final_price = money_field(
         help_text=gettext_lazy("Unit price after the promotion, with its modifiers.")
@@ -184,7 +184,7 @@ class OrderItemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrderEventSerializer(serializers.ModelSerializer):
+class OrderEventSerializer(ModelSerializer):
     class Meta:
         model = OrderEvent
         fields = ["id", "kind", "from_status", "to_status", "actor_label", "payload", "created_at"]
@@ -250,7 +250,7 @@ class OrderMoneyMixin(serializers.Serializer):
     )
 
 
-class OrderSerializer(OrderMoneyMixin, serializers.ModelSerializer):
+class OrderSerializer(OrderMoneyMixin, ModelSerializer):
     customer = OrderCustomerSerializer(read_only=True, allow_null=True)
     table = OrderTableSerializer(read_only=True, allow_null=True)
     items = OrderItemSerializer(many=True, read_only=True, source="item_list")
@@ -301,7 +301,7 @@ class OrderSerializer(OrderMoneyMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrderPaymentSerializer(serializers.ModelSerializer):
+class OrderPaymentSerializer(ModelSerializer):
     """One payment of an order, as staff and the order's customer see it."""
 
     amount = money_field(read_only=True)
@@ -423,7 +423,7 @@ class OrderRefundSerializer(PaymentRefundSerializer):
     )
 
 
-class OrderQuoteSerializer(OrderMoneyMixin, serializers.ModelSerializer):
+class OrderQuoteSerializer(OrderMoneyMixin, ModelSerializer):
     """What an order of these lines would be now: the order answer's money and lines."""
 
     items = OrderItemSerializer(many=True, read_only=True, source="item_list")

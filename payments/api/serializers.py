@@ -1,7 +1,7 @@
 from django.utils.translation import gettext, gettext_lazy
 from rest_framework import serializers
 
-from merchants.api.base import MerchantScopedModelSerializer, money_field
+from merchants.api.base import MerchantScopedModelSerializer, ModelSerializer, money_field
 from payments.models import CashMovement, Payment, PaymentEvent, PaymentMethod, Shift
 
 
@@ -13,7 +13,7 @@ def register_field(**kwargs) -> serializers.CharField:
     )
 
 
-class PaymentEventSerializer(serializers.ModelSerializer):
+class PaymentEventSerializer(ModelSerializer):
     class Meta:
         model = PaymentEvent
         fields = [
@@ -140,7 +140,7 @@ class CashMovementCreateSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=255)
 
 
-class CashMovementSerializer(serializers.ModelSerializer):
+class CashMovementSerializer(ModelSerializer):
     """Cash in, out, or refunded (a refund is written by the refund and names its payment)."""
 
     amount = money_field(read_only=True)
@@ -153,7 +153,7 @@ class CashMovementSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ShiftSerializer(serializers.ModelSerializer):
+class ShiftSerializer(ModelSerializer):
     opening_cash = money_field(read_only=True)
     expected_cash = money_field(read_only=True, allow_null=True)
     counted_cash = money_field(read_only=True, allow_null=True)

@@ -6,6 +6,7 @@ from merchants.api.base import (
     MAX_ID,
     MerchantScopedModelSerializer,
     ModelRulesMixin,
+    ModelSerializer,
     money_field,
 )
 from photobox.models import KioskLocation, KioskPrice, Photo, PhotoSession, effective_status
@@ -84,7 +85,7 @@ class KioskPriceSerializer(ModelRulesMixin, MerchantScopedModelSerializer):
         extra_kwargs = {"location": {"help_text": "Null: offered at every kiosk."}}
 
 
-class PhotoSerializer(serializers.ModelSerializer):
+class PhotoSerializer(ModelSerializer):
     url = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
 
@@ -111,7 +112,7 @@ class PhotoSerializer(serializers.ModelSerializer):
         return self._urls(photo)["download_url"]
 
 
-class PhotoSessionSerializer(serializers.ModelSerializer):
+class PhotoSessionSerializer(ModelSerializer):
     location_name = serializers.CharField(source="location.name", read_only=True)
     machine_code = serializers.CharField(source="location.machine_code", read_only=True)
     price_description = serializers.CharField(source="price.description", read_only=True)
@@ -188,7 +189,7 @@ class EmailQueuedSerializer(serializers.Serializer):
 # --- kiosk ------------------------------------------------------------------------------------
 
 
-class KioskPriceOfferSerializer(serializers.ModelSerializer):
+class KioskPriceOfferSerializer(ModelSerializer):
     amount = money_field(read_only=True)
     quota_remaining = serializers.IntegerField(read_only=True, allow_null=True)
     sold_out = serializers.SerializerMethodField()
@@ -208,7 +209,7 @@ class KioskSessionCreateSerializer(serializers.Serializer):
     send_invoice = serializers.BooleanField(default=False)
 
 
-class KioskSessionCreatedSerializer(serializers.ModelSerializer):
+class KioskSessionCreatedSerializer(ModelSerializer):
     amount = money_field(read_only=True)
 
     class Meta:
