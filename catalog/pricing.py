@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.db.models import F
 from django.utils import timezone
 
-from catalog.models import Product, Promotion, PromotionItem
+from catalog.models import Product, Promotion
 from merchants.money import quantize_money
 
 ZERO = Decimal(0)
@@ -79,14 +80,18 @@ def product_final_prices(
     at = at or timezone.now()
     by_product: dict[int, list[Promotion]] = {product.pk: [] for product in products}
     if products:
-        items = PromotionItem.objects.filter(
-            product_id__in=list(by_product),
-            promotion__is_active=True,
-            promotion__starts_at__lte=at,
-            promotion__ends_at__gt=at,
-        ).select_related("promotion")
-        for item in items:
-            by_product[item.product_id].append(item.promotion)
+        # The running promotions with the product each covers: one model object per row (not
+        # an item and its promotion), and the products of a promotion share one object.
+        rows = Promotion.objects.filter(
+            is_active=True,
+            starts_at__lte=at,
+            ends_at__gt=at,
+            items__product_id__in=list(by_product),
+        )
+        rows = rows.annotate(covered_product_id=F("items__product_id")).order_by()
+        running: dict[int, Promotion] = {}
+        for row in rows:
+            by_product[row.covered_product_id].append(running.setdefault(row.pk, row))
     return {
         product.pk: best_quote(
             base=product.base_price,
