@@ -41,8 +41,9 @@ def test_threaded_workers_with_the_documented_timeouts():
     assert config["timeout"] == "30"
     assert config["graceful_timeout"] == "30"
     assert config["keepalive"] == "5"
-    assert config["max_requests"] == "2000"
-    assert config["max_requests_jitter"] == "200"
+    assert config["max_requests"] == "10000"
+    assert config["max_requests_jitter"] == "1000"
+    assert config["reuse_port"] == "True"  # one socket per worker: kept-alive load spread
     assert config["bind"] == "['0.0.0.0:8000']"
     assert config["accesslog"] == "None"  # the product logs each request itself
 
@@ -54,11 +55,13 @@ def test_each_value_has_its_variable():
         GUNICORN_TIMEOUT="45",
         GUNICORN_GRACEFUL_TIMEOUT="20",
         GUNICORN_MAX_REQUESTS="500",
+        GUNICORN_REUSE_PORT="false",
         HOST="127.0.0.1",
         PORT="9000",
     )
     assert (config["workers"], config["threads"], config["timeout"]) == ("3", "8", "45")
     assert (config["graceful_timeout"], config["max_requests"]) == ("20", "500")
+    assert config["reuse_port"] == "False"
     assert config["bind"] == "['127.0.0.1:9000']"
 
 
