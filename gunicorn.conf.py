@@ -25,16 +25,16 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))
 # Seconds an idle keep-alive connection from the proxy stays open.
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
-# Each worker is replaced after this many requests (spread by the jitter, so not all at once):
-# memory that creeps up in a long-lived process is given back. A worker's memory measured flat
-# after its first thousand requests (docs/operations.md), and each replacement costs a new
-# process its start-up and its warm caches and connections, so it is rare.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 10000))
-max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", 1000))
 # Each worker listens on a socket of its own (SO_REUSEPORT) and the kernel spreads new
 # connections over them. On one shared socket, whichever worker accepts first keeps a
 # kept-alive connection (from the proxy's pool) for good: measured, one worker served every
 # request while the other sat idle, at half the throughput.
+# Workers are not replaced after a number of requests (GUNICORN_MAX_REQUESTS, off by default): a
+# worker's memory measured flat (docs/operations.md), and a worker being replaced stops
+# accepting on its own socket while it finishes, so connections the kernel queues there in the
+# meantime are reset. Set it (with GUNICORN_REUSE_PORT=false) if memory ever creeps.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 0))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", 0))
 reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "true").lower() not in ("0", "false", "no")
 # The product writes one JSON access line per request itself (with its request id).
 accesslog = None

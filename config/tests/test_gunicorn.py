@@ -41,9 +41,9 @@ def test_threaded_workers_with_the_documented_timeouts():
     assert config["timeout"] == "30"
     assert config["graceful_timeout"] == "30"
     assert config["keepalive"] == "5"
-    assert config["max_requests"] == "10000"
-    assert config["max_requests_jitter"] == "1000"
     assert config["reuse_port"] == "True"  # one socket per worker: kept-alive load spread
+    # No replacement after N requests: a worker leaving its own socket resets what is queued.
+    assert config["max_requests"] == "0"
     assert config["bind"] == "['0.0.0.0:8000']"
     assert config["accesslog"] == "None"  # the product logs each request itself
 
