@@ -249,7 +249,7 @@ def test_one_statement_per_concern(officer_client, merchant, croissant):
         ("SELECT", "merchants_membership"),  # the caller's role and merchant
         ("INSERT", "orders_idempotencyrecord"),  # the key, claimed
         ("SELECT", "catalog_product"),  # the products asked for
-        ("SELECT", "catalog_promotionitem"),  # their promotions running now
+        ("SELECT", "catalog_promotion"),  # their promotions running now
         ("SELECT", "catalog_product"),  # tracked stock, locked
         ("UPDATE", "catalog_product"),  # and taken
         ("INSERT", "orders_ordernumbersequence"),  # the day's next number
