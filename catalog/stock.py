@@ -16,7 +16,7 @@ from django.db.models import Case, F, IntegerField, OuterRef, Subquery, Sum, Val
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 
-from catalog.menu_cache import catalog_version_bump_many
+from catalog.menu_cache import catalog_version_bump_many, stock_version_bump_many
 from catalog.models import Product, StockMovement
 from merchants.actors import Actor
 from merchants.errors import Conflict, DomainError
@@ -166,6 +166,7 @@ def stock_reserve(
         raise Conflict(
             gettext("Stock changed while ordering; please try again."), code="stock_changed"
         )
+    stock_version_bump_many(row[2] for row in locked.values())
     menu_stock_changed(sold_out=[pk for pk in quantities if locked[pk][0] <= quantities[pk]])
     if not record:
         return quantities
@@ -215,6 +216,7 @@ def stock_release(
         )
         delta = _stock_delta_case(quantities)
         Product.objects.filter(pk__in=quantities.keys()).update(stock=F("stock") + delta)
+        stock_version_bump_many(merchants.values())
         menu_stock_changed(sold_out=list(quantities))  # may be back on sale
         StockMovement.objects.bulk_create(
             _line_movements(
@@ -272,6 +274,7 @@ def stock_adjust(
             )
         if change:
             Product.objects.filter(pk=locked.pk).update(stock=F("stock") + change)
+            stock_version_bump_many([locked.merchant_id])
             if (locked.stock > 0) != (locked.stock + change > 0):
                 menu_stock_changed(sold_out=[locked.pk])
         movement = _movement(
@@ -320,6 +323,7 @@ def stock_count_many(
         Product.objects.filter(pk__in=deltas.keys()).update(
             stock=F("stock") + _stock_delta_case(deltas)
         )
+        stock_version_bump_many([merchant_id])
         menu_stock_changed(
             sold_out=[pk for pk, delta in deltas.items() if (locked[pk] > 0) != (counted[pk] > 0)]
         )

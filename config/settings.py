@@ -531,6 +531,9 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["public_menu"] = env.str(
 # The public menu's answers are cached this long at most (less before a promotion starts or
 # ends); every catalog change invalidates them at once (catalog/menu_cache.py).
 PUBLIC_MENU_CACHE_SECONDS = env.int("PUBLIC_MENU_CACHE_SECONDS", default=300)
+# The staff product list's answers are cached this long at most, per merchant and URL; every
+# catalog change and every stock movement invalidates them at once. 0 turns the cache off.
+PRODUCT_LIST_CACHE_SECONDS = env.int("PRODUCT_LIST_CACHE_SECONDS", default=300)
 # A shop's slug -> id is remembered in each web process this long (a hint: checked by version).
 PUBLIC_MENU_SLUG_LOCAL_SECONDS = env.int("PUBLIC_MENU_SLUG_LOCAL_SECONDS", default=60)
 

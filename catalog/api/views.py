@@ -1,5 +1,5 @@
+from django.conf import settings
 from django.db.models import Count, Prefetch
-from django.http import HttpResponse
 from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -87,6 +87,31 @@ class ProductViewSet(MerchantScopedViewSet):
         return queryset.select_related("category")  # writes check the category's merchant
 
     def list(self, request, *args, **kwargs):
+        """From the cache while the merchant's catalog and stock versions hold (see
+        catalog/menu_cache.py), with an ETag; `PRODUCT_LIST_CACHE_SECONDS=0` turns it off."""
+        merchant = self.merchant
+        seconds = settings.PRODUCT_LIST_CACHE_SECONDS
+        if merchant is None or not seconds or request.accepted_renderer.format != "json":
+            return self._list(request)
+        return menu_cache.cached_answer(
+            self,
+            request,
+            merchant_id=merchant.pk,
+            kind="products",
+            build=lambda: self._list(request),
+            render=self._render,
+            with_stock=True,
+            seconds=seconds,
+            cache_control="private, no-cache",  # a staff answer: never in a shared cache
+        )
+
+    def _render(self, response) -> bytes:
+        request = self.request
+        return request.accepted_renderer.render(
+            response.data, request.accepted_media_type, self.get_renderer_context()
+        )
+
+    def _list(self, request):
         # Rows from selected columns, images and modifier links by product id: the same JSON
         # as model instances through the prefetch, at a fraction of the work per row.
         queryset = selectors.product_row_values(self.filter_queryset(self.get_queryset()))
@@ -267,6 +292,10 @@ class PublicMenuThrottle(AnonRateThrottle):
     scope = "public_menu"
 
 
+class _SlugMoved(Exception):
+    """The remembered slug names another shop now: answer without the cache."""
+
+
 class PublicMenuView(generics.ListAPIView):
     """Base of the customer-facing menu: no login, one merchant by slug, active things only."""
 
@@ -287,32 +316,29 @@ class PublicMenuView(generics.ListAPIView):
         if request.accepted_renderer.format != "json":
             return super().list(request, *args, **kwargs)
         merchant_id = menu_cache.slug_hint(self.kwargs["merchant_slug"]) or self.merchant.pk
-        key = menu_cache.entry_key(merchant_id=merchant_id, request=request)
-        version, entry = menu_cache.entry_lookup(merchant_id=merchant_id, key=key)
-        if entry is None:
-            version = menu_cache.version_for_build(merchant_id=merchant_id, version=version)
+
+        def build():
             if self.merchant.pk != merchant_id:  # the slug now names another shop
-                return super().list(request, *args, **kwargs)
-            response = super().list(request, *args, **kwargs)
-            if response.status_code != status.HTTP_200_OK:
-                return response
-            body = request.accepted_renderer.render(
-                response.data, request.accepted_media_type, self.get_renderer_context()
-            )
-            entry = menu_cache.entry_store(
-                key=key,
+                raise _SlugMoved
+            return super(PublicMenuView, self).list(request, *args, **kwargs)
+
+        try:
+            return menu_cache.cached_answer(
+                self,
+                request,
                 merchant_id=merchant_id,
-                version=version,
-                content_type=request.accepted_renderer.media_type,
-                body=body,
+                kind="menu",
+                build=build,
+                render=self._render,
             )
-        if menu_cache.etag_matches(request, entry.etag):
-            answer = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
-        else:
-            answer = HttpResponse(entry.body, content_type=entry.content_type)
-        answer["ETag"] = entry.etag
-        answer["Cache-Control"] = "no-cache"  # keep it, but ask again (a 304 is cheap)
-        return answer
+        except _SlugMoved:
+            return super().list(request, *args, **kwargs)
+
+    def _render(self, response) -> bytes:
+        request = self.request
+        return request.accepted_renderer.render(
+            response.data, request.accepted_media_type, self.get_renderer_context()
+        )
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
