@@ -18,6 +18,7 @@ from catalog.tests.factories import (
     ProductModifierGroupFactory,
     PromotionFactory,
 )
+from merchants.api.rows import fast_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +119,19 @@ def test_staff_list_answer_matches_drf_on_models(products, officer_client, monke
         slow = officer_client.get("/api/v1/products?ordering=name&limit=10").content
     assert answer == slow
     assert b'"count":2' in answer
+
+
+def test_method_fields_are_called_on_the_serializer_at_hand(products):
+    seen = []
+
+    class Watching(ProductSerializer):
+        def get_final_price(self, product):
+            seen.append(self)
+            return super().get_final_price(product)
+
+    for _ in range(2):  # the second from the plan worked out for the class
+        serializer = Watching(context={"merchant": products})
+        fast_rows(serializer, Product.objects.filter(merchant=products))
+        assert len(seen) == 2
+        assert all(caller is serializer for caller in seen)
+        seen.clear()

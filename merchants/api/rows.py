@@ -9,16 +9,28 @@ integers, booleans, choices, decimals, moments, related ids), formatting exactly
 fields, nested serializers) goes through DRF as before, nested lists of plain serializers
 through `fast_rows()` again.
 
-The test `merchants/tests/test_rows.py` and the catalog's list tests compare the bytes with
-DRF's own output.
+The plan of one of the product's model serializers (`merchants.api.base.ModelSerializer`,
+fields not changed per instance) is worked out once per class and language, as recipes: a
+simple field's getter is made again from a field bound once (nothing of the request in it), a
+method field calls the method of the serializer at hand, a nested list plans its child class the
+same way, and only the few other fields are copied and bound to the serializer at hand. So an
+answer no longer copies every field of its serializers (an order's 80 fields, with its lines,
+payments and events) to read a dozen of them through DRF.
+
+The tests `catalog/tests/test_rows.py`, `orders/tests/test_rows.py` and the catalog's and
+orders' answer tests compare the bytes with DRF's own output.
 """
 
+import copy
 from collections.abc import Callable, Iterable
 
 from django.db import models
+from django.utils import translation
 from rest_framework import ISO_8601, relations, serializers
 from rest_framework import fields as drf
 from rest_framework.settings import api_settings
+
+from merchants.api.base import MerchantScopedSerializerMixin, ModelSerializer
 
 Getter = Callable[[object], object]
 
@@ -115,7 +127,11 @@ def _related_id(name: str, field) -> Getter:
 
 
 def _nested_list(field: serializers.ListSerializer) -> Getter:
-    plan = _plan(field.child)  # once per list, not once per row
+    return _nested_list_of(field, field.child)
+
+
+def _nested_list_of(field: serializers.ListSerializer, child: serializers.Serializer) -> Getter:
+    plan = _plan(child)  # once per list, not once per row
 
     def get(obj):
         items = field.get_attribute(obj)
@@ -137,18 +153,28 @@ def _through_drf(field) -> Getter:
     return get
 
 
-def _getter(field) -> Getter:
-    kind = type(field)
-    if (
+def _is_nested_rows(field) -> bool:
+    """A list of model serializers DRF would represent row by row (planned like the parent)."""
+    return (
         isinstance(field, serializers.ListSerializer)
-        and kind.to_representation is serializers.ListSerializer.to_representation
+        and type(field).to_representation is serializers.ListSerializer.to_representation
         and isinstance(field.child, serializers.ModelSerializer)  # rows are objects, not dicts
         and type(field.child).to_representation is serializers.Serializer.to_representation
-    ):
+    )
+
+
+def _getter(field) -> Getter:
+    if _is_nested_rows(field):
         return _nested_list(field)
+    return _simple_getter(field) or _through_drf(field)
+
+
+def _simple_getter(field) -> Getter | None:
+    """A getter reading the field's one attribute directly, or None when DRF must do it."""
+    kind = type(field)
     name = _attr(field)
     if name is None:
-        return _through_drf(field)
+        return None
     # Exact classes only: a subclass may represent its value its own way.
     if kind in (drf.CharField, drf.EmailField, drf.URLField, drf.SlugField, drf.UUIDField):
         return _text(name)
@@ -167,7 +193,7 @@ def _getter(field) -> Getter:
         return _formatted(name, field)
     if kind is relations.PrimaryKeyRelatedField:
         return _related_id(name, field)
-    return _through_drf(field)
+    return None
 
 
 def fast_rows(serializer: serializers.Serializer, instances: Iterable) -> list[dict]:
@@ -178,7 +204,61 @@ def fast_rows(serializer: serializers.Serializer, instances: Iterable) -> list[d
 
 
 def _plan(serializer: serializers.Serializer) -> list[tuple[str, Getter]]:
-    return [(field.field_name, _getter(field)) for field in serializer._readable_fields]
+    if not _plans_by_class(serializer):
+        return [(field.field_name, _getter(field)) for field in serializer._readable_fields]
+    key = (type(serializer), translation.get_language())
+    recipes = _RECIPES.get(key)
+    if recipes is None:
+        recipes = _RECIPES[key] = _recipes(type(serializer))
+    return [(name, recipe(serializer)) for name, recipe in recipes]
+
+
+# --- plans worked out once per serializer class ---------------------------------------------
+
+Recipe = Callable[[serializers.Serializer], Getter]
+# (serializer class, language) -> how to make each field's getter for one serializer of it.
+_RECIPES: dict[tuple[type, str | None], list[tuple[str, Recipe]]] = {}
+_FIELDS_AS_BUILT = {ModelSerializer.get_fields, MerchantScopedSerializerMixin.get_fields}
+
+
+def _plans_by_class(serializer: serializers.Serializer) -> bool:
+    """Its fields are the class's own (built from templates, not changed per instance), so one
+    plan serves every serializer of the class. A serializer whose fields were already built
+    (and may have been changed) is planned from them instead."""
+    return (
+        isinstance(serializer, ModelSerializer)
+        and type(serializer).get_fields in _FIELDS_AS_BUILT
+        and "fields" not in serializer.__dict__
+    )
+
+
+def _recipes(serializer_class: type) -> list[tuple[str, Recipe]]:
+    template = serializer_class()  # private: its fields are bound once and only read
+    return [(field.field_name, _recipe(field)) for field in template._readable_fields]
+
+
+def _recipe(field) -> Recipe:
+    name = field.field_name
+    if _is_nested_rows(field):
+        child_class = type(field.child)
+
+        def nested(serializer):
+            # The child's methods see the serializer's context, as DRF's nested child does.
+            return _nested_list_of(field, child_class(context=serializer.context))
+
+        return nested
+    if type(field) is serializers.SerializerMethodField:
+        method_name = field.method_name
+        return lambda serializer: getattr(serializer, method_name)
+    if _simple_getter(field) is not None:
+        return lambda serializer: _simple_getter(field)  # fresh: memos and time zone per use
+
+    def through_drf(serializer):
+        own = copy.deepcopy(field)  # DRF's copy: unbound, the arguments it was declared with
+        own.bind(name, serializer)
+        return _through_drf(own)
+
+    return through_drf
 
 
 class FastListSerializer(serializers.ListSerializer):
