@@ -113,3 +113,30 @@ def test_clear_leaves_other_keys_of_the_database_alone(settings):
         assert raw.llen(queue) == 1
     finally:
         raw.delete(queue)
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs a reachable Redis: REDIS_URL")
+def test_one_redis_client_serves_every_call_and_survives_a_dropped_connection(settings):
+    """Django makes a `redis.Redis` per cache call (a quarter of a millisecond each); the
+    product keeps one per connection pool, which reconnects when Redis drops its connection."""
+    import redis
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "merchants.cache.ResilientRedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": f"pos-client-{os.getpid()}",
+        }
+    }
+    client = cache._cache.get_client(write=True)
+    assert cache._cache.get_client() is client
+    with mock.patch.object(cache._cache, "_client", side_effect=AssertionError("a new client")):
+        cache.set("k", 1)
+        assert cache.get_many(["k"]) == {"k": 1}
+    raw = redis.Redis.from_url(os.environ["REDIS_URL"])
+    raw.client_kill_filter(_type="normal", skipme=True)  # every connection but this one
+    try:
+        assert cache.get("k") == 1  # the pool connects again
+    finally:
+        cache.clear()
