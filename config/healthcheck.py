@@ -5,7 +5,8 @@
 - beat: beat's heartbeat (see merchants/beat.py) is at most BEAT_HEARTBEAT_MAX_AGE_SECONDS old.
 
 The worker's check is Celery's own `celery -A config inspect ping` (docker-compose.yml).
-Both are cheap: no Django app registry is loaded, only settings and the cache.
+web loads nothing of Django; beat loads it (django.setup()), because the heartbeat's reader
+imports models through merchants.health.
 """
 
 import os
@@ -38,8 +39,12 @@ def web() -> bool:
 
 def beat() -> bool:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
     from django.conf import settings
 
+    # merchants.health imports models: in a fresh interpreter the app registry must be loaded
+    # first, or the import raises AppRegistryNotReady.
+    django.setup()
     from merchants.health import beat_heartbeat_age
 
     age = beat_heartbeat_age()
