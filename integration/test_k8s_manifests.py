@@ -69,3 +69,28 @@ def test_the_topology_is_the_one_the_cluster_soak_proves():
     assert redis["args"][:2] == ["--appendonly", "yes"]
     images = {_container(r)["image"] for r in (web, worker, beat)}
     assert len(images) == 1  # one release runs everywhere
+
+
+def _http_probes() -> list[tuple[str, dict]]:
+    found = []
+    for resource in resources():
+        template = resource.get("spec", {}).get("template", {}).get("spec", {})
+        for container in template.get("containers", []):
+            for kind in ("startupProbe", "readinessProbe", "livenessProbe"):
+                if "httpGet" in container.get(kind, {}):
+                    found.append((f"{resource['metadata']['name']}/{kind}", container[kind]))
+    return found
+
+
+def test_every_http_probe_asks_for_a_host_django_serves():
+    """The kubelet sends the pod's IP as Host unless told otherwise, and Django answers a Host
+    outside ALLOWED_HOSTS with 400: the pods would never be ready."""
+    from django.http.request import validate_host
+
+    allowed = by_kind_and_name()[("ConfigMap", "pos-config")]["data"]["ALLOWED_HOSTS"]
+    allowed_hosts = [host.strip() for host in allowed.split(",") if host.strip()]
+    probes = _http_probes()
+    assert probes  # the web pods' probes, at least
+    for name, probe in probes:
+        headers = {h["name"].lower(): h["value"] for h in probe["httpGet"].get("httpHeaders", [])}
+        assert validate_host(headers.get("host", ""), allowed_hosts), (name, allowed_hosts)
