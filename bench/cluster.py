@@ -22,7 +22,8 @@ Beat periods are shortened to CLUSTER_BEAT_SECONDS (10). Then:
   by exactly one worker;
 - the rotated key refused by every instance within PHOTOBOX_POLL_KEY_LOCAL_SECONDS (+1 s) for
   the poll, and at once for sales and the package list; the new key accepted at once;
-- both exports done, with every row, while the rest kept answering.
+- both exports done, with every row, while the rest kept answering;
+- no web worker killed by gunicorn for its timeout ("WORKER TIMEOUT" in web1's or web2's log).
 
 Settings (environment): CLUSTER_SOAK_SECONDS (90), CLUSTER_BEAT_SECONDS (10), SOAK_ORDER_RATE
 (cash orders/s, 3), SOAK_SNAP_RATE (Snap-paid orders/s, 2), SOAK_POLL_RATE (20),
@@ -572,6 +573,7 @@ FINDINGS = (
     "beat not once per period",
     "rotated key",
     "exports",
+    "web worker timeouts",
 )
 _LOG_TIME = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3})")
 
@@ -598,6 +600,19 @@ def _worker_runs(logs: dict[str, str]) -> tuple[Counter, Counter]:
             runs[match.group(1)] += 1
             ids[match.group(2)] += 1
     return runs, ids
+
+
+def _web_worker_timeouts(logs: dict[str, str]) -> list[str]:
+    """Lines where gunicorn's arbiter killed a web worker that stayed silent past its timeout
+    ("[CRITICAL] WORKER TIMEOUT (pid:…)", on stderr, which each instance's log holds). Every
+    thread of that worker lost its request, whatever HAProxy made of it."""
+    return [
+        f"{name}: {line.strip()}"
+        for name, text in sorted(logs.items())
+        if name.startswith("web")
+        for line in text.splitlines()
+        if "WORKER TIMEOUT" in line
+    ]
 
 
 def check(**facts) -> dict:
@@ -697,6 +712,7 @@ def check(**facts) -> dict:
         "beat not once per period": beat_problems,
         "rotated key": rotation_problems,
         "exports": export_problems,
+        "web worker timeouts": _web_worker_timeouts(facts["logs"]),
         "beat rows": beat_rows,
         "rotation": rotation,
         "export times": export_times,
@@ -777,6 +793,8 @@ def summary(info: dict, recorder: traffic.Recorder, findings: dict, elapsed: flo
             f"(poll), at once (package list); new key at once | {verdict('rotated key')} "
             f"(poll refused after {per_instance}) |",
             f"| two big exports at once, in the background | {verdict('exports')} ({exports}) |",
+            f"| web workers killed for their timeout (`WORKER TIMEOUT` in web1's or web2's "
+            f"log) | {verdict('web worker timeouts')} |",
             f"| counts | {', '.join(f'{k}: {v}' for k, v in counts.items())} |",
         ]
     )

@@ -119,3 +119,19 @@ def test_an_order_answered_200_instead_of_201_is_an_error(run):
     run.pop("product")
     run["report"]["statuses"] = {"201": 2, "200": 1}
     assert problems(soak.check(**run))["errors"] == ["1 × HTTP 200"]
+
+
+def test_the_cluster_soak_fails_on_a_web_worker_timeout():
+    """gunicorn killing a silent web worker (a blocked export) cuts every request it held."""
+    from bench import cluster
+
+    logs = {
+        "web1": "[2026-12-03 13:11:02 +0000] [41] [INFO] Booting worker with pid: 44\n",
+        "web2": "[2026-12-03 13:11:40 +0000] [52] [CRITICAL] WORKER TIMEOUT (pid:57)\n",
+        "worker1": "WORKER TIMEOUT is only gunicorn's: a Celery log never counts\n",
+    }
+    assert cluster._web_worker_timeouts(logs) == [
+        "web2: [2026-12-03 13:11:40 +0000] [52] [CRITICAL] WORKER TIMEOUT (pid:57)"
+    ]
+    assert cluster._web_worker_timeouts({**logs, "web2": ""}) == []
+    assert "web worker timeouts" in cluster.FINDINGS  # a finding fails the run
