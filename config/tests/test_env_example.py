@@ -34,6 +34,12 @@ TOOL_DOCS = {
 NOT_PRODUCT = {"tests", "docs", "templates", "static", "staticfiles", "media", "node_modules"}
 NOT_PRODUCT |= set(TOOL_DOCS)
 
+# Listed in .env.example because `docker compose up` requires them and reads `.env` for them,
+# though the product itself never does (compose turns them into what it reads).
+COMPOSE_ONLY = {"POSTGRES_PASSWORD"}
+DOCKER_COMPOSE = BASE_DIR / "docker-compose.yml"
+COMPOSE_REQUIRED = re.compile(r"\$\{([A-Z][A-Z0-9_]*):?\?")
+
 VARIABLE = re.compile(r"^(# )?([A-Z][A-Z0-9_]*)=(.*)$")
 NON_LITERAL = "<not a string literal>"
 
@@ -161,8 +167,27 @@ def test_env_example_lists_every_variable_the_product_reads():
 
 def test_env_example_lists_nothing_the_product_does_not_read():
     read = set().union(*product_reads().values())
-    stale = sorted(name for name in env_example() if name not in read)
+    stale = sorted(name for name in env_example() if name not in read | COMPOSE_ONLY)
     assert stale == [], f"no product code reads these: {stale}"
+
+
+def test_compose_only_variables_are_compose_s_alone():
+    """The allowance above covers what docker-compose.yml reads and nothing the product reads
+    (that belongs in the ordinary list) or nobody reads."""
+    read = set().union(*product_reads().values())
+    compose = DOCKER_COMPOSE.read_text()
+    assert set(env_example()) >= COMPOSE_ONLY
+    assert not COMPOSE_ONLY & read
+    assert all(f"${{{name}" in compose for name in COMPOSE_ONLY)
+
+
+def test_env_example_lists_every_variable_compose_requires():
+    """`cp .env.example .env` then filling it in is enough for `docker compose up`, which
+    stops at the first `${NAME:?...}` left unset."""
+    required = set(COMPOSE_REQUIRED.findall(DOCKER_COMPOSE.read_text()))
+    assert "SECRET_KEY" in required  # the pattern still finds compose's required variables
+    missing = sorted(required - set(env_example()))
+    assert missing == [], f"add these to .env.example with a comment: {missing}"
 
 
 def test_every_variable_in_env_example_has_a_comment():
