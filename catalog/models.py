@@ -1,3 +1,12 @@
+"""What a merchant sells: categories, products and their images, promotions, the stock ledger
+(`StockMovement`, `LowStockAlert`; changed only through catalog/stock.py) and modifier groups.
+
+Longer than 500 lines on purpose: Django finds an app's models in `models.py`, and these models
+are one graph around `Product` (its category, images, promotions, stock ledger and modifier
+groups, most checking that what they point to is of the same merchant); a `models/` package
+would only add imports between its files.
+"""
+
 import posixpath
 import secrets
 from decimal import Decimal
@@ -36,7 +45,7 @@ class ProductCategory(TenantModel):
                 "merchant",
                 Lower("name"),
                 name="category_unique_name",
-                violation_error_message="A category with this name already exists.",
+                violation_error_message=gettext_lazy("A category with this name already exists."),
             )
         ]
 
@@ -129,13 +138,13 @@ class Product(TenantModel):
             models.UniqueConstraint(
                 fields=["merchant", "sku"],
                 name="product_unique_sku",
-                violation_error_message="Another product already has this SKU.",
+                violation_error_message=gettext_lazy("Another product already has this SKU."),
             ),
             # Also the index behind the scanner lookup (merchant, barcode).
             models.UniqueConstraint(
                 fields=["merchant", "barcode"],
                 name="product_unique_barcode",
-                violation_error_message="Another product already has this barcode.",
+                violation_error_message=gettext_lazy("Another product already has this barcode."),
             ),
             models.CheckConstraint(condition=Q(stock__gte=0), name="product_stock_not_negative"),
             models.CheckConstraint(
@@ -171,7 +180,7 @@ class Product(TenantModel):
         ):
             errors["base_price"] = precision_rule(merchant.currency, what="Prices")
         if self.category_id and merchant is not None and self.category.merchant_id != merchant.pk:
-            errors["category"] = "This category belongs to another merchant."
+            errors["category"] = gettext("This category belongs to another merchant.")
         if errors:
             raise ValidationError(errors)
 
@@ -315,7 +324,7 @@ class Promotion(TenantModel):
             models.CheckConstraint(
                 condition=Q(ends_at__gt=models.F("starts_at")),
                 name="promotion_ends_after_start",
-                violation_error_message="The promotion must end after it starts.",
+                violation_error_message=gettext_lazy("The promotion must end after it starts."),
             ),
         ]
 
@@ -330,9 +339,9 @@ class Promotion(TenantModel):
             and self.value is not None
             and self.value > 100
         ):
-            errors["value"] = "A percent discount is at most 100."
+            errors["value"] = gettext("A percent discount is at most 100.")
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
-            errors["ends_at"] = "The promotion must end after it starts."
+            errors["ends_at"] = gettext("The promotion must end after it starts.")
         if errors:
             raise ValidationError(errors)
 
@@ -506,7 +515,9 @@ class ModifierGroup(TenantModel):
             models.CheckConstraint(
                 condition=Q(max_select__gte=1) & Q(max_select__gte=models.F("min_select")),
                 name="modifier_group_select_range",
-                violation_error_message="max_select must be at least 1 and at least min_select.",
+                violation_error_message=gettext_lazy(
+                    "max_select must be at least 1 and at least min_select."
+                ),
             ),
         ]
 

@@ -4,6 +4,10 @@ With no variable set at all this runs the embedded default: SQLite, local-memory
 Celery, console email and local media files, with DEBUG on. Production sets DEBUG=false and the
 URLs of PostgreSQL, Redis, SMTP and a media store (Cloudinary or S3), and the secrets; without
 any of them it refuses to start, naming each (docs/operations.md, "Production settings").
+
+Longer than 500 lines on purpose: Django reads one settings module, and reading every variable
+here, in sections, with the comment that says what it does, keeps the environment's whole
+surface in one file that `.env.example` mirrors (config/tests/test_env_example.py).
 """
 
 import hashlib

@@ -1,3 +1,13 @@
+"""The tenant and the people who work for it: `Merchant` (its settings are its fields: business
+type, currency, tax and service charge, receipts, gateway keys), `Membership`, `StaffProfile`,
+`TableLocation`, staff tokens and invitations; and the `OutboxTask` and `ExportJob` rows every
+app writes through merchants' helpers.
+
+Longer than 500 lines on purpose: Django finds an app's models in `models.py`, and a third of it
+is `Merchant`, whose settings stay fields of the one tenant row that every request reads; a
+`models/` package would spread nine classes that import one another over files for no gain.
+"""
+
 import zoneinfo
 from datetime import datetime, timedelta
 from decimal import Decimal

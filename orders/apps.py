@@ -8,7 +8,7 @@ class OrdersConfig(AppConfig):
     verbose_name = gettext_lazy("Orders")
 
     def ready(self):
-        from orders.payments import order_payment_changed
+        from orders.payment_status import order_payment_changed
         from orders.selectors import order_reference_labels
         from payments import registry
 

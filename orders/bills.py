@@ -7,6 +7,10 @@ charge (Snap, QRIS) is in progress for it: that charge's amount would no longer 
 change locks the order row first, so two tills never change one bill at once; units of
 tracked products are taken and given back only through catalog's `stock_reserve` and
 `stock_release`, naming the order line.
+
+Longer than 500 lines on purpose: the changes that touch lines or money share private checks
+(`_ensure_open`, `_ensure_covers_paid`) and `order_reprice`; one module keeps each way a bill
+can change beside the rules it must pass.
 """
 
 from collections import Counter
@@ -194,7 +198,8 @@ def order_line_void(*, order: Order, line_id: int, reason: str, actor: Actor, ro
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(
-            gettext("Give a reason for voiding the line."), details={"reason": ["Required."]}
+            gettext("Give a reason for voiding the line."),
+            details={"reason": [gettext("Required.")]},
         )
     with transaction.atomic():
         order = order_lock(order)
@@ -253,7 +258,7 @@ def order_move(*, order: Order, table: TableLocation, actor: Actor) -> Order:
     if table.merchant_id != order.merchant_id or not table.is_active:
         raise DomainError(
             gettext("Table %(number)s is not taking orders.") % {"number": table.number},
-            details={"table_id": ["Inactive."]},
+            details={"table_id": [gettext("Inactive.")]},
         )
     with transaction.atomic():
         order = order_lock(order)
@@ -270,7 +275,7 @@ def order_move(*, order: Order, table: TableLocation, actor: Actor) -> Order:
             raise DomainError(
                 gettext("Order %(number)s is already at table %(number2)s.")
                 % {"number": order.number, "number2": table.number},
-                details={"table_id": ["The order's own table."]},
+                details={"table_id": [gettext("The order's own table.")]},
             )
         old = order.table.number if order.table_id else ""
         order.table = table
@@ -303,7 +308,8 @@ def order_split(*, order: Order, lines: list[SplitLine], actor: Actor) -> SplitR
     """
     if not lines:
         raise DomainError(
-            gettext("Name the lines to move to the new bill."), details={"lines": ["Empty."]}
+            gettext("Name the lines to move to the new bill."),
+            details={"lines": [gettext("Empty.")]},
         )
     wanted = Counter()
     for line in lines:
@@ -339,7 +345,7 @@ def order_split(*, order: Order, lines: list[SplitLine], actor: Actor) -> SplitR
                     "Leave at least one unit on the bill; to move all of it, move the order to "
                     "another table instead."
                 ),
-                details={"lines": ["Everything would move."]},
+                details={"lines": [gettext("Everything would move.")]},
             )
 
         now = timezone.now()
@@ -415,7 +421,8 @@ def order_split(*, order: Order, lines: list[SplitLine], actor: Actor) -> SplitR
 def _discount_checked(order: Order, *, kind: str, value: Decimal) -> None:
     if kind not in (DiscountKind.PERCENT, DiscountKind.AMOUNT):
         raise DomainError(
-            gettext("kind is percent or amount."), details={"kind": ["Choose percent or amount."]}
+            gettext("kind is percent or amount."),
+            details={"kind": [gettext("Choose percent or amount.")]},
         )
     if value <= 0:
         raise DomainError(gettext("A discount is more than zero."), details={"value": ["> 0"]})
@@ -454,7 +461,8 @@ def order_discount_set(
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(
-            gettext("Give a reason for the discount."), details={"reason": ["Required."]}
+            gettext("Give a reason for the discount."),
+            details={"reason": [gettext("Required.")]},
         )
     _discount_checked(order, kind=kind, value=value)
     with transaction.atomic():
@@ -469,7 +477,7 @@ def order_discount_set(
                     "format_money": format_money(value, order.currency),
                     "format_money2": format_money(bill, order.currency),
                 },
-                details={"value": [f"at most {bill}"]},
+                details={"value": [gettext("at most %(amount)s") % {"amount": bill}]},
             )
         percent = value if kind == DiscountKind.PERCENT else value * HUNDRED / bill
         limit = order.merchant.officer_max_discount_percent

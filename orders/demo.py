@@ -14,7 +14,7 @@ from merchants.models import Merchant, TableLocation
 from merchants.reports import local_day_start, local_today
 from orders.demo_history import seed_history
 from orders.models import Order
-from orders.payments import PAID_FAMILY, order_pay_cash
+from orders.payment_status import PAID_FAMILY
 from orders.selectors import order_payment_list
 from orders.services import (
     LineInput,
@@ -23,6 +23,7 @@ from orders.services import (
     order_confirm,
     order_create,
 )
+from orders.tenders import order_pay_cash
 from payments.demo import payment_methods_seed
 from payments.models import Payment
 from payments.services import payment_record_cash

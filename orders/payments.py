@@ -1,286 +1,41 @@
-"""Writes for the order side of payments: Snap checkout, cash at the counter, status checks,
-cancel, expire and refunds, and the registry handler that moves an order's payment status.
+"""Writes for the order side of payments at a gateway, and back: Snap checkout, QRIS, status
+checks, cancel, expire, refunds, and cancelling the charges an order left open. How an
+order's payment status follows its payments is in `orders/payment_status.py`; the tenders
+staff take (cash, card, transfer) and the counter sale in `orders/tenders.py`.
 
 An order may have several payments (a Snap attempt abandoned, then cash; a second attempt after
-the first expired). Its payment status is derived from all of them by `order_payment_status_for`
-and moved only along Order.PAYMENT_TRANSITIONS; every payment change leaves an OrderEvent naming
-who caused it (the actor each service is given, SYSTEM for webhooks and beat tasks).
+the first expired); each service here changes one and lets `order_payment_sync` bring the
+order's payment status in line, with an OrderEvent naming the actor it was given.
 """
 
 import logging
-import math
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch
-from django.utils import timezone
 from django.utils.translation import gettext
 
 from merchants.actors import SYSTEM, Actor
 from merchants.errors import Conflict, DomainError, GatewayError
-from merchants.money import cash_step, format_money, minor_unit, quantize_money, round_for_cash
-from merchants.outbox import task_queue_on_commit
+from merchants.money import format_money, quantize_money
 from orders.models import Order, OrderEvent, OrderItem
+from orders.payment_status import PAID_FAMILY, PaymentStatus, order_payment_sync
 from orders.selectors import order_payment_list
-from orders.services import (
-    order_cancel,
-    order_cancel_open_payments_on_commit,
-    order_complete,
-    order_confirm,
-    order_create,
-    order_event_build,
-    order_lock,
-)
+from orders.services import order_cancel_open_payments_on_commit, order_event_build
 from payments.gateways.base import CustomerDetails, LineItem
 from payments.models import Payment, PaymentMethod
 from payments.services import (
-    CashReceipt,
-    cash_tender_checked,
-    manual_tender_checked,
     payment_cancel,
     payment_charge_qris,
     payment_check_status,
     payment_create_snap,
     payment_expire,
-    payment_record_cash,
-    payment_record_manual,
     payment_refund,
 )
 
 logger = logging.getLogger(__name__)
-
-PaymentStatus = Order.PaymentStatus
-ZERO = Decimal(0)
-PAID_FAMILY = Order.SETTLED_PAYMENT_STATUSES
-
-
-def order_set_payment_status(
-    *, order: Order, to_status: str, actor: Actor = SYSTEM, paid_at=None, **payload
-) -> bool:
-    """Record a payment status change; an impossible move is ignored (and logged), not raised.
-
-    Gateways repeat and reorder notifications, so a late or duplicate one must not fail the
-    webhook; the payments app has already decided the payment's own state.
-    """
-    with transaction.atomic():
-        return _apply_payment_status(
-            order_lock(order), to_status=to_status, actor=actor, paid_at=paid_at, **payload
-        )
-
-
-def _apply_payment_status(
-    order: Order, *, to_status: str, actor: Actor, paid_at=None, **payload
-) -> bool:
-    """`order_set_payment_status` on an order row the caller has locked (updated in place)."""
-    old = order.payment_status
-    if to_status == old or to_status not in Order.PAYMENT_TRANSITIONS[old]:
-        if to_status != old:
-            logger.info("Order %s payment stays %s (asked: %s)", order.number, old, to_status)
-        return False
-    order.payment_status = to_status
-    fields = ["payment_status", "updated_at"]
-    if to_status == Order.PaymentStatus.PAID:
-        order.paid_at = paid_at or timezone.now()
-        fields.append("paid_at")
-    order.save(update_fields=fields)
-    order_event_build(order, actor, OrderEvent.Kind.PAYMENT, old, to_status, **payload).save()
-    if to_status == Order.PaymentStatus.EXPIRED and order.status == Order.Status.PENDING:
-        order_cancel(order=order, actor=actor, reason="payment expired")
-        order.status = Order.Status.CANCELLED
-    return True
-
-
-def order_payment_status_for(
-    payments: list[Payment],
-    *,
-    current: str,
-    due: Decimal | None = None,
-    tolerance: Decimal = ZERO,
-) -> str:
-    """What an order's payment status is, given all its payments (newest first).
-
-    With `due` (the order total), the order counts as paid only once the payments that
-    brought money in cover it (within `tolerance`, what cash rounding may leave: see
-    `cash_tolerance`); before that it is still unpaid (or pending while a charge is open),
-    however many tenders paid part of it. Without `due`, any payment that brought money in
-    covers it.
-
-    Money counts first. Covered, with `due`: the payments still hold it all after refunds →
-    paid; some of it → partially refunded; none → refunded (without `due`: any payment still
-    paid → paid; else one partly refunded → partially refunded; else refunded). Without money
-    in: an open attempt → pending; money taken back by the gateway (a settlement reversed, a
-    capture voided) → failed; otherwise the newest attempt says it: failed, expired, or unpaid
-    again once it was cancelled.
-    """
-    held_payments = [p for p in payments if p.status in Payment.PAID_STATUSES]
-    held = {p.status for p in held_payments}
-    covered = bool(held) and (
-        due is None or sum((p.amount for p in held_payments), ZERO) + tolerance >= due
-    )
-    if covered and due is not None:
-        # What the payments still hold after refunds: all of it (a tender refunded was one
-        # too many) is paid; some of it, partly refunded; none, refunded.
-        kept = sum((p.amount - p.refunded_amount for p in held_payments), ZERO)
-        if kept + tolerance >= due:
-            return PaymentStatus.PAID
-        return PaymentStatus.PARTIALLY_REFUNDED if kept > 0 else PaymentStatus.REFUNDED
-    if covered:
-        if Payment.Status.PAID in held:
-            return PaymentStatus.PAID
-        if Payment.Status.PARTIALLY_REFUNDED in held:
-            return PaymentStatus.PARTIALLY_REFUNDED
-        return PaymentStatus.REFUNDED
-    if any(p.status == Payment.Status.PENDING for p in payments):
-        return PaymentStatus.PENDING
-    if not payments:
-        return PaymentStatus.UNPAID
-    if current in PAID_FAMILY:
-        return PaymentStatus.FAILED
-    if held:
-        return PaymentStatus.UNPAID  # part paid: the rest is still due
-    return {
-        Payment.Status.FAILED: PaymentStatus.FAILED,
-        Payment.Status.EXPIRED: PaymentStatus.EXPIRED,
-    }.get(payments[0].status, PaymentStatus.UNPAID)
-
-
-def cash_tolerance(payments: list[Payment], currency: str) -> Decimal:
-    """How far below the total paid money may stay and still cover it: cash pays what is left
-    rounded to the cash step, half up (IDR 51749 left → 51700 taken), so once cash is among
-    the tenders anything under half a step is covered. Nothing otherwise."""
-    if not any(
-        p.gateway == Payment.Gateway.CASH and p.status in Payment.PAID_STATUSES for p in payments
-    ):
-        return ZERO
-    return _rounding_shortfall(currency)
-
-
-def _rounding_shortfall(currency: str) -> Decimal:
-    # The largest amount rounding half up leaves unpaid: whole units strictly under a half step.
-    unit = minor_unit(currency)
-    units = math.ceil(cash_step(currency) / 2 / unit)
-    return (units - 1) * unit
-
-
-def _money_in(payments: list[Payment]) -> Decimal:
-    return sum((p.amount for p in payments if p.status in Payment.PAID_STATUSES), ZERO)
-
-
-def _payment_notes(order: Order, payments: list[Payment], payment: Payment) -> list[str]:
-    """What an owner must act on when money arrives where it was not expected."""
-    if payment.status != Payment.Status.PAID:
-        return []
-    notes = []
-    if order.status == Order.Status.CANCELLED:
-        notes.append("Paid after the order was cancelled: refund it.")
-    others = [p for p in payments if p.pk != payment.pk]
-    if (
-        _money_in(others)
-        and _money_in(others) + cash_tolerance(others, order.currency) >= order.total_amount
-    ):
-        notes.append("Paid more than once: refund the extra payment.")
-    for note in notes:
-        logger.warning("Order %s, payment %s: %s", order.number, payment.gateway_order_id, note)
-    return notes
-
-
-def order_payment_sync(
-    *,
-    order: Order,
-    payment: Payment | None = None,
-    change: tuple[str, str] = ("", ""),
-    actor: Actor,
-) -> bool:
-    """Bring the order's payment status in line with its payments; True if it moved.
-
-    `payment` and `change` name the payment that just changed (from → to): that change is
-    written as an OrderEvent even when the order's own status stays (a second attempt, a paid
-    order paid again). When the order becomes paid, the receipt email is queued for after commit.
-    """
-    from orders.tasks import order_receipt_send_task
-
-    with transaction.atomic():
-        order = order_lock(order)
-        payments = order_payment_list(order=order)
-        old = order.payment_status
-        target = order_payment_status_for(
-            payments,
-            current=old,
-            due=order.total_amount,
-            tolerance=cash_tolerance(payments, order.currency),
-        )
-        money_in = _money_in(payments)
-        if money_in != order.amount_paid:
-            order.amount_paid = money_in
-            order.save(update_fields=["amount_paid", "updated_at"])
-        payload = {}
-        if payment is not None:
-            payload = {
-                "payment_id": payment.pk,
-                "gateway": payment.gateway,
-                "method": payment.method,
-                "amount": str(payment.amount),
-                "payment_from": change[0],
-                "payment_to": change[1],
-            }
-            notes = _payment_notes(order, payments, payment)
-            if notes:
-                payload["note"] = " ".join(notes)
-        paid_at = min(
-            (p.paid_at for p in payments if p.status in Payment.PAID_STATUSES and p.paid_at),
-            default=None,
-        )
-        was_cancelled = order.status == Order.Status.CANCELLED
-        moved = _apply_payment_status(
-            order, to_status=target, actor=actor, paid_at=paid_at, **payload
-        )
-        if not moved and payment is not None:
-            order_event_build(order, actor, OrderEvent.Kind.PAYMENT, old, old, **payload).save()
-        if moved and target == PaymentStatus.PAID and not was_cancelled:
-            if order.customer_id:
-                task_queue_on_commit(order_receipt_send_task, order.pk)
-            if order.merchant.complete_when_paid:
-                order_complete_paid(order=order, actor=actor)
-    return moved
-
-
-def order_complete_paid(*, order: Order, actor: Actor) -> Order:
-    """A paid order served at once (a counter sale, a merchant that completes paid orders):
-    confirmed if it was pending, then completed, each move an event of its own. An order
-    already completed is left as it is."""
-    if order.status == Order.Status.PENDING:
-        order = order_confirm(order=order, actor=actor)
-    if order.status == Order.Status.CONFIRMED:
-        order = order_complete(order=order, actor=actor)
-    return order
-
-
-def order_payment_changed(
-    payment: Payment, old_status: str, new_status: str, *, actor: Actor
-) -> None:
-    """The payments registry handler for "order" references (see OrdersConfig.ready).
-
-    Runs inside the transaction that changes the payment; `actor` (who caused the change, SYSTEM
-    for webhooks and beat tasks) is recorded on the order's event. A payment naming no order of
-    its merchant is logged and left alone: the money is recorded on the payment either way.
-    """
-    reference = payment.reference_id
-    order = (
-        Order.objects.filter(merchant_id=payment.merchant_id, pk=int(reference)).first()
-        if reference.isdigit() and len(reference) <= 18
-        else None
-    )
-    if order is None:
-        logger.error(
-            "Payment %s names order %s, which merchant %s does not have",
-            payment.gateway_order_id,
-            reference,
-            payment.merchant_id,
-        )
-        return
-    order_payment_sync(order=order, payment=payment, change=(old_status, new_status), actor=actor)
 
 
 def _ensure_payable(order: Order) -> None:
@@ -404,7 +159,7 @@ def _gateway_amount(order: Order, amount: Decimal | None) -> Decimal:
             )
             % {"format_money": format_money(due, order.currency), "number": order.number},
             code="tender_above_due",
-            details={"amount": f"at most {due}"},
+            details={"amount": gettext("at most %(amount)s") % {"amount": due}},
         )
     return amount
 
@@ -502,140 +257,6 @@ def order_payment_expire(*, order: Order, actor: Actor) -> Payment:
     return payment_expire(payment=payment, actor=actor)
 
 
-def order_cash_due(order: Order) -> Decimal:
-    """What cash pays of the order now: what is due, rounded to the cash step (IDR: 100), or
-    the due itself when that rounds to nothing."""
-    rounded = round_for_cash(order.amount_due, order.currency)
-    return rounded if rounded > 0 else order.amount_due
-
-
-def order_cash_method(merchant) -> PaymentMethod | None:
-    """The merchant's cash payment method (the first active one), for cash taken without
-    naming one (`pay-cash`), so it shows under its name in reports."""
-    return (
-        PaymentMethod.objects.filter(
-            merchant=merchant, kind=PaymentMethod.Kind.CASH, is_active=True
-        )
-        .order_by("sort_order", "pk")
-        .first()
-    )
-
-
-def order_pay_cash(
-    *, order: Order, amount_paid: Decimal, actor: Actor, register: str | None = None
-) -> CashReceipt:
-    """Cash at the counter for all that is due, rounded (the order's rounded amount when
-    nothing was paid before); answers the change. It goes into the drawer of the open shift
-    of `register` ("main" by default).
-
-    The order row is locked, so a second tap (or a second till) finds it paid. A charge still
-    open at a gateway is cancelled by a task queued for after commit.
-    """
-    with transaction.atomic():
-        locked = order_lock(order)
-        _ensure_payable(locked)
-        receipt = payment_record_cash(
-            merchant=locked.merchant,
-            reference_kind=Order.PAYMENT_REFERENCE_KIND,
-            reference_id=str(locked.pk),
-            amount_due=order_cash_due(locked),
-            amount_paid=amount_paid,
-            actor=actor,
-            payment_method=order_cash_method(locked.merchant),
-            register=register,
-        )
-        order_cancel_open_payments_on_commit(locked)
-    return receipt
-
-
-@dataclass(frozen=True)
-class TenderResult:
-    payment: Payment
-    change: Decimal
-    order: Order  # as it stands after the tender
-    reused: bool = False  # a gateway charge of this order still valid, answered again
-
-
-def order_payment_add(
-    *,
-    order: Order,
-    payment_method: PaymentMethod,
-    actor: Actor,
-    amount: Decimal | None = None,
-    reference: str = "",
-    register: str | None = None,
-) -> TenderResult:
-    """Take one tender for part or all of what is due, by one of the merchant's methods.
-
-    Cash: `amount` is what the customer hands over (default: what is due, rounded); at least
-    the rounded due settles the order and the rest is change, less pays part of it. Card,
-    transfer, printed QRIS, e-wallet, other: `amount` (default: all that is due) never above
-    what is due. Gateway methods start a charge (Snap or QRIS) for `amount` (default: all that
-    is due), paid when the gateway says so. The order is paid once its payments cover the
-    total; a gateway charge still open is then cancelled after commit. Cash and manual
-    tenders are tied to the open shift of `register` (see `payment_record_cash`).
-    """
-    if payment_method.merchant_id != order.merchant_id:
-        raise DomainError(
-            gettext("That payment method belongs to another merchant."),
-            details={"method_id": ["Not a payment method of this merchant."]},
-        )
-    if payment_method.is_gateway:
-        if not payment_method.is_active:
-            raise DomainError(
-                gettext("%(name)s is switched off; choose another payment method.")
-                % {"name": payment_method.name},
-                details={"method_id": ["Inactive."]},
-            )
-        if payment_method.kind == PaymentMethod.Kind.MIDTRANS_SNAP:
-            started = order_payment_start(
-                order=order, actor=actor, amount=amount, payment_method=payment_method
-            )
-        else:
-            started = order_payment_qris(
-                order=order, payment_method=payment_method, actor=actor, amount=amount
-            )
-        return TenderResult(
-            payment=started.payment, change=ZERO, order=started.order, reused=started.reused
-        )
-    with transaction.atomic():
-        locked = order_lock(order)
-        _ensure_payable(locked)
-        reference_kind, reference_id = Order.PAYMENT_REFERENCE_KIND, str(locked.pk)
-        if payment_method.is_cash:
-            due = order_cash_due(locked)
-            receipt = payment_record_cash(
-                merchant=locked.merchant,
-                reference_kind=reference_kind,
-                reference_id=reference_id,
-                amount_due=due,
-                amount_paid=due if amount is None else amount,
-                actor=actor,
-                payment_method=payment_method,
-                allow_partial=True,
-                register=register,
-            )
-            payment, change = receipt.payment, receipt.change
-        else:
-            due = locked.amount_due
-            payment = payment_record_manual(
-                merchant=locked.merchant,
-                reference_kind=reference_kind,
-                reference_id=reference_id,
-                payment_method=payment_method,
-                amount=due if amount is None else amount,
-                amount_due=due,
-                actor=actor,
-                reference=reference,
-                register=register,
-            )
-            change = ZERO
-        current = Order.objects.get(pk=locked.pk)
-        if current.is_settled:
-            order_cancel_open_payments_on_commit(current)
-    return TenderResult(payment=payment, change=change, order=current)
-
-
 def order_payment_refund(
     *,
     order: Order,
@@ -677,7 +298,7 @@ def _refund_target(order: Order, payment_id: int | None) -> Payment:
             raise DomainError(
                 gettext("Order %(number)s has no payment %(payment_id)s.")
                 % {"number": order.number, "payment_id": payment_id},
-                details={"payment_id": ["Not a payment of this order."]},
+                details={"payment_id": [gettext("Not a payment of this order.")]},
             )
     else:
         refundable = [p for p in payments if p.refundable_amount > 0]
@@ -748,115 +369,3 @@ def _gateway_may_recover(error: Exception) -> bool:
         return False
     code = str(error.details.get("status_code", ""))
     return not code.isdigit() or int(code) >= 500 or int(code) == 429
-
-
-# --- the counter sale: created, paid and completed at once -------------------------------
-
-
-@dataclass(frozen=True)
-class TenderInput:
-    payment_method: PaymentMethod
-    amount: Decimal | None = None
-    reference: str = ""
-
-
-def _check_counter_tenders(tenders: list[TenderInput]) -> None:
-    for index, tender in enumerate(tenders):
-        if tender.payment_method.is_gateway:
-            name = tender.payment_method.name
-            raise DomainError(
-                gettext(
-                    "Payment %(value)s: %(name)s is paid at the gateway; start it once the "
-                    "order exists (POST /api/v1/orders/{id}/payments)."
-                )
-                % {"value": index + 1, "name": name},
-                details={"payments": {str(index): {"method_id": ["A gateway method."]}}},
-            )
-
-
-def _not_covered(order: Order) -> DomainError:
-    currency = order.currency
-    return DomainError(
-        gettext(
-            "The payments cover %(format_money)s of the %(format_money2)s to pay; "
-            "add a payment for the %(format_money3)s left, or leave out complete."
-        )
-        % {
-            "format_money": format_money(order.amount_paid, currency),
-            "format_money2": format_money(order.total_amount, currency),
-            "format_money3": format_money(order.amount_due, currency),
-        },
-        code="not_paid",
-        details={"payments": [f"{order.amount_due} still due"]},
-    )
-
-
-def order_counter_sale(
-    *,
-    merchant,
-    lines,
-    actor: Actor,
-    tenders: list[TenderInput],
-    complete: bool = False,
-    register: str | None = None,
-    **order_fields,
-) -> Order:
-    """An order created and paid by its tenders (cash and manual methods) in one transaction,
-    and with `complete` completed too: all or nothing, so a tender refused or payments that
-    do not cover the total leave no order, no payment and no stock taken."""
-    _check_counter_tenders(tenders)
-    with transaction.atomic():
-        order = order_create(merchant=merchant, lines=lines, actor=actor, **order_fields)
-        for tender in tenders:
-            order_payment_add(
-                order=order,
-                payment_method=tender.payment_method,
-                actor=actor,
-                amount=tender.amount,
-                reference=tender.reference,
-                register=register,
-            )
-        order = Order.objects.get(pk=order.pk)
-        if complete:
-            if not order.is_settled:
-                raise _not_covered(order)
-            order = order_complete_paid(order=order, actor=actor)
-    return order
-
-
-def order_preview_tenders(
-    order: Order, tenders: list[TenderInput], *, complete: bool = False
-) -> Decimal:
-    """What the tenders of a counter sale would do to an unsaved order (`order_preview`):
-    the same checks as `order_payment_add`, nothing written. Sets its `amount_paid` and
-    payment status; answers the change to hand back."""
-    _check_counter_tenders(tenders)
-    change, cash = ZERO, False
-    for tender in tenders:
-        _ensure_payable(order)
-        method = tender.payment_method
-        if method.is_cash:
-            due = order_cash_due(order)
-            checked = cash_tender_checked(
-                merchant=order.merchant,
-                amount_due=due,
-                amount_paid=due if tender.amount is None else tender.amount,
-                payment_method=method,
-                allow_partial=True,
-            )
-            amount, cash = checked.amount, True
-            change += checked.change
-        else:
-            amount = manual_tender_checked(
-                merchant=order.merchant,
-                payment_method=method,
-                amount=order.amount_due if tender.amount is None else tender.amount,
-                amount_due=order.amount_due,
-            )
-        order.amount_paid += amount
-        tolerance = _rounding_shortfall(order.currency) if cash else ZERO
-        if order.amount_paid + tolerance >= order.total_amount:
-            order.payment_status = PaymentStatus.PAID
-    if complete and not order.is_settled:
-        raise _not_covered(order)
-    return change

@@ -10,7 +10,7 @@ from merchants.emails import send_templated_email
 from merchants.i18n import merchant_language
 from merchants.money import format_money
 from orders.models import Order
-from orders.payments import PAID_FAMILY
+from orders.payment_status import PAID_FAMILY
 from orders.selectors import order_payment_list, order_queryset
 from payments.models import Payment
 from payments.selectors import payment_channel_label

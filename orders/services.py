@@ -1,6 +1,7 @@
 """Writes for orders: creation (pricing, stock), the status workflow, stock release, and
-cancelling unpaid orders. The order side of payments is in `orders/payments.py`; the receipt
-email in `orders/receipts.py`."""
+cancelling unpaid orders. The order side of payments is in `orders/payments.py` (gateway charges,
+refunds), `orders/payment_status.py` and `orders/tenders.py`; the receipt email in
+`orders/receipts.py`."""
 
 import logging
 from dataclasses import dataclass, field
@@ -114,7 +115,7 @@ def _resolve_customer(*, merchant: Merchant, data: CustomerInput) -> Customer | 
         if customer is None:
             raise DomainError(
                 gettext("No such customer: %(customer_id)s.") % {"customer_id": data.customer_id},
-                details={"customer_id": ["Not found."]},
+                details={"customer_id": [gettext("Not found.")]},
             )
         return customer
     if not data.email:
@@ -184,7 +185,8 @@ def order_amounts(pricing: OrderPricing) -> dict:
 def _check_lines(lines: list[LineInput]) -> None:
     if not lines:
         raise DomainError(
-            gettext("An order needs at least one line."), details={"lines": ["Empty."]}
+            gettext("An order needs at least one line."),
+            details={"lines": [gettext("Empty.")]},
         )
     if len(lines) > MAX_LINES:
         raise DomainError(
@@ -202,7 +204,7 @@ def _check_table(*, merchant: Merchant, table: TableLocation | None) -> None:
     if table is not None and (table.merchant_id != merchant.pk or not table.is_active):
         raise DomainError(
             gettext("Table %(number)s is not taking orders.") % {"number": table.number},
-            details={"table_id": ["Inactive."]},
+            details={"table_id": [gettext("Inactive.")]},
         )
 
 

@@ -2,6 +2,10 @@
 
 Payments know references only as (`reference_kind`, `reference_id`) strings: the app that owns
 the reference (orders, photobox) registers a handler in `payments.registry`.
+
+Longer than 500 lines on purpose: Django finds an app's models in `models.py`, and `Payment`
+with its status map is two fifths of it; the method, shift, cash movement and event rows beside
+it each point to a payment or are pointed to by one.
 """
 
 from decimal import Decimal
@@ -63,7 +67,9 @@ class PaymentMethod(TenantModel):
                 "merchant",
                 Lower("name"),
                 name="payment_method_unique_name",
-                violation_error_message="A payment method with this name already exists.",
+                violation_error_message=gettext_lazy(
+                    "A payment method with this name already exists."
+                ),
             )
         ]
 

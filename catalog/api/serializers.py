@@ -1,3 +1,11 @@
+"""Serializers of the catalog API: the staff's (categories, products, images, promotions,
+modifiers, stock) and the public menu's (`Public*`), which shows the same products.
+
+Longer than 500 lines on purpose: the staff and public product serializers share one pricing
+mixin and one quoted list (every product priced after promotions in one query), and keeping
+both sides here keeps a public field from drifting from the staff one it mirrors.
+"""
+
 from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers

@@ -12,7 +12,7 @@ import time_machine
 
 from merchants.actors import SYSTEM, Actor
 from orders.models import Order
-from orders.payments import order_set_payment_status
+from orders.payment_status import order_set_payment_status
 from orders.services import (
     LineInput,
     order_cancel,

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from orders.models import Order
-from orders.payments import order_payment_status_for
+from orders.payment_status import order_payment_status_for
 from payments.models import Payment
 
 P = Payment.Status
@@ -63,7 +63,7 @@ def tender(status, amount, refunded=0, gateway="manual"):
     ],
 )
 def test_payment_status_of_split_tenders(tenders, expected):
-    from orders.payments import cash_tolerance
+    from orders.payment_status import cash_tolerance
 
     due = Decimal(51750)
     tolerance = cash_tolerance(tenders, "IDR")

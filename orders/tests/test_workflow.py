@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from merchants.actors import SYSTEM
 from orders.models import Order, OrderEvent
-from orders.payments import order_set_payment_status
+from orders.payment_status import order_set_payment_status
 from orders.services import order_cancel_unpaid, order_release_stock
 from orders.tasks import order_cancel_unpaid_task
 from orders.tests.conftest import lines
