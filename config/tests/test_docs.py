@@ -209,3 +209,48 @@ def test_benchmarks_page_keeps_the_places_make_bench_and_make_soak_write(tmp_pat
     written = copy.read_text()
     assert written.startswith(head + BENCH_START + "\n## Latest bench run: now\n\nnew figures\n")
     assert written.endswith(tail.rstrip() + "\n\n### Soak now\n\nnew soak\n")
+
+
+# Django's own limits that the project leaves at Django's default (not read from the
+# environment, so not in .env.example); the README names them as Django's.
+DJANGO_DEFAULT_SETTINGS = {
+    "DATA_UPLOAD_MAX_MEMORY_SIZE",
+    "DATA_UPLOAD_MAX_NUMBER_FIELDS",
+    "DATA_UPLOAD_MAX_NUMBER_FILES",
+}
+SETTING_NAME = re.compile(r"`([A-Z][A-Z0-9_]+)(?:=[^`]*)?`")
+
+
+def readme_section(title: str) -> str:
+    text = README.read_text()
+    start = text.index(f"\n## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end != -1 else len(text)]
+
+
+def unknown_settings(text: str) -> list[str]:
+    """Settings named in `text` (as `NAME` or `NAME=value`) that .env.example does not list."""
+    from config.tests.test_env_example import env_example
+
+    listed = set(env_example()) | DJANGO_DEFAULT_SETTINGS
+    return sorted({name for name in SETTING_NAME.findall(text) if name not in listed})
+
+
+def test_readme_security_section_names_only_settings_that_exist():
+    section = readme_section("Security")
+    named = set(SETTING_NAME.findall(section))
+    assert {"STAFF_LOGIN_MAX_FAILURES", "NUM_PROXIES", "FIELD_ENCRYPTION_KEYS"} <= named
+    assert unknown_settings(section) == []
+
+
+def test_a_misspelt_setting_in_the_readme_is_caught():
+    assert unknown_settings("`NUM_PROXY` and `NUM_PROXIES`, `SECURE_SSL=true`") == ["NUM_PROXY"]
+
+
+def test_the_django_defaults_the_readme_names_are_djangos_own_and_not_in_env_example():
+    from django.conf import global_settings
+
+    from config.tests.test_env_example import env_example
+
+    assert all(hasattr(global_settings, name) for name in DJANGO_DEFAULT_SETTINGS)
+    assert DJANGO_DEFAULT_SETTINGS.isdisjoint(env_example())

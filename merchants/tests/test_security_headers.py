@@ -5,10 +5,15 @@ import os
 import re
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from photobox.tests.factories import CompletedSessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +35,33 @@ def test_every_page_has_a_strict_script_policy(client, path):
     assert policy["frame-ancestors"] == ["'none'"]
     assert policy["object-src"] == ["'none'"]
     assert not any(source.startswith("'nonce-") for source in policy["script-src"])
+
+
+def test_the_till_and_a_gallery_get_the_strict_policy(client, officer, merchant):
+    """The two pages staff and customers use all day: the till runs its scripts from static
+    files and calls the API on this origin; a gallery shows photos from the media store."""
+    officer.is_staff = True
+    officer.save()
+    client.force_login(officer)
+    till = client.get("/till/")
+    assert till.status_code == 200
+    now = timezone.now()
+    session = CompletedSessionFactory(
+        merchant=merchant, photos_uploaded_at=now, photos_expire_at=now + timedelta(days=14)
+    )
+    gallery = client.get(reverse("photobox-gallery-page", args=[session.gallery_token]))
+    assert gallery.status_code == 200
+    for response in (till, gallery):
+        policy = directives(response)
+        assert policy["script-src"][0] == "'self'"
+        assert "'unsafe-inline'" not in policy["script-src"]
+        assert "'unsafe-eval'" not in policy["script-src"]
+        # Neither page has an inline script, so neither is sent a nonce to allow one.
+        assert not any(source.startswith("'nonce-") for source in policy["script-src"])
+        assert policy["connect-src"] == ["'self'"]
+        assert policy["frame-ancestors"] == ["'none'"]
+        assert policy["object-src"] == ["'none'"]
+    assert "https:" in directives(gallery)["img-src"]  # photos from Cloudinary or S3
 
 
 def test_inline_scripts_carry_the_responses_nonce(client, merchant, settings):

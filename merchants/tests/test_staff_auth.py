@@ -182,6 +182,19 @@ def test_admin_login_locks_after_the_failures(client, owner, settings):
     assert "_auth_user_id" not in client.session
 
 
+def test_one_address_guessing_many_usernames_at_the_admin_is_locked(client, owner, settings):
+    settings.STAFF_LOGIN_MAX_FAILURES_PER_ADDRESS = 4
+    for i in range(4):
+        response = admin_login(client, username=f"guess{i}", password="bad")
+        assert response.status_code == 200
+        assert b"try again in" not in response.content
+    # A real account, the right password, never failed itself: the address is what is locked.
+    response = admin_login(client)
+    assert response.status_code == 200
+    assert b"Too many failed logins; try again in" in response.content
+    assert "_auth_user_id" not in client.session
+
+
 def test_admin_and_api_failures_add_up(client, api_client, owner, settings):
     settings.STAFF_LOGIN_MAX_FAILURES = 2
     admin_login(client, password="bad")

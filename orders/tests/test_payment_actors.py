@@ -79,6 +79,22 @@ def test_a_status_check_through_the_payments_api_names_who_asked(
     assert (event.to_status, event.actor_label, event.actor) == ("paid", "off", officer)
 
 
+def test_a_status_refresh_in_the_payments_admin_names_who_ran_it(
+    gw, client, officer_client, officer, pay_merchant, kopi
+):
+    order = place(officer_client, (kopi, 1))
+    payment = start_snap(officer_client, order)
+    stubs.stub_status(payment.gateway_order_id, "settlement", payment.amount)
+    client.force_login(officer)
+    response = client.post(
+        reverse("admin:payments_payment_changelist"),
+        {"action": "refresh_status", "_selected_action": [payment.pk]},
+    )
+    assert response.status_code == 302
+    event = last_payment_event(order)
+    assert (event.to_status, event.actor_label, event.actor) == ("paid", "off", officer)
+
+
 def test_a_webhook_is_the_system(gw, api_client, officer_client, pay_merchant, kopi):
     order = place(officer_client, (kopi, 1))
     payment = start_snap(officer_client, order)

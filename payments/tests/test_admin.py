@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from payments import registry
 from payments.models import Payment
 from payments.tests import stubs
 from payments.tests.factories import PaymentEventFactory, PaymentFactory
@@ -44,9 +45,18 @@ def test_pages_are_read_only_and_scoped(admin_for, owner, paid, other_merchant):
 def test_refresh_status_action(gw, admin_for, officer, pay_merchant):
     payment = PaymentFactory(merchant=pay_merchant, amount=Decimal("150000"))
     stubs.stub_status(payment.gateway_order_id, "settlement", 150000)
-    response = admin_for(officer).post(
-        CHANGELIST, {"action": "refresh_status", "_selected_action": [payment.pk]}, follow=True
-    )
+    told = []
+
+    def owner_of_the_reference(payment, old_status, new_status, *, actor):
+        told.append((new_status, actor.user, actor.label))
+
+    # The owner (orders) writes its history from this actor: the staff member, not "system"
+    # (orders/tests/test_payment_actors.py checks the order event itself).
+    with registry.registered("order", owner_of_the_reference):
+        response = admin_for(officer).post(
+            CHANGELIST, {"action": "refresh_status", "_selected_action": [payment.pk]}, follow=True
+        )
     assert response.status_code == 200
     payment.refresh_from_db()
     assert payment.status == Payment.Status.PAID
+    assert told == [(Payment.Status.PAID, officer, "off")]
