@@ -3,7 +3,8 @@
 The merchant comes from the importing owner, never from the file. Rows match existing products
 by SKU (rows without a SKU create products); categories are found by name within the merchant
 and created when new. Every row passes the model's `full_clean()`, the same rules as the admin
-form and the API, and an import with any invalid row is rolled back as a whole.
+form and the API, and an import with any invalid row is rolled back as a whole. A stock number
+that changes is a `count` in the stock ledger naming the person who imported the file.
 """
 
 from import_export import fields, resources, widgets
@@ -60,6 +61,8 @@ class ProductResource(resources.ModelResource):
     def __init__(self, merchant: Merchant | None = None, **kwargs):
         super().__init__(**kwargs)
         self.merchant = merchant
+        self.importing_user = None
+        self.stock_reason = "Stock set by an import"
         self.fields["category"].widget = CategoryByNameWidget(merchant)
 
     def get_queryset(self):
@@ -84,7 +87,20 @@ class ProductResource(resources.ModelResource):
         # One bad row and nothing is applied: validation errors roll back like errors do.
         kwargs["rollback_on_validation_errors"] = True
         kwargs["use_transactions"] = True
+        # import-export names who imports (`user`) to import_data only; the save needs it so
+        # the ledger's count names the owner rather than "system".
+        self.importing_user = kwargs.get("user")
+        file_name = kwargs.get("file_name")
+        if file_name:
+            self.stock_reason = f"Stock set by importing {file_name}"[:255]
         return super().import_data(dataset, **kwargs)
+
+    def do_instance_save(self, instance, is_create):
+        instance.save(
+            force_insert=is_create,
+            stock_actor=self.importing_user,
+            stock_reason=self.stock_reason,
+        )
 
     def dehydrate_category(self, product: Product) -> str:
         return product.category.name if product.category else ""

@@ -26,14 +26,13 @@ from merchants.dashboard import admin_tenant
 from merchants.errors import DomainError
 from merchants.exports import Column, CsvExportMixin
 from merchants.models import Membership
-from merchants.reports import local_moments, local_today
+from merchants.reports import local_today
 from orders.admin_actions import OrderActionsAdminMixin
 from orders.admin_payments import OrderPaymentsAdminMixin
 from orders.models import Order, OrderEvent, OrderItem
 from orders.reports import COUNTS_AS_REVENUE, daily_report, order_refunds
 from orders.selectors import ORDER_SEARCH_FIELDS, order_search
 from orders.services import order_cancel, order_complete, order_confirm
-from payments.shifts import shift_list_for_day
 
 Role = Membership.Role
 
@@ -359,9 +358,7 @@ class OrderAdmin(
             },
             "report": report,
             # The day's cash drawer shifts, each with its own printable report.
-            "shifts": shift_list_for_day(
-                merchant=merchant, start_end=local_moments(merchant, report.day, report.day)
-            ),
+            "shifts": report.shifts,
             "form": form,
             "can_pick_day": tenant.has_role(Role.OWNER),
             "printed_by": request.user.get_username(),

@@ -14,7 +14,7 @@ of a staff discount, so they add up to the orders' discounts). Voided lines coun
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -30,6 +30,7 @@ from merchants.reports import (
     PanelData,
     each_day,
     last_local_days,
+    local_moments,
     local_now,
     local_today,
     money,
@@ -38,9 +39,10 @@ from merchants.reports import (
     week_start,
 )
 from orders.models import Order, OrderItem
-from orders.payments import PAID_FAMILY
-from payments.models import Payment
+from orders.payment_status import PAID_FAMILY
+from payments.models import Payment, Shift
 from payments.reports import MethodTotal, received_totals, reference_ids, refunded_of_reference
+from payments.shifts import shift_list_for_day
 
 ORDER_REFERENCE = Order.PAYMENT_REFERENCE_KIND
 # Orders whose money came in (some of it may have gone back since): the same family the
@@ -144,6 +146,8 @@ class DailyReport:
     cancelled_orders: int = 0
     open_orders: int = 0  # neither cancelled nor paid yet
     open_total: Decimal = ZERO
+    # The cash drawer shifts open at any moment of the day: the API and the printed Z list them.
+    shifts: list[Shift] = field(default_factory=list)
 
     @property
     def is_closed(self) -> bool:
@@ -156,8 +160,8 @@ class DailyReport:
 
 
 def daily_report(*, merchant: Merchant, day: date, now: datetime | None = None) -> DailyReport:
-    """Orders count, gross, discounts, tax, service, refunds, net, cash and non-cash, and each
-    cashier's share for one local day, in two queries."""
+    """Orders count, gross, discounts, tax, service, refunds, net, cash and non-cash, each
+    cashier's share and the day's cash drawer shifts for one local day, in three queries."""
     generated_at = local_now(merchant, now)
     if day > generated_at.date():
         raise DomainError(
@@ -167,7 +171,7 @@ def daily_report(*, merchant: Merchant, day: date, now: datetime | None = None) 
                 "name": merchant.name,
                 "generated_at": format(generated_at, "%Y-%m-%d"),
             },
-            details={"date": "in the future"},
+            details={"date": gettext("in the future")},
         )
     rows = (
         Order.objects.filter(merchant=merchant, business_date=day)
@@ -216,6 +220,9 @@ def daily_report(*, merchant: Merchant, day: date, now: datetime | None = None) 
         line.cash_received += amount
     # Staff by name; orders customers placed themselves (no staff user) last.
     report.cashiers = sorted(cashiers.values(), key=lambda c: (c.user_id is None, c.username))
+    report.shifts = shift_list_for_day(
+        merchant=merchant, start_end=local_moments(merchant, day, day)
+    )
     return report
 
 
@@ -322,7 +329,7 @@ def panel_revenue_per_day(*, merchant: Merchant, now: datetime) -> PanelData:
         period_from=first,
         period_to=last,
         labels=[line.start.isoformat() for line in lines],
-        datasets=[Dataset("Net revenue", [money(line.figures.net) for line in lines])],
+        datasets=[Dataset(gettext("Net revenue"), [money(line.figures.net) for line in lines])],
     )
 
 
@@ -340,7 +347,10 @@ def panel_orders_by_status_today(*, merchant: Merchant, now: datetime) -> PanelD
         period_to=today,
         labels=[label for _, label in Order.Status.choices],
         datasets=[
-            Dataset("Orders", [str(counts.get(value, 0)) for value, _ in Order.Status.choices])
+            Dataset(
+                gettext("Orders"),
+                [str(counts.get(value, 0)) for value, _ in Order.Status.choices],
+            )
         ],
     )
 
@@ -353,7 +363,7 @@ def _top_products(*, merchant: Merchant, now: datetime, by: str) -> PanelData:
             f"-{by}", "product__name", "product_id"
         )[:TOP_PRODUCTS]
     )
-    label, fmt = ("Sales", money) if by == "sales" else ("Units sold", str)
+    label, fmt = (gettext("Sales"), money) if by == "sales" else (gettext("Units sold"), str)
     return PanelData(
         period_from=first,
         period_to=last,

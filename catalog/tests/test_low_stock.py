@@ -124,6 +124,33 @@ def test_the_email_lists_the_products_and_goes_to_the_owners(merchant, shelf, of
     assert (alert.product_count, alert.recipient_count, alert.sent_at is not None) == (3, 2, True)
 
 
+def test_the_email_shows_what_each_sold_per_day_from_the_ledger(merchant, owner):
+    from merchants.actors import SYSTEM
+    from orders.services import LineInput, order_create
+
+    owner.email = "owner@kopi.test"
+    owner.save()
+    beans = tracked(merchant, "Beans", 40, 30)
+    tracked(merchant, "Gula", 1, 5)  # low, but nothing sold this week
+    order_create(
+        merchant=merchant, lines=[LineInput(product_id=beans.pk, quantity=14)], actor=SYSTEM
+    )
+
+    assert low_stock_alert_send(merchant_id=merchant.pk) is True
+
+    [email] = mail.outbox
+    lines = {line.split(":")[0]: line for line in email.body.splitlines() if line.startswith("- ")}
+    # 14 units sold over 7 days: 2 a day; 26 left last 13 days.
+    assert (
+        lines["- Beans"] == "- Beans: 26 left, threshold 30, sells 2.0 a day (about 13.0 days left)"
+    )
+    assert lines["- Gula"] == "- Gula: 1 left, threshold 5"
+    html = email.alternatives[0][0]
+    beans_row = html[html.index("<td>Beans</td>") :].split("</tr>")[0]
+    assert '<td style="text-align:right;">2.0</td>' in beans_row
+    assert '<td style="text-align:right;">13.0</td>' in beans_row
+
+
 def test_sent_once_a_local_day(merchant, shelf, time_machine):
     time_machine.move_to(datetime(2026, 3, 10, 8, tzinfo=WIB), tick=False)
     assert low_stock_alert_send(merchant_id=merchant.pk) is True

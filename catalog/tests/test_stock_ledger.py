@@ -9,10 +9,13 @@ from catalog.models import Product, StockMovement
 from catalog.stock import StockKind, stock_adjust, stock_audit_differences, stock_count_many
 from catalog.tests.factories import ProductFactory
 from merchants.actors import SYSTEM, Actor
-from merchants.errors import Conflict, DomainError
+from merchants.errors import Conflict, DomainError, NotFound
+from merchants.models import Membership
+from orders.bills import order_line_void
 from orders.services import LineInput, order_cancel, order_create
 
 pytestmark = pytest.mark.django_db
+OFFICER = Membership.Role.OFFICER
 
 
 def ledger(product) -> list[tuple[str, int]]:
@@ -68,6 +71,43 @@ def test_sales_and_cancels_name_the_order_and_its_lines(merchant, owner):
     tea.refresh_from_db()
     assert tea.stock == 10
     assert stock_audit_differences() == []
+
+
+def test_a_voided_line_gives_its_units_back_as_a_void_naming_the_line(merchant, officer):
+    tea = ProductFactory(merchant=merchant, track_stock=True, stock=10)
+    cake = ProductFactory(merchant=merchant, track_stock=True, stock=4)
+    order = order_create(
+        merchant=merchant,
+        lines=[LineInput(product_id=tea.pk, quantity=3), LineInput(product_id=cake.pk, quantity=1)],
+        actor=Actor.staff(officer),
+    )
+    line = order.items.get(product=tea)
+
+    order_line_void(
+        order=order, line_id=line.pk, reason="Spilled", actor=Actor.staff(officer), role=OFFICER
+    )
+
+    void = StockMovement.objects.get(kind="void")
+    assert (void.product_id, void.delta, void.order_id, void.order_line_id, void.actor) == (
+        tea.pk,
+        3,
+        order.pk,
+        line.pk,
+        officer,
+    )
+    assert "Spilled" in void.reason
+    assert ledger(tea) == [("count", 10), ("sale", -3), ("void", 3)]
+    assert ledger(cake) == [("count", 4), ("sale", -1)]  # the line kept keeps its units
+    tea.refresh_from_db()
+    assert tea.stock == 10
+    # A second void of the same line is refused and gives nothing back twice.
+    with pytest.raises(NotFound):
+        order_line_void(
+            order=order, line_id=line.pk, reason="Again", actor=Actor.staff(officer), role=OFFICER
+        )
+    assert StockMovement.objects.filter(kind="void").count() == 1
+    assert stock_audit_differences() == []
+    call_command("stock_audit")  # exits 0
 
 
 def test_adjust_by_delta_or_counted_and_never_below_zero(merchant):

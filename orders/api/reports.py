@@ -18,6 +18,7 @@ from merchants.api.permissions import Role
 from merchants.api.reports import LocalDateField, ReportMerchantSerializer, report_money
 from merchants.reports import local_today
 from orders import reports
+from payments.api.serializers import ShiftSerializer
 
 # --- serializers ---------------------------------------------------------------------------
 
@@ -62,6 +63,25 @@ class CashierLineSerializer(serializers.Serializer):
     )
 
 
+class DailyReportShiftSerializer(ShiftSerializer):
+    """A shift on the daily report: the figures stored at its close (empty while it is open;
+    `GET /api/v1/shifts/{id}` has the running arithmetic)."""
+
+    class Meta(ShiftSerializer.Meta):
+        fields = [
+            "id",
+            "register",
+            "opened_at",
+            "closed_at",
+            "opening_cash",
+            "expected_cash",
+            "counted_cash",
+            "difference",
+            "status",
+        ]
+        read_only_fields = fields
+
+
 class DailyReportSerializer(serializers.Serializer):
     date = serializers.DateField(source="day")
     kind = serializers.ChoiceField(
@@ -83,6 +103,13 @@ class DailyReportSerializer(serializers.Serializer):
     cancelled_orders = serializers.IntegerField(help_text=gettext_lazy("Not counted."))
     open_orders = serializers.IntegerField(help_text=gettext_lazy("Not paid yet, not counted."))
     open_total = report_money()
+    shifts = DailyReportShiftSerializer(
+        many=True,
+        help_text=gettext_lazy(
+            "Cash drawer shifts open at any moment of the day, by opening time (as the "
+            "printed Z report lists them)."
+        ),
+    )
 
 
 class DailyReportQuerySerializer(serializers.Serializer):

@@ -21,9 +21,11 @@ import pytest
 from django.urls import reverse
 
 from catalog.tests.factories import ProductFactory, PromotionFactory
+from merchants.actors import Actor
 from merchants.tests.factories import MembershipFactory
 from orders import reports
 from orders.tests.sales import ring_up
+from payments.shifts import shift_close, shift_open
 
 pytestmark = pytest.mark.django_db
 
@@ -127,8 +129,8 @@ def test_the_next_day_has_only_the_half_past_midnight_sale(merchant, the_day):
     assert report.kind == "x"  # the 11th is still open at 09:00 on the 11th
 
 
-def test_daily_report_in_two_queries(merchant, the_day, django_assert_num_queries):
-    with django_assert_num_queries(2):
+def test_daily_report_in_three_queries(merchant, the_day, django_assert_num_queries):
+    with django_assert_num_queries(3):  # orders, their payments, the day's shifts
         reports.daily_report(merchant=merchant, day=DAY, now=at(NEXT, 9))
 
 
@@ -276,7 +278,7 @@ def sales_url(**params):
 def test_daily_report_api_for_a_closed_day(
     owner_client, the_day, next_morning, django_assert_num_queries
 ):
-    with django_assert_num_queries(3):  # membership with its merchant, the two report queries
+    with django_assert_num_queries(4):  # membership with its merchant, the 3 report queries
         response = owner_client.get(daily_url(DAY))
     assert response.status_code == 200
     body = response.json()
@@ -337,6 +339,75 @@ def test_daily_report_refuses_bad_dates(owner_client, next_morning, day, message
     response = owner_client.get(daily_url(day))
     assert response.status_code == 400
     assert message in response.json()["error"]["message"]
+
+
+def test_daily_report_lists_the_days_shifts_of_this_merchant_only(
+    client,
+    owner,
+    owner_client,
+    officer,
+    merchant,
+    other_merchant,
+    other_owner,
+    time_machine,
+    django_assert_max_num_queries,
+):
+    """The API and the printed Z read the same list: shifts open at any moment of the local
+    day, the caller's merchant's only."""
+
+    def shift(actor, at_open, opening, *, at_close=None, counted=None, register="main", **where):
+        time_machine.move_to(at_open, tick=False)
+        opened = shift_open(actor=actor, opening_cash=Decimal(opening), register=register, **where)
+        if at_close:
+            time_machine.move_to(at_close, tick=False)
+            shift_close(shift=opened, actor=actor, counted_cash=Decimal(counted))
+        return opened
+
+    staff, theirs = Actor.staff(officer), Actor.staff(other_owner)
+    day_before = date(2026, 3, 9)
+    yesterdays = shift(
+        staff, at(day_before, 8), 0, at_close=at(day_before, 22), counted=0, merchant=merchant
+    )
+    morning = shift(
+        staff, at(DAY, 7), 200000, at_close=at(DAY, 15), counted=199500, merchant=merchant
+    )
+    bar = shift(staff, at(DAY, 16), 50000, register="bar", merchant=merchant)  # still open
+    other = shift(
+        theirs, at(DAY, 8), 300000, at_close=at(DAY, 16), counted=300000, merchant=other_merchant
+    )
+    time_machine.move_to(at(NEXT, 9), tick=False)
+
+    with django_assert_max_num_queries(4):  # as without shifts: they are one query
+        response = owner_client.get(daily_url(DAY))
+
+    assert response.status_code == 200
+    listed = response.json()["shifts"]
+    assert [row["id"] for row in listed] == [morning.pk, bar.pk]
+    closed, still_open = listed
+    assert datetime.fromisoformat(closed.pop("opened_at")) == at(DAY, 7)
+    assert datetime.fromisoformat(closed.pop("closed_at")) == at(DAY, 15)
+    assert closed == {
+        "id": morning.pk,
+        "register": "main",
+        "opening_cash": "200000.00",
+        "expected_cash": "200000.00",
+        "counted_cash": "199500.00",
+        "difference": "-500.00",
+        "status": "closed",
+    }
+    assert (still_open["status"], still_open["closed_at"], still_open["difference"]) == (
+        "open",
+        None,
+        None,
+    )
+    client.force_login(owner)
+    page = client.get(reverse(REPORT_PAGE), {"date": "2026-03-10"}).content.decode()
+    shown = {pk for pk in (yesterdays.pk, morning.pk, bar.pk, other.pk) if shift_link(pk) in page}
+    assert shown == {morning.pk, bar.pk}
+
+
+def shift_link(pk: int) -> str:
+    return reverse("admin:payments_shift_report", args=[pk])
 
 
 def test_sales_report_by_day(owner_client, the_day, next_morning):

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from catalog.models import StockMovement
 from catalog.stock import StockKind, stock_adjust, stock_audit_differences
@@ -74,27 +75,46 @@ def test_cash_sales_racing_the_close_land_in_it_or_are_refused(client_for, offic
 
 
 def test_stock_adjustments_racing_sales_keep_the_ledger_whole(client_for, officer, owner, merchant):
-    """The must-show soak: tills selling while the owner restocks and counts, then
-    `stock_audit` finds stock equal to the ledger for every product."""
+    """The must-show soak: tills selling while the owner restocks and counts (through the API
+    and the service alike), then `stock_audit` finds stock equal to the ledger for every
+    product, and every adjustment is in it."""
     a = ProductFactory(merchant=merchant, track_stock=True, stock=30)
     b = ProductFactory(merchant=merchant, track_stock=True, stock=30)
+    before = set(StockMovement.objects.values_list("pk", flat=True))  # the opening counts
+
+    def adjust_by_api(product, body):
+        url = reverse("api:product-detail", args=[product.pk]).rstrip("/") + "/stock-adjustments"
+        return client_for(owner).post(url, body, format="json")
 
     def work(index):
-        if index % 5 == 0:
+        if index in (0, 10, 20):
             return stock_adjust(
                 product=a, actor=Actor.staff(owner), kind=StockKind.RESTOCK, delta=3
             )
-        if index % 7 == 0:
+        if index in (5, 15):
+            return adjust_by_api(a, {"kind": "restock", "delta": 3, "reason": "Delivery"})
+        if index == 14:
             return stock_adjust(
                 product=b, actor=Actor.staff(owner), kind=StockKind.COUNT, counted=20
             )
+        if index in (7, 21):
+            return adjust_by_api(b, {"counted": 20, "reason": "Shelf count"})
         pairs = ((a, 2), (b, 1)) if index % 2 else ((b, 2), (a, 1))
         return client_for(officer).post(ORDERS, {"lines": lines(*pairs)}, format="json")
 
     results = run_concurrently(work, 24)
     errors = [r for r in results if isinstance(r, Exception)]
     assert errors == []
-    assert {r.status_code for r in results if hasattr(r, "status_code")} <= {201, 409}
+    by_api = [results[i] for i in (5, 15, 7, 21)]
+    assert [r.status_code for r in by_api] == [201] * 4, [r.content for r in by_api]
+    assert all(isinstance(results[i], StockMovement) for i in (0, 10, 20, 14))
+    sales = [r.status_code for i, r in enumerate(results) if i not in (0, 5, 7, 10, 14, 15, 20, 21)]
+    assert len(sales) == 16
+    assert set(sales) <= {201, 409}
+    assert sales.count(201) >= 1  # the soak sold something: it raced real sales
+    landed = StockMovement.objects.exclude(pk__in=before)
+    assert landed.filter(product=a, kind="restock").count() == 5
+    assert landed.filter(product=b, kind="count").count() == 3
     assert stock_audit_differences() == []
     call_command("stock_audit")  # exits 0
     sold = -sum(StockMovement.objects.filter(kind="sale").values_list("delta", flat=True))

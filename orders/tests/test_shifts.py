@@ -135,6 +135,31 @@ def test_each_register_has_its_own_shift(counter, officer_client):
     assert officer_client.get(f"{SHIFTS}/current", {"register": "terrace"}).status_code == 404
 
 
+def test_two_merchants_each_open_main_and_see_only_their_own(
+    counter, officer_client, other_merchant, other_owner, client_for
+):
+    """Register names are per merchant. Ours opens first, so theirs is the newest open "main"
+    anywhere: a lookup that forgot the merchant would find theirs."""
+    theirs_client = client_for(other_owner)
+    ours = open_shift(officer_client, "200000")
+    theirs = open_shift(theirs_client, "500000")
+    assert (ours["register"], theirs["register"]) == ("main", "main")
+
+    mine = officer_client.get(f"{SHIFTS}/current", {"register": "main"})
+    assert mine.json()["shift"]["id"] == ours["id"]
+    assert theirs_client.get(f"{SHIFTS}/current").json()["shift"]["id"] == theirs["id"]
+
+    order = cash_sale(officer_client, product(counter, 10000), handed=10000)
+    assert Payment.objects.get(reference_id=str(order.pk)).shift_id == ours["id"]
+    assert officer_client.get(f"{SHIFTS}/current").json()["expected_cash"] == "210000.00"
+    assert theirs_client.get(f"{SHIFTS}/current").json()["expected_cash"] == "500000.00"
+    # Their shift is not ours to read, move cash in or close.
+    assert officer_client.get(f"{SHIFTS}/{theirs['id']}").status_code == 404
+    closing = officer_client.post(f"{SHIFTS}/{theirs['id']}/close", {"counted_cash": "0"})
+    assert closing.status_code == 404
+    assert Shift.objects.get(pk=theirs["id"]).is_open
+
+
 def test_counter_sale_and_card_tenders_land_in_the_shift(counter, officer_client):
     shift = open_shift(officer_client, "100000")
     cash = PaymentMethodFactory(merchant=counter, kind="cash", name="Cash")
