@@ -90,7 +90,9 @@ def modifier_choices_resolve(
     if wanted:
         options = {
             option.pk: option
-            for option in ModifierOption.objects.filter(pk__in=wanted, group__merchant=merchant)
+            for option in ModifierOption.objects.filter(
+                pk__in=wanted, group__merchant=merchant
+            ).select_related("group")
         }
     errors: dict[str, list[str]] = {}
     resolved = []
@@ -126,8 +128,14 @@ def _check_line(
             problems.append(f"option {pk} is chosen twice.")
             continue
         seen.add(pk)
-        if option is None or option.group_id not in by_group:
-            problems.append(f"option {pk} is not offered with {product.name}.")
+        if option is None:
+            # Another merchant's option is as unknown as one that never existed.
+            problems.append(gettext("there is no option %(pk)s.") % {"pk": pk})
+        elif option.group_id not in by_group:
+            problems.append(
+                gettext("%(group)s: %(option)s is not offered with %(product)s.")
+                % {"group": option.group.name, "option": option.name, "product": product.name}
+            )
         elif not option.is_active:
             group = by_group[option.group_id].name
             problems.append(f"{group}: {option.name} is not available right now.")

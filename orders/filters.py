@@ -18,6 +18,12 @@ class OrderFilterSet(django_filters.FilterSet):
     payment_status = _choice_filter(Order.PaymentStatus.choices)
     order_type = _choice_filter(Order.Type.choices)
     table = IdFilter(field_name="table_id")
+    # Staff know a table by what is written on it ("3", "A1"), not by its id.
+    table_number = django_filters.CharFilter(
+        field_name="table__number",
+        lookup_expr="iexact",
+        help_text=gettext_lazy("The table's number as written on it, e.g. A1 (`table` is its id)."),
+    )
     customer = IdFilter(field_name="customer_id")
     created_from = django_filters.DateFilter(
         field_name="business_date",

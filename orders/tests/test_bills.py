@@ -4,11 +4,14 @@ time, with stock given back once and an event for each change."""
 from decimal import Decimal
 
 import pytest
+import responses
 
 from merchants.tests.factories import TableLocationFactory
 from orders.models import Order, OrderEvent, OrderItem
 from orders.tests.conftest import lines
-from orders.tests.paying import act, place
+from orders.tests.paying import act, place, start_snap
+from payments.models import PaymentMethod
+from payments.tests.factories import PaymentMethodFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/orders"
@@ -51,6 +54,28 @@ def test_a_second_round_is_added_to_the_tables_bill(officer_client, bill, table,
     assert croissant.stock == 2
     event = bill.events.get(kind=OrderEvent.Kind.LINES_ADDED)
     assert [line["product"] for line in event.payload["lines"]] == ["Croissant", "Kopi"]
+
+
+def test_a_tables_bill_is_found_by_the_number_written_on_it(officer_client, merchant, kopi):
+    """`table` is the table's id, `table_number` what is written on the table. One table's
+    number is the other's id, so a filter that mixed the two would find the wrong bill."""
+    terrace = TableLocationFactory(merchant=merchant, number="T1")
+    by_the_door = TableLocationFactory(merchant=merchant, number=str(terrace.pk))
+    assert by_the_door.pk != terrace.pk
+    at_terrace = place(officer_client, (kopi, 1), order_type="dine_in", table_id=terrace.pk)
+    at_door = place(officer_client, (kopi, 1), order_type="dine_in", table_id=by_the_door.pk)
+
+    def found(**params):
+        response = officer_client.get(URL, {"status": "pending", **params})
+        assert response.status_code == 200, response.content
+        return [row["id"] for row in response.json()["results"]]
+
+    assert found(table=terrace.pk) == [at_terrace.pk]
+    assert found(table_number=str(terrace.pk)) == [at_door.pk]
+    assert found(table_number="t1") == [at_terrace.pk]  # as staff type it
+    assert found(table_number="99") == []
+    # PostgreSQL cannot compare a NUL byte: refused before the query, not a 500.
+    assert officer_client.get(URL, {"table_number": "3\x00"}).status_code == 400
 
 
 def test_adding_beyond_stock_is_409_and_adds_nothing(officer_client, bill, croissant):
@@ -286,3 +311,98 @@ def test_a_discount_stays_right_as_lines_change(owner_client, kopi, croissant):
     body = response.json()
     # The amount is capped at what is left on the bill.
     assert (body["staff_discount"]["amount"], body["total_amount"]) == ("18000.00", "0.00")
+
+
+# --- what stops a change ------------------------------------------------------------------
+
+
+def error_code(response):
+    return response.status_code, response.json()["error"]["code"]
+
+
+@responses.activate
+def test_a_gateway_charge_in_progress_holds_the_bill(
+    officer_client, owner_client, pay_merchant, bill, kopi, croissant
+):
+    start_snap(officer_client, bill)
+    croissant_line = line_of(bill, croissant)
+    attempts = {
+        "lines": act(officer_client, bill, "lines", {"lines": lines((croissant, 1))}),
+        "void": act(officer_client, bill, f"lines/{croissant_line.pk}/void", {"reason": "x"}),
+        "discount": act(
+            owner_client, bill, "discount", {"kind": "percent", "value": "10", "reason": "x"}
+        ),
+        "split": act(
+            officer_client, bill, "split", {"lines": [{"line_id": croissant_line.pk, "qty": 1}]}
+        ),
+    }
+    for name, response in attempts.items():
+        assert error_code(response) == (409, "payment_in_progress"), name
+    assert Order.objects.count() == 1
+    assert OrderItem.objects.filter(order=bill).count() == 2
+    croissant.refresh_from_db()
+    assert croissant.stock == 4
+    assert Order.objects.get(pk=bill.pk).total_amount == D(58000)
+
+
+@pytest.fixture
+def part_paid(officer_client, merchant, kopi, croissant):
+    """18000 + 22000 = 40000, 30000 of it on the card."""
+    order = place(officer_client, (kopi, 1), (croissant, 1))
+    card = PaymentMethodFactory(merchant=merchant, kind=PaymentMethod.Kind.CARD)
+    response = act(officer_client, order, "payments", {"method_id": card.pk, "amount": "30000"})
+    assert response.json()["amount_due"] == "10000.00"
+    return order
+
+
+def test_a_void_below_what_is_paid_is_409_and_keeps_the_stock(officer_client, part_paid, croissant):
+    line = line_of(part_paid, croissant)
+    response = act(officer_client, part_paid, f"lines/{line.pk}/void", {"reason": "x"})
+    assert error_code(response) == (409, "below_amount_paid")
+    croissant.refresh_from_db()
+    assert croissant.stock == 4
+    assert OrderItem.objects.get(pk=line.pk).voided_at is None
+    assert Order.objects.get(pk=part_paid.pk).total_amount == D(40000)
+
+
+def test_a_discount_below_what_is_paid_is_409(owner_client, part_paid):
+    body = {"kind": "percent", "value": "50", "reason": "Regular"}
+    assert error_code(act(owner_client, part_paid, "discount", body)) == (
+        409,
+        "below_amount_paid",
+    )
+    order = Order.objects.get(pk=part_paid.pk)
+    assert (order.total_amount, order.staff_discount_kind) == (D(40000), "")
+    assert not order.events.filter(kind=OrderEvent.Kind.DISCOUNT).exists()
+
+
+def test_removing_a_discount_that_is_not_there_is_409(owner_client, bill):
+    response = owner_client.delete(f"{URL}/{bill.pk}/discount")
+    assert error_code(response) == (409, "no_discount")
+
+
+def test_a_cancelled_bill_is_not_moved_voided_or_discounted(
+    officer_client, owner_client, merchant, bill, croissant
+):
+    act(officer_client, bill, "cancel")
+    terrace = TableLocationFactory(merchant=merchant, number="T1")
+    line = line_of(bill, croissant)
+    attempts = {
+        "move": act(officer_client, bill, "move", {"table_id": terrace.pk}),
+        "void": act(owner_client, bill, f"lines/{line.pk}/void", {"reason": "x"}),
+        "discount": act(
+            owner_client, bill, "discount", {"kind": "percent", "value": "10", "reason": "x"}
+        ),
+    }
+    for name, response in attempts.items():
+        assert error_code(response) == (409, "order_closed"), name
+    croissant.refresh_from_db()
+    assert croissant.stock == 5  # given back once, by the cancel
+    assert Order.objects.get(pk=bill.pk).table_id != terrace.pk
+
+
+def test_a_split_naming_no_lines_is_400(officer_client, bill):
+    response = act(officer_client, bill, "split", {"lines": []})
+    assert response.status_code == 400, response.content
+    assert "lines" in response.json()["error"]["details"]
+    assert Order.objects.count() == 1

@@ -124,7 +124,14 @@ def test_options_of_another_product_or_switched_off_are_400(officer_client, latt
         format="json",
     )
     assert response.status_code == 400
-    assert "is not offered with Croissant" in response.json()["error"]["message"]
+    error = response.json()["error"]
+    assert error["message"] == "Line 1 (Croissant): Size: Large is not offered with Croissant."
+    assert "modifier_option_ids" in error["details"]["lines"]["0"]
+
+    missing = {"product_id": croissant.pk, "qty": 1, "modifier_option_ids": [999999]}
+    response = officer_client.post(URL, {"lines": [missing]}, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "Line 1 (Croissant): there is no option 999999."
 
     latte.options["less"].is_active = False
     latte.options["less"].save()
@@ -133,6 +140,22 @@ def test_options_of_another_product_or_switched_off_are_400(officer_client, latt
     )
     assert response.status_code == 400
     assert "Sugar: Less sugar is not available right now." in response.json()["error"]["message"]
+
+
+def test_another_merchants_options_are_400_and_not_named(officer_client, latte, other_merchant):
+    """Their option is as unknown here as one that never existed: its group and name stay
+    theirs, and nothing is written."""
+    theirs = ModifierGroupFactory(merchant=other_merchant, name="Their sizes")
+    option = ModifierOptionFactory(group=theirs, name="Their large")
+    body = {"lines": [line(latte, 1, "regular")]}
+    body["lines"][0]["modifier_option_ids"].append(option.pk)
+    response = officer_client.post(URL, body, format="json")
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["message"] == f"Line 1 (Iced Latte): there is no option {option.pk}."
+    assert "Their" not in str(error)
+    assert not Order.objects.exists()
+    assert officer_client.post(QUOTE, body, format="json").status_code == 400
 
 
 def test_quantity_is_accepted_for_qty(officer_client, latte):
@@ -184,6 +207,30 @@ def test_tax_inclusive_with_promotion_and_service(merchant):
     assert (
         pricing.total == pricing.subtotal - pricing.discount + pricing.tax + pricing.service_charge
     )
+
+
+def test_tax_inclusive_with_promotion_and_service_through_the_api(officer_client, merchant):
+    """The second worked example of docs/orders.md, to the rupiah through POST /orders."""
+    merchant.prices_include_tax = True
+    merchant.save()
+    kopi = ProductFactory(
+        merchant=merchant,
+        name="Es Kopi Susu",
+        base_price=D(27500),
+        tax_percent=D(10),
+        service_charge_percent=D(5),
+    )
+    PromotionFactory(merchant=merchant, discount_type="nominal", value=D(5000), products=[kopi])
+    response = officer_client.post(
+        URL, {"lines": [{"product_id": kopi.pk, "qty": 2}]}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    order = response.json()
+    money = ("subtotal_amount", "discount_amount", "tax_amount", "service_charge_amount")
+    assert [order[name] for name in money] == ["50000.00", "9091.00", "4091.00", "2045.00"]
+    assert (order["total_amount"], order["amount_due"]) == ("47045.00", "47045.00")
+    [item] = order["items"]
+    assert (item["final_price"], item["line_subtotal_amount"]) == ("22500.00", "40909.00")
 
 
 def test_quote_equals_the_created_order_to_the_rupiah(officer_client, latte, merchant, kopi):

@@ -193,13 +193,79 @@ def test_pay_cash_takes_the_rest_after_a_card(officer_client, nasi_goreng, metho
     tender(officer_client, order, methods[Kind.CARD], 30000)
     response = act(officer_client, order, "pay-cash", {"amount_paid": "21800"})
     assert response.status_code == 200, response.content
+    # `amount_due` is what this cash paid (the rest, rounded), kept from before split tenders;
+    # `order_amount_due` is what the order still owes.
     assert response.json() | {"payment_id": 0} == {
         "payment_id": 0,
         "amount_due": "21800.00",
         "amount_paid": "21800.00",
         "change": "0.00",
+        "order_amount_due": "0.00",
         "order_payment_status": "paid",
     }
+
+
+def test_pay_cash_after_a_card_answers_what_the_order_still_owes(
+    officer_client, nasi_goreng, methods
+):
+    order = place(officer_client, (nasi_goreng, 2))  # 51750
+    tender(officer_client, order, methods[Kind.CARD], 30000)
+    response = act(officer_client, order, "pay-cash", {"amount_paid": "25000"})
+    body = response.json()
+    assert (body["amount_due"], body["change"], body["order_amount_due"]) == (
+        "21800.00",
+        "3200.00",
+        "0.00",
+    )
+    detail = officer_client.get(f"/api/v1/orders/{order.pk}").json()
+    assert body["order_amount_due"] == detail["amount_due"]
+
+
+@responses.activate
+def test_payment_results_say_what_the_order_still_owes(
+    officer_client, owner_client, pay_merchant, nasi_goreng, methods
+):
+    """51750 due, 30000 on the card: a Snap charge for the 21750 left is cancelled, a second
+    one expires, a third is paid; every answer carries the order's `amount_due`."""
+    order = place(officer_client, (nasi_goreng, 2))
+    card = tender(officer_client, order, methods[Kind.CARD], 30000).json()["payment"]
+
+    def snap_for_the_rest():
+        stubs.stub_snap_create()
+        response = tender(officer_client, order, methods[Kind.MIDTRANS_SNAP])
+        assert response.status_code == 201, response.content
+        return Payment.objects.get(pk=response.json()["payment"]["id"])
+
+    first = snap_for_the_rest()
+    stubs.stub_cancel(first.gateway_order_id, first.amount)
+    body = act(officer_client, order, "cancel-payment").json()
+    assert (body["payment"]["status"], body["order_payment_status"], body["amount_due"]) == (
+        "cancelled",
+        "unpaid",
+        "21750.00",
+    )
+
+    second = snap_for_the_rest()
+    stubs.stub_expire(second.gateway_order_id, second.amount)
+    body = act(officer_client, order, "expire-payment").json()
+    # A part-paid bill is not cancelled when its charge expires: the rest is still due.
+    assert (body["payment"]["status"], body["order_status"], body["amount_due"]) == (
+        "expired",
+        "pending",
+        "21750.00",
+    )
+
+    third = snap_for_the_rest()
+    stubs.stub_status(third.gateway_order_id, "settlement", third.amount)
+    body = act(officer_client, order, "check-status").json()
+    assert (body["order_payment_status"], body["amount_due"]) == ("paid", "0.00")
+
+    response = act(
+        owner_client, order, "refund", {"reason": "Card slip lost", "payment_id": card["id"]}
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["order_payment_status"], body["amount_due"]) == ("partially_refunded", "0.00")
 
 
 def test_takings_per_payment_method_in_the_daily_report(
@@ -269,6 +335,12 @@ def test_a_counter_sale_is_created_paid_and_completed_at_once(
         "completed",
         "paid",
         "0.00",
+    )
+    # The worked example of docs/orders.md "The counter sale".
+    assert (order["total_amount"], order["rounded_amount"], order["amount_paid"]) == (
+        "73750.00",
+        "73800.00",
+        "73800.00",
     )
     cash = next(p for p in order["payments"] if p["method"] == "cash")
     assert (cash["amount"], cash["change_amount"]) == ("43800.00", "6200.00")  # 73750 − 30000
