@@ -1,16 +1,19 @@
 """Reads for orders."""
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext
 
 from catalog.models import Product
 from customers.models import Customer
-from merchants.models import Merchant
-from merchants.money import round_for_cash
+from merchants.models import Merchant, TableLocation
+from merchants.money import cash_step, money_str, round_for_cash
 from orders.models import Order, OrderEvent, OrderItem
 from payments.models import Payment, PaymentMethod
 from payments.selectors import payment_list_for_reference
+from payments.shifts import DEFAULT_REGISTER
 
 
 def order_queryset(*, with_events: bool = False) -> QuerySet[Order]:
@@ -162,3 +165,100 @@ def order_payment_needs(*, order: Order, with_methods: bool = False) -> dict:
             .values("id", "name", "kind")
         )
     return needs
+
+
+def order_action_example(*, order: Order, action: str, is_owner: bool) -> dict | None:
+    """A body for one of an open bill's actions (`split`, `discount`, `move`, `pay_cash`,
+    `tender`, `void_line`, `refund`) that posts as it is, built from the order, its lines,
+    the merchant's tables and payment methods and the order's payments: the browsable API's
+    forms start from it. None when the order offers nothing to build it from."""
+    builder = _ACTION_EXAMPLES.get(action)
+    return builder(order, is_owner) if builder else None
+
+
+def _split_example(order: Order, is_owner: bool) -> dict | None:
+    # One unit of the first line: valid on any bill of more than one unit (split keeps one).
+    line = OrderItem.objects.filter(order=order).order_by("pk").only("pk").first()
+    return {"lines": [{"line_id": line.pk, "qty": 1}]} if line else None
+
+
+def _discount_example(order: Order, is_owner: bool) -> dict:
+    percent = Decimal(10)
+    limit = order.merchant.officer_max_discount_percent
+    if not is_owner and 0 < limit < percent:
+        percent = limit  # an officer's example stays within what they may give
+    return {
+        "kind": Order.DiscountKind.PERCENT.value,
+        "value": format(percent.normalize(), "f"),
+        "reason": gettext("Regular customer"),
+    }
+
+
+def _move_example(order: Order, is_owner: bool) -> dict | None:
+    table = (
+        TableLocation.objects.filter(merchant_id=order.merchant_id, is_active=True)
+        .exclude(pk=order.table_id)
+        .order_by("number", "pk")
+        .only("pk")
+        .first()
+    )
+    return {"table_id": table.pk} if table else None
+
+
+def _pay_cash_example(order: Order, is_owner: bool) -> dict:
+    needs = order_payment_needs(order=order)
+    return {"amount_paid": money_str(needs["cash_due"]), "register": DEFAULT_REGISTER}
+
+
+def _tender_example(order: Order, is_owner: bool) -> dict | None:
+    methods = list(
+        PaymentMethod.objects.filter(merchant_id=order.merchant_id, is_active=True)
+        .order_by("sort_order", "pk")
+        .only("pk", "kind")
+    )
+    # Posting the example records a tender; it should not also start a charge at a gateway.
+    method = next((m for m in methods if m.kind not in PaymentMethod.GATEWAY_KINDS), None)
+    method = method or (methods[0] if methods else None)
+    if method is None:
+        return None
+    needs = order_payment_needs(order=order)
+    amount = needs["cash_due"] if method.kind == PaymentMethod.Kind.CASH else needs["amount_due"]
+    return {
+        "method_id": method.pk,
+        "amount": money_str(amount),
+        "reference": "",
+        "register": DEFAULT_REGISTER,
+    }
+
+
+def _void_line_example(order: Order, is_owner: bool) -> dict:
+    return {"reason": gettext("Entered by mistake")}
+
+
+def _refund_example(order: Order, is_owner: bool) -> dict | None:
+    payments = [p for p in order_payment_list(order=order) if p.refundable_amount > 0]
+    if not payments:
+        return None
+    payment = payments[-1]  # the list is newest first: the first payment taken
+    # A tenth of it in whole cash steps: a partial refund, as at a counter.
+    step = cash_step(payment.currency)
+    amount = min(
+        max(payment.refundable_amount / 10 // step * step, step), payment.refundable_amount
+    )
+    return {
+        "payment_id": payment.pk,
+        "amount": money_str(amount),
+        "reason": gettext("Returned by the customer"),
+        "register": DEFAULT_REGISTER,
+    }
+
+
+_ACTION_EXAMPLES = {
+    "split": _split_example,
+    "discount": _discount_example,
+    "move": _move_example,
+    "pay_cash": _pay_cash_example,
+    "tender": _tender_example,
+    "void_line": _void_line_example,
+    "refund": _refund_example,
+}

@@ -1,3 +1,11 @@
+"""Serializers of the orders API: the input of each action of `OrderViewSet` and the answers it
+gives (order, lines, payments, events, quotes, tenders, open-bill changes).
+
+Longer than 500 lines on purpose: they serve one viewset (orders/api/views.py) and share its
+mixins (the browsable API's example bodies, `qty` as an alias of `quantity`, money fields), so
+one module mirrors that viewset's one route table.
+"""
+
 from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -15,6 +23,17 @@ MAX_MODIFIERS = 30
 
 def quantity_field(**kwargs) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, **kwargs)
+
+
+class ExampleInitialMixin:
+    """The browsable API's forms start from a body that posts as it is (a real product, line,
+    table or payment of the merchant), not from empty fields: `example` is set in the context
+    by the view and only called when a form asks an unbound serializer for its initial data."""
+
+    def get_initial(self):
+        example = self.context.get("example")
+        initial = example() if callable(example) else None
+        return initial if initial is not None else super().get_initial()
 
 
 class QuantityAliasMixin:
@@ -75,13 +94,15 @@ class OrderTenderSerializer(MerchantScopedSerializerMixin, serializers.Serialize
     )
 
 
-class OrderTenderAddSerializer(OrderTenderSerializer):
+class OrderTenderAddSerializer(ExampleInitialMixin, OrderTenderSerializer):
     """One tender on an existing order, at a register."""
 
     register = register_field()
 
 
-class OrderCreateSerializer(MerchantScopedSerializerMixin, serializers.Serializer):
+class OrderCreateSerializer(
+    ExampleInitialMixin, MerchantScopedSerializerMixin, serializers.Serializer
+):
     """What a cashier or a customer sends; prices are never accepted, only products and counts."""
 
     lines = OrderLineInputSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
@@ -115,13 +136,6 @@ class OrderCreateSerializer(MerchantScopedSerializerMixin, serializers.Serialize
     register = register_field(
         help_text=gettext_lazy('The register of a counter sale\'s shift; "main".')
     )
-
-    def get_initial(self):
-        # The browsable API's raw form starts from a body that posts as it is (a real product
-        # of the merchant), not from empty fields; `example` is set by the view, read lazily.
-        example = self.context.get("example")
-        initial = example() if callable(example) else None
-        return initial if initial is not None else super().get_initial()
 
     def validate(self, attrs):
         if attrs.get("customer_id") and attrs.get("customer_email"):
@@ -395,9 +409,12 @@ class OrderPaymentResultSerializer(serializers.Serializer):
     paid_at = serializers.DateTimeField(
         allow_null=True, help_text=gettext_lazy("When the order was paid.")
     )
+    amount_due = money_field(
+        help_text=gettext_lazy("What the order still has to pay now (0 once paid or cancelled).")
+    )
 
 
-class OrderPayCashSerializer(serializers.Serializer):
+class OrderPayCashSerializer(ExampleInitialMixin, serializers.Serializer):
     amount_paid = money_field(
         min_value=0,
         help_text=gettext_lazy("The cash handed over; at least the order's rounded amount."),
@@ -407,13 +424,20 @@ class OrderPayCashSerializer(serializers.Serializer):
 
 class OrderCashReceiptSerializer(serializers.Serializer):
     payment_id = serializers.IntegerField()
-    amount_due = money_field(help_text=gettext_lazy("The order's rounded amount (what cash pays)."))
+    # `amount_due` (this cash payment's amount) is older than split tenders and stays for the
+    # callers that read it; `order_amount_due` is what the order itself still has to pay.
+    amount_due = money_field(
+        help_text=gettext_lazy("What this cash paid: what was due, rounded to the cash step.")
+    )
     amount_paid = money_field()
     change = money_field(help_text=gettext_lazy("Hand this back."))
+    order_amount_due = money_field(
+        help_text=gettext_lazy("What the order still has to pay after this cash (0 once paid).")
+    )
     order_payment_status = serializers.ChoiceField(choices=Order.PaymentStatus.choices)
 
 
-class OrderRefundSerializer(PaymentRefundSerializer):
+class OrderRefundSerializer(ExampleInitialMixin, PaymentRefundSerializer):
     payment_id = serializers.IntegerField(
         required=False,
         allow_null=True,
@@ -448,13 +472,8 @@ class OrderQuoteSerializer(OrderMoneyMixin, ModelSerializer):
         read_only_fields = fields
 
 
-class OrderLinesAddSerializer(serializers.Serializer):
+class OrderLinesAddSerializer(ExampleInitialMixin, serializers.Serializer):
     lines = OrderLineInputSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
-
-    def get_initial(self):
-        example = self.context.get("example")
-        initial = example() if callable(example) else None
-        return {"lines": initial["lines"]} if initial else super().get_initial()
 
 
 class OrderNoInputSerializer(serializers.Serializer):
@@ -485,13 +504,15 @@ class OrderPaymentNeedsSerializer(OrderPayCashNeedsSerializer):
     payment_methods = OrderPaymentMethodBriefSerializer(many=True)
 
 
-class OrderLineVoidSerializer(serializers.Serializer):
+class OrderLineVoidSerializer(ExampleInitialMixin, serializers.Serializer):
     reason = serializers.CharField(
         max_length=255, help_text=gettext_lazy("Why, for the order's history.")
     )
 
 
-class OrderMoveSerializer(MerchantScopedSerializerMixin, serializers.Serializer):
+class OrderMoveSerializer(
+    ExampleInitialMixin, MerchantScopedSerializerMixin, serializers.Serializer
+):
     table_id = serializers.PrimaryKeyRelatedField(
         queryset=TableLocation.objects.all(),
         source="table",
@@ -509,7 +530,7 @@ class OrderSplitLineSerializer(QuantityAliasMixin, serializers.Serializer):
     )
 
 
-class OrderSplitSerializer(serializers.Serializer):
+class OrderSplitSerializer(ExampleInitialMixin, serializers.Serializer):
     lines = OrderSplitLineSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
 
 
@@ -518,7 +539,7 @@ class OrderSplitResultSerializer(serializers.Serializer):
     new_order = OrderDetailSerializer(help_text=gettext_lazy("The new bill, at the same table."))
 
 
-class OrderDiscountSerializer(serializers.Serializer):
+class OrderDiscountSerializer(ExampleInitialMixin, serializers.Serializer):
     kind = serializers.ChoiceField(choices=Order.DiscountKind.choices)
     value = money_field(min_value=0, help_text=gettext_lazy("Percent (0-100) or the amount off."))
     reason = serializers.CharField(max_length=255)

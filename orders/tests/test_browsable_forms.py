@@ -127,3 +127,69 @@ def test_a_payments_refund_form_asks_for_the_refund(client, owner, merchant):
     assert "gateway_status" not in _field_names(html)
     html = client.get(f"/api/v1/payments/{payment.pk}/check-status", **HTML).content.decode()
     assert json.loads(_raw_content(html)) == {}
+
+
+def _open_bill(client, merchant, table) -> dict:
+    """A table's bill of two lines (three units), created as a cashier would."""
+    kopi = ProductFactory(merchant=merchant, name="Kopi", base_price=18000)
+    roti = ProductFactory(merchant=merchant, name="Roti", base_price=15750)
+    body = {
+        "lines": [{"product_id": kopi.pk, "qty": 2}, {"product_id": roti.pk, "qty": 1}],
+        "order_type": "dine_in",
+        "table_id": table.pk,
+    }
+    response = client.post("/api/v1/orders", data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+# What posting each action's example did, read from the answer.
+ACTION_EFFECTS = {
+    "lines": lambda answer: len(answer["items"]) == 3,
+    "split": lambda answer: answer["new_order"]["items"][0]["quantity"] == 1,
+    "discount": lambda answer: answer["staff_discount"]["reason"] == "Regular customer",
+    "move": lambda answer: answer["table"]["number"] == "B2",
+    "pay-cash": lambda answer: answer["change"] == "0.00",
+    "payments": lambda answer: answer["order_payment_status"] == "paid",
+    "void": lambda answer: len(answer["items"]) == 1,
+    "refund": lambda answer: answer["payment"]["refunded_amount"] == "5100.00",
+}
+
+
+@pytest.mark.parametrize("action", list(ACTION_EFFECTS))
+def test_each_action_raw_form_posts_as_it_is(client, owner, merchant, action):
+    owner.is_staff = True
+    owner.save()
+    client.force_login(owner)  # refund is the owner's
+    table = TableLocationFactory(merchant=merchant, number="A1")
+    TableLocationFactory(merchant=merchant, number="B2")
+    TableLocationFactory(merchant=merchant, number="C3", is_active=False)
+    PaymentMethodFactory(merchant=merchant, kind="midtrans_qris", name="QRIS", sort_order=0)
+    card = PaymentMethodFactory(merchant=merchant, kind="card", name="BCA EDC", sort_order=1)
+    order = _open_bill(client, merchant, table)
+    path = f"/api/v1/orders/{order['id']}/{action}"
+    if action == "void":
+        path = f"/api/v1/orders/{order['id']}/lines/{order['items'][0]['id']}/void"
+    if action == "refund":  # a paid order: 51.750 on the card
+        paid = client.post(
+            f"/api/v1/orders/{order['id']}/payments",
+            data=json.dumps({"method_id": card.pk}),
+            content_type="application/json",
+        )
+        assert paid.status_code == 201, paid.content
+
+    body = _raw_content(client.get(path, **HTML).content.decode())
+    response = client.post(path, data=body, content_type="application/json")
+
+    assert 200 <= response.status_code < 300, (body, response.content)
+    assert ACTION_EFFECTS[action](response.json()), (body, response.json())
+
+
+def test_an_officers_discount_example_stays_within_their_limit(browser, merchant):
+    merchant.officer_max_discount_percent = 5
+    merchant.save()
+    order = _open_bill(browser, merchant, TableLocationFactory(merchant=merchant))
+    path = f"/api/v1/orders/{order['id']}/discount"
+    body = _raw_content(browser.get(path, **HTML).content.decode())
+    assert json.loads(body)["value"] == "5"
+    assert browser.post(path, data=body, content_type="application/json").status_code == 200

@@ -276,3 +276,51 @@ def test_the_till_reads_in_indonesian_with_its_own_words_for_shared_english(cash
     assert strings["service"] == "Biaya layanan"  # the service charge, not a service product
     assert strings["paid"] == "Dibayar"  # an amount paid so far
     assert strings["status_paid"] == "Lunas"  # a bill paid in full
+
+
+def test_the_receipt_shows_the_discount_with_its_reason_tax_and_service(
+    cashier_client, shop, merchant
+):
+    merchant.officer_max_discount_percent = 10
+    merchant.save()
+    nasi = ProductFactory(
+        merchant=merchant,
+        name="Nasi Goreng",
+        base_price=40000,
+        tax_percent=10,
+        service_charge_percent=5,
+    )
+    body = {
+        "lines": [{"product_id": nasi.pk, "qty": 1}],
+        "order_type": "dine_in",
+        "table_id": shop["table"].pk,
+        "notes": "Birthday: candles with the cake",
+    }
+    order = _api(cashier_client, "post", "/orders", body).json()
+    discount = {"kind": "percent", "value": "10", "reason": "Regular customer"}
+    response = _api(cashier_client, "post", f"/orders/{order['id']}/discount", discount)
+    assert response.status_code == 200, response.content
+    # 40.000 less 10 % is 36.000; tax 10 % and service 5 % are on the discounted amount.
+    assert response.json()["total_amount"] == "41400.00"
+
+    html = cashier_client.get(f"/till/orders/{order['id']}/receipt/").content.decode()
+    for row in (
+        "<span>Discount (Regular customer)</span><span>-4.000</span>",
+        "<span>Tax</span><span>3.600</span>",
+        "<span>Service</span><span>1.800</span>",
+        "<span>TOTAL</span><span>Rp 41.400</span>",
+    ):
+        assert row in html, row
+    text = cashier_client.get(f"/till/orders/{order['id']}/receipt/?format=text&width=80")
+    lines = text.content.decode().splitlines()
+    for label, amount in (
+        ("Discount (Regular customer)", "-4.000"),
+        ("Tax", "3.600"),
+        ("Service", "1.800"),
+    ):
+        assert label.ljust(PAPER_COLUMNS[80] - len(amount)) + amount in lines, label
+
+    ticket = cashier_client.get(f"/till/orders/{order['id']}/kitchen-ticket/?format=text")
+    assert "Birthday: candles with the cake" in ticket.content.decode().splitlines()
+    ticket = cashier_client.get(f"/till/orders/{order['id']}/kitchen-ticket/").content.decode()
+    assert "<div>Birthday: candles with the cake</div>" in ticket

@@ -4,7 +4,7 @@ size of the menu): categories, products with their modifier groups, tables, paym
 from catalog.selectors import product_menu_modifier_groups, public_category_list
 from catalog.selectors import public_product_list as till_product_list
 from merchants.models import Membership, Merchant, TableLocation
-from merchants.money import cash_step, money_str
+from merchants.money import cash_step, money_format, money_str
 from orders.till.printing import till_money
 from payments.models import PaymentMethod
 
@@ -15,7 +15,12 @@ def till_menu(*, merchant: Merchant, role: int) -> dict:
     groups = product_menu_modifier_groups(products)
     currency = merchant.currency
     return {
-        "merchant": {"slug": merchant.slug, "name": merchant.name, "currency": currency},
+        "merchant": {
+            "slug": merchant.slug,
+            "name": merchant.name,
+            "currency": currency,
+            "money": money_format(currency),  # in the reader's language, for the script
+        },
         "cash_step": money_str(cash_step(currency)),
         "example_money": till_money(0, currency),
         "is_owner": role >= Membership.Role.OWNER,

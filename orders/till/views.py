@@ -92,6 +92,7 @@ def till_strings() -> dict[str, str]:
         "exact_cash": _("Exact cash"),
         "empty": _("Tap a product first."),
         "add_first": _("Add the new lines to the bill first."),
+        "add_to_bill": _("Add to bill"),
         "shift_open": _("Shift open, opening cash %s."),
         "shift_closed": _("No shift open."),
         "recorded": _("Recorded."),

@@ -53,11 +53,14 @@
     if (data.message) return data.message;
     return Object.entries(data).map(([k, v]) => (k === "non_field_errors" ? "" : k + ": ") + problem(v)).join(" ");
   }
-  const nf = new Intl.NumberFormat(menu.merchant.currency === "IDR" ? "id-ID" : "en-US");
+  // Money as the server writes it in the reader's language (merchants.money.money_format).
+  const moneyFormat = menu.merchant.money;
   function money(value) {
     const n = Number(value || 0);
-    const prefix = menu.merchant.currency === "IDR" ? "Rp " : menu.merchant.currency + " ";
-    return (n < 0 ? "-" : "") + prefix + nf.format(Math.abs(n));
+    const [whole, fraction] = Math.abs(n).toFixed(moneyFormat.decimals).split(".");
+    const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, moneyFormat.thousands);
+    const sign = n < 0 && Number(whole + "." + (fraction || "0")) !== 0 ? "-" : "";
+    return sign + moneyFormat.label + " " + grouped + (fraction ? moneyFormat.point + fraction : "");
   }
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -188,10 +191,12 @@
   async function price() {
     say("");
     renderLines();
-    if (state.order || !state.lines.length) { state.quote = null; renderTotals(); return; }
+    if (!state.lines.length) { state.quote = null; renderTotals(); return; }
     const seq = ++quoteSeq;
     try {
-      const quote = await api("POST", "/orders/quote", body());
+      // On an open bill only the lines being added are priced, so the cashier sees what they
+      // add before adding it; the bill's own totals stay the order's.
+      const quote = await api("POST", "/orders/quote", state.order ? { lines: body().lines } : body());
       if (seq !== quoteSeq) return; // a newer change is being priced
       state.quote = quote;
     } catch (error) {
@@ -217,7 +222,7 @@
     }
     state.lines.forEach((line, index) => {
       const product = products.get(line.product_id);
-      const priced = !state.order && state.quote ? state.quote.items[index] : null;
+      const priced = state.quote ? state.quote.items[index] : null;
       list.append(el("li", { class: "line staged-line" },
         el("span", { class: "stepper" },
           el("button", { type: "button", class: "ghost small", "aria-label": "-", onclick: () => { line.qty -= 1; if (!line.qty) state.lines.splice(index, 1); changed(); } }, "−"),
@@ -236,6 +241,8 @@
     const source = state.order || state.quote;
     const dl = $("totals");
     dl.replaceChildren();
+    const adding = state.order && state.lines.length && state.quote;
+    $("add-lines").textContent = T.add_to_bill + (adding ? " " + money(adding.total_amount) : "");
     if (!source) { $("pay").textContent = T.pay; return; }
     const rows = [[T.subtotal, source.subtotal_amount]];
     if (Number(source.discount_amount)) rows.push([T.discount, "-" + source.discount_amount]);
@@ -254,10 +261,14 @@
 
   function setOrder(order) {
     state.order = order;
+    if (!state.lines.length) state.quote = null; // the price of lines now on the bill
     $("bill-head").hidden = !order;
     $("bill-tools").hidden = !order;
     $("save-bill").hidden = !!order;
+    // A saved bill (a table's tab) can send its ticket to the kitchen before it is paid.
+    $("bill-ticket").hidden = !order;
     if (order) {
+      $("bill-ticket").href = `/till/orders/${order.id}/kitchen-ticket/`;
       $("bill-number").textContent = order.number + (order.table ? " · " + T.table + " " + order.table.number : "");
       $("bill-status").textContent = order.payment_status === "paid" ? T.status_paid : T["status_" + order.status] || order.status;
       $("order-type").value = order.order_type;
