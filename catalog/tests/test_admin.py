@@ -5,8 +5,16 @@ from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from catalog.models import Product, ProductCategory, Promotion
+from catalog.models import (
+    ModifierGroup,
+    ModifierOption,
+    Product,
+    ProductCategory,
+    Promotion,
+    StockMovement,
+)
 from catalog.resources import ProductResource
+from catalog.stock import stock_audit_differences
 from catalog.tests.factories import (
     ProductCategoryFactory,
     ProductFactory,
@@ -181,6 +189,31 @@ def test_import_creates_and_updates_for_the_owners_merchant(owner_admin, merchan
     assert Product.objects.get(merchant=other_merchant).name == "Not mine"
 
 
+def test_stock_changed_by_an_import_is_a_count_by_the_owner(owner_admin, merchant, owner):
+    croissant = ProductFactory(merchant=merchant, sku="CRO-1", track_stock=True, stock=5)
+    opening = set(StockMovement.objects.values_list("pk", flat=True))
+    row = "CRO-1,Croissant,,22000,0,0,{stock},1"
+
+    response = import_csv(owner_admin, merchant, csv_file(row.format(stock=9)))
+    assert confirm(owner_admin, response).status_code == 302
+
+    [count] = StockMovement.objects.exclude(pk__in=opening)  # the dry run left nothing
+    assert (count.product_id, count.kind, count.delta, count.actor) == (
+        croissant.pk,
+        "count",
+        4,
+        owner,
+    )
+    assert count.actor_label != "system"
+    assert count.reason == "Stock set by importing products.csv"
+    croissant.refresh_from_db()
+    assert croissant.stock == 9
+    assert stock_audit_differences() == []
+    # The same number imported again is no change: nothing more in the ledger.
+    confirm(owner_admin, import_csv(owner_admin, merchant, csv_file(row.format(stock=9))))
+    assert StockMovement.objects.exclude(pk__in=opening).count() == 1
+
+
 def test_import_with_a_bad_row_applies_nothing_and_reports_each_row(owner_admin, merchant):
     response = import_csv(
         owner_admin,
@@ -261,6 +294,32 @@ def test_export_is_scoped_and_names_categories(owner_admin, merchant, other_merc
     assert "Nasi Goreng" in content
     assert "Food" in content
     assert "Not mine" not in content
+
+
+def test_an_export_over_the_sync_limit_is_refused_until_the_list_is_narrowed(
+    owner_admin, merchant, settings
+):
+    """The file is built in the request: the CSV exports' EXPORT_SYNC_MAX_ROWS rule holds."""
+    settings.EXPORT_SYNC_MAX_ROWS = 2
+    food = ProductCategoryFactory(merchant=merchant, name="Food")
+    ProductFactory(merchant=merchant, name="Nasi Goreng", category=food)
+    ProductFactory(merchant=merchant, name="Mie Goreng", category=food)
+    ProductFactory(merchant=merchant, name="Es Teh")
+    titles = [fmt().get_title() for fmt in admin.site._registry[Product].get_export_formats()]
+    form = {"format": str(titles.index("csv")), "resource": "0", **_all_export_fields()}
+    url = admin_url(Product, "export")
+
+    for response in (owner_admin.get(url), owner_admin.post(url, form)):
+        assert response.status_code == 302
+        assert response["Location"] == admin_url(Product, "changelist")
+    page = owner_admin.get(admin_url(Product, "changelist"))
+    assert "3 products are more than an export can write" in page.content.decode()
+
+    narrowed = owner_admin.post(f"{url}?category__id__exact={food.pk}", form)
+    assert narrowed.status_code == 200
+    content = narrowed.content.decode()
+    assert "Nasi Goreng" in content
+    assert "Es Teh" not in content
 
 
 def _all_export_fields():
@@ -352,3 +411,54 @@ def test_images_added_without_a_kind_save_at_once_thumbnail_first(owner_admin, m
     data.update({"images-TOTAL_FORMS": "3", "images-INITIAL_FORMS": "2"})
     assert owner_admin.post(url, data).status_code == 302
     assert product.images.filter(kind="detail").count() == 2
+
+
+def test_a_modifier_group_is_saved_with_its_options_inline(owner_admin, merchant, other_merchant):
+    data = {
+        "merchant": other_merchant.pk,  # forged: the owner's only merchant is fixed on the form
+        "name": "Size",
+        "min_select": "1",
+        "max_select": "1",
+        "sort_order": "0",
+        "is_active": "on",
+        "options-TOTAL_FORMS": "2",
+        "options-INITIAL_FORMS": "0",
+        "options-MIN_NUM_FORMS": "0",
+        "options-MAX_NUM_FORMS": "1000",
+        "options-0-name": "Regular",
+        "options-0-price_delta": "0",
+        "options-0-sort_order": "0",
+        "options-0-is_active": "on",
+        "options-1-name": "Large",
+        "options-1-price_delta": "5000",
+        "options-1-sort_order": "1",
+        "options-1-is_active": "on",
+    }
+    response = owner_admin.post(admin_url(ModifierGroup, "add"), data)
+    assert response.status_code == 302, response.context["errors"]
+    group = ModifierGroup.objects.get()
+    assert (group.merchant, group.min_select, group.max_select) == (merchant, 1, 1)
+    assert [(o.name, o.price_delta) for o in group.options.all()] == [
+        ("Regular", Decimal(0)),
+        ("Large", Decimal(5000)),
+    ]
+
+    # A rule no one can meet is shown on the form, and nothing is saved.
+    response = owner_admin.post(
+        admin_url(ModifierGroup, "add"), {**data, "name": "Sugar", "min_select": "2"}
+    )
+    assert response.status_code == 200
+    assert "max_select" in response.context["adminform"].form.errors
+    assert ModifierGroup.objects.count() == 1
+    assert ModifierOption.objects.count() == 2
+
+
+def test_the_add_product_form_starts_with_the_merchants_tax_and_service(owner_admin, merchant):
+    merchant.default_tax_percent = Decimal(11)
+    merchant.default_service_charge_percent = Decimal(5)
+    merchant.save()
+    form = owner_admin.get(admin_url(Product, "add")).context["adminform"].form
+    assert (form["tax_percent"].value(), form["service_charge_percent"].value()) == (
+        Decimal(11),
+        Decimal(5),
+    )

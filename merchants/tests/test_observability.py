@@ -187,6 +187,27 @@ class TestMetricsEndpoint:
         assert client.get("/metrics", REMOTE_ADDR="10.1.2.3").status_code == 200
         assert client.get("/metrics", REMOTE_ADDR="192.0.2.1").status_code == 403
 
+    @pytest.mark.parametrize(
+        ("host", "status"),
+        [
+            # The two scrape configs docs/operations.md (Metrics) shows: compose, Kubernetes.
+            ("web:8000", 200),
+            ("10-1-2-3.pos.pod.cluster.local:8000", 200),
+            # A pod IP or a name ALLOWED_HOSTS lacks: refused before the token is read.
+            ("10.1.2.3:8000", 400),
+            ("pos-web.pos.svc:8000", 400),
+        ],
+    )
+    def test_the_scraper_must_name_an_allowed_host(self, client, settings, host, status):
+        """Prometheus sends its target's address as Host (it will not set another): the
+        address it scrapes must be one ALLOWED_HOSTS lists."""
+        settings.ALLOWED_HOSTS = ["pos.example.com", "web", ".pos.pod.cluster.local"]
+        settings.METRICS_TOKEN = METRICS_TOKEN
+        response = client.get(
+            "/metrics", HTTP_HOST=host, HTTP_AUTHORIZATION=f"Bearer {METRICS_TOKEN}"
+        )
+        assert response.status_code == status
+
     def test_requests_are_counted_by_route_method_and_status(self, client, settings):
         settings.METRICS_TOKEN = METRICS_TOKEN
         labels = {"route": "health", "method": "GET", "status": "200"}
