@@ -42,7 +42,9 @@ def panel_low_stock(*, merchant: Merchant, now: datetime) -> PanelData:
             }
             for product in products
         ],
-        note=f"Only the first {LOW_STOCK_ROWS} are listed." if more else "",
+        note=gettext("Only the first %(count)d are listed.") % {"count": LOW_STOCK_ROWS}
+        if more
+        else "",
     )
 
 

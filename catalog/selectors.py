@@ -267,7 +267,7 @@ def product_get_by_barcode(*, merchant: Merchant, barcode: str) -> Product:
                 "A barcode is at most %(barcode_max_length)s printable characters; scan it again."
             )
             % {"barcode_max_length": BARCODE_MAX_LENGTH},
-            details={"barcode": ["not a barcode"]},
+            details={"barcode": [gettext("not a barcode")]},
         )
     product = (
         Product.objects.filter(merchant=merchant, barcode=barcode)

@@ -157,13 +157,14 @@ def product_detail_images_add(*, product: Product, uploads: Sequence) -> list[Pr
     limit = settings.CATALOG_MAX_DETAIL_IMAGES
     if not uploads:
         raise DomainError(
-            gettext("Send at least one image in `files`."), details={"files": ["Required."]}
+            gettext("Send at least one image in `files`."),
+            details={"files": [gettext("Required.")]},
         )
     if len(uploads) > limit:
         raise DomainError(
             gettext("At most %(limit)s detail images per product; %(len)s were sent.")
             % {"limit": limit, "len": len(uploads)},
-            details={"files": [f"At most {limit} files."]},
+            details={"files": [gettext("At most %(limit)s files.") % {"limit": limit}]},
         )
     infos = _validated(uploads, max_bytes=settings.CATALOG_DETAIL_IMAGE_MAX_BYTES, field="files")
     # Lock the product so two uploads at once cannot both pass the count check.
@@ -185,7 +186,11 @@ def product_detail_images_add(*, product: Product, uploads: Sequence) -> list[Pr
                 "limit": limit,
                 "max": max(limit - len(existing), 0),
             },
-            details={"files": [f"At most {limit} detail images per product."]},
+            details={
+                "files": [
+                    gettext("At most %(limit)s detail images per product.") % {"limit": limit}
+                ]
+            },
         )
     return _store_all(
         product=product,
@@ -201,7 +206,8 @@ def product_detail_images_remove(*, product: Product, ids: Iterable[int]) -> int
     ids = set(ids)
     if not ids:
         raise DomainError(
-            gettext("Name the images to delete in `ids`."), details={"ids": ["Required."]}
+            gettext("Name the images to delete in `ids`."),
+            details={"ids": [gettext("Required.")]},
         )
     images = list(
         ProductImage.objects.filter(product=product, kind=ProductImage.Kind.DETAIL, pk__in=ids)
@@ -333,7 +339,7 @@ def product_set_modifier_groups(*, product: Product, groups: Sequence[ModifierGr
     if len(set(ids)) != len(ids):
         raise DomainError(
             gettext("A modifier group is listed twice."),
-            details={"modifier_group_ids": ["Duplicate."]},
+            details={"modifier_group_ids": [gettext("Duplicate.")]},
         )
     links = {link.group_id: link for link in ProductModifierGroup.objects.filter(product=product)}
     ProductModifierGroup.objects.filter(product=product).exclude(group_id__in=ids).delete()

@@ -243,7 +243,7 @@ def stock_adjust(
         raise DomainError(
             gettext("Kind %(kind)r cannot be recorded by hand; use one of %(kinds)s.")
             % {"kind": kind, "kinds": ", ".join(MANUAL_KINDS)},
-            details={"kind": [f"One of {', '.join(MANUAL_KINDS)}."]},
+            details={"kind": [gettext("One of %(kinds)s.") % {"kinds": ", ".join(MANUAL_KINDS)}]},
         )
     if (delta is None) == (counted is None):
         raise DomainError(

@@ -20,7 +20,7 @@ from datetime import timedelta
 import jwt
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -39,16 +39,24 @@ REQUIRED_CLAIMS = ["iss", "aud", "sub", "merchant", "type", "iat", "exp", "jti",
 
 # PyJWT error -> (message, code); the first matching class wins, InvalidTokenError is the base.
 _DECODE_ERRORS = [
-    (jwt.ExpiredSignatureError, "Your sign-in has expired; sign in again.", "token_expired"),
+    (
+        jwt.ExpiredSignatureError,
+        gettext_lazy("Your sign-in has expired; sign in again."),
+        "token_expired",
+    ),
     (
         jwt.InvalidAudienceError,
-        "This token is not meant for the customer API.",
+        gettext_lazy("This token is not meant for the customer API."),
         "token_wrong_audience",
     ),
-    (jwt.InvalidIssuerError, "This token was not issued by this service.", "token_invalid"),
+    (
+        jwt.InvalidIssuerError,
+        gettext_lazy("This token was not issued by this service."),
+        "token_invalid",
+    ),
     (
         jwt.InvalidTokenError,
-        "This token is malformed or was tampered with; sign in again.",
+        gettext_lazy("This token is malformed or was tampered with; sign in again."),
         "token_invalid",
     ),
 ]
@@ -212,7 +220,7 @@ def is_customer(request) -> bool:
 class IsCustomer(BasePermission):
     """The request carries a valid customer token."""
 
-    message = "Sign in as a customer first (Authorization: Bearer <token>)."
+    message = gettext_lazy("Sign in as a customer first (Authorization: Bearer <token>).")
 
     def has_permission(self, request, view) -> bool:
         return is_customer(request)

@@ -42,7 +42,9 @@ class Customer(TenantModel):
                 Lower("email"),
                 "merchant",
                 name="customer_unique_email_per_merchant",
-                violation_error_message="This merchant already has a customer with this email.",
+                violation_error_message=gettext_lazy(
+                    "This merchant already has a customer with this email."
+                ),
             )
         ]
         indexes = [

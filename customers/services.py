@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from customers.models import Customer, LoginChallenge
 from merchants.emails import send_templated_email
@@ -99,7 +99,7 @@ def customer_update(*, customer: Customer, **fields) -> Customer:
         if clash.exists():
             raise Conflict(
                 gettext("Another customer already uses %(email)s.") % {"email": fields["email"]},
-                details={"email": ["Already used by another customer."]},
+                details={"email": [gettext("Already used by another customer.")]},
             )
     for name, value in fields.items():
         setattr(customer, name, value)
@@ -396,7 +396,10 @@ def login_otp_verify(*, merchant: Merchant, email: str, code: str) -> LoginResul
         if left <= 0:
             live.filter(pk=challenge.pk).update(used_at=now)
         raise InvalidLogin(
-            f"Wrong code; {left} tries left." if left > 0 else "Wrong code; ask for a new one.",
+            ngettext("Wrong code; %(left)d try left.", "Wrong code; %(left)d tries left.", left)
+            % {"left": left}
+            if left > 0
+            else gettext("Wrong code; ask for a new one."),
             code="wrong_code",
             details={"tries_left": max(left, 0)},
         )

@@ -5,6 +5,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -37,7 +38,7 @@ def magic_link_confirm(request, token: str):
     challenge = services.login_link_preview(token=token)
     context = {"challenge": challenge, "merchant": challenge.merchant if challenge else None}
     if challenge is None:
-        context["error"] = "This sign-in link is invalid, expired or already used."
+        context["error"] = gettext("This sign-in link is invalid, expired or already used.")
     page = render(
         request,
         "customers/magic_link_confirm.html",

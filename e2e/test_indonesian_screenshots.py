@@ -48,6 +48,22 @@ def test_the_owners_admin_in_indonesian(page_id, demo):
     panels = page.locator("[data-panel]")
     for index in range(panels.count()):
         expect(panels.nth(index)).to_have_attribute("data-state", "ready")
+    # The charts' words and axes in Indonesian too: money as the server writes it.
+    revenue = page.evaluate(
+        """() => {
+            const chart = window.Chart.getChart(
+                document.querySelector("#panel-revenue-per-day canvas"));
+            return {
+                label: chart.data.datasets[0].label,
+                ticks: chart.scales.y.ticks.map((tick) => tick.label),
+            };
+        }"""
+    )
+    assert revenue["label"] == "Pendapatan bersih"
+    assert any(RUPIAH.fullmatch(tick) for tick in revenue["ticks"]), revenue["ticks"]
+    expect(page.locator("#panel-revenue-per-day h2")).to_have_text(
+        "Pendapatan per hari, 30 hari terakhir"
+    )
     shoot(page, "01-admin-index-dashboard")
 
     # The orders: money as rupiah with dots, the zone named, status and total visible.
@@ -72,3 +88,7 @@ def test_the_owners_admin_in_indonesian(page_id, demo):
     page.goto("/admin/orders/order/daily-report/")
     expect(page.locator("#daily-report")).to_contain_text("Penjualan (IDR)")
     shoot(page, "05-end-of-day-report")
+
+    # The till writes its prices the same way (merchants.money.money_format, from the page).
+    page.goto("/till/")
+    expect(page.locator(".tile .price").first).to_have_text(re.compile(r"^Rp \d{1,3}(\.\d{3})+"))

@@ -1,11 +1,11 @@
 """Money and times in the admin as the merchant's people read them.
 
 - Money: a read-only money column or field (a DecimalField named `amount`, `amount_paid`,
-  `*_amount` or `*_price`, `price_delta`) is shown through `merchants.money.format_money` in
+  `*_amount` or `*_price`, `price_delta`, or one the admin names in its `money_fields`, as a
+  shift's `opening_cash` and `difference`) is shown through `merchants.money.format_money` in
   the reader's language (`Rp 46.000` in Indonesian, `IDR 46,000` in English), in the currency
-  of its row
-  (the row's `currency`, its order's, else its merchant's). Editable inputs stay plain numbers,
-  and CSV exports keep plain numbers.
+  of its row (the row's `currency`, its order's, else its merchant's). Editable inputs stay
+  plain numbers, and CSV exports keep plain numbers.
 - Times: list and change pages show datetimes in the merchant's time zone: the object's
   merchant on a change page; on a list, the user's only merchant or the one filtered on. The
   page says which zone (`time_zone_note`, drawn by templates/admin/base_site.html).
@@ -14,6 +14,7 @@ Both are mixed into the scoped admin bases (merchants/admin_base.py), so every a
 them without code of its own.
 """
 
+import re
 import zoneinfo
 
 from django.conf import settings
@@ -80,12 +81,21 @@ def _money_display(field):
 
 
 class MoneyDisplayMixin:
-    """Read-only money shown as money (see the module's docstring)."""
+    """Read-only money shown as money (see the module's docstring).
+
+    `money_fields`: the names of this admin's money DecimalFields that the naming rule of
+    `is_money_field` misses (a shift's `counted_cash`, `difference`).
+    """
+
+    money_fields: tuple[str, ...] = ()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._money_fields = {
-            field.name for field in self.model._meta.get_fields() if is_money_field(field)
+            field.name
+            for field in self.model._meta.get_fields()
+            if is_money_field(field)
+            or (field.name in self.money_fields and isinstance(field, models.DecimalField))
         }
         for field in self.model._meta.get_fields():
             if field.name in self._money_fields:
@@ -171,12 +181,36 @@ def _loaded_merchant(row):
     return getattr(row, "_state", None) and row._state.fields_cache.get("merchant")
 
 
+def _list_merchant_zone(request) -> str | None:
+    """The time zone of the one merchant a list is about, when its rows do not say: the one
+    it is filtered on (`merchant__id__exact`), else the user's only merchant; None for the
+    operator's unfiltered lists and someone with several merchants. A query at most, and none
+    when the user's memberships were read with their merchants."""
+    from merchants.admin_base import merchant_ids_of
+    from merchants.models import Merchant
+
+    user = request.user
+    allowed = None if user.is_superuser else merchant_ids_of(request)
+    wanted = request.GET.get("merchant__id__exact", "")
+    if re.fullmatch(r"[0-9]{1,18}", wanted) and (allowed is None or int(wanted) in allowed):
+        merchant_id = int(wanted)
+    elif allowed is not None and len(allowed) == 1:
+        merchant_id = allowed[0]
+    else:
+        return None
+    for membership in getattr(user, "_staff_memberships", None) or ():
+        if membership.merchant_id == merchant_id:
+            return membership.merchant.time_zone
+    return Merchant.objects.filter(pk=merchant_id).values_list("time_zone", flat=True).first()
+
+
 class MerchantTimeZoneMixin:
     """List and change pages in the merchant's time zone, saying which.
 
     A list is shown in its rows' merchant's zone when they all have the same one (a
-    one-merchant owner, or a list filtered on a merchant); a change page in its object's
-    merchant's zone; else the server's (TIME_ZONE).
+    one-merchant owner, or a list filtered on a merchant); when its rows do not say (an empty
+    list), in the zone of the merchant it is filtered on, else of the user's only merchant; a
+    change page in its object's merchant's zone; else the server's (TIME_ZONE).
     """
 
     def _render_in(self, zone, response):
@@ -200,6 +234,8 @@ class MerchantTimeZoneMixin:
             for row in changelist.result_list  # evaluated once; the template reuses the rows
             if (merchant := _loaded_merchant(row)) is not None
         }
+        if not zones:  # nothing the rows say: the merchant the list is about, if one
+            zones = {zone} if (zone := _list_merchant_zone(request)) else set()
         return self._render_in(_zone(zones.pop()) if len(zones) == 1 else None, response)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):

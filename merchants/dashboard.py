@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from merchants.models import Membership, Merchant
+from merchants.money import money_format
 from merchants.reports import dashboard_links, panels_for_role
 from merchants.tenancy import roles_by_merchant
 
@@ -69,6 +70,19 @@ def admin_tenant(request) -> AdminTenant:
     return AdminTenant(merchant=merchant, role=role, choices=choices, is_operator=is_operator)
 
 
+def dashboard_script_data(merchant: Merchant) -> dict:
+    """What the dashboard's script needs in the reader's language (it has no catalogue): how
+    money is written (merchants.money.money_format) and the words it shows."""
+    return {
+        "money": money_format(merchant.currency),
+        "strings": {
+            "empty_table": gettext("Nothing to report."),
+            "empty_chart": gettext("No sales yet."),
+            "failed": gettext("Could not load: %(reason)s"),
+        },
+    }
+
+
 def dashboard_context(request) -> dict:
     tenant = admin_tenant(request)
     merchant = tenant.merchant
@@ -80,6 +94,7 @@ def dashboard_context(request) -> dict:
     return {
         "tenant": tenant,
         "merchant": merchant,
+        "script_data": dashboard_script_data(merchant) if merchant else None,
         "panels": [
             {
                 "name": panel.name,

@@ -62,7 +62,7 @@ def _exportable(kind: str) -> Exportable:
         raise DomainError(
             gettext("'%(kind)s' cannot be exported; choose one of %(join)s.")
             % {"kind": kind, "join": ", ".join(sorted(exportables()))},
-            details={"kind": "unknown"},
+            details={"kind": gettext("unknown")},
         )
     return found
 
@@ -120,7 +120,7 @@ def export_job_create(
                 "These filters do not fit that list; open the list in the admin, filter it, and "
                 "copy the filters from its address."
             ),
-            details={"filters": "invalid"},
+            details={"filters": gettext("invalid")},
         ) from None
     model = exportable.model_admin.model
     with transaction.atomic():

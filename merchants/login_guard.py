@@ -28,7 +28,7 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.dispatch import receiver
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from rest_framework.throttling import BaseThrottle
 
 PREFIX = "staff-login"
@@ -95,8 +95,11 @@ def login_failures_clear(*, username: str, address: str) -> None:
 
 def lock_message(wait: int) -> str:
     minutes = max(1, math.ceil(wait / 60))
-    unit = "minute" if minutes == 1 else "minutes"
-    return f"Too many failed logins; try again in {minutes} {unit}."
+    return ngettext(
+        "Too many failed logins; try again in %(minutes)d minute.",
+        "Too many failed logins; try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 @receiver(user_login_failed)

@@ -27,6 +27,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 STORED_PLACES = 2
 CENT = Decimal("0.01")  # the quantum of every stored amount
@@ -36,7 +38,7 @@ DEFAULT_CURRENCY = "IDR"
 @dataclass(frozen=True)
 class Currency:
     code: str
-    name: str
+    name: str  # translated when read (gettext_lazy)
     exponent: int  # digits after the point the product uses for this currency
     cash_step: Decimal  # the smallest amount cash can pay
     # How people who pay in it expect an amount written (one of LANGUAGES' keys), when nothing
@@ -57,20 +59,24 @@ def _currency(code: str, name: str, exponent: int, **kwargs) -> Currency:
 SUPPORTED_CURRENCIES: dict[str, Currency] = {
     c.code: c
     for c in (
-        _currency("IDR", "Indonesian rupiah", 0, cash_step=Decimal(100), language="id"),
-        _currency("SGD", "Singapore dollar", 2),
-        _currency("MYR", "Malaysian ringgit", 2),
-        _currency("THB", "Thai baht", 2),
-        _currency("PHP", "Philippine peso", 2),
-        _currency("VND", "Vietnamese dong", 0),
-        _currency("USD", "US dollar", 2),
-        _currency("EUR", "Euro", 2),
-        _currency("AUD", "Australian dollar", 2),
-        _currency("JPY", "Japanese yen", 0),
-        _currency("KRW", "South Korean won", 0),
+        _currency(
+            "IDR", gettext_lazy("Indonesian rupiah"), 0, cash_step=Decimal(100), language="id"
+        ),
+        _currency("SGD", gettext_lazy("Singapore dollar"), 2),
+        _currency("MYR", gettext_lazy("Malaysian ringgit"), 2),
+        _currency("THB", gettext_lazy("Thai baht"), 2),
+        _currency("PHP", gettext_lazy("Philippine peso"), 2),
+        _currency("VND", gettext_lazy("Vietnamese dong"), 0),
+        _currency("USD", gettext_lazy("US dollar"), 2),
+        _currency("EUR", gettext_lazy("Euro"), 2),
+        _currency("AUD", gettext_lazy("Australian dollar"), 2),
+        _currency("JPY", gettext_lazy("Japanese yen"), 0),
+        _currency("KRW", gettext_lazy("South Korean won"), 0),
     )
 }
-CURRENCY_CHOICES = [(c.code, f"{c.code} · {c.name}") for c in SUPPORTED_CURRENCIES.values()]
+CURRENCY_CHOICES = [
+    (c.code, format_lazy("{} · {}", c.code, c.name)) for c in SUPPORTED_CURRENCIES.values()
+]
 
 # ISO 4217 codes with no minor unit, for amounts stored in a currency no longer offered (an old
 # order's snapshot): they keep their own rule. Any other unknown code is taken to have cents.
@@ -126,23 +132,43 @@ def fits_currency(amount, currency: str) -> bool:
 
 
 def precision_rule(currency: str, *, what: str = "Amounts") -> str:
-    """How amounts of `currency` are written, for a form's error: "Prices in IDR are whole
-    amounts (e.g. 25000, not 25000.50)."."""
+    """How amounts of `currency` are written, for a form's error, in the active language:
+    "Prices in IDR are whole amounts (e.g. 25000, not 25000.50).". `what` is "Amounts" or
+    "Prices" (each a whole sentence of its own, so each language words it its way)."""
     info = currency_info(currency)
+    values = {"currency": info.code, "places": info.exponent}
+    if what not in {"Amounts", "Prices"}:
+        raise ValueError(f"precision_rule: what is 'Amounts' or 'Prices', not {what!r}.")
     if info.exponent == 0:
-        return f"{what} in {info.code} are whole amounts (e.g. 25000, not 25000.50)."
-    return f"{what} in {info.code} have at most {info.exponent} decimal places (e.g. 4.50)."
+        if what == "Prices":
+            text = gettext("Prices in %(currency)s are whole amounts (e.g. 25000, not 25000.50).")
+        else:
+            text = gettext("Amounts in %(currency)s are whole amounts (e.g. 25000, not 25000.50).")
+    elif what == "Prices":
+        text = gettext("Prices in %(currency)s have at most %(places)d decimal places (e.g. 4.50).")
+    else:
+        text = gettext(
+            "Amounts in %(currency)s have at most %(places)d decimal places (e.g. 4.50)."
+        )
+    return text % values
 
 
 def precision_problem(amount, currency: str) -> str | None:
     """What is wrong with `amount` as an amount of `currency` (a digit below its unit), or None
-    when it fits: "IDR amounts are whole numbers; 10.50 has a fraction."."""
+    when it fits, in the active language: "IDR amounts are whole numbers; 10.50 has a
+    fraction."."""
     if fits_currency(amount, currency):
         return None
     info = currency_info(currency)
+    values = {"currency": info.code, "places": info.exponent, "amount": amount}
     if info.exponent == 0:
-        return f"{info.code} amounts are whole numbers; {amount} has a fraction."
-    return f"{info.code} amounts have at most {info.exponent} decimal places; {amount} has more."
+        return (
+            gettext("%(currency)s amounts are whole numbers; %(amount)s has a fraction.") % values
+        )
+    return (
+        gettext("%(currency)s amounts have at most %(places)d decimal places; %(amount)s has more.")
+        % values
+    )
 
 
 def cash_step(currency: str) -> Decimal:
@@ -169,6 +195,12 @@ def to_minor_units(amount, currency: str) -> int:
     if problem is not None:
         raise ValueError(problem)
     return int(amount.scaleb(currency_exponent(currency)).to_integral_value())
+
+
+def input_amount(amount, currency: str) -> Decimal:
+    """An amount to prefill a form's input with, in the currency's own unit: IDR 46000 (not
+    46000.00, two zeros a cashier would have to delete), USD 4.50."""
+    return _decimal(amount).quantize(minor_unit(currency), rounding=ROUND_HALF_UP)
 
 
 def money_str(amount) -> str:
@@ -204,6 +236,26 @@ def format_money(amount, currency: str, *, language: str | None = None) -> str:
     number = format_amount(amount, info.code, language=language)
     sign, number = ("-", number[1:]) if number.startswith("-") else ("", number)
     return f"{sign}{label} {number}"
+
+
+def money_format(currency: str, *, language: str | None = None) -> dict:
+    """How `format_money` writes amounts of `currency` in `language` (by default the active
+    one), as data for a page's script, so the browser writes money by the same rule:
+    `{"currency": "IDR", "label": "Rp", "thousands": ".", "point": ",", "decimals": 0}`.
+
+    The script writes `label`, a space and the number rounded to `decimals` places, grouped
+    in thousands, with a leading `-` when negative (static/dashboard/dashboard.js).
+    """
+    info = currency_info(currency)
+    language = _language(language)
+    thousands, point, symbols = LANGUAGES[language]
+    return {
+        "currency": info.code,
+        "label": symbols.get(info.code, info.code),
+        "thousands": thousands,
+        "point": point,
+        "decimals": info.exponent,
+    }
 
 
 def _language(language: str | None) -> str:

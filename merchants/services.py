@@ -70,7 +70,7 @@ def staff_invitation_create(
         raise Conflict(
             gettext("%(email)s already has a pending invitation here; revoke it to send a new one.")
             % {"email": email},
-            details={"email": ["Already invited."]},
+            details={"email": [gettext("Already invited.")]},
         )
     seed = secrets.token_hex(32)
     invitation = StaffInvitation(

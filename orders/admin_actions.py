@@ -22,11 +22,12 @@ from django.utils.translation import gettext_lazy as _
 from merchants.actors import Actor
 from merchants.errors import DomainError
 from merchants.models import Membership
-from merchants.money import format_money
+from merchants.money import format_money, input_amount
 from orders.models import Order
-from orders.payments import order_cash_due, order_payment_add, order_payment_refund
+from orders.payments import order_payment_refund
 from orders.selectors import order_payment_list
 from orders.services import order_cancel, order_complete, order_confirm
+from orders.tenders import order_cash_due, order_payment_add
 from payments.models import Payment, PaymentMethod
 
 Role = Membership.Role
@@ -293,6 +294,7 @@ class OrderActionsAdminMixin:
         if not form.is_bound and methods:
             first = methods[0]
             due = order_cash_due(order) if first.is_cash else order.amount_due
+            due = input_amount(due, order.currency)  # 46000, not 46000.00
             form.initial = {"payment_method": first.pk, "amount": due}
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -365,7 +367,8 @@ class OrderActionsAdminMixin:
             return self._back(order)
         form = RefundForm(request.POST or None, payments=payments)
         if not form.is_bound:
-            form.initial = {"payment": payments[0].pk, "amount": payments[0].refundable_amount}
+            left = input_amount(payments[0].refundable_amount, payments[0].currency)
+            form.initial = {"payment": payments[0].pk, "amount": left}
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             payment = data["payment_obj"]

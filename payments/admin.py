@@ -269,6 +269,7 @@ class ShiftAdmin(ReadOnlyPermissionsMixin, MerchantScopedAdmin):
     date_hierarchy = "opened_at"
     show_full_result_count = False
     inlines = (CashMovementInline,)
+    money_fields = ("opening_cash", "expected_cash", "counted_cash", "difference")
     fields = (
         "merchant",
         "register",

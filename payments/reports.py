@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db.models import CharField, Count, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Cast, Coalesce
+from django.utils.translation import gettext
 
 from merchants.models import Merchant
 from merchants.reports import (
@@ -159,5 +160,5 @@ def panel_payment_methods(*, merchant: Merchant, now: datetime) -> PanelData:
         period_from=first,
         period_to=last,
         labels=[m.label for m in methods],
-        datasets=[Dataset("Received, net of refunds", [money(m.net) for m in methods])],
+        datasets=[Dataset(gettext("Received, net of refunds"), [money(m.net) for m in methods])],
     )

@@ -82,7 +82,7 @@ def payment_create_snap(
             )
             % {"items_total": items_total(items), "amount": amount},
             code="item_total_mismatch",
-            details={"items": "must add up to the amount"},
+            details={"items": gettext("must add up to the amount")},
         )
     if reuse_pending:
         reusable = (
@@ -155,7 +155,7 @@ def payment_charge_qris(
     if not 1 <= expiry_minutes <= 24 * 60:
         raise DomainError(
             gettext("A QRIS code must be valid between 1 minute and 24 hours."),
-            details={"expiry_minutes": "between 1 and 1440"},
+            details={"expiry_minutes": gettext("between 1 and 1440")},
         )
     if (gateway or merchant.qris_gateway) == Merchant.QrisGateway.XENDIT:
         gateway_name, adapter = Payment.Gateway.XENDIT, XenditGateway.for_merchant(merchant)
@@ -212,7 +212,7 @@ def cash_tender_split(
         )
         % {"amount_paid": amount_paid, "amount_due": amount_due},
         code="insufficient_cash",
-        details={"amount_paid": f"at least {amount_due}"},
+        details={"amount_paid": gettext("at least %(amount)s") % {"amount": amount_due}},
     )
 
 
@@ -346,7 +346,7 @@ def manual_tender_checked(
             )
             % {"name": payment_method.name, "amount_due": amount_due, "amount": amount},
             code="tender_above_due",
-            details={"amount": f"at most {amount_due}"},
+            details={"amount": gettext("at most %(amount)s") % {"amount": amount_due}},
         )
     return amount
 
@@ -384,19 +384,19 @@ def _check_method(method: PaymentMethod, merchant: Merchant, *, kinds) -> None:
     if method.merchant_id != merchant.pk:
         raise DomainError(
             gettext("That payment method belongs to another merchant."),
-            details={"method_id": ["Not a payment method of this merchant."]},
+            details={"method_id": [gettext("Not a payment method of this merchant.")]},
         )
     if not method.is_active:
         raise DomainError(
             gettext("%(name)s is switched off; choose another payment method.")
             % {"name": method.name},
-            details={"method_id": ["Inactive."]},
+            details={"method_id": [gettext("Inactive.")]},
         )
     if method.kind not in kinds:
         raise DomainError(
             gettext("%(name)s (%(kind)s) cannot be recorded this way.")
             % {"name": method.name, "kind": method.get_kind_display()},
-            details={"method_id": ["Wrong kind of payment method."]},
+            details={"method_id": [gettext("Wrong kind of payment method.")]},
         )
 
 
@@ -469,7 +469,9 @@ def payment_refund(
     none is open there)."""
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(gettext("Give a reason for the refund."), details={"reason": "required"})
+        raise DomainError(
+            gettext("Give a reason for the refund."), details={"reason": gettext("required")}
+        )
     with transaction.atomic():
         locked = _lock(payment)
         if locked.status not in (Status.PAID, Status.PARTIALLY_REFUNDED):
@@ -495,7 +497,7 @@ def payment_refund(
                     "refunded_amount": locked.refunded_amount,
                 },
                 code="refund_too_large",
-                details={"amount": f"at most {refundable}"},
+                details={"amount": gettext("at most %(amount)s") % {"amount": refundable}},
             )
         _checked_amount(amount, locked.currency, field="amount")
         new_total = locked.refunded_amount + amount
@@ -807,11 +809,13 @@ def _decimal_or_error(value, field: str) -> Decimal:
         result = value if isinstance(value, Decimal) else Decimal(str(value))
     except (InvalidOperation, ValueError, TypeError):
         raise DomainError(
-            gettext("%(field)s must be a number.") % {"field": field}, details={field: "a number"}
+            gettext("%(field)s must be a number.") % {"field": field},
+            details={field: gettext("a number")},
         ) from None
     if not result.is_finite():
         raise DomainError(
-            gettext("%(field)s must be a number.") % {"field": field}, details={field: "a number"}
+            gettext("%(field)s must be a number.") % {"field": field},
+            details={field: gettext("a number")},
         )
     return result
 

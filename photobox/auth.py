@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
@@ -204,7 +204,7 @@ class KioskKeyAuthentication(BaseAuthentication):
 
 
 class IsKiosk(BasePermission):
-    message = "Send this kiosk's key in the X-Kiosk-Key header."
+    message = gettext_lazy("Send this kiosk's key in the X-Kiosk-Key header.")
 
     def has_permission(self, request, view) -> bool:
         return isinstance(request.auth, KioskIdentity)
@@ -258,7 +258,7 @@ class MaintenanceTokenAuthentication(BaseAuthentication):
 
 
 class IsMaintenance(BasePermission):
-    message = "Send the maintenance token in the X-Maintenance-Token header."
+    message = gettext_lazy("Send the maintenance token in the X-Maintenance-Token header.")
 
     def has_permission(self, request, view) -> bool:
         return isinstance(request.user, MaintenancePrincipal)

@@ -92,9 +92,11 @@ class SortFilter(OrderingFilter):
         ]
         errors = {}
         if field not in allowed:
-            errors[self.sort_param] = [f"Sort by one of: {', '.join(allowed)}."]
+            errors[self.sort_param] = [
+                gettext("Sort by one of: %(fields)s.") % {"fields": ", ".join(allowed)}
+            ]
         if direction not in ("asc", "desc"):
-            errors[self.order_param] = ["Use asc or desc."]
+            errors[self.order_param] = [gettext("Use asc or desc.")]
         if errors:
             raise exceptions.ValidationError(errors)
         return [f"{'-' if direction == 'desc' else ''}{field}", "-pk"]

@@ -12,7 +12,7 @@ from django.core.exceptions import FieldError, ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from merchants.models import Merchant, TenantModel, TimeStampedModel
 from merchants.money import DEFAULT_CURRENCY, fits_currency, format_amount, precision_rule
@@ -224,12 +224,15 @@ class KioskPrice(GuardedSaveMixin, TenantModel):
         ):
             errors["amount"] = precision_rule(merchant.currency, what="Prices")
         if self.quota is not None and self.quota < self.quota_used:
-            errors["quota"] = (
-                f"{self.quota_used} sessions are already sold or waiting for payment; the quota "
-                f"cannot be lower than that."
-            )
+            errors["quota"] = ngettext(
+                "%(count)d session is already sold or waiting for payment; the quota cannot be "
+                "lower than that.",
+                "%(count)d sessions are already sold or waiting for payment; the quota cannot be "
+                "lower than that.",
+                self.quota_used,
+            ) % {"count": self.quota_used}
         if self.location_id and merchant is not None and self.location.merchant_id != merchant.pk:
-            errors["location"] = "This kiosk belongs to another merchant."
+            errors["location"] = gettext("This kiosk belongs to another merchant.")
         if errors:
             raise ValidationError(errors)
 

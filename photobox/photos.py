@@ -93,13 +93,14 @@ def photo_session_add_photos(
     _check_accepts_photos(session, now)
     if not uploads:
         raise DomainError(
-            gettext("Send the photos as `files` (multipart)."), details={"files": ["Required."]}
+            gettext("Send the photos as `files` (multipart)."),
+            details={"files": [gettext("Required.")]},
         )
     if len(uploads) > limit:
         raise DomainError(
             gettext("At most %(limit)s photos per session; %(len)s were sent.")
             % {"limit": limit, "len": len(uploads)},
-            details={"files": [f"At most {limit} files."]},
+            details={"files": [gettext("At most %(limit)s files.") % {"limit": limit}]},
         )
     infos = [
         validate_image(

@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext, gettext_lazy
 
 from merchants.models import Merchant
 from merchants.reports import (
@@ -36,10 +37,10 @@ PHOTOBOX_DAYS = 30
 COUNTS_AS_TAKINGS = Q(status=Status.COMPLETED) & ~Q(payment_issue=Issue.REVERSED)
 # The outcomes in the order the chart stacks them (their colours: the panel's settings entry).
 OUTCOMES = (
-    ("completed", "Completed"),
-    ("expired", "Expired unpaid"),
-    ("failed", "Payment failed"),
-    ("pending", "Waiting for payment"),
+    ("completed", gettext_lazy("Completed")),
+    ("expired", gettext_lazy("Expired unpaid")),
+    ("failed", gettext_lazy("Payment failed")),
+    ("pending", gettext_lazy("Waiting for payment")),
 )
 
 
@@ -122,8 +123,8 @@ def panel_sessions_per_location(*, merchant: Merchant, now: datetime) -> PanelDa
         period_from=first,
         period_to=last,
         labels=location_labels(rows),
-        datasets=[Dataset(label, [str(row[key]) for row in rows]) for key, label in OUTCOMES],
-        note="" if rows else "No kiosk locations yet.",
+        datasets=[Dataset(str(label), [str(row[key]) for row in rows]) for key, label in OUTCOMES],
+        note="" if rows else gettext("No kiosk locations yet."),
     )
 
 
@@ -143,7 +144,10 @@ def panel_takings_per_location(*, merchant: Merchant, now: datetime) -> PanelDat
         period_to=last,
         labels=location_labels(rows),
         datasets=[
-            Dataset("Takings, net of refunds", [money(r["gross"] - r["refunds"]) for r in rows])
+            Dataset(
+                gettext("Takings, net of refunds"),
+                [money(r["gross"] - r["refunds"]) for r in rows],
+            )
         ],
     )
 
@@ -164,5 +168,5 @@ def panel_takings_per_day(*, merchant: Merchant, now: datetime) -> PanelData:
         period_from=first,
         period_to=last,
         labels=[day.isoformat() for day in days],
-        datasets=[Dataset("Kiosk takings", [money(net.get(day, ZERO)) for day in days])],
+        datasets=[Dataset(gettext("Kiosk takings"), [money(net.get(day, ZERO)) for day in days])],
     )

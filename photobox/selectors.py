@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from merchants.errors import DomainError, NotFound
@@ -16,10 +17,25 @@ Status = PhotoSession.Status
 
 
 class GalleryGone(DomainError):
-    """The gallery existed but its photos have expired (410 Gone)."""
+    """The gallery existed but its photos have expired (410 Gone). `session` is the session
+    whose photos are gone, so the page can speak the shop's language."""
 
     status_code = 410
     code = "gallery_expired"
+
+    def __init__(self, message: str, *, session: PhotoSession | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.session = session
+
+
+def gallery_gone_message(session: PhotoSession) -> str:
+    """When the photos were deleted, in the active language, on the shop's calendar."""
+    gone_at = timezone.localtime(
+        session.photos_expire_at or session.photos_cleaned_at, session.merchant.tzinfo
+    )
+    return gettext("These photos were available until %(localtime)s and have been deleted.") % {
+        "localtime": date_format(gone_at, "j F Y")
+    }
 
 
 def gallery_url(session: PhotoSession) -> str:
@@ -85,15 +101,7 @@ def gallery_session(*, token: str, now: datetime | None = None) -> PhotoSession:
             gettext("There is no gallery at this address. Check the link in your email.")
         )
     if session.photos_gone(now or timezone.now()):
-        raise GalleryGone(
-            gettext("These photos were available until %(localtime)s and have been deleted.")
-            % {
-                "localtime": format(
-                    timezone.localtime(session.photos_expire_at or session.photos_cleaned_at),
-                    "%d %B %Y",
-                )
-            },
-        )
+        raise GalleryGone(gallery_gone_message(session), session=session)
     return session
 
 

@@ -108,7 +108,8 @@ def kiosk_location_set_key(*, location: KioskLocation, key: str) -> None:
     """Install a known key (demo data, or keys carried over from another system)."""
     if len(key) < 12:
         raise DomainError(
-            gettext("A kiosk key has at least 12 characters."), details={"key": "too short"}
+            gettext("A kiosk key has at least 12 characters."),
+            details={"key": gettext("too short")},
         )
     _replace_key(location, key)
 
@@ -128,7 +129,10 @@ def _available_price(location: KioskLocation, price_id: int) -> KioskPrice:
         .first()
     )
     if price is None:
-        message = f"There is no active package {price_id} at kiosk {location.machine_code}."
+        message = gettext("There is no active package %(price_id)s at kiosk %(kiosk)s.") % {
+            "price_id": price_id,
+            "kiosk": location.machine_code,
+        }
         raise DomainError(message, code="unknown_price", details={"price_id": [message]})
     return price
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from merchants.errors import NotFound
 from merchants.i18n import merchant_language
-from photobox.selectors import GalleryGone, gallery_session, photo_urls
+from photobox.selectors import GalleryGone, gallery_gone_message, gallery_session, photo_urls
 
 
 def gallery_private(response: HttpResponse) -> HttpResponse:
@@ -28,7 +28,10 @@ def gallery(request, token: str):
     try:
         session = gallery_session(token=token)
     except GalleryGone as error:
-        page = render(request, "photobox/gallery_gone.html", {"message": error.message}, status=410)
+        # The shop is known: its language, as the gallery itself would have spoken.
+        with translation.override(merchant_language(error.session.merchant)):
+            context = {"message": gallery_gone_message(error.session)}
+            page = render(request, "photobox/gallery_gone.html", context, status=410)
         return gallery_private(page)
     except NotFound as error:
         page = render(request, "photobox/gallery_gone.html", {"message": error.message}, status=404)

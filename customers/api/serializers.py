@@ -42,8 +42,8 @@ class CustomerSerializer(MerchantScopedModelSerializer):
 
 class MerchantSlugField(serializers.SlugRelatedField):
     default_error_messages = {
-        "does_not_exist": "No shop '{value}'. Check the merchant slug.",
-        "invalid": "Give the shop's slug, e.g. kopi-kita.",
+        "does_not_exist": gettext_lazy("No shop '{value}'. Check the merchant slug."),
+        "invalid": gettext_lazy("Give the shop's slug, e.g. kopi-kita."),
     }
 
     def __init__(self, **kwargs):

@@ -5,6 +5,7 @@ import copy
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.utils import translation
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers, viewsets
 from rest_framework.relations import ManyRelatedField, PrimaryKeyRelatedField, RelatedField
 from rest_framework.views import APIView
@@ -80,7 +81,9 @@ class YearBoundedMixin:
     years are typos, and before ~1925 Asia/Jakarta's offset had seconds (+07:07:12), which no
     client parses as RFC 3339."""
 
-    default_error_messages = {"out_of_range": "Use a date between the years 2000 and 2100."}
+    default_error_messages = {
+        "out_of_range": gettext_lazy("Use a date between the years 2000 and 2100.")
+    }
 
     def to_internal_value(self, value):
         value = super().to_internal_value(value)

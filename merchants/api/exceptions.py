@@ -30,14 +30,14 @@ def error_body(code: str, message: str, details=None) -> dict:
 def _first_message(detail) -> str:
     """A one-line summary of DRF validation details, naming the field."""
     if isinstance(detail, list):
-        return _first_message(detail[0]) if detail else "Invalid input."
+        return _first_message(detail[0]) if detail else gettext("Invalid input.")
     if isinstance(detail, dict):
         for field, value in detail.items():
             message = _first_message(value)
             if field in ("non_field_errors", "detail"):
                 return message
-            return f"{field}: {message}"
-        return "Invalid input."
+            return f"{field}: {message}"  # the field's name, as the client sent it
+        return gettext("Invalid input.")
     return str(detail)
 
 
@@ -48,21 +48,26 @@ def _request_limit_error(exc: SuspiciousOperation) -> Response:
         return Response(
             error_body(
                 "too_large",
-                f"The request body is larger than {limit} bytes, the most accepted here.",
+                gettext("The request body is larger than %(limit)d bytes, the most accepted here.")
+                % {"limit": limit},
                 {"limit_bytes": limit},
             ),
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, TooManyFilesSent):
         limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
-        message = f"Too many files in one request; at most {limit} are accepted."
+        message = gettext("Too many files in one request; at most %(limit)d are accepted.") % {
+            "limit": limit
+        }
         details = {"limit_files": limit}
     elif isinstance(exc, TooManyFieldsSent):
         limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
-        message = f"Too many fields in one request; at most {limit} are accepted."
+        message = gettext("Too many fields in one request; at most %(limit)d are accepted.") % {
+            "limit": limit
+        }
         details = {"limit_fields": limit}
     else:
-        message, details = "The request is malformed.", {}
+        message, details = gettext("The request is malformed."), {}
     return Response(error_body("invalid", message, details), status=status.HTTP_400_BAD_REQUEST)
 
 
@@ -79,15 +84,19 @@ def api_exception_handler(exc, context):
         return Response(
             error_body(
                 "protected",
-                "This record is still used by other records and cannot be deleted; "
-                "deactivate it instead.",
+                gettext(
+                    "This record is still used by other records and cannot be deleted; "
+                    "deactivate it instead."
+                ),
             ),
             status=status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, IntegrityError):
         logger.warning("Integrity error answered as 409: %s", exc)
         return Response(
-            error_body("conflict", "This conflicts with an existing record (a duplicate?)."),
+            error_body(
+                "conflict", gettext("This conflicts with an existing record (a duplicate?).")
+            ),
             status=status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, Http404):
@@ -99,7 +108,9 @@ def api_exception_handler(exc, context):
     if response is None:
         logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
         return Response(
-            error_body("server_error", "Something went wrong on our side; it has been logged."),
+            error_body(
+                "server_error", gettext("Something went wrong on our side; it has been logged.")
+            ),
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
 
@@ -109,16 +120,18 @@ def api_exception_handler(exc, context):
     else:
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
-        response.data = error_body(str(code), str(detail) or "Request failed.")
+        response.data = error_body(str(code), str(detail) or gettext("Request failed."))
     return response
 
 
 def json_404(request, exception=None):
-    return JsonResponse(error_body("not_found", "No such endpoint."), status=404)
+    return JsonResponse(error_body("not_found", gettext("No such endpoint.")), status=404)
 
 
 def json_500(request):
     return JsonResponse(
-        error_body("server_error", "Something went wrong on our side; it has been logged."),
+        error_body(
+            "server_error", gettext("Something went wrong on our side; it has been logged.")
+        ),
         status=500,
     )

@@ -1,5 +1,6 @@
 """Role permissions for staff endpoints. The tenant itself is resolved by the base viewset."""
 
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from merchants.models import Membership
@@ -16,7 +17,7 @@ def _is_staff_user(request) -> bool:
 class IsOperator(BasePermission):
     """The platform operator (a superuser)."""
 
-    message = "Only the platform operator can do this."
+    message = gettext_lazy("Only the platform operator can do this.")
 
     def has_permission(self, request, view):
         return _is_staff_user(request) and request.user.is_superuser
@@ -33,7 +34,7 @@ class HasMerchantRole(BasePermission):
         if user and user.is_authenticated and not getattr(user, "is_staff_principal", True):
             if getattr(view, "action", None) in getattr(view, "customer_actions", ()):
                 return True
-            self.message = "Customers cannot use this endpoint."
+            self.message = gettext("Customers cannot use this endpoint.")
             return False
         if not _is_staff_user(request):
             return False
@@ -41,10 +42,13 @@ class HasMerchantRole(BasePermission):
         tenant = view.tenant  # resolved in the base viewset's initial()
         if tenant.has_role(required):
             return True
-        self.message = (
-            f"This needs the {Role(required).label.lower()} role at {tenant.merchant.name}; "
-            f"you are {Role(tenant.role).label.lower()}."
-        )
+        self.message = gettext(
+            "This needs the %(required)s role at %(merchant)s; you are %(role)s."
+        ) % {
+            "required": str(Role(required).label).lower(),
+            "merchant": tenant.merchant.name,
+            "role": str(Role(tenant.role).label).lower(),
+        }
         return False
 
 

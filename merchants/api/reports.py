@@ -7,7 +7,7 @@ answers one panel (a chart's labels and datasets, or a table's columns and rows)
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -35,12 +35,19 @@ class ReportMerchantSerializer(serializers.Serializer):
 
 class PanelSummarySerializer(serializers.Serializer):
     name = serializers.CharField()
-    title = serializers.CharField()
+    title = serializers.SerializerMethodField()
     type = serializers.ChoiceField(choices=PANEL_TYPES)
     unit = serializers.ChoiceField(choices=PANEL_UNITS)
-    description = serializers.CharField()
+    description = serializers.SerializerMethodField()
     role = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
+
+    # Titles and descriptions are marked with gettext_noop in each app's panels.py.
+    def get_title(self, panel: Panel) -> str:
+        return gettext(panel.title)
+
+    def get_description(self, panel: Panel) -> str:
+        return gettext(panel.description) if panel.description else ""
 
     def get_role(self, panel: Panel) -> str:
         return Role(panel.role).name.lower()
@@ -109,7 +116,7 @@ class PanelView(MerchantScopedAPIView):
         merchant = self.merchant
         body = {
             "name": self.panel.name,
-            "title": self.panel.title,
+            "title": gettext(self.panel.title),  # marked in each app's panels.py
             "type": self.panel.type,
             "unit": self.panel.unit,
             "merchant": merchant,

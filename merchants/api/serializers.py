@@ -33,13 +33,18 @@ class CurrencyField(serializers.ChoiceField):
     """An ISO 4217 code the product supports, in any case ("idr" is IDR)."""
 
     default_error_messages = {
-        "invalid_choice": "{input} is not a currency this product supports. Use one of: "
-        + ", ".join(SUPPORTED_CURRENCIES)
-        + "."
+        "invalid_choice": gettext_lazy(
+            "{input} is not a currency this product supports. Use one of: {codes}."
+        )
     }
 
     def __init__(self, **kwargs):
         super().__init__(CURRENCY_CHOICES, **kwargs)
+
+    def fail(self, key, **kwargs):
+        if key == "invalid_choice":
+            kwargs.setdefault("codes", ", ".join(SUPPORTED_CURRENCIES))
+        super().fail(key, **kwargs)
 
     def to_internal_value(self, data):
         return super().to_internal_value(str(data).strip().upper())

@@ -1,9 +1,15 @@
 """The currency rules, one currency of each kind: no minor unit (IDR as the product uses it, JPY,
 KRW, VND) and cents (USD, SGD)."""
 
+import json
+import re
+import shutil
+import subprocess
 from decimal import Decimal as D
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.utils import translation
 
 from merchants import money
@@ -133,3 +139,64 @@ def test_template_filters():
         assert template.render(Context({"a": D("46000"), "c": "IDR"})) == "Rp 46.000 · 46.000"
     with translation.override("en"):
         assert template.render(Context({"a": D("4.5"), "c": "USD"})) == "USD 4.50 · 4.50"
+
+
+# --- the same rule in the browser ------------------------------------------------------------
+
+STATIC = Path(settings.BASE_DIR) / "static"
+WRITTEN = [  # (amount, currency, language, what format_money writes)
+    ("46000", "IDR", "id", "Rp 46.000"),
+    ("1250000.00", "IDR", "en", "IDR 1,250,000"),
+    ("22500.5", "IDR", "id", "Rp 22.501"),
+    ("1234567", "JPY", "id", "JPY 1.234.567"),
+    ("1234.5", "USD", "en", "USD 1,234.50"),
+    ("1234.5", "USD", "id", "USD 1.234,50"),
+    ("-5000", "IDR", "id", "-Rp 5.000"),
+    ("0", "IDR", "id", "Rp 0"),
+    ("999", "IDR", "en", "IDR 999"),
+]
+
+
+def _script_function(path: Path, name: str) -> str:
+    """One top-level function of a page script (indented two spaces in its closure)."""
+    found = re.search(rf"\n  function {name}\(.*?\n  }}\n", path.read_text(), re.S)
+    assert found, f"{path.name} has no function {name}"
+    return found.group(0)
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node to run the page scripts")
+def test_the_dashboard_and_the_till_write_money_as_format_money_does():
+    """Both scripts write money from `money_format` (handed to the page in the reader's
+    language): their own code, run here, gives format_money's text."""
+    cases = [
+        {"value": float(amount), "rule": money.money_format(code, language=language)}
+        for amount, code, language, _text in WRITTEN
+    ]
+    dashboard = STATIC / "dashboard" / "dashboard.js"
+    program = (
+        "const cases = JSON.parse(process.argv[1]); let money, moneyFormat;\n"
+        + _script_function(dashboard, "number")
+        + _script_function(dashboard, "format")
+        + _script_function(STATIC / "till" / "till.js", "money")
+        + "console.log(JSON.stringify(cases.map((c) => {\n"
+        "  money = c.rule; moneyFormat = c.rule;\n"
+        '  return [format("money", c.value), money_(c.value)];\n'
+        "})));\n"
+    )
+    # The till's money() would shadow the dashboard's `money` rule: renamed here.
+    program = program.replace("function money(value)", "function money_(value)")
+    result = subprocess.run(  # noqa: S603 - our own script, fixed arguments
+        ["node", "-e", program, json.dumps(cases)],  # noqa: S607
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    server = [money.format_money(D(a), c, language=lang) for a, c, lang, _text in WRITTEN]
+    assert server == [text for _amount, _code, _language, text in WRITTEN]
+    assert json.loads(result.stdout) == [[text, text] for text in server]
+
+
+def test_input_amount_is_what_a_person_types():
+    assert str(money.input_amount(D("46000.00"), "IDR")) == "46000"
+    assert str(money.input_amount(D("4.5"), "USD")) == "4.50"
+    assert str(money.input_amount(D("1000.00"), "JPY")) == "1000"

@@ -45,9 +45,16 @@ PEOPLE_KEYWORDS = {
     "short_description",
     "empty_label",
     "empty_value_display",
+    "violation_error_message",
 }
 PEOPLE_ASSIGNMENTS = PEOPLE_KEYWORDS | {"title", "site_header", "site_title", "index_title"}
-PEOPLE_ASSIGNMENTS |= {"default_detail"}
+PEOPLE_ASSIGNMENTS |= {"default_detail", "default_error_messages"}
+# An exception's or permission's `message`: a class attribute or `self.message = ...` (a local
+# `message` may be a note stored for the record, in no reader's language).
+CLASS_MESSAGES = {"message"}
+# `errors["price"] = ...` (a model's clean()) and `context["error"] = ...` (a page's error).
+ERROR_DICTS = {"errors"}
+ERROR_KEYS = {"error", "message"}
 ERROR_CALLS = {
     "DomainError",
     "NotFound",
@@ -72,6 +79,8 @@ ERROR_CALLS = {
     "HttpResponseBadRequest",
     "HttpResponseForbidden",
 }
+# The API's error shape, error_body(code, message, details): the message people read.
+ERROR_BODY_CALLS = {"error_body"}
 MESSAGE_FUNCTIONS = {"success", "error", "warning", "info", "debug", "add_message"}
 # Calls whose keywords document the API schema, not the product's pages.
 SCHEMA_CALLS = ("extend_schema", "OpenApi", "inline_serializer")
@@ -177,6 +186,7 @@ def _call_name(node: ast.Call) -> str:
 
 
 def _is_text(node) -> bool:
+    """A bare string with words: a literal, an f-string, `"..." % x` or `"...".format(x)`."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return bool(re.search(r"[A-Za-z]{2,}", node.value))
     if isinstance(node, ast.JoinedStr):
@@ -184,6 +194,10 @@ def _is_text(node) -> bool:
             isinstance(part, ast.Constant) and re.search(r"[A-Za-z]{2,}", part.value)
             for part in node.values
         )
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod | ast.Add):
+        return _is_text(node.left) or _is_text(node.right)
+    if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "format":
+        return _is_text(node.func.value)
     return False
 
 
@@ -195,9 +209,12 @@ def unmarked_python_strings(source: str) -> list[tuple[int, str]]:
         if isinstance(node, ast.Dict):
             for value in node.values:
                 check(value)
-        elif isinstance(node, ast.List):
+        elif isinstance(node, ast.List | ast.Tuple):
             for value in node.elts:
                 check(value)
+        elif isinstance(node, ast.IfExp):  # "a" if x else "b": both are read
+            check(node.body)
+            check(node.orelse)
         elif _is_text(node):
             found.append((node.lineno, ast.unparse(node)[:80]))
 
@@ -213,11 +230,23 @@ def unmarked_python_strings(source: str) -> list[tuple[int, str]]:
                         and len(value.elts) == 2
                     ):
                         check(value.elts[1])
+            for stmt in node.body:
+                if isinstance(stmt, ast.Assign) and any(
+                    getattr(target, "id", None) in CLASS_MESSAGES for target in stmt.targets
+                ):
+                    check(stmt.value)
         elif isinstance(node, ast.Assign):
             for target in node.targets:
                 name = getattr(target, "id", getattr(target, "attr", None))
                 if name in PEOPLE_ASSIGNMENTS:
                     check(node.value)
+                if isinstance(target, ast.Attribute) and target.attr in CLASS_MESSAGES:
+                    check(node.value)
+                if isinstance(target, ast.Subscript):
+                    owner = getattr(target.value, "id", getattr(target.value, "attr", ""))
+                    key = target.slice.value if isinstance(target.slice, ast.Constant) else None
+                    if owner in ERROR_DICTS or key in ERROR_KEYS:
+                        check(node.value)
                 if name == "fieldsets" and isinstance(node.value, ast.Tuple | ast.List):
                     for fieldset in node.value.elts:  # (title, {"fields": ...})
                         if isinstance(fieldset, ast.Tuple) and fieldset.elts:
@@ -236,7 +265,13 @@ def unmarked_python_strings(source: str) -> list[tuple[int, str]]:
                 for argument in node.args[:1]:
                     check(argument)
                 for keyword in node.keywords:
-                    if keyword.arg in {"message", "detail"}:
+                    if keyword.arg in {"message", "detail", "details"}:
+                        check(keyword.value)
+            if name in ERROR_BODY_CALLS:
+                for argument in node.args[1:3]:
+                    check(argument)
+                for keyword in node.keywords:
+                    if keyword.arg in {"message", "details"}:
                         check(keyword.value)
             owner = getattr(node.func, "value", None)
             owner_name = getattr(owner, "id", getattr(owner, "attr", ""))
@@ -262,6 +297,35 @@ def test_unmarked_python_strings_are_found():
         '    raise ValueError("not for people")\n'
     )
     assert [line for line, _text in unmarked_python_strings(source)] == [3, 5, 7]
+
+
+def test_unmarked_error_messages_are_found():
+    """The errors people read wherever they are built: the API's error body, permissions' and
+    exceptions' messages, field errors in `details`, constraints, a model's clean(), a page's
+    error, and messages chosen with a conditional or built with % or format()."""
+    source = (
+        "class IsOwner(BasePermission):\n"  # 1
+        '    message = "Owners only."\n'
+        "    def has_permission(self, request, view):\n"
+        '        self.message = f"Not at {view.shop}."\n'
+        "class Slug(serializers.SlugRelatedField):\n"  # 5
+        '    default_error_messages = {"invalid": "Give a slug."}\n'
+        "class Meta:\n"
+        '    constraints = [UniqueConstraint(name="x", violation_error_message="Taken.")]\n'
+        "def clean(self):\n"
+        '    errors["quota"] = "%s already sold." % self.sold\n'  # 10
+        '    context["error"] = "This link is used."\n'
+        '    raise DomainError(gettext("Fine"), details={"lines": ["Empty."]})\n'
+        '    raise DomainError(gettext("Fine"), details={"amount": f"at most {due}"})\n'
+        '    raise InvalidLogin(f"{left} tries left." if left else gettext("Ask again."))\n'
+        '    return JsonResponse(error_body("not_found", "No such endpoint."), status=404)\n'  # 15
+        '    error_body("invalid", message, {"limit": "{} bytes".format(limit)})\n'
+        '    message = f"Gateway status {status} changes nothing."\n'  # a note for the record
+        '    raise DomainError(gettext("Fine"), details={"lines": [gettext("Empty.")]})\n'
+        '    raise DomainError(gettext("Fine"), details={"ids": sorted(ids)})\n'
+    )
+    found = sorted(line for line, _text in unmarked_python_strings(source))
+    assert found == [2, 4, 6, 8, 10, 11, 12, 13, 14, 15, 16]
 
 
 def test_every_python_string_for_people_is_marked():
@@ -324,24 +388,64 @@ def test_the_indonesian_catalogue_has_every_message_translated():
     fuzzy = [e["msgid"] for e in entries if e["fuzzy"]]
     assert not untranslated, f"Translate into Indonesian: {untranslated[:20]}"
     assert not fuzzy, f"Check these fuzzy translations and drop the flag: {fuzzy[:20]}"
-    compiled = CATALOGUE.with_suffix(".mo")
-    assert compiled.exists(), "Run manage.py compilemessages and commit django.mo"
-    assert compiled.stat().st_mtime >= CATALOGUE.stat().st_mtime - 1 or compiled.stat().st_size
+
+
+def compiled_catalogue(path: Path) -> dict:
+    """A .mo file's translations: {(context, msgid): msgstr} and {(context, msgid, n): msgstr}
+    for each plural form."""
+    import gettext
+
+    with path.open("rb") as handle:
+        catalog = gettext.GNUTranslations(handle)._catalog
+    compiled = {}
+    for key, text in catalog.items():
+        msgid, form = key if isinstance(key, tuple) else (key, None)
+        if not msgid:
+            continue  # the header
+        context, msgid = msgid.split("\x04", 1) if "\x04" in msgid else ("", msgid)
+        compiled[(context, msgid) if form is None else (context, msgid, form)] = text
+    return compiled
+
+
+def po_translations(entries: list[dict]) -> dict:
+    """The same shape from the entries of a .po file."""
+    translations = {}
+    for e in entries:
+        if e["msgid_plural"] is None:
+            translations[(e["ctx"], e["msgid"])] = e["msgstr"][0]
+        else:
+            for form, text in enumerate(e["msgstr"]):
+                translations[(e["ctx"], e["msgid"], form)] = text
+    return translations
 
 
 def test_the_compiled_catalogue_is_the_catalogue():
-    """django.mo is compiled from django.po as it is (a fresh machine may lack gettext)."""
-    import gettext
+    """django.mo is compiled from django.po as it is, translations and all (a fresh machine
+    may lack gettext, so the .mo is committed: a stale one shows old or English text)."""
+    compiled_path = CATALOGUE.with_suffix(".mo")
+    assert compiled_path.exists(), "Run manage.py compilemessages and commit django.mo"
+    compiled = compiled_catalogue(compiled_path)
+    wanted = po_translations([e for e in read_po(CATALOGUE) if not e["fuzzy"]])
+    stale = {key: text for key, text in wanted.items() if compiled.get(key) != text}
+    assert not stale, f"Run compilemessages; django.mo differs on: {sorted(stale)[:10]}"
 
-    with CATALOGUE.with_suffix(".mo").open("rb") as handle:
-        compiled = gettext.GNUTranslations(handle)._catalog
-    singular = {(e["ctx"], e["msgid"]) for e in read_po(CATALOGUE) if e["msgid_plural"] is None}
-    keys = {
-        tuple(key.split("\x04", 1)) if "\x04" in key else ("", key)
-        for key in compiled
-        if isinstance(key, str) and key
-    }
-    assert singular <= keys, f"Run compilemessages: {sorted(singular - keys)[:10]}"
+
+def test_a_stale_compiled_catalogue_is_caught(tmp_path):
+    """The check above compares the text, not just the messages: a .mo whose translation is
+    older than the .po's fails it."""
+    if shutil.which("msgfmt") is None:
+        pytest.skip("needs gettext (msgfmt)")
+    po = tmp_path / "django.po"
+    po.write_text(
+        'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "Order"\nmsgstr "Pesanan lama"\n'
+    )
+    subprocess.run(["msgfmt", "-o", str(tmp_path / "django.mo"), str(po)], check=True)  # noqa: S603, S607
+    po.write_text(po.read_text().replace("Pesanan lama", "Pesanan"))
+    compiled = compiled_catalogue(tmp_path / "django.mo")
+    wanted = po_translations(read_po(po))
+    assert compiled.keys() == wanted.keys()  # the keys alone would pass
+    assert compiled[("", "Order")] != wanted[("", "Order")]
 
 
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="needs gettext (xgettext)")

@@ -1,7 +1,7 @@
 """The gallery: public only through its token, JSON and page, 410 Gone after expiry."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -95,6 +95,25 @@ def test_both_answer_410_after_expiry(api_client, client, gallery, fields):
     page = client.get(page_url(gallery))
     assert page.status_code == 410
     assert b"not available" in page.content
+
+
+def test_an_expired_gallery_speaks_the_shops_language_on_the_shops_calendar(
+    client, gallery, merchant
+):
+    """The shop is known, so its page is in the shop's language (as the gallery was), and the
+    day the photos went is the shop's day, whatever the browser and the server say."""
+    merchant.language = "id"
+    merchant.time_zone = "Asia/Jayapura"  # UTC+9; the server's Jakarta is UTC+7
+    merchant.save(update_fields=["language", "time_zone"])
+    gone_at = datetime(2025, 5, 31, 16, 30, tzinfo=UTC)  # 1 June 01:30 in Jayapura
+    PhotoSession.objects.filter(pk=gallery.pk).update(photos_expire_at=gone_at)
+    page = client.get(page_url(gallery), HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 410
+    text = page.content.decode()
+    assert '<html lang="id">' in text
+    assert "Foto-foto ini tidak tersedia" in text
+    assert "Foto-foto ini tersedia sampai 1 Juni 2025 dan sudah dihapus." in text
+    assert "not available" not in text
 
 
 def test_unknown_or_unpaid_tokens_are_404(api_client, client, merchant):

@@ -8,21 +8,33 @@
     return;
   }
   const merchant = root.dataset.merchant;
-  const currency = root.dataset.currency || "IDR";
-  // The server's rule for this currency (no cents for IDR and the like).
-  const decimals = Number(root.dataset.currencyDecimals || "0");
-  const moneyFormat = new Intl.NumberFormat(undefined, {
-    style: "currency",
-    currency: currency,
-    minimumFractionDigits: decimals,
-    maximumFractionDigits: decimals,
-  });
-  const countFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+  const config = document.getElementById("dashboard-data");
+  if (!config) {
+    return; // no panels to draw
+  }
+  // From the server, in the reader's language (merchants.dashboard.dashboard_script_data): how
+  // money is written (merchants.money.money_format: "Rp 46.000", "IDR 46,000") and the words.
+  const server = JSON.parse(config.textContent);
+  const money = server.money;
+  const T = server.strings;
+
+  // A number rounded to `decimals` places, grouped in thousands, with the language's marks.
+  function number(value, decimals) {
+    const fixed = Math.abs(value).toFixed(decimals);
+    const parts = fixed.split(".");
+    const whole = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, money.thousands);
+    const sign = value < 0 && Number(fixed) !== 0 ? "-" : "";
+    return sign + whole + (parts[1] ? money.point + parts[1] : "");
+  }
   const palette = ["#417690", "#79aec8", "#f5a623", "#7cb342", "#e57373", "#9575cd", "#4db6ac", "#a1887f"];
   const chartTypes = { line: "line", bar: "bar", hbar: "bar", doughnut: "doughnut" };
 
   function format(unit, value) {
-    return unit === "money" ? moneyFormat.format(value) : countFormat.format(value);
+    if (unit !== "money") {
+      return number(value, 0);
+    }
+    const text = number(value, money.decimals);
+    return text.charAt(0) === "-" ? "-" + money.label + " " + text.slice(1) : money.label + " " + text;
   }
 
   function setStatus(panel, text, state) {
@@ -119,11 +131,11 @@
         const period = data.period_from === data.period_to
           ? data.period_from
           : data.period_from + " – " + data.period_to;
-        const empty = data.is_empty ? (data.type === "table" ? "Nothing to report. " : "No sales yet. ") : "";
+        const empty = data.is_empty ? (data.type === "table" ? T.empty_table : T.empty_chart) + " " : "";
         setStatus(panel, empty + (data.note ? data.note + " " : "") + period + " (" + data.time_zone + ")", "ready");
       })
       .catch(function (error) {
-        setStatus(panel, "Could not load: " + error.message, "error");
+        setStatus(panel, T.failed.replace("%(reason)s", error.message), "error");
       });
   }
 
