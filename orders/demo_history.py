@@ -19,9 +19,11 @@ from orders.models import Order, OrderItem, OrderNumberSequence
 from orders.pricing import order_price
 from orders.reports import ORDER_REFERENCE
 from orders.services import order_item_build
+from orders.tenders import order_cash_method
 from payments.models import Payment
 
 DAYS = 29
+DEMO_ORDER_ID_PREFIX = "DEMO-ORDER-"
 BASKETS = [
     [("Kopi Susu Gula Aren", 2), ("Croissant", 1)],
     [("Nasi Goreng", 2), ("Es Teh Manis", 2)],
@@ -36,6 +38,15 @@ BASKETS = [
 
 def seed_history(merchant: Merchant, stdout) -> None:
     cashier = get_user_model().objects.filter(username="cashier").first()
+    cash_method = order_cash_method(merchant)
+    # Cash seeded before it was named shows under the merchant's cash method, as the till's does:
+    # else the dashboard splits one drawer's cash into "Cash" and an unnamed cash slice.
+    Payment.objects.filter(
+        merchant=merchant,
+        method=Payment.Method.CASH,
+        payment_method=None,
+        gateway_order_id__startswith=DEMO_ORDER_ID_PREFIX,
+    ).update(payment_method=cash_method)
     products = {p.name: p for p in Product.objects.filter(merchant=merchant, is_active=True)}
     today = local_today(merchant)
     days = [today - timedelta(days=n) for n in range(DAYS, 0, -1)]
@@ -110,7 +121,14 @@ def seed_history(merchant: Merchant, stdout) -> None:
             order.payment_status = Order.PaymentStatus.PARTIALLY_REFUNDED
         payments.append(
             _payment(
-                merchant, order, placed, cash=cash, refunded=refunded, status=status, by=cashier
+                merchant,
+                order,
+                placed,
+                cash=cash,
+                refunded=refunded,
+                status=status,
+                by=cashier,
+                cash_method=cash_method,
             )
         )
     Order.objects.bulk_update(orders, ["payment_status"])
@@ -118,7 +136,7 @@ def seed_history(merchant: Merchant, stdout) -> None:
     stdout.write(f"  orders: {len(orders)} past orders over {DAYS} days, paid, a few refunded")
 
 
-def _payment(merchant, order, paid_at, *, cash, by, refunded=Decimal(0), status=None):
+def _payment(merchant, order, paid_at, *, cash, by, cash_method, refunded=Decimal(0), status=None):
     amount = order.rounded_amount if cash else order.total_amount
     return Payment(
         merchant=merchant,
@@ -126,10 +144,11 @@ def _payment(merchant, order, paid_at, *, cash, by, refunded=Decimal(0), status=
         reference_id=str(order.pk),
         gateway=Payment.Gateway.CASH if cash else Payment.Gateway.MIDTRANS,
         method=Payment.Method.CASH if cash else Payment.Method.QRIS,
+        payment_method=cash_method if cash else None,
         amount=amount,
         currency=merchant.currency,
         status=status or Payment.Status.PAID,
-        gateway_order_id=f"DEMO-ORDER-{order.pk}",
+        gateway_order_id=f"{DEMO_ORDER_ID_PREFIX}{order.pk}",
         paid_at=paid_at,
         refunded_amount=refunded,
         cash_tendered_amount=amount if cash else None,

@@ -90,3 +90,21 @@ def test_the_demo_sells_drinks_with_options_and_takes_four_payment_methods():
         "Espresso shot",
     ]
     assert Payment.objects.filter(payment_method__kind="cash").exists()
+
+
+def test_the_demos_cash_all_shows_under_its_cash_method():
+    """The dashboard's payment methods panel must not split one drawer's cash into the
+    merchant's "Cash" and an unnamed cash slice, in a fresh demo or one seeded before."""
+    from payments.models import PaymentMethod
+
+    seed()
+    merchant = Merchant.objects.get(slug="kopi-kita")
+    cash_method = PaymentMethod.objects.get(merchant=merchant, kind="cash")
+    cash = Payment.objects.filter(merchant=merchant, method="cash")
+    assert cash.filter(paid_at__date__lt=local_today(merchant)).exists()  # the month's history
+    assert set(cash.values_list("payment_method", flat=True)) == {cash_method.pk}
+
+    history = cash.filter(paid_at__date__lt=local_today(merchant))
+    history.update(payment_method=None)  # as an older version seeded the month's history
+    seed()
+    assert set(cash.values_list("payment_method", flat=True)) == {cash_method.pk}
