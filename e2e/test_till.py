@@ -127,6 +127,7 @@ def test_a_cashier_rings_up_a_table_splits_it_and_prints_the_receipt(page, demo)
     expect(page.locator(".slip")).to_contain_text("Kopi Susu Gula Aren")
     expect(page.locator(".slip")).to_contain_text("+ Large +5.000")
     expect(page.locator(".slip")).to_contain_text("Rp 50.000")
+    expect(page.locator(".slip")).to_contain_text("Kembalian")  # the shop's language
     widths = page.evaluate(
         "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     )

@@ -11,7 +11,7 @@ from merchants.admin_display import AMOUNT_MISMATCH, money
 from orders.admin_actions import order_payments_once
 
 PAYMENTS_FIELDSET = (
-    "Payments",
+    _("Payments"),
     {
         "fields": ("payments_overview",),
         "description": _(

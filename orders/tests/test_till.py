@@ -200,6 +200,25 @@ def test_the_receipt_shows_the_shop_the_lines_and_how_it_was_paid(cashier_client
     )
 
 
+def test_the_receipt_is_printed_in_the_shops_language_whatever_the_cashier_reads(
+    cashier_client, shop, merchant
+):
+    """The receipt is the customer's paper: an Indonesian shop prints it in Indonesian even for
+    a cashier whose till is in English."""
+    order = _paid_sale(cashier_client, shop, merchant)
+    merchant.language = "id"
+    merchant.save(update_fields=["language"])
+    url = f"/till/orders/{order['id']}/receipt/"
+    html = cashier_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    text = cashier_client.get(url + "?format=text", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for printed in (html, text):
+        assert "Pajak" in printed
+        assert "Kembalian" in printed
+        assert "Change" not in printed
+    till = cashier_client.get("/till/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Kembalian" not in till  # the cashier's own screen stays in their language
+
+
 @pytest.mark.parametrize("width", [58, 80])
 def test_the_text_receipt_fits_the_roll(cashier_client, shop, merchant, width):
     order = _paid_sale(cashier_client, shop, merchant)

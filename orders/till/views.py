@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_GET
 
 from merchants.actors import Actor
 from merchants.dashboard import AdminTenant, admin_tenant
+from merchants.i18n import merchant_language
 from merchants.models import Membership
 from merchants.tenancy import scope_to_merchant
 from orders.models import Order
@@ -122,16 +124,18 @@ def till(request):
 
 @till_page
 def receipt(request, pk: int):
-    """The printable receipt (`?width=58|80`), or plain text (`?format=text`)."""
+    """The printable receipt (`?width=58|80`), or plain text (`?format=text`), in the shop's
+    language: it is the customer's paper, like the emailed receipt, whatever the cashier reads."""
     order = _order(request, pk)
     width = paper_width(request.GET.get("width"))
-    data = receipt_data(order=order)
-    if request.GET.get("format") == "text":
-        return HttpResponse(
-            receipt_text(data, width=width), content_type="text/plain; charset=utf-8"
-        )
-    context = {"receipt": data, "width": width, "paper_css": f"till/paper-{width}.css"}
-    return render(request, "till/receipt.html", context)
+    with translation.override(merchant_language(order.merchant)):
+        data = receipt_data(order=order)
+        if request.GET.get("format") == "text":
+            return HttpResponse(
+                receipt_text(data, width=width), content_type="text/plain; charset=utf-8"
+            )
+        context = {"receipt": data, "width": width, "paper_css": f"till/paper-{width}.css"}
+        return render(request, "till/receipt.html", context)
 
 
 @till_page
