@@ -1,7 +1,7 @@
 """Small renderers the admin pages share: raw JSON as a readable list, money for people, and
 marks that appear only when something is wrong."""
 
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -43,10 +43,11 @@ def money(amount, currency: str) -> str:
 
 
 def short_time(value, merchant) -> str:
-    """A moment in a list, short and in the merchant's own time zone: `03 Dec 16:00`."""
+    """A moment in a list, short and in the merchant's own time zone: `03 Dec 16:00`, the month
+    in the reader's language (`03 Des 16:00`)."""
     if value is None:
         return ""
-    return f"{timezone.localtime(value, merchant.tzinfo):%d %b %H:%M}"
+    return dateformat.format(timezone.localtime(value, merchant.tzinfo), "d M H:i")
 
 
 def problem_mark(text) -> SafeString | str:

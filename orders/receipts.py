@@ -4,7 +4,7 @@ its sending, once per order."""
 from datetime import datetime, tzinfo
 from decimal import Decimal
 
-from django.utils import timezone, translation
+from django.utils import dateformat, timezone, translation
 
 from merchants.emails import send_templated_email
 from merchants.i18n import merchant_language
@@ -17,9 +17,9 @@ from payments.selectors import payment_channel_label
 
 
 def format_moment(moment: datetime, tz: tzinfo) -> str:
-    """ "5 May 2026, 10:20" in the merchant's time zone (templates would use the server's)."""
-    local = timezone.localtime(moment, tz)
-    return f"{local.day} {local:%b %Y, %H:%M}"
+    """ "5 May 2026, 10:20" in the merchant's time zone (templates would use the server's), the
+    month in the active language ("5 Mei 2026"): strftime would write it in English."""
+    return dateformat.format(timezone.localtime(moment, tz), "j M Y, H:i")
 
 
 def order_receipt_context(*, order: Order, payments: list[Payment]) -> dict:

@@ -133,6 +133,24 @@ def test_the_order_list_shows_idr_with_commas_in_english(owner_admin, orders):
     assert "IDR 1,250,000" in page
 
 
+def test_months_are_written_in_the_readers_language(owner_admin, orders, merchant):
+    """strftime writes English months whatever the language: the list, the receipt and the
+    kitchen ticket go through Django's date format instead."""
+    from orders.receipts import format_moment
+
+    order = orders[0]
+    order.created_at = datetime(2026, 12, 4, 3, 58, tzinfo=UTC)
+    order.save(update_fields=["created_at"])
+    page = owner_admin.get(ORDERS, HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    assert "04 Des 10:58" in page
+    assert "Dec" not in page
+    assert "04 Dec 10:58" in owner_admin.get(ORDERS, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    with translation.override("id"):
+        assert format_moment(datetime(2026, 5, 5, 3, 20, tzinfo=UTC), merchant.tzinfo) == (
+            "5 Mei 2026, 10:20"
+        )
+
+
 def test_the_order_page_shows_money_and_the_time_zone(owner_admin, orders, merchant):
     merchant.time_zone = "Asia/Makassar"
     merchant.save()

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -175,7 +175,9 @@ def kitchen_ticket_print(*, order: Order, actor: Actor) -> KitchenTicket:
         number=order.number,
         table=order.table.number if order.table else "",
         order_type=order.get_order_type_display(),
-        printed_at=f"{timezone.localtime(timezone.now(), order.merchant.tzinfo):%d %b %Y %H:%M}",
+        printed_at=dateformat.format(
+            timezone.localtime(timezone.now(), order.merchant.tzinfo), "d M Y H:i"
+        ),
         lines=[
             PrintLine(
                 quantity=item.quantity,
