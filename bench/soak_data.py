@@ -191,7 +191,9 @@ def receipts_in(folder, *, brand: str) -> dict[str, int]:
                 continue
             message = email.message_from_string(raw.strip())
             subject = str(make_header(decode_header(message.get("Subject", ""))))
-            match = re.search(r"Your receipt (\S+) from (.+)$", subject)
+            # The subject is in the shop's language, English or Indonesian ("Your receipt INV-…
+            # from Shop", "Struk INV-… Anda dari Shop").
+            match = re.search(r"\b([A-Z]+-\d{8}-\d+)\b.* (?:from|dari) (.+)$", subject)
             if match and match.group(2).strip() == brand:
                 found[match.group(1)] += 1
     return dict(found)

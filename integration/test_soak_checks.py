@@ -135,3 +135,25 @@ def test_the_cluster_soak_fails_on_a_web_worker_timeout():
     ]
     assert cluster._web_worker_timeouts({**logs, "web2": ""}) == []
     assert "web worker timeouts" in cluster.FINDINGS  # a finding fails the run
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_receipts_are_counted_in_the_shops_language(tmp_path, settings, language):
+    """The soaks count receipts by their subject, which is in the shop's language: counted in
+    English only, an Indonesian shop's receipts all read as missing."""
+    from django.core import mail
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from bench.soak_data import receipts_in
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    sent = [("Soak 1234", "INV-20261204-0001"), ("Another Soak 1234", "INV-20261204-0002")]
+    for brand, number in sent:
+        with translation.override(language):
+            subject = render_to_string(
+                "emails/order_receipt.subject.txt", {"number": number, "brand_name": brand}
+            ).strip()
+        mail.EmailMessage(subject, "body", to=["buyer@example.com"]).send()
+    assert receipts_in(tmp_path, brand="Soak 1234") == {"INV-20261204-0001": 1}
