@@ -32,6 +32,7 @@ DATABASE_URL's server, database pos_cluster_soak; created when missing, never dr
 BENCH_CONDITIONS, BENCH_NO_DOCS=1. The figures go into docs/operations.md.
 """
 
+import json
 import os
 import random
 import re
@@ -579,14 +580,21 @@ _LOG_TIME = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3})")
 
 
 def _beat_sends(text: str) -> dict[str, list[datetime]]:
+    """Task name → the moments beat sent it, from its log: one JSON object a line (the product's
+    logging), or Celery's own `[2026-12-03 13:11:40,123: INFO/MainProcess] …` lines."""
     sends: dict[str, list[datetime]] = defaultdict(list)
     for line in text.splitlines():
         match = re.search(r"Sending due task .* \(([\w.]+)\)", line)
-        stamp = _LOG_TIME.match(line)
-        if match and stamp:
-            # Beat's own clock, only compared with itself: the zone does not matter.
+        if not match:
+            continue
+        # Beat's own clock, only compared with itself.
+        if line.startswith("{"):
+            moment = datetime.fromisoformat(json.loads(line)["time"])
+        elif stamp := _LOG_TIME.match(line):
             moment = datetime.strptime(stamp.group(1), "%Y-%m-%d %H:%M:%S,%f").replace(tzinfo=UTC)
-            sends[match.group(1)].append(moment)
+        else:
+            continue
+        sends[match.group(1)].append(moment)
     return sends
 
 

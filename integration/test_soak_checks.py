@@ -157,3 +157,24 @@ def test_receipts_are_counted_in_the_shops_language(tmp_path, settings, language
             ).strip()
         mail.EmailMessage(subject, "body", to=["buyer@example.com"]).send()
     assert receipts_in(tmp_path, brand="Soak 1234") == {"INV-20261204-0001": 1}
+
+
+def test_the_cluster_soak_reads_beats_sends_from_json_and_celery_lines():
+    """Beat logs one JSON object a line through the product's logging: read as Celery's own
+    format only, every send went missing and the soak failed with every task run."""
+    from bench import cluster
+
+    text = "\n".join(
+        [
+            '{"time": "2026-12-04T04:55:25.818+00:00", "level": "INFO", "logger": "celery.beat", '
+            '"message": "Scheduler: Sending due task orders: prune '
+            '(orders.prune_idempotency_keys)"}',
+            "[2026-12-04 04:55:35,820: INFO/MainProcess] Scheduler: Sending due task orders: "
+            "prune (orders.prune_idempotency_keys)",
+            '{"time": "2026-12-04T04:55:36.000+00:00", "message": "beat: Starting..."}',
+        ]
+    )
+    sends = cluster._beat_sends(text)
+    assert list(sends) == ["orders.prune_idempotency_keys"]
+    first, second = sends["orders.prune_idempotency_keys"]
+    assert (second - first).total_seconds() == pytest.approx(10.002)
