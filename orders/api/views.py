@@ -195,11 +195,8 @@ class OrderViewSet(
 
     def _example(self, merchant) -> dict | None:
         """A body for this action that posts as it is (built once: the HTML and the raw form
-        both ask)."""
-        if not hasattr(self, "_examples"):
-            self._examples = {}
-        examples = self._examples
-        if self.action not in examples:
+        both ask, and a view instance serves one action)."""
+        if "_action_example" not in self.__dict__:
             if self.action in ("create", "quote", "lines"):
                 example = order_create_example(merchant=merchant)
                 if example and self.action == "lines":
@@ -210,8 +207,8 @@ class OrderViewSet(
                     action=self.action,
                     is_owner=self._role() >= Role.OWNER,
                 )
-            examples[self.action] = example
-        return examples[self.action]
+            self._action_example = example
+        return self._action_example
 
     def _actor(self) -> Actor:
         if self.customer is not None:
