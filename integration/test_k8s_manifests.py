@@ -94,3 +94,17 @@ def test_every_http_probe_asks_for_a_host_django_serves():
     for name, probe in probes:
         headers = {h["name"].lower(): h["value"] for h in probe["httpGet"].get("httpHeaders", [])}
         assert validate_host(headers.get("host", ""), allowed_hosts), (name, allowed_hosts)
+
+
+def test_workers_and_beat_are_restarted_when_their_own_check_fails():
+    """The same checks as docker-compose.yml: Celery's ping of this pod's worker, and beat's
+    heartbeat through `python -m config.healthcheck beat` (a check that exists)."""
+    from config.healthcheck import CHECKS
+
+    found = by_kind_and_name()
+    worker = _container(found[("Deployment", "worker")])["livenessProbe"]["exec"]["command"]
+    assert "inspect ping" in worker[-1]
+    assert '--destination "celery@$HOSTNAME"' in worker[-1]
+    beat = _container(found[("Deployment", "beat")])["livenessProbe"]["exec"]["command"]
+    assert beat[:3] == ["python", "-m", "config.healthcheck"]
+    assert beat[3] in CHECKS
