@@ -2,7 +2,6 @@
 KRW, VND) and cents (USD, SGD)."""
 
 import json
-import re
 import shutil
 import subprocess
 from decimal import Decimal as D
@@ -157,34 +156,20 @@ WRITTEN = [  # (amount, currency, language, what format_money writes)
 ]
 
 
-def _script_function(path: Path, name: str) -> str:
-    """One top-level function of a page script (indented two spaces in its closure)."""
-    found = re.search(rf"\n  function {name}\(.*?\n  }}\n", path.read_text(), re.S)
-    assert found, f"{path.name} has no function {name}"
-    return found.group(0)
-
-
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs node to run the page scripts")
-def test_the_dashboard_and_the_till_write_money_as_format_money_does():
-    """Both scripts write money from `money_format` (handed to the page in the reader's
-    language): their own code, run here, gives format_money's text."""
+def test_the_pages_script_writes_money_as_format_money_does():
+    """The till and the dashboard write money with one script (static/backoffice/money.js) from
+    `money_format`, handed to the page in the reader's language: run here, it gives
+    format_money's text."""
     cases = [
-        {"value": float(amount), "rule": money.money_format(code, language=language)}
+        {"value": amount, "rule": money.money_format(code, language=language)}
         for amount, code, language, _text in WRITTEN
     ]
-    dashboard = STATIC / "dashboard" / "dashboard.js"
     program = (
-        "const cases = JSON.parse(process.argv[1]); let money, moneyFormat;\n"
-        + _script_function(dashboard, "number")
-        + _script_function(dashboard, "format")
-        + _script_function(STATIC / "till" / "till.js", "money")
-        + "console.log(JSON.stringify(cases.map((c) => {\n"
-        "  money = c.rule; moneyFormat = c.rule;\n"
-        '  return [format("money", c.value), money_(c.value)];\n'
-        "})));\n"
+        (STATIC / "backoffice" / "money.js").read_text()
+        + "const cases = JSON.parse(process.argv[1]);\n"
+        + "console.log(JSON.stringify(cases.map((c) => PosMoney.money(c.rule, c.value))));\n"
     )
-    # The till's money() would shadow the dashboard's `money` rule: renamed here.
-    program = program.replace("function money(value)", "function money_(value)")
     result = subprocess.run(  # noqa: S603 - our own script, fixed arguments
         ["node", "-e", program, json.dumps(cases)],  # noqa: S607
         check=True,
@@ -193,7 +178,19 @@ def test_the_dashboard_and_the_till_write_money_as_format_money_does():
     )
     server = [money.format_money(D(a), c, language=lang) for a, c, lang, _text in WRITTEN]
     assert server == [text for _amount, _code, _language, text in WRITTEN]
-    assert json.loads(result.stdout) == [[text, text] for text in server]
+    assert json.loads(result.stdout) == server
+
+
+@pytest.mark.parametrize(
+    ("template", "page_script"),
+    [("admin/index.html", "dashboard/dashboard.js"), ("till/till.html", "till/till.js")],
+)
+def test_each_page_loads_the_money_script_before_its_own(template, page_script):
+    """Scripts marked `defer` run in document order: the page's script finds PosMoney."""
+    text = (Path(settings.BASE_DIR) / "templates" / template).read_text()
+    shared = text.index("{% static 'backoffice/money.js' %}")
+    assert shared < text.index(f"{{% static '{page_script}' %}}")
+    assert "PosMoney.money(" in (STATIC / page_script).read_text()
 
 
 def test_input_amount_is_what_a_person_types():

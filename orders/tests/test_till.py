@@ -105,8 +105,9 @@ def test_a_cashier_gets_the_till_with_the_menu(cashier_client, shop):
     assert "Iced Caramel Macchiato Large" in html
     assert 'src="/static/till/till.js"' in html
     assert 'src="/static/vendor/qrcode-generator/qrcode.js"' in html
+    assert 'src="/static/backoffice/money.js"' in html
     # No inline code: only JSON data blocks, which the Content-Security-Policy allows.
-    assert html.count("<script") == 4
+    assert html.count("<script") == 5
     assert html.count('type="application/json"') == 2
 
 

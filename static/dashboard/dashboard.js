@@ -18,23 +18,12 @@
   const money = server.money;
   const T = server.strings;
 
-  // A number rounded to `decimals` places, grouped in thousands, with the language's marks.
-  function number(value, decimals) {
-    const fixed = Math.abs(value).toFixed(decimals);
-    const parts = fixed.split(".");
-    const whole = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, money.thousands);
-    const sign = value < 0 && Number(fixed) !== 0 ? "-" : "";
-    return sign + whole + (parts[1] ? money.point + parts[1] : "");
-  }
   const palette = ["#417690", "#79aec8", "#f5a623", "#7cb342", "#e57373", "#9575cd", "#4db6ac", "#a1887f"];
   const chartTypes = { line: "line", bar: "bar", hbar: "bar", doughnut: "doughnut" };
 
+  // Written by the shared rule (static/backoffice/money.js).
   function format(unit, value) {
-    if (unit !== "money") {
-      return number(value, 0);
-    }
-    const text = number(value, money.decimals);
-    return text.charAt(0) === "-" ? "-" + money.label + " " + text.slice(1) : money.label + " " + text;
+    return unit === "money" ? PosMoney.money(money, value) : PosMoney.number(money, value, 0);
   }
 
   function setStatus(panel, text, state) {

@@ -53,14 +53,11 @@
     if (data.message) return data.message;
     return Object.entries(data).map(([k, v]) => (k === "non_field_errors" ? "" : k + ": ") + problem(v)).join(" ");
   }
-  // Money as the server writes it in the reader's language (merchants.money.money_format).
+  // Money as the server writes it in the reader's language (merchants.money.money_format),
+  // by the shared rule (static/backoffice/money.js).
   const moneyFormat = menu.merchant.money;
   function money(value) {
-    const n = Number(value || 0);
-    const [whole, fraction] = Math.abs(n).toFixed(moneyFormat.decimals).split(".");
-    const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, moneyFormat.thousands);
-    const sign = n < 0 && Number(whole + "." + (fraction || "0")) !== 0 ? "-" : "";
-    return sign + moneyFormat.label + " " + grouped + (fraction ? moneyFormat.point + fraction : "");
+    return PosMoney.money(moneyFormat, value);
   }
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
