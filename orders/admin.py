@@ -22,6 +22,7 @@ from merchants.admin_base import (
     merchant_ids_of,
 )
 from merchants.admin_display import money, readable_json, short_time
+from merchants.admin_locale import currency_of
 from merchants.dashboard import admin_tenant
 from merchants.errors import DomainError
 from merchants.exports import Column, CsvExportMixin
@@ -29,6 +30,7 @@ from merchants.models import Membership
 from merchants.reports import local_today
 from orders.admin_actions import OrderActionsAdminMixin
 from orders.admin_payments import OrderPaymentsAdminMixin
+from orders.event_details import event_details
 from orders.models import Order, OrderEvent, OrderItem
 from orders.reports import COUNTS_AS_REVENUE, daily_report, order_refunds
 from orders.selectors import ORDER_SEARCH_FIELDS, order_search
@@ -78,9 +80,14 @@ class OrderEventInline(ReadOnlyInline):
     fields = ("created_at", "kind", "from_status", "to_status", "actor_label", "details")
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        # The order's currency writes the amounts of `details`: joined, not read per event.
+        return super().get_queryset(request).select_related("order")
+
     @admin.display(description=_("Details"))
     def details(self, event):
-        return readable_json(event.payload)
+        # Named in the reader's language, amounts in the order's currency (event_details).
+        return readable_json(event_details(event.payload, currency_of(event)))
 
 
 def _items(order: Order) -> str:
