@@ -77,8 +77,23 @@ class OrderItemInline(ReadOnlyInline):
 
 class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
-    fields = ("created_at", "kind", "from_status", "to_status", "actor_label", "details")
+    fields = (
+        "created_at",
+        "kind",
+        "from_status_label",
+        "to_status_label",
+        "actor_label",
+        "details",
+    )
     readonly_fields = fields
+
+    @admin.display(description=OrderEvent._meta.get_field("from_status").verbose_name)
+    def from_status_label(self, event):
+        return event.status_label(event.from_status)
+
+    @admin.display(description=OrderEvent._meta.get_field("to_status").verbose_name)
+    def to_status_label(self, event):
+        return event.status_label(event.to_status)
 
     def get_queryset(self, request):
         # The order's currency writes the amounts of `details`: joined, not read per event.

@@ -43,12 +43,14 @@ PAYMENT_STATUSES = frozenset({"payment_from", "payment_to"})
 
 
 def event_details(payload, currency: str):
-    """`payload` with its keys named for people and its amounts written in `currency`."""
+    """`payload` with its keys named for people and its amounts written in `currency` (an
+    empty value, such as a status change with no reason given, says nothing and is left out)."""
     if not isinstance(payload, dict):
         return payload
     return {
         str(LABELS.get(key, key)): _value(key, value, payload, currency)
         for key, value in payload.items()
+        if value != ""
     }
 
 

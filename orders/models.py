@@ -1,3 +1,11 @@
+"""Orders: the order, its lines and its history, the day's numbers and the idempotency records.
+
+Longer than 500 lines on purpose: Django finds an app's models in `models.py`, and these models
+are one graph around `Order` (its lines, events and number sequence point at it, and its
+statuses, money and discount rules live on it); a `models/` package would only add imports
+between its files.
+"""
+
 from decimal import Decimal
 
 from django.conf import settings
@@ -429,13 +437,23 @@ class OrderEvent(models.Model):
         ordering = ["order", "created_at", "pk"]
 
     def __str__(self) -> str:
-        change = f" {self.from_status} → {self.to_status}" if self.to_status else ""
+        change = ""
+        if self.to_status:
+            change = f" {self.status_label(self.from_status)} → {self.status_label(self.to_status)}"
         return f"{self.get_kind_display()}{change}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise ValueError("Order events are append-only.")
         super().save(*args, **kwargs)
+
+    def status_label(self, status: str) -> str:
+        """A from or to status as people read it: a payment's for payment events, else the
+        order's ("—" for none: an order's first event comes from nowhere)."""
+        if not status:
+            return "—"
+        choices = Order.PaymentStatus if self.kind == self.Kind.PAYMENT else Order.Status
+        return str(dict(choices.choices).get(status, status))
 
 
 class OrderNumberSequence(models.Model):

@@ -91,3 +91,27 @@ def test_the_order_page_shows_the_refund_in_rupiah_without_a_query_per_event(mer
     one_event = queries()
     OrderEventFactory.create_batch(5, order=order, kind=OrderEvent.Kind.REFUND, payload=REFUND)
     assert queries() == one_event
+
+
+def test_a_reason_left_empty_says_nothing():
+    assert event_details({"reason": "", "total": "1000.00"}, "IDR") == {"Order total": "IDR 1,000"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "label"),
+    [
+        (OrderEvent.Kind.STATUS, "confirmed", "Dikonfirmasi"),
+        (OrderEvent.Kind.PAYMENT, "paid", "Lunas"),
+        (OrderEvent.Kind.CREATED, "", "—"),
+        (OrderEvent.Kind.STATUS, "something_old", "something_old"),
+    ],
+)
+def test_statuses_are_named_as_the_order_page_names_them(kind, status, label):
+    with translation.override("id"):
+        assert OrderEvent(kind=kind).status_label(status) == label
+
+
+def test_an_event_names_its_change_in_the_readers_language():
+    event = OrderEvent(kind=OrderEvent.Kind.PAYMENT, from_status="unpaid", to_status="paid")
+    with translation.override("id"):
+        assert str(event) == "Status pembayaran berubah Belum dibayar → Lunas"
