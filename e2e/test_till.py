@@ -15,7 +15,7 @@ from e2e.conftest import ARTIFACTS, admin_login
 from merchants.actors import SYSTEM
 from merchants.models import Merchant
 from merchants.money import round_for_cash
-from orders.models import Order
+from orders.models import Order, OrderItem
 from payments.models import Payment, PaymentMethod
 from payments.shifts import shift_close, shift_current
 from payments.tests import stubs
@@ -221,3 +221,56 @@ def test_a_midtrans_qris_sale_is_shown_and_polled_until_paid(page, demo):
     order = Order.objects.get(number=page.locator("#bill-number").inner_text().split(" ")[0])
     assert order.payment_status == Order.PaymentStatus.PAID
     assert charged["gross_amount"] == 18000
+
+
+def test_a_cashier_voids_a_line_moves_the_table_and_gives_a_discount(page, demo):
+    """The open bill's tools, tapped as a cashier does: a line dropped with its reason, the
+    party moved to the garden, a discount above the cashier's limit refused, one within it
+    given; each is on the order's history."""
+    kopi = Merchant.objects.get(slug="kopi-kita")
+    kopi.officer_max_discount_percent = Decimal(10)
+    kopi.save(update_fields=["officer_max_discount_percent"])
+    _open_till(page)
+    page.select_option("#table", label="Table A1")
+    page.click(".tile:has-text('Croissant')")
+    page.click(".tile:has-text('Nasi Goreng')")
+    expect(page.locator(".staged-line")).to_have_count(2)
+    page.click("#save-bill")
+    expect(page.locator("#bill-head")).to_be_visible()
+    order = Order.objects.get(number=page.locator("#bill-number").inner_text().split(" ")[0])
+
+    # The croissant fell on the floor: ✕ on its line, then why.
+    page.once("dialog", lambda dialog: dialog.accept("Dropped on the floor"))
+    page.click("#lines .line:has-text('Croissant') button")
+    # Nasi Goreng alone: 25000 less the week's 10 %, + 10 % tax and 5 % service.
+    expect(page.locator("#totals .grand")).to_have_text("IDR 25,875")
+
+    # The party moves to the garden.
+    page.click("#bill-tools")
+    page.select_option("#move-table", label="Table T1")
+    page.click("#move")
+    expect(page.locator("#tools-dialog")).not_to_be_visible()
+
+    # 15 % is above what a cashier may give; 10 % is not.
+    page.click("#bill-tools")
+    expect(page.locator("#discount-limit")).to_contain_text("10%")
+    page.select_option("#discount-kind", "percent")
+    page.fill("#discount-value", "15")
+    page.fill("#discount-reason", "Regular guest")
+    page.click("#discount")
+    expect(page.locator("#tools-error")).to_contain_text("10")
+    page.fill("#discount-value", "10")
+    page.click("#discount")
+    expect(page.locator("#tools-dialog")).not_to_be_visible()
+    expect(page.locator("#totals")).to_contain_text("Discount")
+    page.screenshot(path=str(ARTIFACTS / "till-bill-tools.png"))
+
+    order.refresh_from_db()
+    assert order.table.number == "T1"
+    assert order.staff_discount_value == Decimal(10)
+    assert order.staff_discount_reason == "Regular guest"
+    assert order.total_amount < Decimal(25875)
+    croissant = OrderItem.all_lines.get(order=order, product_name="Croissant")
+    assert (croissant.void_reason, croissant.voided_by) == ("Dropped on the floor", "cashier")
+    kinds = list(order.events.order_by("pk").values_list("kind", flat=True))
+    assert kinds[-3:] == ["line_voided", "moved", "discount"]
