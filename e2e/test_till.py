@@ -242,6 +242,7 @@ def test_a_cashier_voids_a_line_moves_the_table_and_gives_a_discount(page, demo)
     # The croissant fell on the floor: ✕ on its line, then why.
     page.once("dialog", lambda dialog: dialog.accept("Dropped on the floor"))
     page.click("#lines .line:has-text('Croissant') button")
+    expect(page.locator("#message")).to_have_text("Croissant voided.")
     # Nasi Goreng alone: 25000 less the week's 10 %, + 10 % tax and 5 % service.
     expect(page.locator("#totals .grand")).to_have_text("IDR 25,875")
 
@@ -250,6 +251,7 @@ def test_a_cashier_voids_a_line_moves_the_table_and_gives_a_discount(page, demo)
     page.select_option("#move-table", label="Table T1")
     page.click("#move")
     expect(page.locator("#tools-dialog")).not_to_be_visible()
+    expect(page.locator("#message")).to_have_text("Moved to table T1.")
 
     # 15 % is above what a cashier may give; 10 % is not.
     page.click("#bill-tools")
@@ -263,6 +265,7 @@ def test_a_cashier_voids_a_line_moves_the_table_and_gives_a_discount(page, demo)
     page.click("#discount")
     expect(page.locator("#tools-dialog")).not_to_be_visible()
     expect(page.locator("#totals")).to_contain_text("Discount")
+    expect(page.locator("#message")).to_have_text("Discount of IDR 2,250 given.")
     page.screenshot(path=str(ARTIFACTS / "till-bill-tools.png"))
 
     order.refresh_from_db()

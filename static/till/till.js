@@ -328,7 +328,10 @@
   async function voidLine(item) {
     const reason = prompt(T.void_reason.replace("%s", item.product_name));
     if (!reason) return;
-    try { setOrder(await api("POST", `/orders/${state.order.id}/lines/${item.id}/void`, { reason })); }
+    try {
+      setOrder(await api("POST", `/orders/${state.order.id}/lines/${item.id}/void`, { reason }));
+      say(T.voided.replace("%s", item.product_name));
+    }
     catch (error) { say(error.message, true); }
   }
 
@@ -363,17 +366,30 @@
     try { const order = await call(); if (order) setOrder(order); $("tools-dialog").close(); }
     catch (error) { $("tools-error").textContent = error.message; }
   }
-  $("move").addEventListener("click", () => tool(() => api("POST", `/orders/${state.order.id}/move`, { table_id: Number($("move-table").value) })));
+  // Each tool says what it did: the line under the bill would still read the last thing done.
+  $("move").addEventListener("click", () => tool(async () => {
+    const order = await api("POST", `/orders/${state.order.id}/move`, { table_id: Number($("move-table").value) });
+    say(T.moved.replace("%s", order.table ? order.table.number : ""));
+    return order;
+  }));
   $("split").addEventListener("click", () => tool(async () => {
     const lines = [...document.querySelectorAll(".split-qty")].filter((i) => Number(i.value) > 0).map((i) => ({ line_id: Number(i.dataset.line), qty: Number(i.value) }));
     const result = await api("POST", `/orders/${state.order.id}/split`, { lines });
     say(T.split_done.replace("%s", result.new_order.number));
     return result.order;
   }));
-  $("discount").addEventListener("click", () => tool(() => api("POST", `/orders/${state.order.id}/discount`, {
-    kind: $("discount-kind").value, value: amountOf($("discount-value").value), reason: $("discount-reason").value.trim(),
-  })));
-  $("discount-remove").addEventListener("click", () => tool(() => api("DELETE", `/orders/${state.order.id}/discount`)));
+  $("discount").addEventListener("click", () => tool(async () => {
+    const order = await api("POST", `/orders/${state.order.id}/discount`, {
+      kind: $("discount-kind").value, value: amountOf($("discount-value").value), reason: $("discount-reason").value.trim(),
+    });
+    say(T.discount_given.replace("%s", money(order.staff_discount ? order.staff_discount.amount : 0)));
+    return order;
+  }));
+  $("discount-remove").addEventListener("click", () => tool(async () => {
+    const order = await api("DELETE", `/orders/${state.order.id}/discount`);
+    say(T.discount_removed);
+    return order;
+  }));
 
   // --- paying ----------------------------------------------------------------------------------
   function due() {
