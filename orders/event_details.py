@@ -9,7 +9,7 @@ kinds) are shown as they were stored.
 from django.utils.translation import gettext, gettext_lazy
 
 from merchants.money import format_money
-from orders.models import Order
+from orders.models import Order, choice_label
 
 LABELS = {
     "total": gettext_lazy("Order total"),
@@ -62,9 +62,9 @@ def _value(key: str, value, payload: dict, currency: str):
     if key == "value" and payload.get("discount_kind") == "percent":
         return f"{value} %"
     if key == "discount_kind":
-        return str(dict(Order.DiscountKind.choices).get(value, value))
+        return choice_label(Order.DiscountKind, value)
     if key in PAYMENT_STATUSES:
-        return str(dict(Order.PaymentStatus.choices).get(value, value))
+        return choice_label(Order.PaymentStatus, value)
     if isinstance(value, dict):
         return event_details(value, currency)
     if isinstance(value, list):

@@ -19,6 +19,12 @@ from merchants.money import DEFAULT_CURRENCY
 ZERO = Decimal(0)
 
 
+def choice_label(choices: type[models.TextChoices], value: str) -> str:
+    """The label of `value` among `choices` in the active language; a value they no longer
+    name (an older record) as stored."""
+    return str(dict(choices.choices).get(value, value))
+
+
 def money(**kwargs) -> models.DecimalField:
     return models.DecimalField(max_digits=14, decimal_places=2, default=ZERO, **kwargs)
 
@@ -453,7 +459,7 @@ class OrderEvent(models.Model):
         if not status:
             return "—"
         choices = Order.PaymentStatus if self.kind == self.Kind.PAYMENT else Order.Status
-        return str(dict(choices.choices).get(status, status))
+        return choice_label(choices, status)
 
 
 class OrderNumberSequence(models.Model):
