@@ -362,34 +362,31 @@
         el("input", { type: "number", min: 0, max: item.quantity, value: 0, class: "split-qty", dataset: { line: item.id }, "aria-label": item.product_name }))));
     $("tools-dialog").showModal();
   });
-  async function tool(call) {
-    try { const order = await call(); if (order) setOrder(order); $("tools-dialog").close(); }
-    catch (error) { $("tools-error").textContent = error.message; }
+  // `told(order)`: what the tool did, said under the bill (it would still read the last thing done).
+  async function tool(call, told) {
+    try {
+      const order = await call();
+      if (order) setOrder(order);
+      if (told) say(told(order));
+      $("tools-dialog").close();
+    } catch (error) { $("tools-error").textContent = error.message; }
   }
-  // Each tool says what it did: the line under the bill would still read the last thing done.
-  $("move").addEventListener("click", () => tool(async () => {
-    const order = await api("POST", `/orders/${state.order.id}/move`, { table_id: Number($("move-table").value) });
-    say(T.moved.replace("%s", order.table ? order.table.number : ""));
-    return order;
-  }));
+  $("move").addEventListener("click", () => tool(
+    () => api("POST", `/orders/${state.order.id}/move`, { table_id: Number($("move-table").value) }),
+    (order) => T.moved.replace("%s", order.table ? order.table.number : "")));
   $("split").addEventListener("click", () => tool(async () => {
     const lines = [...document.querySelectorAll(".split-qty")].filter((i) => Number(i.value) > 0).map((i) => ({ line_id: Number(i.dataset.line), qty: Number(i.value) }));
     const result = await api("POST", `/orders/${state.order.id}/split`, { lines });
     say(T.split_done.replace("%s", result.new_order.number));
     return result.order;
   }));
-  $("discount").addEventListener("click", () => tool(async () => {
-    const order = await api("POST", `/orders/${state.order.id}/discount`, {
+  $("discount").addEventListener("click", () => tool(
+    () => api("POST", `/orders/${state.order.id}/discount`, {
       kind: $("discount-kind").value, value: amountOf($("discount-value").value), reason: $("discount-reason").value.trim(),
-    });
-    say(T.discount_given.replace("%s", money(order.staff_discount ? order.staff_discount.amount : 0)));
-    return order;
-  }));
-  $("discount-remove").addEventListener("click", () => tool(async () => {
-    const order = await api("DELETE", `/orders/${state.order.id}/discount`);
-    say(T.discount_removed);
-    return order;
-  }));
+    }),
+    (order) => T.discount_given.replace("%s", money(order.staff_discount ? order.staff_discount.amount : 0))));
+  $("discount-remove").addEventListener("click", () => tool(
+    () => api("DELETE", `/orders/${state.order.id}/discount`), () => T.discount_removed));
 
   // --- paying ----------------------------------------------------------------------------------
   function due() {
